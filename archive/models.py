@@ -1,0 +1,1 @@
+"""Screenshots, diary packages and archive exports (KAU-DIARY-*, KAU-STARTPAGE)."""

@@ -1,0 +1,11 @@
+"""The Celery application. Its configuration is the CELERY_* part of config.settings."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("kanalvakt")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,25 @@
+"""The URL configuration. Every view needs a login unless it is marked @login_not_required."""
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from core import views as core_views
+from core.urls import auth_urlpatterns
+
+admin.site.site_header = "Kanalvakt"
+admin.site.site_title = "Kanalvakt"
+
+urlpatterns = [
+    path("", include("core.urls")),
+    *auth_urlpatterns,
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("organisation/", include("governance.urls")),
+    path("konton/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = core_views.permission_denied
+handler404 = core_views.page_not_found
+handler500 = core_views.server_error

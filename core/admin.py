@@ -1,0 +1,36 @@
+"""Admin for people and shared bookkeeping. Records are never deleted here, only deactivated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from core.models import Heartbeat, User
+
+
+class NoDeleteAdminMixin:
+    """Public records are never hard-deleted, in the app or in the admin."""
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)  # type: ignore[misc]
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(User)
+class KanalvaktUserAdmin(NoDeleteAdminMixin, UserAdmin, SimpleHistoryAdmin):
+    list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
+    list_filter = ("is_active", "is_staff", "groups")
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    list_display = ("name", "seen_at", "detail")
+    readonly_fields = ("name", "seen_at", "detail")

@@ -1,0 +1,48 @@
+"""manage.py seed_demo: a believable university to try Kanalvakt on. Safe to run again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.demo import seed_accounts
+from core.roles import sync_roles
+from governance.demo import PEOPLE, seed_people, seed_units
+from moderation.demo import seed_items
+
+
+class Command(BaseCommand):
+    help = "Create demo data (units, one person per role, accounts, items). Idempotent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even under production settings (the demo people have published passwords).",
+        )
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION and not options["allow_production"]:
+            raise CommandError("Refusing to create demo people with known passwords in production.")
+        now = timezone.now()
+        with transaction.atomic():
+            sync_roles()
+            people = seed_people()
+            units = seed_units(people)
+            accounts = seed_accounts(people, units)
+            items = seed_items(people, accounts, now=now)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready: {len(units)} units, {len(people)} people, {len(accounts)} accounts, "
+                f"{items} new items."
+            )
+        )
+        if not options["quiet_logins"]:
+            self.stdout.write("Demo logins (user name / password):")
+            for person in PEOPLE:
+                self.stdout.write(f"  {person.username:<9} {person.password:<22} {person.description}")

@@ -1,0 +1,73 @@
+"""The main navigation, by role: one list, one place.
+
+Each entry names who sees it. Later apps add their entries here, so that the whole navigation
+can be read at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from core.roles import Role, roles_of
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    visible: Callable[[Any], bool]
+
+
+def _everyone(user: Any) -> bool:
+    return True
+
+
+def _roles(*roles: Role) -> Callable[[Any], bool]:
+    def check(user: Any) -> bool:
+        return bool(roles_of(user) & set(roles))
+
+    return check
+
+
+def _staff(user: Any) -> bool:
+    return bool(user.is_staff)
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("home", _("My tasks"), "core:home", _everyone),
+    NavItem(
+        "accounts",
+        _("Account registry"),
+        "accounts:list",
+        _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD, Role.REGISTRAR),
+    ),
+    NavItem(
+        "my_accounts",
+        _("My accounts"),
+        "accounts:list",
+        lambda user: not _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD, Role.REGISTRAR)(user),
+    ),
+    NavItem("organisation", _("Organisation"), "governance:unit_list", _everyone),
+    NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
+    NavItem("admin", _("Administration"), "admin:index", _staff),
+]
+
+
+def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    if not getattr(user, "is_authenticated", False):
+        return []
+    entries = []
+    for item in NAVIGATION:
+        if not item.visible(user):
+            continue
+        url = reverse(item.url_name)
+        current = current_path == url if url == reverse("core:home") else current_path.startswith(url)
+        entries.append({"key": item.key, "label": item.label, "url": url, "current": current})
+    return entries

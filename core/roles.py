@@ -1,0 +1,76 @@
+"""The roles of Kanalvakt, as Django groups, and the model permissions each role holds.
+
+Roles say what a person may do anywhere; what they may do with one object (an account, a request)
+is decided from the organisation tree and ownership (see CONTRIBUTING.md, "Permissions").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COMMUNICATOR = "communicator", _("Communicator")
+    HEAD_OF_UNIT = "head_of_unit", _("Head of unit")
+    COMMUNICATIONS = "communications", _("Communications department")
+    SOCIAL_MEDIA_LEAD = "social_media_lead", _("Social media lead")
+    REGISTRAR = "registrar", _("Registrar/archivist")
+    SECURITY_OFFICER = "security_officer", _("Security officer")
+
+
+# Model permissions of each role, as "app_label.codename".
+ROLE_PERMISSIONS: dict[Role, set[str]] = {
+    Role.COMMUNICATOR: set(),
+    Role.HEAD_OF_UNIT: set(),
+    Role.COMMUNICATIONS: {
+        "accounts.view_all_accounts",
+        "governance.view_orgunit",
+    },
+    Role.SOCIAL_MEDIA_LEAD: {
+        "accounts.view_all_accounts",
+        "governance.view_orgunit",
+        "governance.change_institutionsettings",
+    },
+    Role.REGISTRAR: {
+        "accounts.view_all_accounts",
+    },
+    Role.SECURITY_OFFICER: set(),
+}
+
+
+@transaction.atomic
+def sync_roles() -> None:
+    """Create every role's group and give it exactly the permissions ROLE_PERMISSIONS names."""
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = []
+        for dotted in sorted(perms):
+            app_label, codename = dotted.split(".", 1)
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)
+
+
+def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
+    # post_migrate fires once per app; the last app's signal sees every permission created.
+    if getattr(sender, "name", None) == "archive":
+        sync_roles()
+
+
+def roles_of(user: Any) -> frozenset[Role]:
+    """The roles of a signed-in user, read once per request and kept on the user object."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached: frozenset[Role] | None = getattr(user, "_kanalvakt_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = frozenset(role for role in Role if role.value in names)
+        user._kanalvakt_roles = cached
+    return cached
+
+
+def has_role(user: Any, *roles: Role) -> bool:
+    return bool(roles_of(user) & set(roles))

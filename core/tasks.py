@@ -1,0 +1,17 @@
+"""Periodic housekeeping. Tasks are one line each; the work lives in services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core import services
+
+
+@shared_task(name="core.tasks.heartbeat", ignore_result=False)
+def heartbeat() -> str:
+    return services.record_heartbeat(name="worker").isoformat()
+
+
+@shared_task(name="core.tasks.clear_expired_sessions")
+def clear_expired_sessions() -> None:
+    services.clear_expired_sessions()

@@ -1,0 +1,30 @@
+"""Template filters shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+register = template.Library()
+
+
+@register.filter
+def when(value: datetime | None) -> str:
+    """A date and time as people read it here: "24 nov 2026 10:00", Europe/Stockholm."""
+    if value is None:
+        return ""
+    return date_format(timezone.localtime(value), "j M Y H:i").lower()
+
+
+@register.filter
+def isoformat(value: datetime | None) -> str:
+    return timezone.localtime(value).isoformat() if value else ""
+
+
+@register.filter
+def overdue(item: Any, now: datetime) -> bool:
+    return bool(item.is_overdue(now))

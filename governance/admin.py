@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import NoDeleteAdminMixin
+from governance.models import InstitutionSettings, OrgUnit
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    list_display = ("name", "kind", "parent", "head", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "name_en", "code")
+    readonly_fields = ("path",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Units are created through governance.services so that their tree path is written.
+        return False
+
+
+@admin.register(InstitutionSettings)
+class InstitutionSettingsAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The social media lead edits the settings in the app, where the service validates them.
+        return False
