@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Account
+from accounts.models import Account, AccountGroupObjectPermission, AccountUserObjectPermission
 from core.models import User
 from governance.selectors import unit_paths_headed_by
 
@@ -24,10 +24,14 @@ def accounts_visible_to(user: User) -> QuerySet[Account]:
         Q(owner=user)
         | Q(pk__in=Account.deputies.through.objects.filter(user=user).values("account_id"))
         | Q(
-            pk__in=Account.objects.filter(
-                accountuserobjectpermission__user=user,
-                accountuserobjectpermission__permission__codename="view_account",
-            ).values("pk")
+            pk__in=AccountUserObjectPermission.objects.filter(
+                user=user, permission__codename="view_account"
+            ).values("content_object_id")
+        )
+        | Q(
+            pk__in=AccountGroupObjectPermission.objects.filter(
+                group__in=user.groups.all(), permission__codename="view_account"
+            ).values("content_object_id")
         )
     )
     for path in unit_paths_headed_by(user):

@@ -15,7 +15,9 @@ class OrgUnitAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "kind", "parent", "head", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "name_en", "code")
-    readonly_fields = ("path",)
+    # The tree (parent, path) and the head change only through governance.services, which keep the
+    # materialised path and the head-of-unit role in step.
+    readonly_fields = ("parent", "head", "path")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Units are created through governance.services so that their tree path is written.

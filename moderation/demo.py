@@ -30,8 +30,8 @@ def _last_weekday_holiday(today: date) -> date:
 
 def seed_items(people: dict[str, User], accounts: dict[str, Account], *, now: datetime) -> int:
     today = now.astimezone(STOCKHOLM).date()
-    friday = _last_weekday(today, 4)
-    saturday = friday + timedelta(days=1)
+    saturday = _last_weekday(today, 5)  # strictly before today, so every demo item lies in the past
+    friday = saturday - timedelta(days=1)
     holiday = _last_weekday_holiday(today)
     before_holiday = holiday - timedelta(days=1)
     while not SWEDISH_CALENDAR.is_working_day(before_holiday):

@@ -1,0 +1,138 @@
+"""Every view of the foundation against every role: deny by default, 403 or 404 where not allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import Cast
+
+ROLES = [
+    "communicator",
+    "deputy",
+    "head_of_unit",
+    "other_head",
+    "communications",
+    "social_media_lead",
+    "registrar",
+    "security_officer",
+    "outsider",
+]
+
+
+def get(client: Any, cast: Cast, person: str | None, url: str) -> Any:
+    if person:
+        client.force_login(cast[person])
+    return client.get(url)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url_name", ["core:home", "governance:unit_list", "governance:settings", "accounts:list"]
+)
+def test_anonymous_visitors_are_sent_to_login(client: Any, url_name: str) -> None:
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+def test_public_views_need_no_login(client: Any) -> None:
+    assert client.get(reverse("login")).status_code == 200
+    health = client.get(reverse("core:health"))
+    assert health.status_code == 200
+    assert health.json()["database"] == "ok"
+
+
+@pytest.mark.parametrize("person", ROLES)
+def test_everyone_signed_in_has_a_start_page_and_the_organisation(
+    client: Any, cast: Cast, person: str
+) -> None:
+    assert get(client, cast, person, reverse("core:home")).status_code == 200
+    assert client.get(reverse("governance:unit_list")).status_code == 200
+    assert (
+        client.get(reverse("governance:unit_detail", args=[cast.units["department"].pk])).status_code == 200
+    )
+
+
+@pytest.mark.parametrize(
+    ("person", "expected"), [(p, 200 if p == "social_media_lead" else 403) for p in ROLES]
+)
+def test_only_the_social_media_lead_edits_institution_settings(
+    client: Any, cast: Cast, person: str, expected: int
+) -> None:
+    assert get(client, cast, person, reverse("governance:settings")).status_code == expected
+    response = client.post(reverse("governance:settings"), {"institution_name": "Hackat"})
+    assert response.status_code == (400 if expected == 200 else 403)
+    from governance.models import InstitutionSettings
+
+    assert InstitutionSettings.objects.get_solo().institution_name == "Karlstads universitet"
+
+
+def test_settings_are_saved_with_history_and_bad_input_changes_nothing(client: Any, cast: Cast) -> None:
+    from governance.models import InstitutionSettings
+
+    client.force_login(cast["social_media_lead"])
+    valid = {
+        "institution_name": "Karlstads universitet",
+        "social_media_address": "socialamedier@kau.se",
+        "security_officer_address": "sakerhet@kau.se",
+        "registry_address": "registrator@kau.se",
+        "response_due_hours": 24,
+        "response_limit_hours": 48,
+        "startpage_interval_months": 6,
+        "followup_interval_months": 12,
+    }
+    bad = {**valid, "response_due_hours": 50, "social_media_address": "inte en adress"}
+    response = client.post(reverse("governance:settings"), bad)
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"response_limit_hours", "social_media_address"}
+    assert InstitutionSettings.objects.get_solo().response_due_hours == 24
+
+    response = client.post(reverse("governance:settings"), {**valid, "response_due_hours": 16})
+    assert response.status_code == 302
+    saved = InstitutionSettings.objects.get_solo()
+    assert saved.response_due_hours == 16
+    assert saved.history.latest().history_user == cast["social_media_lead"]
+
+
+def test_unknown_unit_is_404(client: Any, cast: Cast) -> None:
+    client.force_login(cast["communicator"])
+    assert client.get(reverse("governance:unit_detail", args=[99999])).status_code == 404
+
+
+def test_start_page_lists_unanswered_items_of_my_accounts_only(
+    client: Any, cast: Cast, make_account: Any
+) -> None:
+    from datetime import UTC, datetime
+
+    from moderation.services import log_item
+
+    mine = make_account(name="Mitt konto")
+    theirs = make_account(unit="other", owner="other_head", deputies=("outsider",), name="Annat konto")
+    received = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    log_item(
+        mine, kind="comment", author="@elin", text="När öppnar antagningen?", received_at=received, by=None
+    )
+    log_item(theirs, kind="comment", author="@olle", text="Hemlig fråga", received_at=received, by=None)
+
+    for person in ("communicator", "deputy"):
+        client.force_login(cast[person])
+        body = client.get(reverse("core:home")).content.decode()
+        assert "När öppnar antagningen?" in body
+        assert "Hemlig fråga" not in body
+    client.force_login(cast["registrar"])
+    assert "När öppnar antagningen?" not in client.get(reverse("core:home")).content.decode()
+
+
+def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
+    def keys(person: str) -> set[str]:
+        client.force_login(cast[person])
+        return {item["key"] for item in client.get(reverse("core:home")).context["nav_items"]}
+
+    assert keys("communicator") == {"home", "my_accounts", "organisation"}
+    assert keys("social_media_lead") == {"home", "accounts", "organisation", "settings"}
+    assert keys("registrar") == {"home", "accounts", "organisation"}
+    assert "admin" in keys("staff")
