@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import Celery
 from django.db import connection
-from kombu import Connection
 
-from config.celery import app
 from core.models import Heartbeat
 from tests.conftest import REDIS_URL
 
@@ -38,15 +37,21 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}/{params['NAME']}"
 
 
+def client(broker_url: str, transport_options: dict[str, Any] | None = None) -> Celery:
+    """A bare Celery client that only knows the broker: the task is known by name alone."""
+    return Celery("test-client", broker=broker_url, broker_transport_options=transport_options or {})
+
+
 def filesystem_options(folder: Path) -> dict[str, Any]:
-    queue, processed = folder / "celery" / "queue", folder / "celery" / "processed"
-    queue.mkdir(parents=True, exist_ok=True)
-    processed.mkdir(parents=True, exist_ok=True)
+    queue, processed, control = (folder / "celery" / name for name in ("queue", "processed", "control"))
+    for path in (queue, processed, control):
+        path.mkdir(parents=True, exist_ok=True)
     return {
         "data_folder_in": str(queue),
         "data_folder_out": str(queue),
         "processed_folder": str(processed),
         "store_processed": False,
+        "control_folder": str(control),
     }
 
 
@@ -119,8 +124,7 @@ def test_worker_runs_a_task_sent_through_redis(tmp_path: Path) -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
     assert not Heartbeat.objects.exists()
     with worker(REDIS_URL, tmp_path) as process:
-        with Connection(REDIS_URL) as broker:
-            app.send_task("core.tasks.heartbeat", connection=broker)
+        client(REDIS_URL).send_task("core.tasks.heartbeat")
         beat = wait_for_heartbeat(tmp_path)
         assert process.poll() is None
     assert f"pid {process.pid}" in beat.detail  # written by the worker process, not by this one
@@ -131,8 +135,7 @@ def test_worker_runs_a_task_sent_through_redis(tmp_path: Path) -> None:
 def test_worker_runs_a_task_sent_through_the_filesystem_transport(tmp_path: Path) -> None:
     options = filesystem_options(tmp_path)
     with worker("filesystem://", tmp_path) as process:
-        with Connection("filesystem://", transport_options=options) as broker:
-            app.send_task("core.tasks.heartbeat", connection=broker)
+        client("filesystem://", options).send_task("core.tasks.heartbeat")
         beat = wait_for_heartbeat(tmp_path)
     assert f"pid {process.pid}" in beat.detail
     assert list(Path(options["data_folder_in"]).iterdir()) == []  # the message was consumed
