@@ -8,8 +8,8 @@ from core import services
 
 
 @shared_task(name="core.tasks.heartbeat", ignore_result=False)
-def heartbeat() -> str:
-    return services.record_heartbeat(name="worker").isoformat()
+def heartbeat(name: str = "worker") -> str:
+    return services.record_heartbeat(name=name).isoformat()
 
 
 @shared_task(name="core.tasks.clear_expired_sessions")

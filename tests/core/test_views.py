@@ -136,3 +136,14 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
     assert keys("social_media_lead") == {"home", "accounts", "organisation", "settings"}
     assert keys("registrar") == {"home", "accounts", "organisation"}
     assert "admin" in keys("staff")
+
+
+@pytest.mark.django_db
+def test_swedish_is_the_default_whatever_the_browser_asks_and_the_switch_chooses_english(client: Any) -> None:
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="sv">' in response.content.decode()
+    assert "Logga in" in response.content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="sv-SE")
+    assert '<html lang="en">' in response.content.decode()
+    assert "Sign in" in response.content.decode()

@@ -104,10 +104,10 @@ def worker(
         log.close()
 
 
-def wait_for_heartbeat(var_dir: Path, timeout: float = 60.0) -> Heartbeat:
+def wait_for_heartbeat(var_dir: Path, name: str = "worker", timeout: float = 60.0) -> Heartbeat:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        beat = Heartbeat.objects.filter(name="worker").first()
+        beat = Heartbeat.objects.filter(name=name).first()
         if beat is not None:
             return beat
         time.sleep(0.25)
@@ -124,8 +124,8 @@ def test_worker_runs_a_task_sent_through_redis(tmp_path: Path) -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
     assert not Heartbeat.objects.exists()
     with worker(REDIS_URL, tmp_path) as process:
-        client(REDIS_URL).send_task("core.tasks.heartbeat")
-        beat = wait_for_heartbeat(tmp_path)
+        client(REDIS_URL).send_task("core.tasks.heartbeat", kwargs={"name": "sent-through-redis"})
+        beat = wait_for_heartbeat(tmp_path, "sent-through-redis")
         assert process.poll() is None
     assert f"pid {process.pid}" in beat.detail  # written by the worker process, not by this one
 
@@ -135,8 +135,10 @@ def test_worker_runs_a_task_sent_through_redis(tmp_path: Path) -> None:
 def test_worker_runs_a_task_sent_through_the_filesystem_transport(tmp_path: Path) -> None:
     options = filesystem_options(tmp_path)
     with worker("filesystem://", tmp_path) as process:
-        client("filesystem://", options).send_task("core.tasks.heartbeat")
-        beat = wait_for_heartbeat(tmp_path)
+        client("filesystem://", options).send_task(
+            "core.tasks.heartbeat", kwargs={"name": "sent-through-files"}
+        )
+        beat = wait_for_heartbeat(tmp_path, "sent-through-files")
     assert f"pid {process.pid}" in beat.detail
     assert list(Path(options["data_folder_in"]).iterdir()) == []  # the message was consumed
 
