@@ -9,7 +9,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import Heartbeat, User
+from core.models import Heartbeat, Notification, User
 
 
 class NoDeleteAdminMixin:
@@ -34,3 +34,19 @@ class KanalvaktUserAdmin(NoDeleteAdminMixin, UserAdmin, SimpleHistoryAdmin):
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ("name", "seen_at", "detail")
     readonly_fields = ("name", "seen_at", "detail")
+
+
+@admin.register(Notification)
+class NotificationAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    """The e-mail outbox, read-only: what was sent to whom, when, and what failed."""
+
+    list_display = ("created_at", "kind", "email", "subject", "sent_at", "attempts")
+    list_filter = ("kind",)
+    search_fields = ("email", "subject", "key")
+    readonly_fields = [field.name for field in Notification._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -40,3 +41,63 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def unsent(self) -> NotificationQuerySet:
+        """The outbox: rows still to be delivered (the partial index notification_unsent_idx)."""
+        return self.filter(sent_at=None)
+
+
+class Notification(models.Model):
+    """One e-mail to one person about one event: the outbox every feature writes to.
+
+    A service that changes state calls ``core.notifications.notify`` inside its own transaction, so
+    the change and the rows that tell people about it commit together or not at all. Delivery is a
+    separate step (``deliver_pending``, run by a Celery task enqueued after commit and by beat as a
+    safety net) that claims unsent rows, sends them and marks them sent. "Exactly once" is the unique
+    ``key``: the same event to the same person is one row however often, or however concurrently,
+    the event is reported. Rows are never deleted; they are the record of what was sent to whom, and
+    later the in-app list of a person's notifications (``read_at``).
+    """
+
+    key = models.CharField(_("key"), max_length=255)
+    recipient = models.ForeignKey(
+        User,
+        verbose_name=_("recipient"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    # The address used: a copy of the user's address at the time, or a mailbox that is no user
+    # (the security officer's function address, say).
+    email = models.EmailField(_("e-mail address"))
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    url = models.CharField(_("link"), max_length=500, blank=True, help_text=_("The page to act on."))
+    kind = models.CharField(_("kind"), max_length=60)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="notification_key_unique"),
+            models.CheckConstraint(condition=~models.Q(email=""), name="notification_email_present"),
+        ]
+        indexes = [
+            # The delivery sweep: unsent rows, oldest first. Sent rows, nearly all of them, stay out.
+            models.Index(
+                fields=["created_at"], name="notification_unsent_idx", condition=models.Q(sent_at=None)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.email}"

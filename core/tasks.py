@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
-from core import services
+from core import notifications, services
 
 
 @shared_task(name="core.tasks.heartbeat", ignore_result=False)
@@ -15,3 +16,8 @@ def heartbeat(name: str = "worker") -> str:
 @shared_task(name="core.tasks.clear_expired_sessions")
 def clear_expired_sessions() -> None:
     services.clear_expired_sessions()
+
+
+@shared_task(name="core.tasks.deliver_notifications", ignore_result=True)
+def deliver_notifications() -> int:
+    return notifications.deliver_pending(now=timezone.now())

@@ -105,6 +105,15 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(f"{name:<9} {'SKIPPED: ' + reason if reason else 'used'}")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_stay_in_the_test_process() -> None:
+    """Work a test enqueues (e.g. delivery after commit) goes to an in-memory broker that nobody
+    consumes, never to the development queue in var/. Tests that need a worker start their own."""
+    from config.celery import app
+
+    app.conf.update(broker_url="memory://", broker_transport_options={})
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

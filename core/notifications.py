@@ -1,0 +1,255 @@
+"""The e-mail outbox: write notifications with the state change, deliver them after commit.
+
+``notify`` is called by a service inside its transaction and writes one ``Notification`` row per
+person; the rows commit with the change they report, or vanish with it. After the commit a Celery
+task runs ``deliver_pending``, which claims unsent rows, sends them and marks them sent. Beat runs
+the same task every minute as a safety net, so a lost task message or a mail server that was down
+only delays an e-mail.
+
+Delivery is at least once: a crash between handing a message to the mail server and committing
+``sent_at`` sends that message again on the next run. The Message-ID is the same both times, so
+mail clients show one message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, connection, transaction
+from django.template.loader import render_to_string
+
+from core.models import Notification, User
+
+logger = logging.getLogger(__name__)
+
+KEY_MAX_LENGTH = 255
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+@transaction.atomic
+def notify(
+    *,
+    kind: str,
+    key: str,
+    recipients: Iterable[User | str],
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    url: str = "",
+) -> list[Notification]:
+    """Write one notification per recipient, in the caller's transaction, and deliver after commit.
+
+    ``key`` names the event (``"request:12:approved"``); each row's key adds the person (user id, or
+    the address for a plain address), and the database keeps that key unique, so reporting the same
+    event twice, or from two processes at once, notifies nobody twice. Inactive users and users
+    without an e-mail address are skipped, and each address gets one e-mail.
+
+    ``template`` is a plain-text template under ``templates/emails/`` (``"request_approved.txt"``
+    or ``"emails/request_approved.txt"``), rendered in the active language with ``context`` plus
+    ``recipient`` (the user, or None) and ``email``. ``subject`` comes translated already. ``url``
+    is the absolute path of the page to act on; delivery appends it as a full link.
+
+    Returns the rows created now (not those that existed already).
+    """
+    template_name = template if template.startswith("emails/") else f"emails/{template}"
+    subject = " ".join(subject.split())[:255]  # a line break in a header is refused when sending
+    wanted = _addressees(recipients, key=key)
+    if not wanted:
+        return []
+    existing = set(
+        Notification.objects.filter(key__in=[k for k, _u, _e in wanted]).values_list("key", flat=True)
+    )
+    created: list[Notification] = []
+    for row_key, user, email in wanted:
+        if row_key in existing:
+            continue
+        body = render_to_string(template_name, {**context, "recipient": user, "email": email}).strip()
+        try:
+            # A savepoint, so that losing the race for the key leaves the caller's transaction usable.
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    key=row_key, kind=kind, recipient=user, email=email, subject=subject, body=body, url=url
+                )
+        except IntegrityError:
+            continue  # written by a concurrent transaction that has committed meanwhile: already notified
+        created.append(notification)
+    if created:
+        _deliver_after_commit()
+    return created
+
+
+def _addressees(recipients: Iterable[User | str], *, key: str) -> list[tuple[str, User | None, str]]:
+    """(row key, user, address) per distinct address: users first, each group in the order given.
+
+    A user is preferred to a plain address of the same mailbox, so that the notification is theirs
+    (their list in Kanalvakt shows it).
+    """
+    wanted: list[tuple[str, User | None, str]] = []
+    seen: set[str] = set()
+    for recipient in sorted(recipients, key=lambda r: not isinstance(r, User)):
+        if isinstance(recipient, User):
+            if not recipient.is_active or not recipient.email.strip():
+                continue
+            user: User | None = recipient
+            email = recipient.email.strip()
+            row_key = f"{key}:{recipient.pk}"
+        else:
+            user, email = None, recipient.strip()
+            if not email:
+                continue  # an unset function address (a setting left empty) notifies nobody
+            row_key = f"{key}:{email.lower()}"
+        if email.lower() in seen:
+            continue
+        seen.add(email.lower())
+        wanted.append((_fit(row_key, base=key), user, email))
+    return wanted
+
+
+def _fit(row_key: str, *, base: str) -> str:
+    """The row key, shortened to fit the column by hashing its per-person part when it is too long."""
+    if len(row_key) <= KEY_MAX_LENGTH:
+        return row_key
+    digest = hashlib.sha256(row_key.encode()).hexdigest()
+    shortened = f"{base}:sha256:{digest}"
+    if len(shortened) > KEY_MAX_LENGTH:
+        raise ValueError(f"The notification key is too long: {base[:60]}…")
+    return shortened
+
+
+def _enqueue_delivery() -> None:
+    from core.tasks import deliver_notifications  # the task module imports this one
+
+    deliver_notifications.delay()
+
+
+def _deliver_after_commit() -> None:
+    """Enqueue delivery once the outermost transaction commits; once per transaction, however many
+    notify calls it makes. A callback registered in a savepoint that is rolled back is dropped by
+    Django, and then the next notify registers it again."""
+    # Entries are (savepoint ids, callback, robust).
+    if any(entry[1] is _enqueue_delivery for entry in connection.run_on_commit):
+        return
+    # robust: the rows are committed whatever happens to the message; beat's run delivers them then.
+    transaction.on_commit(_enqueue_delivery, robust=True)
+
+
+def deliver_pending(*, now: datetime, batch: int = 100) -> int:
+    """Send every unsent notification, oldest first, and return how many were sent.
+
+    Rows are claimed in batches with ``SELECT … FOR UPDATE SKIP LOCKED``, so two runs at once share
+    the work and never send the same row twice; a second run finds nothing left. A row that fails to
+    send keeps ``sent_at`` empty, counts the attempt and keeps the error; the next run retries it.
+    This run tries each row once, and stops when the mail server cannot be reached at all.
+    """
+    sent = 0
+    failed: set[int] = set()
+    footer = render_to_string("emails/base_footer.txt").strip()
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Notification.objects.unsent()
+                .exclude(pk__in=failed)
+                .select_for_update(skip_locked=True)
+                .order_by("created_at", "pk")[:batch]
+            )
+            if not rows:
+                return sent
+            unreachable = False
+            try:
+                delivered, errors = _send(rows, footer=footer)
+            except _MailServerUnreachableError as exc:
+                delivered, errors, unreachable = [], dict.fromkeys((row.pk for row in rows), exc.error), True
+            if delivered:
+                Notification.objects.filter(pk__in=delivered).update(sent_at=now)
+            if errors:
+                for row in rows:
+                    if row.pk in errors:
+                        row.attempts += 1
+                        row.last_error = errors[row.pk]
+                Notification.objects.bulk_update(
+                    [row for row in rows if row.pk in errors], ["attempts", "last_error"]
+                )
+        sent += len(delivered)
+        failed.update(errors)
+        if unreachable:
+            return sent
+
+
+class _MailServerUnreachableError(Exception):
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _send(rows: list[Notification], *, footer: str) -> tuple[list[int], dict[int, str]]:
+    """Send each row over one mail connection: the ids sent, and the error per id that was not."""
+    delivered: list[int] = []
+    errors: dict[int, str] = {}
+    mail = get_connection()
+    try:
+        mail.open()
+    except OSError as exc:  # smtplib.SMTPException is an OSError
+        logger.warning("Could not reach the mail server: %s", exc)
+        raise _MailServerUnreachableError(_describe(exc)) from exc
+    try:
+        for row in rows:
+            try:
+                accepted = message(row, footer=footer, mail=mail).send()
+            except OSError as exc:
+                logger.warning("Notification %s to %s was not sent: %s", row.pk, row.email, exc)
+                errors[row.pk] = _describe(exc)
+            else:
+                if accepted:
+                    delivered.append(row.pk)
+                else:
+                    errors[row.pk] = "The mail backend sent nothing."
+    finally:
+        try:
+            mail.close()
+        except OSError:  # a failed QUIT changes nothing for messages already accepted
+            logger.debug("Closing the mail connection failed", exc_info=True)
+    return delivered, errors
+
+
+def message(notification: Notification, *, footer: str = "", mail: Any = None) -> EmailMessage:
+    """The e-mail for one notification: its body, the full link to act on, and the footer."""
+    parts = [notification.body]
+    if notification.url:
+        parts.append(absolute_url(notification.url))
+    text = "\n".join(parts)
+    if footer:
+        text = f"{text}\n\n-- \n{footer}"
+    return EmailMessage(
+        subject=notification.subject,
+        body=f"{text}\n",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.email],
+        # Stable per row: a message sent again after a crash is recognised as the same message.
+        headers={"Message-ID": f"<kanalvakt-notification-{notification.pk}@{_mail_domain()}>"},
+        connection=mail,
+    )
+
+
+def absolute_url(path: str) -> str:
+    """The full address of a page in Kanalvakt, for e-mail (no request there to build it from)."""
+    if path.startswith(("https://", "http://")):
+        return path
+    base = str(getattr(settings, "KANALVAKT_BASE_URL", DEFAULT_BASE_URL)).rstrip("/")
+    return f"{base}/{path.lstrip('/')}"
+
+
+def _mail_domain() -> str:
+    _name, address = parseaddr(str(settings.DEFAULT_FROM_EMAIL))
+    domain = address.rpartition("@")[2]
+    return domain or "localhost"
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
