@@ -9,6 +9,7 @@ The README lists every variable.
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -107,8 +108,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so that a Celery worker started by a test sees the test's rows.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file, not memory, so that a Celery worker started by a test sees the test's rows; one per
+    # test process, so that two test runs in one checkout do not share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -174,8 +176,16 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 
+# --- Kanalvakt ---------------------------------------------------------------------------------------
+# The address people reach Kanalvakt at: links in e-mails are built on it.
+KANALVAKT_BASE_URL = env_str("KANALVAKT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The profile guide (kontoprofilguide) as data; another institution points this at its own file.
+if env_str("PROFILE_GUIDE_PATH", ""):
+    PROFILE_GUIDE_PATH = env_str("PROFILE_GUIDE_PATH")
+
 # --- Celery -----------------------------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+# "localhost" only keeps kombu from warning that no host was given; the folders below are the broker.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
@@ -203,6 +213,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.heartbeat",
         "schedule": float(env_int("HEARTBEAT_INTERVAL", 60)),
         "options": {"expires": max(env_int("HEARTBEAT_INTERVAL", 60) - 1, 1)},
+    },
+    # A safety net: notifications are delivered right after their transaction commits; this run
+    # picks up any whose wake-up message was lost or whose mail server was down.
+    "deliver-notifications": {
+        "task": "core.tasks.deliver_notifications",
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",

@@ -15,7 +15,7 @@ urlpatterns = [
     path("", include("core.urls")),
     *auth_urlpatterns,
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
-    path("organisation/", include("governance.urls")),
+    path("", include("governance.urls")),
     path("konton/", include("accounts.urls")),
     path("admin/", admin.site.urls),
 ]

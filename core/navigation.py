@@ -54,6 +54,7 @@ NAVIGATION: list[NavItem] = [
         "accounts:list",
         lambda user: not _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD, Role.REGISTRAR)(user),
     ),
+    NavItem("requests", _("Requests"), "governance:request_list", _everyone),
     NavItem("organisation", _("Organisation"), "governance:unit_list", _everyone),
     NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
     NavItem("admin", _("Administration"), "admin:index", _staff),

@@ -29,14 +29,19 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.COMMUNICATIONS: {
         "accounts.view_all_accounts",
         "governance.view_orgunit",
+        "governance.view_all_requests",
+        "governance.review_request",  # KAU-START-COMMS
     },
     Role.SOCIAL_MEDIA_LEAD: {
         "accounts.view_all_accounts",
         "governance.view_orgunit",
         "governance.change_institutionsettings",
+        "governance.view_all_requests",  # KAU-HIERARCHY
+        "governance.review_request",
     },
     Role.REGISTRAR: {
         "accounts.view_all_accounts",
+        "governance.view_all_requests",  # requests are public records (KAU-PUBLIC-RECORD)
     },
     Role.SECURITY_OFFICER: set(),
 }

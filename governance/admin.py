@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import NoDeleteAdminMixin
-from governance.models import InstitutionSettings, OrgUnit
+from governance.models import AccountRequest, InstitutionSettings, OrgUnit
 
 
 @admin.register(OrgUnit)
@@ -31,4 +31,20 @@ class InstitutionSettingsAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The social media lead edits the settings in the app, where the service validates them.
+        return False
+
+
+@admin.register(AccountRequest)
+class AccountRequestAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    """Read-only: requests change only through their workflow (governance.services)."""
+
+    list_display = ("name", "platform", "unit", "requester", "status", "updated_at")
+    list_filter = ("status", "platform")
+    search_fields = ("name", "handle")
+    list_select_related = ("unit", "requester")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

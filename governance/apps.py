@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class GovernanceConfig(AppConfig):
     name = "governance"
     verbose_name = _("Governance")
+
+    def ready(self) -> None:
+        from core import todo
+        from governance import checks  # noqa: F401  (registers the profile-guide check)
+        from governance import todo as request_todo
+
+        todo.register(request_todo.requests_to_decide)
+        todo.register(request_todo.requests_to_review)
+        todo.register(request_todo.requests_to_finish)

@@ -6,6 +6,7 @@ Idempotent: units are found by code and people by user name, and only what is mi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.contrib.auth.models import Group
 
@@ -138,3 +139,186 @@ def seed_units(people: dict[str, User]) -> dict[str, OrgUnit]:
         units[code] = unit
     InstitutionSettings.objects.get_solo()
     return units
+
+
+def _strategy(topic: str) -> dict[str, object]:
+    """A complete strategy document in believable Swedish, for the demo requests."""
+    return {
+        "areas": ["student_relations", "brand"],
+        "audiences": ["students", "public"],
+        "purpose": f"Kontot ska visa vardagen för {topic} och stärka bilden av Karlstads universitet som ett "
+        "nära och engagerande lärosäte, i linje med universitetets strategi för utbildning.",
+        "checklist_audience": "Blivande studenter i gymnasiets sista år, nuvarande studenter och deras "
+        "föräldrar som vill veta hur det är att läsa hos oss.",
+        "checklist_purpose": "Syftet är att öka kännedomen om "
+        "utbildningen och att fler söker den; det stöder "
+        "institutionens mål om rekrytering och en god studiemiljö.",
+        "checklist_goals": "Målgruppen ska veta vad utbildningen innehåller, känna sig välkommen och trygg, "
+        "och söka till programmet eller komma på öppet hus.",
+        "checklist_staffing": "Två kommunikatörer delar på publiceringen enligt ett schema; ersättaren tar "
+        "över vid frånvaro och lämnar över med en checklista när någon slutar.",
+        "checklist_resources": "Vi har gjort en resursinventering: fyra timmar i veckan, en mobilkamera, "
+        "bildbank från universitetet och studentambassadörer som bidrar med innehåll.",
+        "content_strategy": "Korta filmer och bilder från undervisning, labb och studentliv, alltid med "
+        "samtycke från dem som syns; korrekt och trovärdigt innehåll med tydlig avsändare.",
+        "editorial_goals": "Redaktionell plan: två inlägg i veckan, teman per månad kopplade till "
+        "antagningsperioder och öppet hus, utvärdering varje termin.",
+        "editorial_stakeholders": "Blivande studenter, nuvarande studenter, programansvariga, studentkåren "
+        "och Studentavdelningen som intressenter.",
+        "planned_frequency": "Två inlägg i veckan, stories vid evenemang",
+        "resource_hours_per_week": 4,
+        "resource_people": "Anna Lindqvist och Per Nilsson",
+        "terms_checked": True,
+        "terms_note": "Villkoren ger plattformen rätt att använda publicerat material; vi publicerar bara "
+        "material som universitetet får sprida.",
+    }
+
+
+# (key, requester, unit, platform, name, handle, sender type, owner, deputies, final state)
+REQUESTS: tuple[tuple[str, str, str, str, str, str, str, str, tuple[str, ...], str], ...] = (
+    ("draft", "anna", "ifi", "tiktok", "Fysik på TikTok", "fysik_kau", "subject", "anna", ("per",), "draft"),
+    (
+        "submitted",
+        "sara",
+        "hhs",
+        "instagram",
+        "Handelsstudent",
+        "handelsstudent",
+        "subject",
+        "sara",
+        ("per",),
+        "submitted",
+    ),
+    (
+        "returned",
+        "anna",
+        "ifi",
+        "instagram",
+        "Civilingenjör studentliv",
+        "civing_studentliv",
+        "subject",
+        "anna",
+        ("per",),
+        "returned",
+    ),
+    (
+        "reviewed",
+        "per",
+        "ifi",
+        "youtube",
+        "Ingenjörsvetenskap föreläsningar",
+        "ifi_forelasningar_kau",
+        "internal_project",
+        "per",
+        ("anna",),
+        "reviewed",
+    ),
+    (
+        "approved",
+        "anna",
+        "klar",
+        "instagram",
+        "Klarälvens vatten",
+        "klaralven_kau",
+        "internal_project",
+        "anna",
+        ("sara",),
+        "approved",
+    ),
+    (
+        "rejected",
+        "sara",
+        "hhs",
+        "linkedin",
+        "Handels alumner",
+        "handels-alumner",
+        "subject",
+        "sara",
+        ("karin",),
+        "rejected",
+    ),
+    (
+        "withdrawn",
+        "per",
+        "stud",
+        "facebook_group",
+        "Studentlivet på Kau",
+        "studentlivet-kau",
+        "internal_environment",
+        "per",
+        ("anna",),
+        "withdrawn",
+    ),
+)
+
+
+def seed_requests(people: dict[str, User], units: dict[str, OrgUnit], *, now: datetime) -> int:
+    """One request in every state, idempotent by (requester, name)."""
+    from governance.models import AccountRequest
+
+    created = 0
+    reviewer, lead = people["karin"], people["johan"]
+    for _key, requester, unit, platform, name, handle, sender, owner, deputies, final in REQUESTS:
+        if AccountRequest.objects.filter(requester=people[requester], name=name).exists():
+            continue
+        by = people[requester]
+        data = {
+            "unit": units[unit],
+            "platform": platform,
+            "name": name,
+            "handle": handle,
+            "sender_type": sender,
+            "proposed_owner": people[owner],
+            **_strategy(name),
+        }
+        if final == "draft":
+            data = {
+                key: value for key, value in data.items() if not key.startswith(("checklist_", "editorial"))
+            }
+        req = services.save_draft(None, by=by, data=data, deputies=[people[d] for d in deputies], now=now)
+        created += 1
+        if final == "draft":
+            continue
+        if final == "withdrawn":
+            services.withdraw_request(
+                req.pk, by=by, comment="Vi använder studentkårens grupp i stället.", now=now
+            )
+            continue
+        services.submit_request(req.pk, by=by, now=now)
+        if final == "submitted":
+            continue
+        if final == "returned":
+            services.return_request(
+                req.pk,
+                by=reviewer,
+                now=now,
+                advice="Ämneskonton på Instagram ska heta namn_kau enligt kontoprofilguiden, och kontot "
+                "civing_kau finns redan för samma program. Kan ni samarbeta med det i stället?",
+            )
+            continue
+        accepted = [d["code"] for d in AccountRequest.objects.get(pk=req.pk).deviations]
+        services.accept_request(
+            req.pk,
+            by=reviewer,
+            accepted_deviations=accepted,
+            now=now,
+            advice="Inget befintligt konto täcker behovet. Avvikelserna från profilguiden är motiverade.",
+        )
+        if final == "reviewed":
+            continue
+        approver = (
+            people["olof"] if unit == "klar" else people["helena"] if unit == "hhs" else people["maria"]
+        )
+        if final == "approved":
+            services.comment_on_request(req.pk, by=lead, comment="Bra initiativ, stöds centralt.", now=now)
+            services.approve_request(
+                req.pk, by=approver, reason="Godkänt: tydligt syfte och resurser.", now=now
+            )
+        else:
+            services.reject_request(
+                req.pk,
+                by=approver,
+                reason="Ämnen har inga LinkedIn-konton; använd universitetets sida.",
+                now=now,
+            )
+    return created

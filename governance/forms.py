@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import InstitutionSettings
+from core.models import User
+from governance.models import AccountRequest, Audience, InstitutionSettings, OrgUnit, PriorityArea
 
 
 class InstitutionSettingsForm(forms.ModelForm):
@@ -28,3 +29,252 @@ class InstitutionSettingsForm(forms.ModelForm):
         if due is not None and limit is not None and due > limit:
             self.add_error("response_limit_hours", _("The limit cannot come before the due time."))
         return data
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name() or obj.username
+        return f"{name} ({obj.email})" if obj.email else name
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name() or obj.username
+        return f"{name} ({obj.email})" if obj.email else name
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{'— ' * obj.depth}{obj.display_name}"
+
+
+class AccountRequestForm(forms.ModelForm):
+    """The request and its strategy document. Saving a draft checks only the format of what is
+    filled in; submitting asks governance.completeness for everything the policy requires."""
+
+    unit = UnitChoiceField(label=_("Requesting unit"), queryset=OrgUnit.objects.none())
+    areas = forms.MultipleChoiceField(
+        label=_("Priority areas"),
+        choices=PriorityArea.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Which of the university's priority areas does the account serve? (KAU-AREA)"),
+    )
+    audiences = forms.MultipleChoiceField(
+        label=_("Audiences"),
+        choices=Audience.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Staff and students include prospective ones; partners include funders. (KAU-AUDIENCE)"),
+    )
+    proposed_owner = PersonChoiceField(
+        label=_("Account owner"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_(
+            "Watches the account every day and answers for its content (KAU-RESP-OWNER, KAU-RESP-DAILY)."
+        ),
+    )
+    proposed_deputies = PeopleChoiceField(
+        label=_("Deputies"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("At least one, not the owner: they cover absences, holidays included (KAU-RESP-OWNER)."),
+    )
+    blogger = PersonChoiceField(label=_("Blogger (employee)"), queryset=User.objects.none(), required=False)
+    blogger_assigning_unit = UnitChoiceField(
+        label=_("Unit that assigns the blogger"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        help_text=_(
+            "Only for a blogger who is not employed: the unit that gives the direct assignment (KTH-BLOG)."
+        ),
+    )
+
+    class Meta:
+        model = AccountRequest
+        fields = [
+            "unit",
+            "platform",
+            "platform_other",
+            "name",
+            "handle",
+            "sender_type",
+            "profile_picture",
+            "areas",
+            "audiences",
+            "purpose",
+            "checklist_audience",
+            "checklist_purpose",
+            "checklist_goals",
+            "checklist_staffing",
+            "checklist_resources",
+            "content_strategy",
+            "editorial_goals",
+            "editorial_stakeholders",
+            "planned_frequency",
+            "resource_hours_per_week",
+            "resource_people",
+            "terms_checked",
+            "terms_note",
+            "proposed_owner",
+            "blogger",
+            "blogger_external_name",
+            "blogger_assigning_unit",
+        ]
+        labels = {
+            "platform_other": _("Other platform"),
+            "name": _("Account name"),
+            "handle": _("Handle"),
+            "sender_type": _("Sender type"),
+            "profile_picture": _("Profile picture"),
+            "purpose": _("Purpose and goal"),
+            "checklist_audience": _("1. Who do you want to reach?"),
+            "checklist_purpose": _(
+                "2. What is the purpose of the communication, and how does it connect to the unit's goals?"
+            ),
+            "checklist_goals": _("3. What should the audience know, feel and do?"),
+            "checklist_staffing": _(
+                "4. How is the work shared among staff, and how is activity covered when staff change?"
+            ),
+            "checklist_resources": _("5. Has a resource inventory been made? What did it show?"),
+            "content_strategy": _("Content strategy"),
+            "editorial_goals": _("Editorial plan: purpose and goals"),
+            "editorial_stakeholders": _("Editorial plan: audiences and stakeholders"),
+            "planned_frequency": _("Planned frequency"),
+            "resource_hours_per_week": _("Hours per week set aside"),
+            "resource_people": _("Who does the work"),
+            "terms_checked": _(
+                "I have checked the platform's terms of use against "
+                "the university's interests, brand and values"
+            ),
+            "terms_note": _("What the check found"),
+            "blogger_external_name": _("Blogger who is not employed"),
+        }
+        help_texts = {
+            "platform_other": _("Only when the platform is “Other”."),
+            "name": _("The name must make clear which part of the university is speaking (KAU-SENDER)."),
+            "handle": _(
+                "The user name on the platform, e.g. civing_kau. For Instagram "
+                "the profile guide often asks for the form name_kau."
+            ),
+            "sender_type": _("Which row of the profile guide the account belongs to (KAU-PROFILE-GUIDE)."),
+            "profile_picture": _(
+                "The university is the sender: the profile picture is normally its logo (KAU-SENDER)."
+            ),
+            "purpose": _(
+                "A clear purpose and goal, linked to the university's "
+                "mission and overall strategy (KAU-START-PURPOSE)."
+            ),
+            "checklist_audience": _("Target groups, as precisely as you can (Målgrupp)."),
+            "checklist_purpose": _("Why the account exists and which of the unit's goals it serves (Syfte)."),
+            "checklist_goals": _("Communicative goals: what the audience should know, feel and do."),
+            "checklist_staffing": _(
+                "Who publishes, who answers, and how the account keeps going when someone leaves."
+            ),
+            "checklist_resources": _(
+                "Time, people, skills and material available for the account (resursinventering)."
+            ),
+            "content_strategy": _(
+                "What you will publish and why: engaging, relevant, correct and credible (KAU-CONTENT)."
+            ),
+            "editorial_goals": _("The editorial plan's purpose and goals."),
+            "editorial_stakeholders": _("Who the content is for, and who else has a stake in it."),
+            "planned_frequency": _("For example: three posts a week, stories on event days."),
+            "resource_hours_per_week": _(
+                "Time set aside before the channel starts, for the formal "
+                "requirements and for quality (KTH-RESOURCES)."
+            ),
+            "resource_people": _("Names or roles of the people who do the work."),
+            "terms_note": _("KTH-TERMS: for example what the terms say about rights to published material."),
+        }
+        widgets = {
+            "purpose": forms.Textarea(attrs={"rows": 3}),
+            "checklist_audience": forms.Textarea(attrs={"rows": 3}),
+            "checklist_purpose": forms.Textarea(attrs={"rows": 3}),
+            "checklist_goals": forms.Textarea(attrs={"rows": 3}),
+            "checklist_staffing": forms.Textarea(attrs={"rows": 3}),
+            "checklist_resources": forms.Textarea(attrs={"rows": 3}),
+            "content_strategy": forms.Textarea(attrs={"rows": 4}),
+            "editorial_goals": forms.Textarea(attrs={"rows": 3}),
+            "editorial_stakeholders": forms.Textarea(attrs={"rows": 3}),
+            "resource_people": forms.Textarea(attrs={"rows": 2}),
+            "terms_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = OrgUnit.objects.filter(is_active=True).order_by("path")
+        people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["blogger_assigning_unit"].queryset = units  # type: ignore[attr-defined]
+        for name in ("proposed_owner", "proposed_deputies", "blogger"):
+            self.fields[name].queryset = people  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.initial["proposed_deputies"] = list(self.instance.proposed_deputies.all())
+        for name in (
+            "checklist_audience",
+            "checklist_purpose",
+            "checklist_goals",
+            "checklist_staffing",
+            "checklist_resources",
+            "purpose",
+            "content_strategy",
+            "editorial_goals",
+            "editorial_stakeholders",
+        ):
+            self.fields[name].widget.attrs["data-min-words"] = "5"
+
+    def _post_clean(self) -> None:
+        # The service applies the data and validates the model; the form only checks its own fields.
+        pass
+
+    def service_data(self) -> dict[str, Any]:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["platform_other"] = data["platform_other"] if data["platform"] == "other" else ""
+        return data
+
+
+class ReviewForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("accept", _("Accept")), ("return", _("Return for changes"))], widget=forms.HiddenInput
+    )
+    advice = forms.CharField(
+        label=_("Advice from the communications department"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Does a channel for this need already exist? Does the "
+            "account follow the profile guide? (KAU-START-COMMS)"
+        ),
+    )
+    accepted_deviations = forms.MultipleChoiceField(
+        label=_("Deviations from the profile guide accepted"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, deviations: list[dict[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accepted_deviations"].choices = [(d["code"], d["message"]) for d in deviations]  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.HiddenInput
+    )
+    reason = forms.CharField(
+        label=_("Reason for the decision"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A sentence is enough; it goes into the decision record."),
+    )
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class WithdrawForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Why is the request withdrawn?"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

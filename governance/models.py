@@ -8,7 +8,11 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
+from accounts.models import Platform
+from governance.profile_guide import ProfilePicture, SenderType
 
 
 class OrgUnit(models.Model):
@@ -169,3 +173,281 @@ class InstitutionSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Settings for %(name)s") % {"name": self.institution_name})
+
+
+class PriorityArea(models.TextChoices):
+    """KAU-AREA: the priority areas an account serves."""
+
+    BRAND = "brand", _("Strengthen the brand")
+    STUDENT_RELATIONS = "student_relations", _("Build student relations")
+    KNOWLEDGE = "knowledge", _("Spread knowledge")
+
+
+class Audience(models.TextChoices):
+    """KAU-AUDIENCE: the audiences of the university's social media."""
+
+    STAFF = "staff", _("Staff")
+    STUDENTS = "students", _("Students")
+    PARTNERS = "partners", _("Partners and stakeholders")
+    POPULAR_SCIENCE = "popular_science", _("Popular science actors")
+    PUBLIC = "public", _("Interested public")
+
+
+class AccountRequestQuerySet(models.QuerySet["AccountRequest"]):
+    def open(self) -> AccountRequestQuerySet:
+        return self.filter(status__in=AccountRequest.OPEN_STATUSES)
+
+
+class AccountRequest(models.Model):
+    """A request for a new account in the university's name, with its strategy document.
+
+    The request *is* the account's strategy document (KAU-START-CHECKLIST) and content strategy
+    (KAU-CONTENT). It moves through the states in governance.workflow, only through
+    governance.services: the communications department reviews it (KAU-START-COMMS,
+    KAU-PROFILE-GUIDE), the head of the requesting unit decides (KAU-START-APPROVAL). Requests are
+    public records and are never deleted; a request no longer wanted is withdrawn.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted for review")
+        RETURNED = "returned", _("Returned for changes")
+        REVIEWED = "reviewed", _("Reviewed, awaiting decision")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.REVIEWED)
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="account_requests",
+    )
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("requesting unit"), on_delete=models.PROTECT, related_name="account_requests"
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    round = models.PositiveSmallIntegerField(_("review round"), default=0)
+
+    # The channel.
+    platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
+    platform_other = models.CharField(_("other platform"), max_length=100, blank=True)
+    name = models.CharField(_("account name"), max_length=200)
+    handle = models.CharField(_("handle"), max_length=200, blank=True)
+    sender_type = models.CharField(_("sender type"), max_length=30, choices=SenderType.choices, blank=True)
+    profile_picture = models.CharField(
+        _("profile picture"), max_length=20, choices=ProfilePicture.choices, default=ProfilePicture.UNIVERSITY
+    )
+    areas = models.JSONField(_("priority areas"), default=list, blank=True)
+    audiences = models.JSONField(_("audiences"), default=list, blank=True)
+
+    # Purpose and the mandatory checklist (KAU-START-PURPOSE, KAU-START-CHECKLIST).
+    purpose = models.TextField(_("purpose and goal"), blank=True)
+    checklist_audience = models.TextField(_("who do you want to reach?"), blank=True)
+    checklist_purpose = models.TextField(
+        _("purpose of the communication and link to the unit's goals"), blank=True
+    )
+    checklist_goals = models.TextField(_("what should the audience know, feel and do?"), blank=True)
+    checklist_staffing = models.TextField(
+        _("how is the work shared, and covered when staff change?"), blank=True
+    )
+    checklist_resources = models.TextField(_("resource inventory"), blank=True)
+
+    # Content strategy and editorial plan (KAU-CONTENT).
+    content_strategy = models.TextField(_("content strategy"), blank=True)
+    editorial_goals = models.TextField(_("editorial goals"), blank=True)
+    editorial_stakeholders = models.TextField(_("stakeholders"), blank=True)
+    planned_frequency = models.CharField(_("planned frequency"), max_length=200, blank=True)
+
+    # Resources and terms (KTH-RESOURCES, KTH-TERMS).
+    resource_hours_per_week = models.DecimalField(
+        _("hours per week"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    resource_people = models.TextField(_("who does the work"), blank=True)
+    terms_checked = models.BooleanField(_("terms of use checked"), default=False)
+    terms_note = models.TextField(_("note on the terms of use"), blank=True)
+
+    # Responsibility (KAU-RESP-OWNER).
+    proposed_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed account owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_deputies = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("proposed deputies"),
+        blank=True,
+        related_name="+",
+    )
+
+    # Blogs (KTH-BLOG).
+    blogger = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("blogger (employee)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    blogger_external_name = models.CharField(_("blogger (not employed)"), max_length=200, blank=True)
+    blogger_assigning_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("unit that assigns the blogger"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    # Review and decision.
+    deviations = models.JSONField(_("deviations from the profile guide"), default=list, blank=True)
+    existing_channels = models.JSONField(
+        _("existing channels that may serve the need"), default=list, blank=True
+    )
+    accepted_deviations = models.JSONField(_("deviations accepted"), default=list, blank=True)
+    review_advice = models.TextField(_("advice from the communications department"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    account = models.OneToOneField(
+        "accounts.Account",
+        verbose_name=_("registered account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="request",
+    )
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    history = HistoricalRecords(m2m_fields=[proposed_deputies])
+    objects = AccountRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("new-account request")
+        verbose_name_plural = _("new-account requests")
+        ordering = ["-created_at", "-pk"]
+        permissions = [
+            ("view_all_requests", _("Can see every new-account request")),
+            ("review_request", _("Can review new-account requests for the communications department")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="approved") | Q(account__isnull=False, decided_by__isnull=False),
+                name="accountrequest_approved_has_account_and_decider",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | Q(decided_by__isnull=False),
+                name="accountrequest_rejected_has_decider",
+            ),
+        ]
+        indexes = [
+            # The review queue and the heads' decision queue: open requests by state.
+            models.Index(fields=["status", "unit"], name="accountrequest_status_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_platform_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:request_detail", args=[self.pk])
+
+    @property
+    def platform_label(self) -> str:
+        if self.platform == Platform.OTHER and self.platform_other:
+            return self.platform_other
+        return str(self.get_platform_display())
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def is_blog(self) -> bool:
+        return self.platform == Platform.BLOG
+
+    def area_labels(self) -> list[str]:
+        return [str(PriorityArea(value).label) for value in self.areas if value in PriorityArea.values]
+
+    def audience_labels(self) -> list[str]:
+        return [str(Audience(value).label) for value in self.audiences if value in Audience.values]
+
+
+class RequestEvent(models.Model):
+    """One step in a request's life: who did what, when, in which round, and what they wrote.
+
+    The request's timeline and the decision record read these rows; they are never changed.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Draft created")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned for changes")
+        REVIEWED = "reviewed", _("Reviewed by the communications department")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        COMMENTED = "commented", _("Comment")
+
+    request = models.ForeignKey(
+        AccountRequest, verbose_name=_("request"), on_delete=models.PROTECT, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    round = models.PositiveSmallIntegerField(_("review round"))
+    from_status = models.CharField(_("from"), max_length=12, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("request event")
+        verbose_name_plural = _("request events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccountRequestUserObjectPermission(UserObjectPermissionBase):
+    """A grant on one request to one person: the proposed owner and deputies may read what they
+    are named in (django-guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(AccountRequest, on_delete=models.CASCADE)
+
+
+class AccountRequestGroupObjectPermission(GroupObjectPermissionBase):
+    """A grant on one request to a group (django-guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(AccountRequest, on_delete=models.CASCADE)

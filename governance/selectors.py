@@ -1,11 +1,22 @@
-"""Read-side queries of the organisation tree."""
+"""Read-side queries of the organisation tree and of new-account requests."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import re
+import unicodedata
+from collections.abc import Iterable
+from difflib import SequenceMatcher
+from typing import Any
+
+from django.db.models import Q, QuerySet
 
 from core.models import User
-from governance.models import OrgUnit
+from governance.models import (
+    AccountRequest,
+    AccountRequestGroupObjectPermission,
+    AccountRequestUserObjectPermission,
+    OrgUnit,
+)
 
 
 def unit_paths_headed_by(user: User) -> list[str]:
@@ -20,3 +31,172 @@ def unit_paths_headed_by(user: User) -> list[str]:
 def units_in_tree_order() -> QuerySet[OrgUnit]:
     """Every unit, ordered so that each follows its parent, with its head in the same query."""
     return OrgUnit.objects.select_related("head").order_by("path")
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def approvers_for(requests: Iterable[AccountRequest]) -> dict[int, User | None]:
+    """Who decides each request (KAU-START-APPROVAL), in one query for any number of requests.
+
+    The approver follows from the organisation tree, never from the requester's choice: the head of
+    the requesting unit, or, where the requester is that head (or the unit has none), the head of
+    the nearest unit above. Nobody decides on their own request.
+    """
+    requests = list(requests)
+    ids = {unit_id for request in requests for unit_id in _path_ids(request.unit.path)}
+    heads = {
+        unit.pk: unit.head
+        for unit in OrgUnit.objects.filter(pk__in=ids, is_active=True).select_related("head")
+    }
+    result: dict[int, User | None] = {}
+    for request in requests:
+        result[request.pk] = None
+        for unit_id in reversed(_path_ids(request.unit.path)):
+            head = heads.get(unit_id)
+            if head is not None and head.is_active and head.pk != request.requester_id:
+                result[request.pk] = head
+                break
+    return result
+
+
+def approver_for(request: AccountRequest) -> User | None:
+    return approvers_for([request])[request.pk]
+
+
+def requests_visible_to(user: User) -> QuerySet[AccountRequest]:
+    """Every request ``user`` may see, as one filter.
+
+    The communications department and the social media lead see all (KAU-START-COMMS,
+    KAU-HIERARCHY); a requester sees their own; a head sees the requests of the units they head and
+    every unit below; the proposed owner and deputies see what they are named in (guardian grants).
+    """
+    if not user.is_authenticated or not user.is_active:
+        return AccountRequest.objects.none()
+    if user.has_perm("governance.view_all_requests"):
+        return AccountRequest.objects.all()
+    condition = (
+        Q(requester=user)
+        | Q(
+            pk__in=AccountRequestUserObjectPermission.objects.filter(
+                user=user, permission__codename="view_accountrequest"
+            ).values("content_object_id")
+        )
+        | Q(
+            pk__in=AccountRequestGroupObjectPermission.objects.filter(
+                group__in=user.groups.all(), permission__codename="view_accountrequest"
+            ).values("content_object_id")
+        )
+    )
+    for path in unit_paths_headed_by(user):
+        condition |= Q(unit__path__startswith=path)
+    return AccountRequest.objects.filter(condition)
+
+
+# --- Existing channels (KAU-START-COMMS) ---------------------------------------------------------------
+
+# Words that say nothing about the need: the university's own name and filler.
+_STOP_WORDS = {
+    "kau",
+    "karlstads",
+    "karlstad",
+    "universitet",
+    "university",
+    "och",
+    "for",
+    "för",
+    "vid",
+    "the",
+    "and",
+    "of",
+    "official",
+    "officiell",
+    "konto",
+    "account",
+    "page",
+    "sida",
+    "grupp",
+    "group",
+}
+HANDLE_SIMILARITY = 0.75
+
+
+def _normalise(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _tokens(text: str) -> set[str]:
+    return {word for word in re.findall(r"[a-z0-9]+", _normalise(text)) if len(word) >= 4} - _STOP_WORDS
+
+
+def _handle_core(handle: str) -> str:
+    core = re.sub(r"[^a-z0-9]", "", _normalise(handle))
+    return core.removesuffix("kau").removeprefix("kau")
+
+
+def match_reasons(*, name: str, handle: str, unit_id: int, platform: str, other: dict[str, Any]) -> list[str]:
+    """Why ``other`` (an account or request as a dict) may already serve the same need."""
+    reasons = []
+    if other["unit_id"] == unit_id and other["platform"] == platform:
+        reasons.append("same_unit_platform")
+    if _tokens(name) & _tokens(other["name"]):
+        reasons.append("similar_name")
+    mine, theirs = _handle_core(handle), _handle_core(other["handle"])
+    if (
+        mine
+        and theirs
+        and (
+            mine in theirs
+            or theirs in mine
+            or SequenceMatcher(None, mine, theirs).ratio() >= HANDLE_SIMILARITY
+        )
+    ):
+        reasons.append("similar_handle")
+    return reasons
+
+
+def existing_channels_for(request: AccountRequest) -> list[dict[str, Any]]:
+    """Registered accounts and open requests that may serve the same need as ``request``.
+
+    Same unit and platform, or a similar name or handle. Closed accounts are left out; so is the
+    request itself. Two queries whatever the size of the registry; the comparison runs in Python.
+    """
+    from accounts.models import Account
+
+    fields = ("pk", "name", "handle", "platform", "unit_id", "unit__name", "status")
+    candidates: list[tuple[str, dict[str, Any]]] = [
+        ("account", row) for row in Account.objects.exclude(status=Account.Status.CLOSED).values(*fields)
+    ]
+    candidates += [
+        ("request", row)
+        for row in AccountRequest.objects.open()
+        .exclude(pk=request.pk)
+        .exclude(status=AccountRequest.Status.DRAFT)
+        .values(*fields)
+    ]
+    matches = []
+    for kind, row in candidates:
+        reasons = match_reasons(
+            name=request.name,
+            handle=request.handle,
+            unit_id=request.unit_id,
+            platform=request.platform,
+            other=row,
+        )
+        if reasons:
+            matches.append(
+                {
+                    "kind": kind,
+                    "id": row["pk"],
+                    "name": row["name"],
+                    "handle": row["handle"],
+                    "platform": row["platform"],
+                    "unit": row["unit__name"],
+                    "status": row["status"],
+                    "reasons": reasons,
+                }
+            )
+    matches.sort(key=lambda m: (-len(m["reasons"]), m["kind"], m["name"]))
+    return matches[:20]

@@ -1,11 +1,24 @@
 from django.urls import path
 
-from governance import views
+from governance import request_views, views
 
 app_name = "governance"
 
 urlpatterns = [
-    path("", views.unit_list, name="unit_list"),
-    path("enheter/<int:pk>/", views.unit_detail, name="unit_detail"),
-    path("installningar/", views.settings_edit, name="settings"),
+    path("organisation/", views.unit_list, name="unit_list"),
+    path("organisation/enheter/<int:pk>/", views.unit_detail, name="unit_detail"),
+    path("organisation/installningar/", views.settings_edit, name="settings"),
+    path("kontoprofilguide/", request_views.profile_guide, name="profile_guide"),
+    path("begaranden/", request_views.request_list, name="request_list"),
+    path("begaranden/ny/", request_views.request_create, name="request_create"),
+    path("begaranden/kontroll/", request_views.request_check, name="request_check"),
+    path("begaranden/<int:pk>/", request_views.request_detail, name="request_detail"),
+    path("begaranden/<int:pk>/andra/", request_views.request_edit, name="request_edit"),
+    path("begaranden/<int:pk>/skicka/", request_views.request_submit, name="request_submit"),
+    path("begaranden/<int:pk>/granska/", request_views.request_review, name="request_review"),
+    path("begaranden/<int:pk>/besluta/", request_views.request_decide, name="request_decide"),
+    path("begaranden/<int:pk>/aterkalla/", request_views.request_withdraw, name="request_withdraw"),
+    path("begaranden/<int:pk>/kommentera/", request_views.request_comment, name="request_comment"),
+    path("begaranden/<int:pk>/beslut/", request_views.request_record, name="request_record"),
+    path("begaranden/<int:pk>/beslut.pdf", request_views.request_record_pdf, name="request_record_pdf"),
 ]

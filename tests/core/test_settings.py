@@ -43,7 +43,7 @@ def test_nothing_configured_means_sqlite_and_filesystem_broker_in_var(tmp_path: 
     engine, name, broker, folder, flags = result.stdout.strip().splitlines()
     assert engine == "django.db.backends.sqlite3"
     assert name == str(tmp_path / "var" / "kanalvakt.sqlite3")
-    assert broker == "filesystem://"
+    assert broker == "filesystem://localhost/"
     assert Path(folder).is_dir()
     assert Path(folder).is_relative_to(tmp_path / "var")
     assert flags == "True Europe/Stockholm True sv"

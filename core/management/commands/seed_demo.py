@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.demo import seed_accounts
 from core.roles import sync_roles
-from governance.demo import PEOPLE, seed_people, seed_units
+from governance.demo import PEOPLE, seed_people, seed_requests, seed_units
 from moderation.demo import seed_items
 
 
@@ -36,10 +36,11 @@ class Command(BaseCommand):
             units = seed_units(people)
             accounts = seed_accounts(people, units)
             items = seed_items(people, accounts, now=now)
+            requests = seed_requests(people, units, now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(units)} units, {len(people)} people, {len(accounts)} accounts, "
-                f"{items} new items."
+                f"{items} new items, {requests} new requests."
             )
         )
         if not options["quiet_logins"]:

@@ -1,0 +1,134 @@
+"""The decision record of a new-account request as PDF (*blankett för godkännande*).
+
+Built with ReportLab from the same context as the printable HTML page, so the two say the same.
+The standard Helvetica font covers å, ä and ö (WinAnsi), so no font file is needed.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from core.templatetags.kanalvakt import when
+
+
+def _p(text: Any, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(str(text or "–")).replace("\n", "<br/>"), style)
+
+
+def decision_record_pdf(context: dict[str, Any]) -> bytes:
+    req = context["req"]
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=9.5, leading=12.5)
+    label = ParagraphStyle("label", parent=body, fontName="Helvetica-Bold")
+    heading = ParagraphStyle(
+        "h2", parent=styles["Heading2"], fontName="Helvetica-Bold", fontSize=12, spaceBefore=8
+    )
+    title = ParagraphStyle(
+        "title", parent=styles["Title"], fontName="Helvetica-Bold", fontSize=16, alignment=0
+    )
+
+    def table(rows: list[tuple[str, Any]]) -> Table:
+        data = [[_p(key, label), _p(value, body)] for key, value in rows]
+        result = Table(data, colWidths=[52 * mm, 118 * mm])
+        result.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d0d9")),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ]
+            )
+        )
+        return result
+
+    decision = _("Approved") if req.status == "approved" else _("Rejected")
+    story: list[Any] = [
+        _p(_("Decision on a new social media account"), title),
+        _p(
+            _("Request no. %(number)s · printed %(printed)s")
+            % {"number": req.pk, "printed": when(context["printed_at"])},
+            body,
+        ),
+        Spacer(1, 4 * mm),
+        _p(_("Decision"), heading),
+        table(
+            [
+                (_("Decision"), decision),
+                (_("Decided by"), f"{req.decided_by} ({_('head of unit')})"),
+                (_("Decided at"), when(req.decided_at)),
+                (_("Reason"), req.decision_reason),
+            ]
+        ),
+        _p(_("The request"), heading),
+        table(
+            [
+                (_("Requested by"), req.requester),
+                (_("Requesting unit"), req.unit.display_name),
+                (_("Submitted at"), when(req.submitted_at)),
+                (_("Account"), f"{req.name} ({req.platform_label}) {req.handle}"),
+                (_("Sender type"), req.get_sender_type_display()),
+                (_("Account owner"), req.proposed_owner),
+                (_("Deputies"), ", ".join(str(d) for d in context["deputies"])),
+                (_("Priority areas"), ", ".join(req.area_labels())),
+                (_("Audiences"), ", ".join(req.audience_labels())),
+            ]
+        ),
+        _p(_("Strategy document"), heading),
+        table(
+            [
+                (_("Purpose and goal"), req.purpose),
+                (_("1. Who do you want to reach?"), req.checklist_audience),
+                (_("2. Purpose and link to the unit's goals"), req.checklist_purpose),
+                (_("3. Know, feel, do"), req.checklist_goals),
+                (_("4. Work shared and covered"), req.checklist_staffing),
+                (_("5. Resource inventory"), req.checklist_resources),
+                (_("Content strategy"), req.content_strategy),
+                (_("Planned frequency"), req.planned_frequency),
+                (_("Hours per week set aside"), req.resource_hours_per_week),
+                (_("Terms of use checked"), _("Yes") if req.terms_checked else _("No")),
+            ]
+        ),
+        _p(_("Review by the communications department"), heading),
+        table(
+            [
+                (_("Reviewed by"), req.reviewed_by),
+                (_("Reviewed at"), when(req.reviewed_at)),
+                (_("Advice"), req.review_advice),
+                (
+                    _("Deviations accepted"),
+                    "\n".join(d["message"] for d in req.deviations) if req.deviations else _("None"),
+                ),
+            ]
+        ),
+        _p(_("History"), heading),
+        table(
+            [
+                (when(event.at), f"{event.get_kind_display()} – {event.actor}. {event.comment}")
+                for event in context["events"]
+            ]
+        ),
+    ]
+    buffer = BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=str(_("Decision on a new social media account")),
+        author="Kanalvakt",
+        subject=f"{req.name} ({req.platform_label})",
+        creator="Kanalvakt",
+    )
+    document.build(story)
+    return buffer.getvalue()

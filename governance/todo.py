@@ -1,0 +1,76 @@
+"""What new-account requests ask of each person, for the start page ("Att göra")."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import User
+from core.todo import TodoSection
+from governance.models import AccountRequest
+from governance.selectors import approvers_for, unit_paths_headed_by
+
+TEMPLATE = "governance/todo_requests.html"
+
+
+def requests_to_finish(user: User, now: datetime) -> TodoSection | None:
+    rows = list(
+        AccountRequest.objects.filter(requester=user, status__in=AccountRequest.EDITABLE_STATUSES)
+        .select_related("unit")
+        .order_by("-updated_at")[:20]
+    )
+    if not rows:
+        return None
+    return TodoSection(
+        key="requests-mine",
+        title=_("Your requests to finish"),
+        empty="",
+        template=TEMPLATE,
+        rows=rows,
+    )
+
+
+def requests_to_review(user: User, now: datetime) -> TodoSection | None:
+    if not user.has_perm("governance.review_request"):
+        return None
+    rows = list(
+        AccountRequest.objects.filter(status=AccountRequest.Status.SUBMITTED)
+        .exclude(requester=user)
+        .select_related("unit", "requester")
+        .order_by("submitted_at", "pk")[:50]
+    )
+    return TodoSection(
+        key="requests-review",
+        title=_("New-account requests to review"),
+        empty=_("No request waits for the communications department."),
+        template=TEMPLATE,
+        rows=rows,
+    )
+
+
+def requests_to_decide(user: User, now: datetime) -> TodoSection | None:
+    """KAU-START-APPROVAL: the requests whose approver, by the organisation tree, is this person."""
+    paths = unit_paths_headed_by(user)
+    if not paths:
+        return None
+    in_my_units = Q()
+    for path in paths:
+        in_my_units |= Q(unit__path__startswith=path)
+    candidates = list(
+        AccountRequest.objects.filter(in_my_units, status=AccountRequest.Status.REVIEWED)
+        .select_related("unit", "requester")
+        .order_by("reviewed_at", "pk")[:100]
+    )
+    approvers = approvers_for(candidates)
+    rows = [
+        req for req in candidates if (approver := approvers[req.pk]) is not None and approver.pk == user.pk
+    ]
+    return TodoSection(
+        key="requests-decide",
+        title=_("New-account requests awaiting your decision"),
+        empty=_("No request awaits your decision."),
+        template=TEMPLATE,
+        rows=rows,
+    )
