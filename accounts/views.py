@@ -18,7 +18,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     """Every account the person may see, with unit, owner and deputies in a fixed number of queries."""
     accounts = (
         accounts_visible_to(request.user)  # type: ignore[arg-type]
-        .select_related("unit", "owner")
+        .select_related("unit", "owner", "request")
         .prefetch_related(Prefetch("deputies", queryset=User.objects.order_by("first_name", "last_name")))
         .order_by("name", "pk")
     )

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Account
 from core.models import User
 from core.roles import Role
-from governance.models import OrgUnit
+from governance.models import AccountRequest, OrgUnit
 from moderation.deadlines import STOCKHOLM
 from moderation.models import Item
 
@@ -36,6 +36,10 @@ def test_seed_demo_is_idempotent_and_covers_every_role_and_state(settings: objec
         Account.objects.values_list("platform", flat=True)
     )
     assert OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMUNICATIONS).exists()
+    assert set(AccountRequest.objects.values_list("status", flat=True)) == set(AccountRequest.Status.values)
+    approved = AccountRequest.objects.get(status=AccountRequest.Status.APPROVED)
+    assert approved.account is not None
+    assert approved.events.count() >= 4
     assert "demo-anna-2026" in out.getvalue()
     # Items around a weekend: one received on a Saturday is due only after the weekend.
     saturday_item = Item.objects.get(platform_id="demo-sat-1")
