@@ -79,7 +79,7 @@ def _render_detail(
         or (ReviewForm(deviations=req.deviations) if can_review else None),
         "decision_form": forms.get("decision_form") or (DecisionForm() if can_decide else None),
         "comment_form": forms.get("comment_form") or CommentForm(),
-        "withdraw_form": WithdrawForm(),
+        "withdraw_form": WithdrawForm(prefix="withdraw"),
     }
     return render(request, "governance/accountrequest_detail.html", context, status=status)
 
@@ -244,13 +244,19 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The request is rejected. The requester has been told."))
     except workflow.InvalidTransition as exc:
         return _conflict(request, req, exc.message)
+    except ValidationError as exc:
+        # The registry refused the account (the handle is taken, the owner has left): nothing was
+        # decided; the head is told why and the communications department can help put it right.
+        for message in exc.messages:
+            messages.error(request, message)
+        return _render_detail(request, req, status=409, decision_form=form)
     return redirect(req)
 
 
 @require_POST
 def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     req = _visible_or_404(request.user, pk)
-    form = WithdrawForm(request.POST)
+    form = WithdrawForm(request.POST, prefix="withdraw")
     form.is_valid()
     try:
         services.withdraw_request(

@@ -18,7 +18,7 @@ TEMPLATE = "governance/todo_requests.html"
 def requests_to_finish(user: User, now: datetime) -> TodoSection | None:
     rows = list(
         AccountRequest.objects.filter(requester=user, status__in=AccountRequest.EDITABLE_STATUSES)
-        .select_related("unit")
+        .select_related("unit", "requester")
         .order_by("-updated_at")[:20]
     )
     if not rows:
