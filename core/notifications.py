@@ -24,6 +24,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.functional import Promise
 
 from core.models import Notification, User
 
@@ -39,10 +41,11 @@ def notify(
     kind: str,
     key: str,
     recipients: Iterable[User | str],
-    subject: str,
+    subject: str | Promise,
     template: str,
     context: dict[str, Any],
     url: str = "",
+    subject_params: dict[str, Any] | None = None,
 ) -> list[Notification]:
     """Write one notification per recipient, in the caller's transaction, and deliver after commit.
 
@@ -53,11 +56,36 @@ def notify(
 
     ``template`` is a plain-text template under ``templates/emails/`` (``"request_approved.txt"``
     or ``"emails/request_approved.txt"``), rendered in the active language with ``context`` plus
-    ``recipient`` (the user, or None) and ``email``. ``subject`` comes translated already. ``url``
-    is the absolute path of the page to act on; delivery appends it as a full link.
+    ``recipient`` (the user, or None) and ``email``. ``subject`` is a lazy translation, formatted
+    with ``subject_params``. Subject and body are written in the institution's language
+    (``LANGUAGE_CODE``), whatever language the person who caused the event was using: the e-mail
+    is for someone else. ``url`` is the absolute path of the page to act on; delivery appends it
+    as a full link.
 
     Returns the rows created now (not those that existed already).
     """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _notify(
+            kind=kind,
+            key=key,
+            recipients=recipients,
+            subject=str(subject) % subject_params if subject_params else str(subject),
+            template=template,
+            context=context,
+            url=url,
+        )
+
+
+def _notify(
+    *,
+    kind: str,
+    key: str,
+    recipients: Iterable[User | str],
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    url: str,
+) -> list[Notification]:
     template_name = template if template.startswith("emails/") else f"emails/{template}"
     subject = " ".join(subject.split())[:255]  # a line break in a header is refused when sending
     wanted = _addressees(recipients, key=key)

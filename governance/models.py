@@ -12,7 +12,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Platform
-from governance.profile_guide import ProfilePicture, SenderType
+from governance.profile_guide import ProfilePicture, SenderType, check_profile
 
 
 class OrgUnit(models.Model):
@@ -394,6 +394,24 @@ class AccountRequest(models.Model):
     @property
     def is_blog(self) -> bool:
         return self.platform == Platform.BLOG
+
+    def current_deviations(self) -> list[dict[str, str]]:
+        """The request's departures from the profile guide, worded in the reader's language.
+
+        ``deviations`` keeps the codes found at the last save (the review accepts those); the words
+        are made when shown, so a request saved by someone using English reads in Swedish to others.
+        """
+        if not self.sender_type or not self.platform:
+            return []
+        return [
+            {"code": d.code, "message": d.message, "rule": d.rule}
+            for d in check_profile(
+                sender_type=self.sender_type,
+                platform=self.platform,
+                handle=self.handle,
+                profile_picture=self.profile_picture,
+            )
+        ]
 
     def area_labels(self) -> list[str]:
         return [str(PriorityArea(value).label) for value in self.areas if value in PriorityArea.values]

@@ -76,7 +76,7 @@ def _render_detail(
         "can_decide": can_decide,
         "can_comment": req.status != AccountRequest.Status.DRAFT,
         "review_form": forms.get("review_form")
-        or (ReviewForm(deviations=req.deviations) if can_review else None),
+        or (ReviewForm(deviations=req.current_deviations()) if can_review else None),
         "decision_form": forms.get("decision_form") or (DecisionForm() if can_decide else None),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "withdraw_form": WithdrawForm(prefix="withdraw"),
@@ -198,7 +198,7 @@ def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_review(request: HttpRequest, pk: int) -> HttpResponse:
     req = _visible_or_404(request.user, pk)
-    form = ReviewForm(request.POST, deviations=req.deviations)
+    form = ReviewForm(request.POST, deviations=req.current_deviations())
     if not form.is_valid():
         return _render_detail(request, req, status=400, review_form=form)
     try:

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from guardian.shortcuts import assign_perm
 
 from core.history import record
@@ -251,7 +252,8 @@ def submit_request(request_id: int, *, by: User, now: datetime) -> AccountReques
         kind="request_submitted",
         key=f"request:{request.pk}:round:{request.round}:submitted",
         recipients=_reviewers().exclude(pk=by.pk),
-        subject=str(_("New-account request to review: %(name)s") % {"name": request.name}),
+        subject=_lazy("New-account request to review: %(name)s"),
+        subject_params={"name": request.name},
         template="emails/request_submitted.txt",
         context={"request": request},
         url=request.get_absolute_url(),
@@ -279,7 +281,8 @@ def return_request(request_id: int, *, by: User, advice: str, now: datetime) -> 
         kind="request_returned",
         key=f"request:{request.pk}:round:{request.round}:returned",
         recipients=[request.requester],
-        subject=str(_("Your request was returned for changes: %(name)s") % {"name": request.name}),
+        subject=_lazy("Your request was returned for changes: %(name)s"),
+        subject_params={"name": request.name},
         template="emails/request_returned.txt",
         context={"request": request, "advice": advice},
         url=request.get_absolute_url(),
@@ -316,7 +319,8 @@ def accept_request(
         kind="request_reviewed",
         key=f"request:{request.pk}:round:{request.round}:reviewed",
         recipients=[approver] if approver else [],
-        subject=str(_("A new-account request awaits your decision: %(name)s") % {"name": request.name}),
+        subject=_lazy("A new-account request awaits your decision: %(name)s"),
+        subject_params={"name": request.name},
         template="emails/request_reviewed.txt",
         context={"request": request, "advice": advice},
         url=request.get_absolute_url(),
@@ -375,7 +379,8 @@ def approve_request(request_id: int, *, by: User, reason: str, now: datetime) ->
         kind="request_approved",
         key=f"request:{request.pk}:approved",
         recipients=_decision_recipients(request),
-        subject=str(_("New-account request approved: %(name)s") % {"name": request.name}),
+        subject=_lazy("New-account request approved: %(name)s"),
+        subject_params={"name": request.name},
         template="emails/request_decided.txt",
         context={"request": request, "approved": True},
         url=request.get_absolute_url(),
@@ -398,7 +403,8 @@ def reject_request(request_id: int, *, by: User, reason: str, now: datetime) -> 
         kind="request_rejected",
         key=f"request:{request.pk}:rejected",
         recipients=_decision_recipients(request),
-        subject=str(_("New-account request rejected: %(name)s") % {"name": request.name}),
+        subject=_lazy("New-account request rejected: %(name)s"),
+        subject_params={"name": request.name},
         template="emails/request_decided.txt",
         context={"request": request, "approved": False},
         url=request.get_absolute_url(),
@@ -435,7 +441,8 @@ def comment_on_request(request_id: int, *, by: User, comment: str, now: datetime
             kind="request_commented",
             key=f"request:{request.pk}:comment:{event.pk}",
             recipients=[request.requester],
-            subject=str(_("New comment on your request: %(name)s") % {"name": request.name}),
+            subject=_lazy("New comment on your request: %(name)s"),
+            subject_params={"name": request.name},
             template="emails/request_commented.txt",
             context={"request": request, "event": event},
             url=request.get_absolute_url(),

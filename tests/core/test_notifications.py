@@ -133,11 +133,17 @@ def test_one_row_per_recipient_with_the_rendered_body(cast: Cast, email_template
     assert row.attempts == 0
 
 
-def test_body_is_rendered_in_the_active_language(cast: Cast, email_templates: Path) -> None:
+def test_mail_is_written_in_the_institutions_language_whatever_the_sender_uses(
+    cast: Cast, email_templates: Path, settings: Any
+) -> None:
+    """The person who caused the event may use English; the e-mail is for someone else."""
     with translation.override("en"):
-        (row,) = event(recipients=[cast["communicator"]])
+        (swedish,) = event(recipients=[cast["communicator"]])
+    settings.LANGUAGE_CODE = "en"
+    (english,) = event(recipients=[cast["deputy"]])
 
-    assert row.body.startswith("Yes, communicator:")
+    assert swedish.body.startswith("Ja, communicator:")
+    assert english.body.startswith("Yes, deputy:")
 
 
 def test_rows_roll_back_with_the_callers_transaction(cast: Cast, email_templates: Path) -> None:

@@ -725,3 +725,35 @@ def test_the_list_filters_by_status(client: Client, cast: Cast) -> None:
     assert [req.pk for req in response.context["page"].object_list] == [submitted.pk]
     response = client.get(reverse("governance:request_list"), {"status": "nonsense"})
     assert len(response.context["page"].object_list) == 2
+
+
+def test_deviations_read_in_the_readers_language_whatever_language_saved_them(
+    client: Client, cast: Cast
+) -> None:
+    """KAU-PROFILE-GUIDE: a request saved from the English interface reads in Swedish to a Swedish reader."""
+    from django.utils import translation
+
+    from governance.profile_guide import check_profile
+
+    with translation.override("en"):
+        req = make_request(cast, state="submitted", handle="civing_studentliv")
+        english = check_profile(
+            sender_type="subject",
+            platform="instagram",
+            handle="civing_studentliv",
+            profile_picture="university",
+        )[0].message
+    with translation.override("sv"):
+        swedish = check_profile(
+            sender_type="subject",
+            platform="instagram",
+            handle="civing_studentliv",
+            profile_picture="university",
+        )[0].message
+    assert english != swedish
+    login(client, cast, "communications")
+    body = client.get(reverse("governance:request_detail", args=[req.pk])).content.decode()
+    from html import unescape
+
+    assert swedish in unescape(body)
+    assert english not in unescape(body)
