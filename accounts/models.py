@@ -56,6 +56,74 @@ class Account(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("deputies"), related_name="deputy_accounts", blank=True
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    # KAU-FOLLOWUP: when the next follow-up is due; an interval of the account's own overrides the
+    # institution's. Written by accounts.services whenever its inputs change.
+    followup_interval_months = models.PositiveSmallIntegerField(
+        _("follow-up interval (months)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty to use the institution's interval."),
+    )
+    followup_due_on = models.DateField(_("next follow-up due"), null=True, blank=True)
+
+    # KAU-STARTPAGE: the last start-page screenshot, and a major change (owner, name, handle) that
+    # asks for a new one before the interval has passed.
+    last_startpage_at = models.DateTimeField(_("last start-page screenshot"), null=True, blank=True)
+    startpage_needed_since = models.DateTimeField(
+        _("new start-page screenshot needed since"), null=True, blank=True
+    )
+
+    # KAU-INFORM and KAU-SENDER: confirmed by the owner, with who and when.
+    notice_confirmed_at = models.DateTimeField(_("public-records notice confirmed"), null=True, blank=True)
+    notice_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("notice confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    sender_confirmed_at = models.DateTimeField(_("sender and profile confirmed"), null=True, blank=True)
+    sender_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sender confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    # KAU-CLOSE: closing is a workflow; the account stays in the registry when closed.
+    closing_started_at = models.DateTimeField(_("closing started"), null=True, blank=True)
+    closing_reason = models.TextField(_("reason for closing"), blank=True)
+    commenting = models.CharField(
+        _("commenting"),
+        max_length=20,
+        blank=True,
+        choices=[
+            ("on", _("Comments are open")),
+            ("off", _("Comments are switched off")),
+            ("not_possible", _("The platform does not allow switching comments off")),
+        ],
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     history = HistoricalRecords(m2m_fields=[deputies])
 
@@ -74,10 +142,18 @@ class Account(models.Model):
                 condition=~Q(platform="other") | ~Q(platform_other=""),
                 name="account_other_platform_named",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | Q(closed_at__isnull=False),
+                name="account_closed_has_closed_at",
+            ),
         ]
         indexes = [
             # The registry's default order and the "my accounts" lookups.
             models.Index(fields=["status", "name"], name="account_status_name_idx"),
+            # The daily follow-up sweep: active accounts by due date (KAU-FOLLOWUP).
+            models.Index(
+                fields=["followup_due_on"], condition=~Q(status="closed"), name="account_followup_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -100,3 +176,148 @@ class AccountGroupObjectPermission(GroupObjectPermissionBase):
     """An extra grant on one account to a group (django-guardian, direct foreign key)."""
 
     content_object = models.ForeignKey(Account, on_delete=models.CASCADE)
+
+
+class Absence(models.Model):
+    """A period when a person is away (vacation, leave) and cannot watch their accounts.
+
+    The daily coverage job reads absences to find days when nobody among an account's owner and
+    deputies is available (KAU-RESP-DAILY). Absences are kept, not deleted: they explain a gap.
+    """
+
+    class Kind(models.TextChoices):
+        VACATION = "vacation", _("Vacation")
+        LEAVE = "leave", _("Leave")
+        OTHER = "other", _("Other absence")
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.PROTECT, related_name="absences"
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to and including"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.VACATION)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="absence_ends_after_start"
+            ),
+        ]
+        indexes = [
+            # The coverage job: absences overlapping the next 14 days.
+            models.Index(
+                fields=["ends_on", "starts_on"],
+                name="absence_period_idx",
+                condition=Q(cancelled_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.starts_on}–{self.ends_on}"
+
+
+class CoverageGap(models.Model):
+    """A run of days when nobody among an account's owner and deputies is available (KAU-RESP-DAILY).
+
+    Found by the daily coverage job; one row per (account, first day), so the owner, the deputies
+    and the head are notified once per gap however often the job runs. ``resolved_at`` is set when
+    a later run finds the days covered.
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="gaps"
+    )
+    starts_on = models.DateField(_("first day without cover"))
+    ends_on = models.DateField(_("last day without cover"))
+    found_at = models.DateTimeField(_("found at"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("coverage gap")
+        verbose_name_plural = _("coverage gaps")
+        ordering = ["starts_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "starts_on"], name="coveragegap_once_per_start"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="coveragegap_ends_after_start"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["account", "ends_on"],
+                condition=Q(resolved_at__isnull=True),
+                name="coveragegap_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.starts_on}–{self.ends_on}"
+
+
+class FollowUp(models.Model):
+    """A regular follow-up and evaluation of an account (KAU-FOLLOWUP): statistics, the two
+    checklist answers, value against resources, and a decision. Never changed once recorded."""
+
+    class Traffic(models.TextChoices):
+        UP = "up", _("Growing")
+        SAME = "same", _("Unchanged")
+        DOWN = "down", _("Declining")
+
+    class Answer(models.TextChoices):
+        YES = "yes", _("Yes")
+        PARTLY = "partly", _("Partly")
+        NO = "no", _("No")
+
+    class Decision(models.TextChoices):
+        CONTINUE = "continue", _("Continue")
+        CHANGE = "change", _("Continue with changes")
+        CLOSE = "close", _("Close the account")
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="followups"
+    )
+    period_end = models.DateField(_("period up to"))
+    followers = models.PositiveIntegerField(_("followers"))
+    posts = models.PositiveIntegerField(_("posts in the period"))
+    reactions = models.PositiveIntegerField(_("reactions in the period"))
+    comments = models.PositiveIntegerField(_("comments in the period"))
+    traffic = models.CharField(_("traffic"), max_length=4, choices=Traffic.choices)
+    reaches_audiences = models.CharField(
+        _("do we reach the audiences we want to reach?"), max_length=6, choices=Answer.choices
+    )
+    keeps_up = models.CharField(
+        _("can we keep up the frequency and monitoring required?"), max_length=6, choices=Answer.choices
+    )
+    value_estimate = models.TextField(_("value against the resources it takes"))
+    decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
+    note = models.TextField(_("note"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["-period_end", "-pk"]
+        indexes = [models.Index(fields=["account", "-period_end"], name="followup_account_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.period_end}"

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.dates import add_months
 from accounts.models import Account
 from core.history import record
 from core.models import User
-from governance.models import OrgUnit
+from governance.models import InstitutionSettings, OrgUnit
 
 
 @transaction.atomic
@@ -27,6 +30,7 @@ def register_account(
     url: str = "",
     platform_other: str = "",
     status: str = Account.Status.ACTIVE,
+    now: datetime | None = None,
 ) -> Account:
     """Enter an account in the registry with its owner and deputies (KAU-RESP-OWNER).
 
@@ -43,6 +47,8 @@ def register_account(
             _("Owner and deputies must be active people: %(names)s.")
             % {"names": ", ".join(map(str, inactive))}
         )
+    now = now or timezone.now()
+    institution = InstitutionSettings.objects.get_solo()
     account = Account(
         unit=unit,
         platform=platform,
@@ -52,6 +58,10 @@ def register_account(
         url=url,
         owner=owner,
         status=status,
+        registered_by=by if by is not None and by.is_authenticated else None,
+        # KAU-FOLLOWUP: the first follow-up falls one interval after registration.
+        followup_due_on=add_months(timezone.localdate(now), institution.followup_interval_months),
+        closed_at=now if status == Account.Status.CLOSED else None,
     )
     account.full_clean()
     record(account, by=by, reason="registered")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -24,3 +24,19 @@ def account_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(accounts, 50).get_page(request.GET.get("sida"))
     return render(request, "accounts/account_list.html", {"page": page, "statuses": Account.Status})
+
+
+def account_export(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+def account_register(request: HttpRequest) -> HttpResponse:
+    raise Http404
+
+
+def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    raise Http404
+
+
+def account_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    raise Http404

@@ -221,6 +221,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # KAU-RESP-DAILY: look 14 days ahead for days when nobody can watch an account.
+    "check-coverage": {
+        "task": "accounts.tasks.check_coverage",
+        "schedule": crontab(hour=6, minute=5),
+        "options": {"expires": 3600},
+    },
+    # KAU-RESP-OWNER: an owner or deputy who has left is reported the same day.
+    "flag-deactivated-people": {
+        "task": "accounts.tasks.flag_deactivated_people",
+        "schedule": crontab(minute=20),
+        "options": {"expires": 3000},
+    },
+    # KAU-FOLLOWUP: remind owners before a follow-up is due.
+    "remind-followups": {
+        "task": "accounts.tasks.remind_followups",
+        "schedule": crontab(hour=6, minute=15),
+        "options": {"expires": 3600},
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

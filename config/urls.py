@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from accounts import public_views
 from core import views as core_views
 from core.urls import auth_urlpatterns
 
@@ -17,6 +18,9 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("governance.urls")),
     path("konton/", include("accounts.urls")),
+    # The public list of official accounts (KTH-PRIVATE): open to everyone, nothing internal.
+    path("officiella-konton/", public_views.official_accounts, name="official_accounts"),
+    path("official-accounts.json", public_views.official_accounts_json, name="official_accounts_json"),
     path("admin/", admin.site.urls),
 ]
 

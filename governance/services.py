@@ -366,6 +366,7 @@ def approve_request(request_id: int, *, by: User, reason: str, now: datetime) ->
         owner=request.proposed_owner,
         deputies=list(request.proposed_deputies.all()),
         by=by,
+        now=now,
     )
     request.account, request.decided_by, request.decided_at, request.decision_reason = (
         account,
