@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Account registry")
+
+    def ready(self) -> None:
+        from accounts import coverage, followup
+        from core import todo
+
+        todo.register(coverage.todo_gaps)
+        todo.register(followup.todo_followups)

@@ -16,3 +16,7 @@ def flag_deactivated_people(*, now: datetime) -> int:
 
 def detail_context(account: Any, *, user: Any, now: datetime) -> dict[str, Any]:
     return {}
+
+
+def todo_gaps(user: Any, now: datetime) -> Any:
+    return None

@@ -12,3 +12,7 @@ def remind_followups(*, now: datetime) -> int:
 
 def detail_context(account: Any, *, user: Any, now: datetime) -> dict[str, Any]:
     return {}
+
+
+def todo_followups(user: Any, now: datetime) -> Any:
+    return None

@@ -11,3 +11,7 @@ def closing(request: HttpRequest, pk: int) -> HttpResponse:
 
 def closing_candidates(request: HttpRequest) -> HttpResponse:
     raise Http404
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    raise Http404

@@ -20,4 +20,5 @@ urlpatterns = [
     path("<int:pk>/uppfoljning/", followup_views.followup_create, name="followup"),
     path("<int:pk>/avveckla/", followup_views.closing, name="closing"),
     path("avveckling/", followup_views.closing_candidates, name="closing_candidates"),
+    path("jamfor/", followup_views.compare, name="compare"),
 ]
