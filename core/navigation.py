@@ -55,6 +55,13 @@ NAVIGATION: list[NavItem] = [
         lambda user: not _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD, Role.REGISTRAR)(user),
     ),
     NavItem("requests", _("Requests"), "governance:request_list", _everyone),
+    NavItem("absences", _("Absence"), "accounts:absences", _everyone),
+    NavItem(
+        "closing",
+        _("Closing"),
+        "accounts:closing_candidates",
+        _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
+    ),
     NavItem("organisation", _("Organisation"), "governance:unit_list", _everyone),
     NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
     NavItem("admin", _("Administration"), "admin:index", _staff),
@@ -64,11 +71,19 @@ NAVIGATION: list[NavItem] = [
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     if not getattr(user, "is_authenticated", False):
         return []
-    entries = []
-    for item in NAVIGATION:
-        if not item.visible(user):
-            continue
-        url = reverse(item.url_name)
-        current = current_path == url if url == reverse("core:home") else current_path.startswith(url)
-        entries.append({"key": item.key, "label": item.label, "url": url, "current": current})
+    entries = [
+        {"key": item.key, "label": item.label, "url": reverse(item.url_name), "current": False}
+        for item in NAVIGATION
+        if item.visible(user)
+    ]
+    # The current entry is the one whose address is the longest prefix of the page's (the start
+    # page only for itself), so /konton/franvaro/ marks "Absence", not also "My accounts".
+    home = reverse("core:home")
+    matches = [
+        e
+        for e in entries
+        if (current_path == e["url"] if e["url"] == home else current_path.startswith(e["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda e: len(e["url"]))["current"] = True
     return entries

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Account
 from core.models import User
 from governance.models import AccountRequest, Audience, InstitutionSettings, OrgUnit, PriorityArea
 
@@ -83,6 +84,9 @@ class AccountRequestForm(forms.ModelForm):
         help_text=_("At least one, not the owner: they cover absences, holidays included (KAU-RESP-OWNER)."),
     )
     blogger = PersonChoiceField(label=_("Blogger (employee)"), queryset=User.objects.none(), required=False)
+    existing_account = forms.ModelChoiceField(
+        queryset=Account.objects.none(), required=False, widget=forms.HiddenInput
+    )
     blogger_assigning_unit = UnitChoiceField(
         label=_("Unit that assigns the blogger"),
         queryset=OrgUnit.objects.none(),
@@ -95,6 +99,7 @@ class AccountRequestForm(forms.ModelForm):
     class Meta:
         model = AccountRequest
         fields = [
+            "existing_account",
             "unit",
             "platform",
             "platform_other",
@@ -207,6 +212,8 @@ class AccountRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         units = OrgUnit.objects.filter(is_active=True).order_by("path")
         people = User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+        # Only accounts without a strategy document can get one through a request.
+        self.fields["existing_account"].queryset = Account.objects.filter(request__isnull=True)  # type: ignore[attr-defined]
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["blogger_assigning_unit"].queryset = units  # type: ignore[attr-defined]
         for name in ("proposed_owner", "proposed_deputies", "blogger"):

@@ -336,6 +336,16 @@ class AccountRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    # A request for a channel that existed before Kanalvakt: its approval gives that account its
+    # strategy document instead of registering a new one (KAU-START-CHECKLIST).
+    existing_account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("existing account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     account = models.OneToOneField(
         "accounts.Account",
         verbose_name=_("registered account"),

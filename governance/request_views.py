@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import Account
+from accounts.selectors import accounts_visible_to
 from core.models import User
 from governance import services, workflow
 from governance.forms import AccountRequestForm, CommentForm, DecisionForm, ReviewForm, WithdrawForm
@@ -41,6 +43,7 @@ def _visible_or_404(user: Any, pk: int) -> AccountRequest:
         "reviewed_by",
         "decided_by",
         "account",
+        "existing_account",
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -142,6 +145,19 @@ def _add_errors(form: AccountRequestForm, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
+def _existing_account(request: HttpRequest) -> Account | None:
+    """The account named by ?konto=, if the person may see it and it lacks a strategy document."""
+    raw = request.GET.get("konto", "")
+    if not raw.isdigit():
+        return None
+    return (
+        accounts_visible_to(_person(request))
+        .filter(pk=int(raw), request__isnull=True)
+        .prefetch_related("deputies")
+        .first()
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def request_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -150,6 +166,19 @@ def request_create(request: HttpRequest) -> HttpResponse:
     headed = request.user.headed_units.filter(is_active=True).first()  # type: ignore[union-attr]
     if headed is not None:
         initial["unit"] = headed.pk
+    existing = _existing_account(request)
+    if existing is not None:
+        # A strategy document for a channel that existed before Kanalvakt (KAU-START-CHECKLIST).
+        initial.update(
+            existing_account=existing.pk,
+            unit=existing.unit_id,
+            platform=existing.platform,
+            platform_other=existing.platform_other,
+            name=existing.name,
+            handle=existing.handle,
+            proposed_owner=existing.owner_id,
+            proposed_deputies=list(existing.deputies.all()),
+        )
     return render(
         request,
         "governance/accountrequest_form.html",

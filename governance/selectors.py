@@ -167,7 +167,10 @@ def existing_channels_for(request: AccountRequest) -> list[dict[str, Any]]:
 
     fields = ("pk", "name", "handle", "platform", "unit_id", "unit__name", "status")
     candidates: list[tuple[str, dict[str, Any]]] = [
-        ("account", row) for row in Account.objects.exclude(status=Account.Status.CLOSED).values(*fields)
+        ("account", row)
+        for row in Account.objects.exclude(status=Account.Status.CLOSED)
+        .exclude(pk=request.existing_account_id or 0)
+        .values(*fields)
     ]
     candidates += [
         ("request", row)

@@ -88,6 +88,7 @@ def update_institution_settings(*, by: User, **fields: Any) -> InstitutionSettin
 # --- New-account requests ------------------------------------------------------------------------------
 
 REQUEST_FIELDS = (
+    "existing_account",
     "unit",
     "platform",
     "platform_other",
@@ -357,17 +358,23 @@ def approve_request(request_id: int, *, by: User, reason: str, now: datetime) ->
         raise ValidationError({"reason": _("Give a reason for the decision.")})
     before = _move(request, workflow.Action.APPROVE, by=by, reason="approved")
     assert request.proposed_owner is not None  # a reviewed request is complete
-    account = register_account(
-        unit=request.unit,
-        platform=request.platform,
-        platform_other=request.platform_other,
-        name=request.name,
-        handle=request.handle,
-        owner=request.proposed_owner,
-        deputies=list(request.proposed_deputies.all()),
-        by=by,
-        now=now,
-    )
+    if request.existing_account is not None:
+        # The channel existed before Kanalvakt: the approved request becomes its strategy document.
+        account = request.existing_account
+        if AccountRequest.objects.filter(account=account).exists():
+            raise ValidationError(_("This account already has an approved strategy document."))
+    else:
+        account = register_account(
+            unit=request.unit,
+            platform=request.platform,
+            platform_other=request.platform_other,
+            name=request.name,
+            handle=request.handle,
+            owner=request.proposed_owner,
+            deputies=list(request.proposed_deputies.all()),
+            by=by,
+            now=now,
+        )
     request.account, request.decided_by, request.decided_at, request.decision_reason = (
         account,
         by,

@@ -26,13 +26,21 @@ def nav_keys(page: Any) -> set[str]:
 def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -> None:
     browser_login(page, "communicator", "pw-communicator-0123")
     assert page.get_by_role("heading", level=1).inner_text() == "Att göra"
-    assert nav_keys(page) == {"home", "requests", "my_accounts", "organisation"}
+    assert nav_keys(page) == {"home", "requests", "absences", "my_accounts", "organisation"}
     assert page.get_by_role("link", name="Inställningar").count() == 0
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url("**/logga-in/")
 
     browser_login(page, "social_media_lead", "pw-social_media_lead-0123")
-    assert nav_keys(page) == {"home", "requests", "accounts", "organisation", "settings"}
+    assert nav_keys(page) == {
+        "home",
+        "requests",
+        "absences",
+        "closing",
+        "accounts",
+        "organisation",
+        "settings",
+    }
     page.get_by_role("link", name="Inställningar").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Inställningar för lärosätet"
 

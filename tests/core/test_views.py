@@ -132,9 +132,17 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         client.force_login(cast[person])
         return {item["key"] for item in client.get(reverse("core:home")).context["nav_items"]}
 
-    assert keys("communicator") == {"home", "requests", "my_accounts", "organisation"}
-    assert keys("social_media_lead") == {"home", "requests", "accounts", "organisation", "settings"}
-    assert keys("registrar") == {"home", "requests", "accounts", "organisation"}
+    assert keys("communicator") == {"home", "requests", "absences", "my_accounts", "organisation"}
+    assert keys("social_media_lead") == {
+        "home",
+        "requests",
+        "absences",
+        "closing",
+        "accounts",
+        "organisation",
+        "settings",
+    }
+    assert keys("registrar") == {"home", "requests", "absences", "accounts", "organisation"}
     assert "admin" in keys("staff")
 
 

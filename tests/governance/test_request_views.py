@@ -757,3 +757,17 @@ def test_deviations_read_in_the_readers_language_whatever_language_saved_them(
 
     assert swedish in unescape(body)
     assert english not in unescape(body)
+
+
+def test_the_request_form_prefills_an_existing_account_without_a_strategy_document(
+    client: Client, cast: Cast, make_account: Any
+) -> None:
+    """KAU-START-CHECKLIST: from the account page, the owner writes the missing strategy document."""
+    existing = make_account(name="Gammalt konto", handle="gammalt_kau")
+    login(client, cast, "communicator")
+    form = client.get(reverse("governance:request_create") + f"?konto={existing.pk}").context["form"]
+    assert form.initial["existing_account"] == existing.pk
+    assert form.initial["name"] == "Gammalt konto"
+    login(client, cast, "outsider")  # may not see the account: nothing is prefilled
+    form = client.get(reverse("governance:request_create") + f"?konto={existing.pk}").context["form"]
+    assert "existing_account" not in form.initial

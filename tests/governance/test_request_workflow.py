@@ -828,3 +828,24 @@ def test_a_request_submitted_twice_at_once_is_submitted_once(cast: Cast) -> None
     assert (req.status, req.round) == ("submitted", 1)
     assert req.events.filter(kind=RequestEvent.Kind.SUBMITTED).count() == 1
     assert Notification.objects.filter(kind="request_submitted").count() == 2
+
+
+def test_a_request_for_an_existing_account_gives_it_a_strategy_document_without_registering_another(
+    cast: Cast, make_account: Any
+) -> None:
+    """KAU-START-CHECKLIST: a channel that existed before Kanalvakt gets its strategy document through
+    the same review and decision; approval links it instead of registering a second account."""
+    existing = make_account(name="Gammalt konto", handle="gammalt_kau")
+    req = make_request(
+        cast, state="reviewed", existing_account=existing, name=existing.name, handle=existing.handle
+    )
+    assert all(match["id"] != existing.pk for match in req.existing_channels if match["kind"] == "account")
+    count = Account.objects.count()
+    approver = selectors.approver_for(req)
+    assert approver is not None
+    services.approve_request(req.pk, by=approver, reason="Strategin är bra.", now=NOW)
+    req.refresh_from_db()
+    assert req.account == existing
+    assert Account.objects.count() == count
+    existing.refresh_from_db()
+    assert existing.request == req
