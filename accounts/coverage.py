@@ -1,22 +1,707 @@
-"""Owner, deputies, major changes, absences and daily coverage (KAU-RESP-OWNER, KAU-RESP-DAILY)."""
+"""Owner, deputies, major changes, absences and daily coverage (KAU-RESP-OWNER, KAU-RESP-DAILY).
+
+Every account has an owner and at least one deputy (KAU-RESP-OWNER), and somebody among them must be
+able to watch it every day, holidays and vacations included (KAU-RESP-DAILY). People record their
+absences here; the daily job looks two weeks ahead for days when nobody is available and tells the
+owner, the deputies and the head of unit once per gap. A change of owner, a rename or a new handle is
+a major change that asks for a new start-page screenshot (KAU-STARTPAGE).
+
+Who may change owner, deputies and the account's name is decided by ``can_manage``: the head of the
+account's unit or of a unit above it (KAU-RESP-MANAGER), and the social media lead. Views and services
+both ask it.
+
+The day arithmetic (``uncovered_days``, ``runs``) is pure; the rest reads everything it needs in a
+fixed number of queries and computes in Python.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Absence, Account, CoverageGap
+from core.history import record
+from core.models import Notification, User
+from core.notifications import notify
+from core.roles import Role, has_role
+from core.todo import TodoSection
+from governance.models import OrgUnit
+from governance.selectors import unit_paths_headed_by
+from moderation.deadlines import STOCKHOLM
+
+# KAU-RESP-DAILY: the daily job looks this many calendar days ahead, today included.
+LOOKAHEAD_DAYS = 14
+
+Run = tuple[date, date]
+
+
+class Away(Protocol):
+    """Anything that says a person is away from one day to another, both included."""
+
+    @property
+    def person_id(self) -> int: ...
+
+    @property
+    def starts_on(self) -> date: ...
+
+    @property
+    def ends_on(self) -> date: ...
+
+
+# --- Pure day arithmetic -------------------------------------------------------------------------------
+
+
+def uncovered_days(people_ids: Iterable[int], absences: Iterable[Away], days: Iterable[date]) -> list[date]:
+    """The days on which none of ``people_ids`` is available (KAU-RESP-DAILY).
+
+    ``people_ids`` are the people who could watch the account (the caller leaves out anyone no longer
+    active); ``absences`` are the periods they are away. Every calendar day counts: the policy asks for
+    daily watch, weekends and holidays included. With nobody at all, every day is uncovered.
+    """
+    people = set(people_ids)
+    relevant = [absence for absence in absences if absence.person_id in people]
+    uncovered = []
+    for day in days:
+        away = {absence.person_id for absence in relevant if absence.starts_on <= day <= absence.ends_on}
+        if people <= away:
+            uncovered.append(day)
+    return uncovered
+
+
+def runs(days: Iterable[date]) -> list[Run]:
+    """Consecutive days grouped into (first, last) runs, in order; duplicates count once."""
+    result: list[Run] = []
+    for day in sorted(set(days)):
+        if result and result[-1][1] + timedelta(days=1) == day:
+            result[-1] = (result[-1][0], day)
+        else:
+            result.append((day, day))
+    return result
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def local_today(now: datetime) -> date:
+    """The calendar day in Europe/Stockholm: a day without cover is a Swedish day."""
+    return now.astimezone(STOCKHOLM).date()
+
+
+def format_run(run: Run) -> str:
+    """A run of days as people read it: "6 jul 2026" or "6 jul 2026–19 jul 2026"."""
+    first, last = (date_format(day, "j M Y").lower() for day in run)
+    return first if run[0] == run[1] else f"{first}–{last}"
+
+
+# --- Who may do what -----------------------------------------------------------------------------------
+
+
+def can_manage(user: Any, account: Account) -> bool:
+    """May ``user`` change the account's owner, deputies, name, handle and address?
+
+    The head of the account's unit or of any unit above it, who answers for the account
+    (KAU-RESP-MANAGER), and the social media lead, who keeps the registry whole (KAU-RESP-OWNER).
+    """
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if has_role(user, Role.SOCIAL_MEDIA_LEAD):
+        return True
+    return any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user))
+
+
+def may_record_absence_for(user: Any, person: User) -> bool:
+    """A person records their own absences; the social media lead may record anyone's."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return bool(user.pk == person.pk or has_role(user, Role.SOCIAL_MEDIA_LEAD))
+
+
+def _heads_by_unit() -> dict[int, User]:
+    """The active head of every active unit that has one, in one query."""
+    return {
+        unit.pk: unit.head
+        for unit in OrgUnit.objects.filter(is_active=True, head__isnull=False, head__is_active=True)
+        .select_related("head")
+        .only("pk", "head")
+        if unit.head is not None
+    }
+
+
+def _head_for(unit: OrgUnit, heads: dict[int, User]) -> User | None:
+    """The head of ``unit`` or, where it has no active head, of the nearest unit above (KAU-RESP-MANAGER)."""
+    for unit_id in reversed([int(part) for part in unit.path.strip("/").split("/") if part]):
+        if unit_id in heads:
+            return heads[unit_id]
+    return None
+
+
+def _social_media_leads() -> list[User]:
+    return list(User.objects.filter(groups__name=Role.SOCIAL_MEDIA_LEAD.value, is_active=True).distinct())
+
+
+def _account_url(account: Account) -> str:
+    return reverse("accounts:detail", args=[account.pk])
+
+
+# --- Owner, deputies and major changes -----------------------------------------------------------------
+
+
+def _mark_major_change(account: Account, *, now: datetime) -> None:
+    """KAU-STARTPAGE: a major change asks for a new start-page screenshot.
+
+    An earlier request that no screenshot has answered yet is kept, so the registry can tell how long
+    the screenshot has been waited for.
+    """
+    pending = account.startpage_needed_since is not None and (
+        account.last_startpage_at is None or account.last_startpage_at < account.startpage_needed_since
+    )
+    if not pending:
+        account.startpage_needed_since = now
+
+
+def _refuse_closed(account: Account) -> None:
+    if account.status == Account.Status.CLOSED:
+        raise ValidationError(_("A closed account is kept as it was and cannot be changed."))
+
+
+@transaction.atomic
+def change_people(
+    account: Account, *, owner: User, deputies: Sequence[User], by: User, now: datetime
+) -> Account:
+    """Make ``owner`` the account owner and ``deputies`` its deputies (KAU-RESP-OWNER).
+
+    Only the head of the account's unit (or of a unit above) and the social media lead may do it.
+    There is always at least one deputy, the owner is not a deputy, and all are active people. A new
+    owner is a major change: a new start-page screenshot is needed (KAU-STARTPAGE). The history row
+    holds the owner and the deputies together, with who made the change.
+    """
+    account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
+    if not can_manage(by, account):
+        raise PermissionDenied
+    _refuse_closed(account)
+    deputy_list = list(dict.fromkeys(deputies))
+    errors: dict[str, list[str]] = {}
+    if not owner.is_active:
+        errors.setdefault("owner", []).append(
+            _("%(name)s is no longer active and cannot be the account owner.") % {"name": owner}
+        )
+    if not deputy_list:
+        errors.setdefault("deputies", []).append(_("An account needs at least one deputy."))
+    if owner in deputy_list:
+        errors.setdefault("deputies", []).append(_("The account owner cannot also be a deputy."))
+    inactive = [person for person in deputy_list if not person.is_active]
+    if inactive:
+        errors.setdefault("deputies", []).append(
+            _("Deputies must be active people: %(names)s.") % {"names": ", ".join(map(str, inactive))}
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    owner_changed = owner.pk != account.owner_id
+    current = set(account.deputies.values_list("pk", flat=True))
+    deputies_changed = current != {person.pk for person in deputy_list}
+    if not owner_changed and not deputies_changed:
+        return account
+    account.owner = owner
+    if owner_changed:
+        _mark_major_change(account, now=now)
+    reasons = [
+        reason
+        for reason, changed in (("owner changed", owner_changed), ("deputies changed", deputies_changed))
+        if changed
+    ]
+    record(account, by=by, reason=", ".join(reasons))
+    if deputies_changed:
+        # One history row for the whole change: the deputies are written without a row of their own
+        # (simple-history would write one per removal and one per addition), and the save below
+        # records the owner and the new deputies together, with who and why.
+        account.skip_history_when_saving = True  # type: ignore[attr-defined]
+        try:
+            account.deputies.set(deputy_list)
+        finally:
+            del account.skip_history_when_saving  # type: ignore[attr-defined]
+    account.save()
+    return account
+
+
+@transaction.atomic
+def change_details(account: Account, *, name: str, handle: str, url: str, by: User, now: datetime) -> Account:
+    """Rename the account, change its handle or its address.
+
+    The same people as for owner and deputies may do it. A new name or handle is a major change: a new
+    start-page screenshot is needed (KAU-STARTPAGE). A new address alone is not.
+    """
+    account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
+    if not can_manage(by, account):
+        raise PermissionDenied
+    _refuse_closed(account)
+    name, handle, url = name.strip(), handle.strip(), url.strip()
+    major = name != account.name or handle != account.handle
+    if not major and url == account.url:
+        return account
+    if (
+        handle
+        and Account.objects.exclude(pk=account.pk)
+        .exclude(status=Account.Status.CLOSED)
+        .filter(platform=account.platform, handle=handle)
+        .exists()
+    ):
+        raise ValidationError({"handle": _("Another open account on this platform already has this handle.")})
+    account.name, account.handle, account.url = name, handle, url
+    if major:
+        _mark_major_change(account, now=now)
+    account.full_clean()
+    record(account, by=by, reason="renamed" if major else "address changed")
+    account.save()
+    return account
+
+
+# --- Absences ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapWarning:
+    """The days in a period on which nobody among an account's owner and deputies is available."""
+
+    account: Account
+    runs: list[Run]
+
+    @property
+    def described_runs(self) -> list[str]:
+        return [format_run(run) for run in self.runs]
+
+
+def _accounts_of(person: User) -> list[Account]:
+    """The active accounts ``person`` owns or deputises for, with owner and deputies."""
+    return list(
+        Account.objects.filter(status=Account.Status.ACTIVE)
+        .filter(
+            Q(owner=person)
+            | Q(pk__in=Account.deputies.through.objects.filter(user=person).values("account_id"))
+        )
+        .select_related("owner", "unit")
+        .prefetch_related("deputies")
+        .order_by("name", "pk")
+    )
+
+
+def _people(account: Account) -> list[User]:
+    """Owner and deputies; the deputies from the prefetch when there is one."""
+    return [account.owner, *account.deputies.all()]
+
+
+def gaps_during(person: User, *, first: date, last: date) -> list[GapWarning]:
+    """For each active account ``person`` watches: the days from ``first`` to ``last`` on which nobody
+    among its owner and deputies is available (KAU-RESP-DAILY). Three queries."""
+    if last < first:
+        return []
+    accounts = _accounts_of(person)
+    if not accounts:
+        return []
+    people_ids = {p.pk for account in accounts for p in _people(account)}
+    absences = list(
+        Absence.objects.filter(
+            person_id__in=people_ids, cancelled_at__isnull=True, ends_on__gte=first, starts_on__lte=last
+        )
+    )
+    days = days_between(first, last)
+    warnings = []
+    for account in accounts:
+        available = [p.pk for p in _people(account) if p.is_active]
+        found = runs(uncovered_days(available, absences, days))
+        if found:
+            warnings.append(GapWarning(account=account, runs=found))
+    return warnings
+
+
+def absence_warnings(absence: Absence, *, now: datetime) -> list[GapWarning]:
+    """What ``absence`` means for the accounts of its person: the days ahead without cover."""
+    if absence.cancelled_at is not None:
+        return []
+    first = max(absence.starts_on, local_today(now))
+    return gaps_during(absence.person, first=first, last=absence.ends_on)
+
+
+@transaction.atomic
+def record_absence(
+    *, person: User, starts_on: date, ends_on: date, kind: str, note: str, by: User, now: datetime
+) -> tuple[Absence, list[GapWarning]]:
+    """Record that ``person`` is away from ``starts_on`` to ``ends_on``, both included (KAU-RESP-DAILY).
+
+    A person records their own absence; the social media lead may record anyone's. Returns the absence
+    and, for each of the person's accounts, the days of the absence on which nobody among its owner
+    and deputies would be available, over the whole absence and not only the next two weeks, so the
+    person is warned at once.
+    """
+    if not may_record_absence_for(by, person):
+        raise PermissionDenied
+    errors: dict[str, str] = {}
+    if ends_on < starts_on:
+        errors["ends_on"] = _("The last day cannot come before the first day.")
+    elif ends_on < local_today(now):
+        errors["ends_on"] = _("The absence has already ended; only absences still to come matter for cover.")
+    if kind not in Absence.Kind.values:
+        errors["kind"] = _("Choose a kind of absence.")
+    if errors:
+        raise ValidationError(errors)
+    absence = Absence(
+        person=person, starts_on=starts_on, ends_on=ends_on, kind=kind, note=note.strip(), created_by=by
+    )
+    absence.full_clean()
+    record(absence, by=by, reason="absence recorded")
+    absence.save()
+    # The owners, deputies and heads hear of a gap in the next 14 days the same day, not at the
+    # next morning's run; the job is idempotent, so running it early changes nothing else.
+    transaction.on_commit(_enqueue_coverage_check, robust=True)
+    return absence, absence_warnings(absence, now=now)
+
+
+def _enqueue_coverage_check() -> None:
+    from accounts.tasks import check_coverage  # the task module imports this one
+
+    check_coverage.delay()
+
+
+@transaction.atomic
+def cancel_absence(absence: Absence, *, by: User, now: datetime) -> Absence:
+    """Cancel an absence that has not ended yet. It is kept, marked cancelled: an absence explains a
+    gap, so it is never deleted (KAU-PUBLIC-RECORD)."""
+    absence = Absence.objects.select_for_update(of=("self",)).select_related("person").get(pk=absence.pk)
+    if not may_record_absence_for(by, absence.person):
+        raise PermissionDenied
+    if absence.cancelled_at is not None:
+        return absence
+    if absence.ends_on < local_today(now):
+        raise ValidationError(_("An absence that has ended is kept as it was and cannot be cancelled."))
+    absence.cancelled_at = now
+    record(absence, by=by, reason="absence cancelled")
+    absence.save(update_fields=["cancelled_at"])
+    return absence
+
+
+# --- The daily coverage job ----------------------------------------------------------------------------
+
+
+def _notify_gap(account: Account, gap: CoverageGap, *, head: User | None) -> None:
+    with translation.override(settings.LANGUAGE_CODE):  # the e-mail's language, as notify writes it
+        days = format_run((gap.starts_on, gap.ends_on))
+    notify(
+        kind="coverage_gap",
+        key=f"coverage-gap:{account.pk}:{gap.starts_on}",
+        recipients=[*_people(account), *([head] if head else [])],
+        subject=gettext_lazy("Nobody can watch %(name)s: %(days)s"),
+        subject_params={"name": account.name, "days": days},
+        template="emails/coverage_gap.txt",
+        context={"account": account, "gap": gap, "head": head},
+        url=_account_url(account),
+    )
+
+
+def _open_gap(account: Account, run: Run, *, now: datetime, head: User | None) -> bool:
+    """Write the gap and its notifications together; False when a concurrent run wrote it first."""
+    with transaction.atomic():
+        try:
+            # A savepoint: losing the race for (account, starts_on) leaves this transaction usable.
+            with transaction.atomic():
+                gap = CoverageGap.objects.create(
+                    account=account, starts_on=run[0], ends_on=run[1], found_at=now
+                )
+        except IntegrityError:
+            return False  # the other run has written it, and notified with it
+        _notify_gap(account, gap, head=head)
+    return True
 
 
 def check_coverage(*, now: datetime) -> int:
-    raise NotImplementedError
+    """The daily job (KAU-RESP-DAILY): find the days in the next two weeks when nobody among an active
+    account's owner and deputies is available, and tell the owner, the deputies and the head of unit
+    once per gap. Returns the number of new gaps.
+
+    Every calendar day from today (Europe/Stockholm) counts, weekends and holidays included. People no
+    longer active are unavailable; cancelled absences do not count. Each run of uncovered days is one
+    ``CoverageGap``: a gap that grows or shrinks keeps its row, a gap whose days become covered is
+    resolved. Reads are a fixed number of queries whatever the size of the registry; the work is done
+    in Python. Safe to run twice, or twice at once: a new gap is created under the unique
+    (account, first day) in a savepoint together with its notifications, so only one run writes it.
+    """
+    today = local_today(now)
+    window = days_between(today, today + timedelta(days=LOOKAHEAD_DAYS - 1))
+    accounts = list(
+        Account.objects.filter(status=Account.Status.ACTIVE)
+        .select_related("owner", "unit")
+        .prefetch_related("deputies")
+        .order_by("pk")
+    )
+    # The absences overlapping the window (the partial index absence_period_idx).
+    absences_by_person: dict[int, list[Absence]] = {}
+    for absence in Absence.objects.filter(
+        cancelled_at__isnull=True, ends_on__gte=window[0], starts_on__lte=window[-1]
+    ):
+        absences_by_person.setdefault(absence.person_id, []).append(absence)
+    # Open gaps still running, and every gap starting in the window (to reopen rather than collide).
+    gaps_by_account: dict[int, list[CoverageGap]] = {}
+    for gap in CoverageGap.objects.filter(
+        Q(resolved_at__isnull=True, ends_on__gte=today) | Q(starts_on__gte=today)
+    ).order_by("starts_on", "pk"):
+        gaps_by_account.setdefault(gap.account_id, []).append(gap)
+    heads = _heads_by_unit()
+
+    changed: dict[int, CoverageGap] = {}
+    to_open: list[tuple[Account, Run]] = []
+    active_ids = set()
+    for account in accounts:
+        active_ids.add(account.pk)
+        people = _people(account)
+        available = [p.pk for p in people if p.is_active]
+        away = [absence for pid in available for absence in absences_by_person.get(pid, [])]
+        found = runs(uncovered_days(available, away, window))
+        plan = _plan(gaps_by_account.get(account.pk, []), found, today=today, now=now)
+        for gap in plan.changed:
+            changed[gap.pk] = gap
+        to_open.extend((account, run) for run in plan.new)
+    # Accounts no longer active are no longer watched: their open gaps are over.
+    for account_id, gaps in gaps_by_account.items():
+        if account_id in active_ids:
+            continue
+        for gap in gaps:
+            if gap.resolved_at is None:
+                gap.resolved_at = now
+                changed[gap.pk] = gap
+
+    if changed:
+        # CoverageGap has no history; a bulk update is one statement per batch.
+        CoverageGap.objects.bulk_update(
+            list(changed.values()), ["starts_on", "ends_on", "resolved_at"], batch_size=500
+        )
+    created = 0
+    for account, run in to_open:
+        if _open_gap(account, run, now=now, head=_head_for(account.unit, heads)):
+            created += 1
+    return created
+
+
+@dataclass
+class _Plan:
+    changed: list[CoverageGap]
+    new: list[Run]
+
+
+def _plan(gaps: list[CoverageGap], found: list[Run], *, today: date, now: datetime) -> _Plan:
+    """Match the runs found today to one account's known gaps.
+
+    A run continues an open gap it overlaps; a gap that began before today continues only into a run
+    that starts today. The gap keeps its row and takes the run's days (days already past stay as they
+    were). Two gaps that one run joins become one: the later is resolved. A run with no open gap
+    reopens a resolved gap with the same first day, or is new. An open gap no run continues is resolved
+    if all of it lay ahead; one that began in the past keeps its past days as the record of a gap.
+    """
+    open_gaps = [gap for gap in gaps if gap.resolved_at is None and gap.ends_on >= today]
+    by_start = {gap.starts_on: gap for gap in gaps}
+    matched: set[int] = set()
+    changed: dict[int, CoverageGap] = {}
+    new: list[Run] = []
+
+    def update(gap: CoverageGap, **fields: Any) -> None:
+        if any(getattr(gap, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(gap, name, value)
+            changed[gap.pk] = gap
+
+    for first, last in found:
+        candidates = [
+            gap
+            for gap in open_gaps
+            if gap.pk not in matched
+            and (first == today if gap.starts_on < today else gap.starts_on <= last and gap.ends_on >= first)
+        ]
+        if candidates:
+            keep, *merged = candidates
+            matched.update(gap.pk for gap in candidates)
+            start = keep.starts_on
+            if keep.starts_on >= today and first != keep.starts_on:
+                holder = by_start.get(first)
+                if holder is None or holder is keep:  # the first day is unique per account
+                    by_start.pop(keep.starts_on, None)
+                    by_start[first] = keep
+                    start = first
+            update(keep, starts_on=start, ends_on=last, resolved_at=None)
+            for gap in merged:
+                update(gap, resolved_at=now)
+            continue
+        existing = by_start.get(first)
+        if existing is not None:
+            matched.add(existing.pk)
+            update(existing, ends_on=last, resolved_at=None)
+        else:
+            new.append((first, last))
+    for gap in open_gaps:
+        if gap.pk in matched:
+            continue
+        if gap.starts_on < today:
+            update(gap, ends_on=today - timedelta(days=1))
+        else:
+            update(gap, resolved_at=now)
+    return _Plan(changed=list(changed.values()), new=new)
+
+
+# --- People who have left ------------------------------------------------------------------------------
+
+
+def _report_departures(accounts: Iterable[Account], *, only: User | None = None) -> int:
+    """Tell the head of unit and the social media lead, once per (account, person), that an owner or a
+    deputy of an active account is no longer active (KAU-RESP-OWNER)."""
+    pairs = [
+        (account, person)
+        for account in accounts
+        for person in _people(account)
+        if not person.is_active and (only is None or person.pk == only.pk)
+    ]
+    if not pairs:
+        return 0
+    # The pairs already reported, in one query, so that a steady state costs no query per pair.
+    reported = Q()
+    for account, person in pairs:
+        reported |= Q(key__startswith=f"person-left:{account.pk}:{person.pk}:")
+    done = {
+        tuple(int(part) for part in key.split(":")[1:3])
+        for key in Notification.objects.filter(reported).values_list("key", flat=True)
+    }
+    pending = [(account, person) for account, person in pairs if (account.pk, person.pk) not in done]
+    if not pending:
+        return 0
+    heads = _heads_by_unit()
+    leads = _social_media_leads()
+    count = 0
+    for account, person in pending:
+        role = gettext_lazy("account owner") if person.pk == account.owner_id else gettext_lazy("deputy")
+        rows = notify(
+            kind="person_deactivated",
+            key=f"person-left:{account.pk}:{person.pk}",
+            recipients=[*([head] if (head := _head_for(account.unit, heads)) else []), *leads],
+            subject=gettext_lazy("%(person)s has left, and %(name)s needs a new %(role)s"),
+            subject_params={"person": str(person), "name": account.name, "role": role},
+            template="emails/person_deactivated.txt",
+            context={"account": account, "person": person, "role": role},
+            url=reverse("accounts:people", args=[account.pk]),
+        )
+        if rows:
+            count += 1
+    return count
+
+
+def _accounts_with_inactive_people(person: User | None = None) -> list[Account]:
+    inactive_deputy = Account.deputies.through.objects.filter(user__is_active=False)
+    if person is not None:
+        condition = Q(owner=person) | Q(
+            pk__in=Account.deputies.through.objects.filter(user=person).values("account_id")
+        )
+    else:
+        condition = Q(owner__is_active=False) | Q(pk__in=inactive_deputy.values("account_id"))
+    return list(
+        Account.objects.filter(status=Account.Status.ACTIVE)
+        .filter(condition)
+        .select_related("owner", "unit")
+        .prefetch_related("deputies")
+        .order_by("pk")
+    )
 
 
 def flag_deactivated_people(*, now: datetime) -> int:
-    raise NotImplementedError
+    """The hourly job (KAU-RESP-OWNER): for every active account whose owner or a deputy is no longer
+    active, tell the head of unit and the social media lead, once per (account, person). Returns the
+    number of (account, person) reported now. The registry's flag is computed from ``is_active``."""
+    return _report_departures(_accounts_with_inactive_people())
 
 
-def detail_context(account: Any, *, user: Any, now: datetime) -> dict[str, Any]:
-    return {}
+@transaction.atomic
+def deactivate_person(person: User, *, by: User | None, now: datetime) -> User:
+    """Deactivate a person who has left (people are never deleted), and tell at once the head of unit and
+    the social media lead of every active account they owned or deputised for (KAU-RESP-OWNER).
+
+    For the administration: ``by`` is a staff member, or None for the system itself.
+    """
+    if by is not None and not (by.is_active and (by.is_staff or by.is_superuser)):
+        raise PermissionDenied
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if person.is_active:
+        person.is_active = False
+        record(person, by=by, reason="deactivated")
+        person.save(update_fields=["is_active"])
+    _report_departures(_accounts_with_inactive_people(person), only=person)
+    return person
 
 
-def todo_gaps(user: Any, now: datetime) -> Any:
-    return None
+# --- The account page and the start page ---------------------------------------------------------------
+
+
+def detail_context(account: Account, *, user: Any, now: datetime) -> dict[str, Any]:
+    """What the account page's "Coverage" section shows: open gaps still ahead, the coming absences of
+    the owner and deputies, who is no longer active, and whether ``user`` may change them. A fixed
+    number of queries."""
+    today = local_today(now)
+    deputy_ids = Account.deputies.through.objects.filter(account_id=account.pk).values("user_id")
+    people = list(User.objects.filter(Q(pk=account.owner_id) | Q(pk__in=deputy_ids)))
+    gaps = list(
+        CoverageGap.objects.filter(
+            account_id=account.pk, resolved_at__isnull=True, ends_on__gte=today
+        ).order_by("starts_on", "pk")
+    )
+    absences = list(
+        Absence.objects.filter(
+            person_id__in=[p.pk for p in people], cancelled_at__isnull=True, ends_on__gte=today
+        )
+        .select_related("person")
+        .order_by("starts_on", "pk")
+    )
+    return {
+        "coverage": {
+            "account": account,
+            "today": today,
+            "gaps": gaps,
+            "absences": absences,
+            "inactive": [p for p in people if not p.is_active],
+            "can_manage": can_manage(user, account),
+        }
+    }
+
+
+def todo_gaps(user: Any, now: datetime) -> TodoSection | None:
+    """The start page: days ahead when nobody watches an account the person owns, deputises for or heads
+    (KAU-RESP-DAILY). One query besides the person's headed units."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    today = local_today(now)
+    mine = Q(account__owner=user) | Q(
+        account_id__in=Account.deputies.through.objects.filter(user=user).values("account_id")
+    )
+    for path in unit_paths_headed_by(user):
+        mine |= Q(account__unit__path__startswith=path)
+    rows = list(
+        CoverageGap.objects.filter(mine, resolved_at__isnull=True, ends_on__gte=today)
+        .exclude(account__status=Account.Status.CLOSED)
+        .select_related("account", "account__unit")
+        .order_by("starts_on", "pk")[:50]
+    )
+    if not rows:
+        return None
+    return TodoSection(
+        key="coverage-gaps",
+        title=gettext_lazy("Days when nobody watches an account"),
+        empty="",
+        template="accounts/todo_gaps.html",
+        rows=rows,
+        extra={"today": today},
+    )

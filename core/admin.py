@@ -29,6 +29,17 @@ class KanalvaktUserAdmin(NoDeleteAdminMixin, UserAdmin, SimpleHistoryAdmin):
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
     list_filter = ("is_active", "is_staff", "groups")
 
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            # KAU-RESP-OWNER: the heads and the social media lead hear at once that an owner or a
+            # deputy has left; the hourly sweep is only the safety net.
+            from django.utils import timezone
+
+            from accounts.coverage import deactivate_person
+
+            deactivate_person(obj, by=request.user, now=timezone.now())  # type: ignore[arg-type]
+
 
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):

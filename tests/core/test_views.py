@@ -155,3 +155,35 @@ def test_swedish_is_the_default_whatever_the_browser_asks_and_the_switch_chooses
     response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="sv-SE")
     assert '<html lang="en">' in response.content.decode()
     assert "Sign in" in response.content.decode()
+
+
+def test_deactivating_an_owner_in_the_admin_tells_the_head_and_the_lead_at_once(
+    client: Any, cast: Cast, make_account: Any
+) -> None:
+    """KAU-RESP-OWNER: a deactivated owner is reported the same moment, not at the next sweep."""
+    from core.models import Notification
+
+    account = make_account()
+    superuser = cast["staff"]
+    superuser.is_superuser = True
+    superuser.save()
+    client.force_login(superuser)
+    owner = cast["communicator"]
+    url = reverse("admin:core_user_change", args=[owner.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    data.update(groups=[g.pk for g in owner.groups.all()], user_permissions=[], is_active="")
+    data["date_joined_0"], data["date_joined_1"] = owner.date_joined.strftime("%Y-%m-%d"), "10:00:00"
+    data["last_login_0"] = data["last_login_1"] = ""
+    response = client.post(url, data)
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else response
+    )
+    owner.refresh_from_db()
+    assert not owner.is_active
+    told = set(
+        Notification.objects.filter(key__startswith=f"person-left:{account.pk}:").values_list(
+            "recipient__username", flat=True
+        )
+    )
+    assert {"head_of_unit", "social_media_lead"} <= told
