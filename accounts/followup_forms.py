@@ -1,0 +1,127 @@
+"""Forms for follow-up and closing (KAU-FOLLOWUP, KAU-CLOSE). Forms validate; accounts.followup saves."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.followup import MAX_INTERVAL_MONTHS, MIN_INTERVAL_MONTHS
+from accounts.models import FollowUp
+
+
+class FollowUpForm(forms.Form):
+    """A follow-up: the statistics, the policy's two checklist questions, value against resources
+    and a decision (KAU-FOLLOWUP)."""
+
+    period_end = forms.DateField(
+        label=_("Period up to and including"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The last day the statistics cover. Leave empty for today."),
+    )
+    followers = forms.IntegerField(
+        label=_("Followers"), min_value=0, help_text=_("Followers or subscribers at the end of the period.")
+    )
+    posts = forms.IntegerField(label=_("Posts in the period"), min_value=0)
+    reactions = forms.IntegerField(
+        label=_("Reactions in the period"), min_value=0, help_text=_("Likes, shares and other reactions.")
+    )
+    comments = forms.IntegerField(label=_("Comments in the period"), min_value=0)
+    traffic = forms.ChoiceField(
+        label=_("Traffic compared with the previous period"),
+        choices=FollowUp.Traffic.choices,
+        widget=forms.RadioSelect,
+    )
+    reaches_audiences = forms.ChoiceField(
+        label=_("Do we reach the audiences we want to reach?"),
+        choices=FollowUp.Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    keeps_up = forms.ChoiceField(
+        label=_("Can we keep up the frequency and monitoring required?"),
+        choices=FollowUp.Answer.choices,
+        widget=forms.RadioSelect,
+    )
+    value_estimate = forms.CharField(
+        label=_("Value against the resources it takes"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What does the account give the university, and what does it cost in time and money?"),
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=FollowUp.Decision.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What changes, if any, and who does what."),
+    )
+
+    statistics = ("period_end", "followers", "posts", "reactions", "comments", "traffic")
+    checklist = ("reaches_audiences", "keeps_up")
+    evaluation = ("value_estimate", "decision", "note")
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["period_end"].widget.attrs["max"] = today.isoformat()
+        for name in ("followers", "posts", "reactions", "comments"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+
+    def clean_period_end(self) -> date | None:
+        value: date | None = self.cleaned_data.get("period_end")
+        if value is not None and value > self.today:
+            raise forms.ValidationError(_("The period cannot end in the future."))
+        return value
+
+    def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        """The form's parts, each a fieldset on the page."""
+        return [
+            (_("Statistics"), [self[name] for name in self.statistics]),
+            (_("The follow-up checklist"), [self[name] for name in self.checklist]),
+            (_("Evaluation and decision"), [self[name] for name in self.evaluation]),
+        ]
+
+
+class IntervalForm(forms.Form):
+    """The account's own follow-up interval, or none to use the institution's."""
+
+    months = forms.IntegerField(
+        label=_("Follow-up interval for this account (months)"),
+        required=False,
+        min_value=MIN_INTERVAL_MONTHS,
+        max_value=MAX_INTERVAL_MONTHS,
+    )
+
+    def __init__(self, *args: Any, institution_months: int, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "interval")
+        super().__init__(*args, **kwargs)
+        self.fields["months"].help_text = _(
+            "Leave empty to use the institution's interval, now %(months)s months."
+        ) % {"months": institution_months}
+
+
+class StartClosingForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why is the account being closed?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Kept with the account's history, which stays in the registry."),
+    )
+
+
+class CommentingForm(forms.Form):
+    commenting = forms.ChoiceField(
+        label=_("Commenting on the account"),
+        choices=[
+            ("off", _("Commenting is switched off")),
+            ("not_possible", _("The platform does not allow switching commenting off")),
+        ],
+        widget=forms.RadioSelect,
+        help_text=_(
+            "If nobody can regularly watch incoming comments, switch commenting off where "
+            "the platform allows it, or confirm that it does not."
+        ),
+    )
