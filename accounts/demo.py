@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
+
 from accounts import services
 from accounts.models import Account, Platform
 from core.models import User
@@ -150,3 +154,64 @@ def seed_accounts(people: dict[str, User], units: dict[str, OrgUnit]) -> dict[st
             )
         accounts[handle] = account
     return accounts
+
+
+def seed_registry(people: dict[str, User], accounts: dict[str, Account], *, now: datetime) -> int:
+    """Follow-ups with a history to chart, confirmations, absences that leave an account uncovered,
+    and the coverage job's findings. Idempotent: each part is skipped when it is already there."""
+    from datetime import timedelta
+
+    from accounts import coverage, followup
+    from accounts.models import Absence, FollowUp
+
+    today = timezone.localdate(now)
+    created = 0
+    civing = accounts["civing_kau"]
+    if not FollowUp.objects.filter(account=civing).exists():
+        # Three half-years of growth, so the account page's chart has something to show (KAU-FOLLOWUP).
+        for months_ago, followers, posts, reactions, comments in (
+            (18, 640, 52, 2100, 180),
+            (12, 910, 61, 3050, 240),
+            (6, 1280, 70, 4420, 310),
+        ):
+            followup.record_followup(
+                civing,
+                by=people["anna"],
+                now=now,
+                followers=followers,
+                posts=posts,
+                reactions=reactions,
+                comments=comments,
+                traffic="up",
+                reaches_audiences="yes",
+                keeps_up="partly",
+                value_estimate="Kontot når blivande studenter till en rimlig kostnad: fyra timmar i veckan.",
+                decision="continue",
+                period_end=today - timedelta(days=30 * months_ago),
+            )
+            created += 1
+    for handle in ("civing_kau", "fysikkau", "karlstadsuniversitet", "karlstads_universitet"):
+        account = accounts[handle]
+        if account.notice_confirmed_at is None:
+            services.confirm_notice(account.pk, by=people["karin"], now=now)
+            services.confirm_sender(account.pk, by=people["karin"], now=now)
+            services.record_startpage(
+                account.pk, taken_on=today - timedelta(days=40), by=people["karin"], now=now
+            )
+            created += 1
+    # Per and Anna are both away the same week: the YouTube account they share has nobody (KAU-RESP-DAILY).
+    start = today + timedelta(days=7)
+    for username in ("per", "anna"):
+        if not Absence.objects.filter(person=people[username], starts_on=start).exists():
+            coverage.record_absence(
+                person=people[username],
+                starts_on=start,
+                ends_on=start + timedelta(days=4),
+                kind="vacation",
+                note="Semester",
+                by=people[username],
+                now=now,
+            )
+            created += 1
+    created += coverage.check_coverage(now=now)
+    return created

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +15,47 @@ from accounts.dates import add_months
 from accounts.models import Account
 from core.history import record
 from core.models import User
+from core.roles import Role, has_role
 from governance.models import InstitutionSettings, OrgUnit
+from governance.selectors import unit_paths_headed_by
+from moderation.deadlines import STOCKHOLM
+
+# --- Who may act on the registry ----------------------------------------------------------------------
+# The views ask these to show an action or answer 403; the services ask them again before they write.
+
+
+def may_register(user: Any) -> bool:
+    """The communications department and the social media lead register accounts that existed
+    before Kanalvakt directly (KAU-START-COMMS: the department knows every account)."""
+    return bool(getattr(user, "is_active", False)) and has_role(
+        user, Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD
+    )
+
+
+def may_manage(user: Any, account: Account) -> bool:
+    """The head of the account's unit or of a unit above it (KAU-RESP-MANAGER), and the social media
+    lead, change owner and deputies, rename and close an account."""
+    if not getattr(user, "is_active", False):
+        return False
+    if has_role(user, Role.SOCIAL_MEDIA_LEAD):
+        return True
+    return any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user))
+
+
+def is_owner_or_deputy(user: Any, account: Account) -> bool:
+    """KAU-RESP-OWNER: the account owner or one of its deputies (reads prefetched deputies if any)."""
+    if not getattr(user, "is_active", False):
+        return False
+    return account.owner_id == user.pk or any(deputy.pk == user.pk for deputy in account.deputies.all())
+
+
+def may_confirm(user: Any, account: Account) -> bool:
+    """The owner and deputies, the communications department and the social media lead confirm the
+    public-records notice (KAU-INFORM) and sender and profile (KAU-SENDER), and record start-page
+    screenshots (KAU-STARTPAGE)."""
+    if not getattr(user, "is_active", False):
+        return False
+    return has_role(user, Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD) or is_owner_or_deputy(user, account)
 
 
 @transaction.atomic
@@ -31,6 +72,7 @@ def register_account(
     platform_other: str = "",
     status: str = Account.Status.ACTIVE,
     now: datetime | None = None,
+    reason: str = "registered",
 ) -> Account:
     """Enter an account in the registry with its owner and deputies (KAU-RESP-OWNER).
 
@@ -64,7 +106,102 @@ def register_account(
         closed_at=now if status == Account.Status.CLOSED else None,
     )
     account.full_clean()
-    record(account, by=by, reason="registered")
+    record(account, by=by, reason=reason)
     account.save()
     account.deputies.set(deputy_list)
+    return account
+
+
+@transaction.atomic
+def register_existing_account(
+    *,
+    by: User,
+    unit: OrgUnit,
+    platform: str,
+    name: str,
+    owner: User,
+    deputies: Sequence[User],
+    handle: str = "",
+    url: str = "",
+    platform_other: str = "",
+    status: str = Account.Status.ACTIVE,
+    now: datetime,
+) -> Account:
+    """The communications department registers a channel that existed before Kanalvakt
+    (KAU-START-COMMS), with its owner and deputies (KAU-RESP-OWNER).
+
+    No new-account request lies behind it, so its strategy document is missing (KAU-START-CHECKLIST)
+    until one is written and approved for it.
+    """
+    if not may_register(by):
+        raise PermissionDenied
+    return register_account(
+        unit=unit,
+        platform=platform,
+        platform_other=platform_other,
+        name=name,
+        handle=handle,
+        url=url,
+        owner=owner,
+        deputies=deputies,
+        status=status,
+        by=by,
+        now=now,
+        reason="registered directly",
+    )
+
+
+def _locked_for_confirmation(account_id: int, *, by: User) -> Account:
+    account = Account.objects.select_for_update().select_related("unit").get(pk=account_id)
+    if not may_confirm(by, account):
+        raise PermissionDenied
+    if account.status == Account.Status.CLOSED:
+        raise ValidationError(_("The account is closed: there is nothing more to confirm."))
+    return account
+
+
+@transaction.atomic
+def confirm_notice(account_id: int, *, by: User, now: datetime) -> Account:
+    """Confirm that the account tells visitors their messages are public records and that posts
+    breaking the law may be removed (KAU-INFORM)."""
+    account = _locked_for_confirmation(account_id, by=by)
+    account.notice_confirmed_at, account.notice_confirmed_by = now, by
+    record(account, by=by, reason="notice confirmed")
+    account.save(update_fields=["notice_confirmed_at", "notice_confirmed_by"])
+    return account
+
+
+@transaction.atomic
+def confirm_sender(account_id: int, *, by: User, now: datetime) -> Account:
+    """Confirm that sender and profile follow the profile guide (KAU-SENDER, KAU-PROFILE-GUIDE)."""
+    account = _locked_for_confirmation(account_id, by=by)
+    account.sender_confirmed_at, account.sender_confirmed_by = now, by
+    record(account, by=by, reason="sender confirmed")
+    account.save(update_fields=["sender_confirmed_at", "sender_confirmed_by"])
+    return account
+
+
+@transaction.atomic
+def record_startpage(account_id: int, *, taken_on: date, by: User, now: datetime) -> Account:
+    """Record the day of the latest start-page screenshot (KAU-STARTPAGE).
+
+    Until the archive keeps the screenshots themselves, the day is what is recorded. A day in the
+    future is refused. A screenshot taken on or after the day of a major change (owner, name,
+    handle) answers it, so the need for a new one is cleared.
+    """
+    account = _locked_for_confirmation(account_id, by=by)
+    today = timezone.localtime(now, STOCKHOLM).date()
+    if taken_on > today:
+        raise ValidationError({"taken_on": _("The screenshot cannot be taken on a day still to come.")})
+    # Today: the moment of recording. An earlier day: its last second, Stockholm time, as no hour is
+    # known and a screenshot on the day of a change (or of the start of closing) is taken after it.
+    taken_at = now if taken_on == today else datetime.combine(taken_on, time(23, 59, 59), tzinfo=STOCKHOLM)
+    account.last_startpage_at = taken_at
+    fields = ["last_startpage_at"]
+    needed = account.startpage_needed_since
+    if needed is not None and taken_on >= timezone.localtime(needed, STOCKHOLM).date():
+        account.startpage_needed_since = None
+        fields.append("startpage_needed_since")
+    record(account, by=by, reason="start-page screenshot recorded")
+    account.save(update_fields=fields)
     return account

@@ -1,42 +1,262 @@
-"""The account registry."""
+"""The account registry: the list with its compliance flags, the CSV export, direct registration, the
+account page and the owner's confirmations.
+
+Each view: the account the person may see (or 404), the role check (or 403), the form, one service
+call, redirect.
+"""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import csv
+import io
+from collections.abc import Iterable
+from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import coverage, followup, services
+from accounts.flags import FLAGS, raised, rule_ids
+from accounts.forms import AccountRegisterForm, ConfirmForm, RegistryFilterForm
 from accounts.models import Account
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import account_for_page, account_history, registry
 from core.models import User
+from moderation.deadlines import STOCKHOLM
+
+PAGE_SIZE = 50
+DETAIL_ITEMS = 10
+
+
+def _person(request: HttpRequest) -> User:
+    # LoginRequiredMiddleware has already turned anonymous visitors away.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _filtered(request: HttpRequest) -> tuple[RegistryFilterForm, Any]:
+    form = RegistryFilterForm(request.GET)
+    return form, registry(_person(request), now=timezone.now(), **form.values())
 
 
 @require_GET
 def account_list(request: HttpRequest) -> HttpResponse:
-    """Every account the person may see, with unit, owner and deputies in a fixed number of queries."""
-    accounts = (
-        accounts_visible_to(request.user)  # type: ignore[arg-type]
-        .select_related("unit", "owner", "request")
-        .prefetch_related(Prefetch("deputies", queryset=User.objects.order_by("first_name", "last_name")))
-        .order_by("name", "pk")
+    """Every account the person may see, with its compliance flags, filtered, searched, sorted and
+    paged, in the same few queries whatever the page size and the size of the registry."""
+    form, accounts = _filtered(request)
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("sida"))
+    rows = [(account, raised(account)) for account in page.object_list]
+    return render(
+        request,
+        "accounts/account_list.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "columns": _columns(form.values()["sort"]),
+            "all_flags": FLAGS,
+            "can_register": services.may_register(request.user),
+        },
     )
-    page = Paginator(accounts, 50).get_page(request.GET.get("sida"))
-    return render(request, "accounts/account_list.html", {"page": page, "statuses": Account.Status})
 
 
+def _columns(sort: str) -> list[dict[str, Any]]:
+    """The registry's column headings; a sortable one links to its order, and to the reverse order
+    when the list is already sorted by it."""
+    headings = [
+        ("name", _("Account")),
+        ("platform", _("Platform")),
+        ("unit", _("Unit")),
+        ("", _("Account owner")),
+        ("", _("Deputies")),
+        ("status", _("Status")),
+        ("followup", _("Follow-up due")),
+        ("", _("Compliance flags")),
+    ]
+    columns = []
+    for key, label in headings:
+        column: dict[str, Any] = {"label": label, "sort": key, "next": key, "aria_sort": "", "hint": ""}
+        if key:
+            column["hint"] = _("sort ascending")
+            if sort == key:
+                column.update(next=f"-{key}", aria_sort="ascending", hint=_("sort descending"))
+            elif sort == f"-{key}":
+                column["aria_sort"] = "descending"
+        columns.append(column)
+    return columns
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    """A service's refusal on the form: on the field it names, or above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet shows as text: a leading =, +, - or @ would make it a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def _csv_rows(accounts: Iterable[Account]) -> Iterable[list[str]]:
+    yield [
+        _("id"),
+        _("unit"),
+        _("platform"),
+        _("name"),
+        _("handle"),
+        _("address"),
+        _("account owner"),
+        _("deputies"),
+        _("status"),
+        _("registered"),
+        _("follow-up due"),
+        _("last start-page screenshot"),
+        _("compliance flags"),
+    ]
+    for account in accounts:
+        yield [
+            str(account.pk),
+            _cell(account.unit.display_name),
+            _cell(account.platform_label),
+            _cell(account.name),
+            _cell(account.handle),
+            _cell(account.url),
+            _cell(account.owner),
+            _cell(", ".join(str(deputy) for deputy in account.deputies.all())),
+            str(account.get_status_display()),
+            timezone.localtime(account.created_at, STOCKHOLM).date().isoformat(),
+            account.followup_due_on.isoformat() if account.followup_due_on else "",
+            timezone.localtime(account.last_startpage_at, STOCKHOLM).date().isoformat()
+            if account.last_startpage_at
+            else "",
+            rule_ids(raised(account)),
+        ]
+
+
+@require_GET
 def account_export(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    """The filtered registry as CSV for the annual report: UTF-8 with a byte-order mark, so that Excel
+    reads å, ä and ö; the flags as rule IDs. Built in one pass over one query and one for deputies."""
+    _form, accounts = _filtered(request)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    csv.writer(buffer, lineterminator="\r\n").writerows(_csv_rows(accounts))
+    today = timezone.localtime(timezone.now(), STOCKHOLM).date()
+    response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="kontoregister-{today.isoformat()}.csv"'
+    return response
 
 
+@require_http_methods(["GET", "POST"])
 def account_register(request: HttpRequest) -> HttpResponse:
-    raise Http404
+    """The communications department registers a channel that existed before Kanalvakt
+    (KAU-START-COMMS). Its strategy document is missing until a request for it is approved
+    (KAU-START-CHECKLIST)."""
+    user = _person(request)
+    if not services.may_register(user):
+        raise PermissionDenied
+    template = "accounts/account_register.html"
+    if request.method != "POST":
+        return render(request, template, {"form": AccountRegisterForm()})
+    form = AccountRegisterForm(request.POST)
+    if not form.is_valid():
+        return render(request, template, {"form": form}, status=400)
+    try:
+        account = services.register_existing_account(by=user, now=timezone.now(), **form.service_data())
+    except ValidationError as exc:
+        _add_errors(form, exc)
+        return render(request, template, {"form": form}, status=400)
+    messages.success(
+        request,
+        _("%(name)s is in the registry. Its strategy document is missing until a request for it is approved.")
+        % {"name": account.name},
+    )
+    return redirect("accounts:detail", pk=account.pk)
 
 
+def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict[str, Any]:
+    from moderation.models import Item
+
+    user = _person(request)
+    unanswered = Item.objects.unanswered().filter(account=account)
+    strategy = getattr(account, "request", None)  # the approved request is the strategy document
+    can_manage = services.may_manage(user, account)
+    is_responsible = services.is_owner_or_deputy(user, account)
+    open_account = account.status != Account.Status.CLOSED
+    context: dict[str, Any] = {
+        "account": account,
+        "deputies": list(account.deputies.all()),
+        "flags": raised(account),
+        "strategy": strategy if strategy is not None and strategy.status == "approved" else None,
+        "items": list(unanswered.order_by("limit_at", "pk")[:DETAIL_ITEMS]),
+        "item_count": unanswered.count(),
+        "history": account_history(account),
+        "now": now,
+        "can_manage": can_manage,
+        "can_followup": open_account and (is_responsible or can_manage),
+        "can_confirm": open_account and services.may_confirm(user, account),
+        "confirm_form": ConfirmForm(initial={"taken_on": timezone.localtime(now, STOCKHOLM).date()}),
+    }
+    context.update(coverage.detail_context(account, user=user, now=now))
+    context.update(followup.detail_context(account, user=user, now=now))
+    return context
+
+
+@require_GET
 def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
+    """Everything about one account: people, flags with their rules, strategy document, dates,
+    unanswered items and the history of changes."""
+    now = timezone.now()
+    account = account_for_page(_person(request), pk, now=now)
+    return render(request, "accounts/account_detail.html", _detail_context(request, account, now=now))
 
 
+@require_POST
 def account_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    raise Http404
+    """The owner, a deputy or the communications department confirms the public-records notice
+    (KAU-INFORM) or sender and profile (KAU-SENDER), or records a start-page screenshot
+    (KAU-STARTPAGE)."""
+    user = _person(request)
+    now = timezone.now()
+    account = account_for_page(user, pk, now=now)
+    if not services.may_confirm(user, account):
+        raise PermissionDenied
+    if account.status == Account.Status.CLOSED:
+        # KAU-CLOSE: nothing more is asked of a closed account; it stays as it was closed.
+        messages.error(request, _("The account is closed: there is nothing more to confirm."))
+        return render(
+            request, "accounts/account_detail.html", _detail_context(request, account, now=now), status=409
+        )
+    form = ConfirmForm(request.POST)
+    if form.is_valid():
+        what = form.cleaned_data["what"]
+        try:
+            if what == "notice":
+                services.confirm_notice(account.pk, by=user, now=now)
+                messages.success(
+                    request, _("Confirmed: visitors are told that their messages are public records.")
+                )
+            elif what == "sender":
+                services.confirm_sender(account.pk, by=user, now=now)
+                messages.success(request, _("Confirmed: sender and profile follow the profile guide."))
+            else:
+                services.record_startpage(
+                    account.pk, taken_on=form.cleaned_data["taken_on"], by=user, now=now
+                )
+                messages.success(request, _("The start-page screenshot is recorded."))
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            return redirect("accounts:detail", pk=account.pk)
+    context = _detail_context(request, account, now=now)
+    context["confirm_form"] = form
+    return render(request, "accounts/account_detail.html", context, status=400)

@@ -71,19 +71,14 @@ NAVIGATION: list[NavItem] = [
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     if not getattr(user, "is_authenticated", False):
         return []
-    entries = [
-        {"key": item.key, "label": item.label, "url": reverse(item.url_name), "current": False}
-        for item in NAVIGATION
-        if item.visible(user)
-    ]
+    items = [(item, reverse(item.url_name)) for item in NAVIGATION if item.visible(user)]
     # The current entry is the one whose address is the longest prefix of the page's (the start
     # page only for itself), so /konton/franvaro/ marks "Absence", not also "My accounts".
     home = reverse("core:home")
-    matches = [
-        e
-        for e in entries
-        if (current_path == e["url"] if e["url"] == home else current_path.startswith(e["url"]))
+    matching = [
+        url for _item, url in items if (current_path == url if url == home else current_path.startswith(url))
     ]
-    if matches:
-        max(matches, key=lambda e: len(e["url"]))["current"] = True
-    return entries
+    current = max(matching, key=len) if matching else None
+    return [
+        {"key": item.key, "label": item.label, "url": url, "current": url == current} for item, url in items
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -111,3 +112,124 @@ def test_registry_list_shows_only_what_the_person_may_see(client: Any, cast: Cas
     body = client.get(reverse("accounts:list")).content.decode()
     assert "Synligt konto" in body
     assert "Osynligt konto" not in body
+
+
+# --- The registry's services: direct registration and confirmations -------------------------------------
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Stockholm
+
+
+def test_only_the_communications_department_registers_directly(cast: Cast) -> None:
+    """KAU-START-COMMS: the communications department and the social media lead register a channel that
+    existed before Kanalvakt; nobody else, whatever the view shows."""
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.models import Account
+
+    fields: dict[str, Any] = {
+        "unit": cast.units["department"],
+        "platform": "youtube",
+        "name": "Institutionens kanal",
+        "owner": cast["communicator"],
+        "deputies": [cast["deputy"]],
+        "now": NOW,
+    }
+    for person in ("head_of_unit", "registrar", "communicator", "dean"):
+        with pytest.raises(PermissionDenied):
+            services.register_existing_account(by=cast[person], **fields)
+    assert not Account.objects.exists()
+    account = services.register_existing_account(by=cast["communications"], **fields)
+    assert account.registered_by == cast["communications"]
+    assert account.followup_due_on == date(2027, 3, 2)  # KAU-FOLLOWUP: one interval after registration
+    first = account.history.earliest("history_date")
+    assert (first.history_user, first.history_change_reason) == (
+        cast["communications"],
+        "registered directly",
+    )
+
+
+@pytest.mark.parametrize(
+    ("confirm", "field"),
+    [(services.confirm_notice, "notice"), (services.confirm_sender, "sender")],
+)
+def test_confirmations_record_who_and_when(cast: Cast, make_account: Any, confirm: Any, field: str) -> None:
+    """KAU-INFORM, KAU-SENDER: the confirmation names the person and the time, in the history too."""
+    account = make_account()
+    confirmed = confirm(account.pk, by=cast["deputy"], now=NOW)
+    assert getattr(confirmed, f"{field}_confirmed_at") == NOW
+    assert getattr(confirmed, f"{field}_confirmed_by") == cast["deputy"]
+    latest = confirmed.history.latest("history_date")
+    assert latest.history_user == cast["deputy"]
+    assert latest.history_change_reason == f"{field} confirmed"
+
+
+@pytest.mark.parametrize("person", ["head_of_unit", "registrar", "outsider", "security_officer"])
+def test_only_owner_deputies_and_the_communications_department_confirm(
+    cast: Cast, make_account: Any, person: str
+) -> None:
+    """KAU-INFORM, KAU-SENDER, KAU-STARTPAGE: the service refuses whoever the view would refuse."""
+    from django.core.exceptions import PermissionDenied
+
+    account = make_account()
+    for call in (
+        lambda: services.confirm_notice(account.pk, by=cast[person], now=NOW),
+        lambda: services.confirm_sender(account.pk, by=cast[person], now=NOW),
+        lambda: services.record_startpage(account.pk, taken_on=date(2026, 3, 1), by=cast[person], now=NOW),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    account.refresh_from_db()
+    assert (account.notice_confirmed_at, account.sender_confirmed_at, account.last_startpage_at) == (
+        None,
+    ) * 3
+
+
+def test_a_closed_account_takes_no_confirmation(cast: Cast, make_account: Any) -> None:
+    """KAU-CLOSE: nothing more is asked of a closed account, and nothing about it changes."""
+    account = make_account(status="closed", now=NOW)
+    with pytest.raises(ValidationError):
+        services.confirm_notice(account.pk, by=cast["social_media_lead"], now=NOW)
+
+
+def test_a_start_page_screenshot_cannot_be_taken_tomorrow(cast: Cast, make_account: Any) -> None:
+    """KAU-STARTPAGE: a day still to come is refused; the Stockholm day decides."""
+    account = make_account()
+    late_evening = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # already 2 March in Stockholm
+    recorded = services.record_startpage(
+        account.pk, taken_on=date(2026, 3, 2), by=cast["communicator"], now=late_evening
+    )
+    assert recorded.last_startpage_at == late_evening
+    with pytest.raises(ValidationError) as refused:
+        services.record_startpage(
+            account.pk, taken_on=date(2026, 3, 3), by=cast["communicator"], now=late_evening
+        )
+    assert set(refused.value.message_dict) == {"taken_on"}
+    account.refresh_from_db()
+    assert account.last_startpage_at == late_evening
+
+
+def test_a_start_page_screenshot_on_the_day_of_a_major_change_answers_it(
+    cast: Cast, make_account: Any
+) -> None:
+    """KAU-STARTPAGE: a screenshot before a major change does not answer it; one on or after its day does."""
+    from accounts.flags import raised, with_flags
+    from accounts.models import Account
+
+    account = make_account()
+    change = datetime(2026, 2, 20, 14, 0, tzinfo=UTC)
+    Account.objects.filter(pk=account.pk).update(startpage_needed_since=change)
+    services.record_startpage(account.pk, taken_on=date(2026, 2, 19), by=cast["communicator"], now=NOW)
+    account.refresh_from_db()
+    assert account.startpage_needed_since == change
+
+    def startpage_flag() -> bool:
+        fresh = with_flags(Account.objects.filter(pk=account.pk), now=NOW).get()
+        return "KAU-STARTPAGE" in [flag.rule for flag in raised(fresh)]
+
+    assert startpage_flag()
+    services.record_startpage(account.pk, taken_on=date(2026, 2, 20), by=cast["communicator"], now=NOW)
+    account.refresh_from_db()
+    assert account.startpage_needed_since is None
+    assert account.last_startpage_at is not None
+    assert account.last_startpage_at > change
+    assert not startpage_flag()

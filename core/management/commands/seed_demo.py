@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import seed_accounts
+from accounts.demo import seed_accounts, seed_registry
 from core.roles import sync_roles
 from governance.demo import PEOPLE, seed_people, seed_requests, seed_units
 from moderation.demo import seed_items
@@ -37,10 +37,11 @@ class Command(BaseCommand):
             accounts = seed_accounts(people, units)
             items = seed_items(people, accounts, now=now)
             requests = seed_requests(people, units, now=now)
+            registry = seed_registry(people, accounts, now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(units)} units, {len(people)} people, {len(accounts)} accounts, "
-                f"{items} new items, {requests} new requests."
+                f"{items} new items, {requests} new requests, {registry} registry entries."
             )
         )
         if not options["quiet_logins"]:

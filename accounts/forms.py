@@ -1,0 +1,198 @@
+"""Forms of the account registry. Forms validate input; accounts.services saves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.flags import FLAGS
+from accounts.models import Account, Platform
+from core.models import User
+from governance.models import OrgUnit
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{'— ' * obj.depth}{obj.display_name}"
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name() or obj.username
+        return f"{name} ({obj.email})" if obj.email else name
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        name = obj.get_full_name() or obj.username
+        return f"{name} ({obj.email})" if obj.email else name
+
+
+SORT_CHOICES = [
+    ("name", _("Name, A–Ö")),
+    ("-name", _("Name, Ö–A")),
+    ("unit", _("Unit, A–Ö")),
+    ("-unit", _("Unit, Ö–A")),
+    ("platform", _("Platform")),
+    ("-platform", _("Platform, reversed")),
+    ("status", _("Status")),
+    ("-status", _("Status, reversed")),
+    ("-registered", _("Registered, newest first")),
+    ("registered", _("Registered, oldest first")),
+    ("followup", _("Follow-up due, earliest first")),
+    ("-followup", _("Follow-up due, latest first")),
+]
+
+
+class RegistryFilterForm(forms.Form):
+    """The registry's filters, search and order (GET). A value that is not valid is ignored."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_("Name, handle, or the name of the owner or a deputy."),
+    )
+    unit = UnitChoiceField(
+        label=_("Unit"),
+        queryset=OrgUnit.objects.order_by("path"),
+        required=False,
+        empty_label=_("All units"),
+        help_text=_("Includes the units below it."),
+    )
+    platform = forms.ChoiceField(
+        label=_("Platform"), required=False, choices=[("", _("All platforms")), *Platform.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *Account.Status.choices]
+    )
+    flag = forms.ChoiceField(
+        label=_("Compliance flag"),
+        required=False,
+        choices=[
+            ("", _("With or without flags")),
+            ("any", _("Any flag")),
+            *[(flag.key, f"{flag.rule}: {flag.label}") for flag in FLAGS],
+        ],
+    )
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=SORT_CHOICES)
+
+    def values(self) -> dict[str, Any]:
+        """The valid filters, as keyword arguments of accounts.selectors.registry."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {
+            "unit": data.get("unit"),
+            "platform": data.get("platform") or "",
+            "status": data.get("status") or "",
+            "flag": data.get("flag") or "",
+            "query": data.get("q") or "",
+            "sort": data.get("sort") or "name",
+        }
+
+
+class AccountRegisterForm(forms.ModelForm):
+    """A channel that existed before Kanalvakt, registered directly by the communications department
+    (KAU-START-COMMS), with its owner and deputies (KAU-RESP-OWNER)."""
+
+    unit = UnitChoiceField(
+        label=_("Unit"),
+        queryset=OrgUnit.objects.filter(is_active=True).order_by("path"),
+        help_text=_("The unit whose head answers for the account (KAU-RESP-MANAGER)."),
+    )
+    owner = PersonChoiceField(
+        label=_("Account owner"),
+        queryset=User.objects.filter(is_active=True),
+        help_text=_("Watches the account every day and answers for its content (KAU-RESP-OWNER)."),
+    )
+    url = forms.URLField(
+        label=_("Address"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("The address of the account's page, starting with https://."),
+    )
+    deputies = PeopleChoiceField(
+        label=_("Deputies"),
+        queryset=User.objects.filter(is_active=True),
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("At least one, not the owner: they cover absences, holidays included (KAU-RESP-OWNER)."),
+    )
+
+    class Meta:
+        model = Account
+        fields = [
+            "unit",
+            "platform",
+            "platform_other",
+            "name",
+            "handle",
+            "url",
+            "owner",
+            "deputies",
+            "status",
+        ]
+        help_texts = {
+            "platform_other": _("Only when the platform is “Other”."),
+            "handle": _("The account's user name on the platform, without @."),
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("platform") == Platform.OTHER and not data.get("platform_other", "").strip():
+            self.add_error("platform_other", _("Name the platform."))
+        owner, deputies = data.get("owner"), data.get("deputies")
+        if owner is not None and deputies is not None and owner in deputies:
+            self.add_error("deputies", _("The account owner cannot also be a deputy."))
+        handle = (data.get("handle") or "").strip().removeprefix("@")
+        if (
+            handle
+            and data.get("platform")
+            and data.get("status") != Account.Status.CLOSED
+            and Account.objects.filter(platform=data["platform"], handle=handle)
+            .exclude(status=Account.Status.CLOSED)
+            .exists()
+        ):
+            # Named here, on the field, rather than as the database constraint's general message.
+            self.add_error("handle", _("An open account on this platform already has this handle."))
+        return data
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "unit": data["unit"],
+            "platform": data["platform"],
+            "platform_other": data["platform_other"].strip() if data["platform"] == Platform.OTHER else "",
+            "name": data["name"],
+            "handle": data["handle"].strip().removeprefix("@"),
+            "url": data["url"],
+            "owner": data["owner"],
+            "deputies": list(data["deputies"]),
+            "status": data["status"],
+        }
+
+
+class ConfirmForm(forms.Form):
+    """What the owner, a deputy or the communications department confirms on an account."""
+
+    WHAT = [
+        ("notice", _("The public-records notice is in place (KAU-INFORM)")),
+        ("sender", _("Sender and profile follow the profile guide (KAU-SENDER)")),
+        ("startpage", _("A start-page screenshot was taken (KAU-STARTPAGE)")),
+    ]
+
+    what = forms.ChoiceField(label=_("What you confirm"), choices=WHAT)
+    taken_on = forms.DateField(
+        label=_("Day the screenshot was taken"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Keep the screenshot on the shared server or as a printout."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("what") == "startpage" and data.get("taken_on") is None and "taken_on" not in self.errors:
+            self.add_error("taken_on", _("Give the day the screenshot was taken."))
+        return data
