@@ -189,8 +189,6 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
     user = _person(request)
     unanswered = Item.objects.unanswered().filter(account=account)
     strategy = getattr(account, "request", None)  # the approved request is the strategy document
-    can_manage = services.may_manage(user, account)
-    is_responsible = services.is_owner_or_deputy(user, account)
     open_account = account.status != Account.Status.CLOSED
     context: dict[str, Any] = {
         "account": account,
@@ -201,8 +199,6 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
         "item_count": unanswered.count(),
         "history": account_history(account),
         "now": now,
-        "can_manage": can_manage,
-        "can_followup": open_account and (is_responsible or can_manage),
         "can_confirm": open_account and services.may_confirm(user, account),
         "confirm_form": ConfirmForm(initial={"taken_on": timezone.localtime(now, STOCKHOLM).date()}),
     }
