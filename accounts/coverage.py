@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Absence, Account, CoverageGap
+from accounts.selectors import manages_account as can_manage
 from core.history import record
 from core.models import Notification, User
 from core.notifications import notify
@@ -107,19 +108,6 @@ def format_run(run: Run) -> str:
 
 
 # --- Who may do what -----------------------------------------------------------------------------------
-
-
-def can_manage(user: Any, account: Account) -> bool:
-    """May ``user`` change the account's owner, deputies, name, handle and address?
-
-    The head of the account's unit or of any unit above it, who answers for the account
-    (KAU-RESP-MANAGER), and the social media lead, who keeps the registry whole (KAU-RESP-OWNER).
-    """
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if has_role(user, Role.SOCIAL_MEDIA_LEAD):
-        return True
-    return any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user))
 
 
 def may_record_absence_for(user: Any, person: User) -> bool:

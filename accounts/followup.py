@@ -31,7 +31,8 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.dates import add_months
 from accounts.models import Account, CoverageGap, FollowUp
-from accounts.selectors import accounts_visible_to
+from accounts.selectors import accounts_visible_to, is_owner_or_deputy
+from accounts.selectors import manages_account as manages
 from core.history import record
 from core.models import Notification, User
 from core.notifications import notify
@@ -74,15 +75,6 @@ class Rights:
         return self.start_closing or self.confirm_commenting or self.close
 
 
-def manages(user: Any, account: Account) -> bool:
-    """The head of the account's unit or of a unit above (KAU-RESP-MANAGER), or the social media lead."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if has_role(user, Role.SOCIAL_MEDIA_LEAD):
-        return True
-    return any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user))
-
-
 def rights_for(user: Any, account: Account) -> Rights:
     """The one answer to "who may", used by the views and the services alike.
 
@@ -96,8 +88,7 @@ def rights_for(user: Any, account: Account) -> Rights:
         return Rights()
     is_manager = manages(user, account)
     is_owner = account.owner_id == user.pk
-    is_deputy = not is_owner and _is_deputy(user, account)
-    keeper = is_owner or is_deputy
+    keeper = is_owner_or_deputy(user, account)
     return Rights(
         record_followup=keeper or is_manager,
         set_interval=is_manager,
@@ -105,13 +96,6 @@ def rights_for(user: Any, account: Account) -> Rights:
         confirm_commenting=keeper or is_manager,
         close=is_manager,
     )
-
-
-def _is_deputy(user: User, account: Account) -> bool:
-    cached = getattr(account, "_prefetched_objects_cache", {}).get("deputies")
-    if cached is not None:
-        return any(deputy.pk == user.pk for deputy in cached)
-    return account.deputies.filter(pk=user.pk).exists()
 
 
 def _require(allowed: bool) -> None:

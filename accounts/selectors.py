@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountGroupObjectPermission, AccountUserObjectPermission
 from core.models import User
+from core.roles import Role, has_role
 from governance.models import OrgUnit
 from governance.selectors import unit_paths_headed_by
 
@@ -301,3 +302,26 @@ def account_history(account: Account) -> list[HistoryEntry]:
         index = last_index + 1
     entries.reverse()
     return entries
+
+
+def manages_account(user: Any, account: Account) -> bool:
+    """Who manages an account: the head of its unit or of a unit above it, who answers for it
+    (KAU-RESP-MANAGER), and the social media lead, who keeps the registry whole. They change owner
+    and deputies, rename, set the follow-up interval and close. The one definition of that rule."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if has_role(user, Role.SOCIAL_MEDIA_LEAD):
+        return True
+    return any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user))
+
+
+def is_owner_or_deputy(user: Any, account: Account) -> bool:
+    """KAU-RESP-OWNER: the account owner or one of its deputies (reads prefetched deputies if any)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if account.owner_id == user.pk:
+        return True
+    cached = getattr(account, "_prefetched_objects_cache", {}).get("deputies")
+    if cached is not None:
+        return any(deputy.pk == user.pk for deputy in cached)
+    return account.deputies.filter(pk=user.pk).exists()

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 
 from accounts.dates import add_months
 from accounts.models import Account
+from accounts.selectors import is_owner_or_deputy
 from core.history import record
 from core.models import User
 from core.roles import Role, has_role
 from governance.models import InstitutionSettings, OrgUnit
-from governance.selectors import unit_paths_headed_by
 from moderation.deadlines import STOCKHOLM
 
 # --- Who may act on the registry ----------------------------------------------------------------------
@@ -30,23 +30,6 @@ def may_register(user: Any) -> bool:
     return bool(getattr(user, "is_active", False)) and has_role(
         user, Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD
     )
-
-
-def may_manage(user: Any, account: Account) -> bool:
-    """The head of the account's unit or of a unit above it (KAU-RESP-MANAGER), and the social media
-    lead, change owner and deputies, rename and close an account."""
-    if not getattr(user, "is_active", False):
-        return False
-    if has_role(user, Role.SOCIAL_MEDIA_LEAD):
-        return True
-    return any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user))
-
-
-def is_owner_or_deputy(user: Any, account: Account) -> bool:
-    """KAU-RESP-OWNER: the account owner or one of its deputies (reads prefetched deputies if any)."""
-    if not getattr(user, "is_active", False):
-        return False
-    return account.owner_id == user.pk or any(deputy.pk == user.pk for deputy in account.deputies.all())
 
 
 def may_confirm(user: Any, account: Account) -> bool:
