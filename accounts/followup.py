@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from accounts.dates import add_months
 from accounts.models import Account, CoverageGap, FollowUp
@@ -322,9 +322,9 @@ def _remind(accounts: Sequence[Account], *, today: date) -> int:
                 kind="followup_overdue" if overdue else "followup_due",
                 key=key,
                 recipients=people,
-                subject=_lazy("Follow-up overdue: %(name)s")
+                subject=gettext_lazy("Follow-up overdue: %(name)s")
                 if overdue
-                else _lazy("Follow-up due soon: %(name)s"),
+                else gettext_lazy("Follow-up due soon: %(name)s"),
                 subject_params={"name": account.name},
                 template="emails/followup_overdue.txt" if overdue else "emails/followup_due.txt",
                 context={"account": account, "due_on": account.followup_due_on},
@@ -443,10 +443,10 @@ class Reason:
     NO_DEPUTY = "no_deputy"
 
     LABELS: dict[str, Any] = {
-        NO_FOLLOWUP: _lazy("No follow-up for a long time"),
-        DECIDED_CLOSE: _lazy("The latest follow-up decided to close the account"),
-        NO_COVER: _lazy("Nobody can watch the account in the coming week"),
-        NO_DEPUTY: _lazy("No active deputy"),
+        NO_FOLLOWUP: gettext_lazy("No follow-up for a long time"),
+        DECIDED_CLOSE: gettext_lazy("The latest follow-up decided to close the account"),
+        NO_COVER: gettext_lazy("Nobody can watch the account in the coming week"),
+        NO_DEPUTY: gettext_lazy("No active deputy"),
     }
 
 
@@ -860,7 +860,7 @@ def todo_followups(user: Any, now: datetime) -> TodoSection | None:
         return None
     return TodoSection(
         key="followups",
-        title=_lazy("Follow-ups to record"),
+        title=gettext_lazy("Follow-ups to record"),
         empty="",
         template="accounts/todo_followups.html",
         rows=rows,

@@ -13,6 +13,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.roles import Role, roles_of
 
@@ -58,7 +59,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("absences", _("Absence"), "accounts:absences", _everyone),
     NavItem(
         "closing",
-        _("Closing"),
+        pgettext_lazy("navigation", "Closing"),
         "accounts:closing_candidates",
         _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
     ),

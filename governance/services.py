@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
 from core.history import record
@@ -253,7 +253,7 @@ def submit_request(request_id: int, *, by: User, now: datetime) -> AccountReques
         kind="request_submitted",
         key=f"request:{request.pk}:round:{request.round}:submitted",
         recipients=_reviewers().exclude(pk=by.pk),
-        subject=_lazy("New-account request to review: %(name)s"),
+        subject=gettext_lazy("New-account request to review: %(name)s"),
         subject_params={"name": request.name},
         template="emails/request_submitted.txt",
         context={"request": request},
@@ -282,7 +282,7 @@ def return_request(request_id: int, *, by: User, advice: str, now: datetime) -> 
         kind="request_returned",
         key=f"request:{request.pk}:round:{request.round}:returned",
         recipients=[request.requester],
-        subject=_lazy("Your request was returned for changes: %(name)s"),
+        subject=gettext_lazy("Your request was returned for changes: %(name)s"),
         subject_params={"name": request.name},
         template="emails/request_returned.txt",
         context={"request": request, "advice": advice},
@@ -320,7 +320,7 @@ def accept_request(
         kind="request_reviewed",
         key=f"request:{request.pk}:round:{request.round}:reviewed",
         recipients=[approver] if approver else [],
-        subject=_lazy("A new-account request awaits your decision: %(name)s"),
+        subject=gettext_lazy("A new-account request awaits your decision: %(name)s"),
         subject_params={"name": request.name},
         template="emails/request_reviewed.txt",
         context={"request": request, "advice": advice},
@@ -387,7 +387,7 @@ def approve_request(request_id: int, *, by: User, reason: str, now: datetime) ->
         kind="request_approved",
         key=f"request:{request.pk}:approved",
         recipients=_decision_recipients(request),
-        subject=_lazy("New-account request approved: %(name)s"),
+        subject=gettext_lazy("New-account request approved: %(name)s"),
         subject_params={"name": request.name},
         template="emails/request_decided.txt",
         context={"request": request, "approved": True},
@@ -411,7 +411,7 @@ def reject_request(request_id: int, *, by: User, reason: str, now: datetime) -> 
         kind="request_rejected",
         key=f"request:{request.pk}:rejected",
         recipients=_decision_recipients(request),
-        subject=_lazy("New-account request rejected: %(name)s"),
+        subject=gettext_lazy("New-account request rejected: %(name)s"),
         subject_params={"name": request.name},
         template="emails/request_decided.txt",
         context={"request": request, "approved": False},
@@ -449,7 +449,7 @@ def comment_on_request(request_id: int, *, by: User, comment: str, now: datetime
             kind="request_commented",
             key=f"request:{request.pk}:comment:{event.pk}",
             recipients=[request.requester],
-            subject=_lazy("New comment on your request: %(name)s"),
+            subject=gettext_lazy("New comment on your request: %(name)s"),
             subject_params={"name": request.name},
             template="emails/request_commented.txt",
             context={"request": request, "event": event},

@@ -105,9 +105,10 @@ def test_runs_group_consecutive_days_in_order() -> None:
 # --- The daily coverage job -------------------------------------------------------------------------------
 
 
-def test_a_gap_is_found_once_and_notified_once(cast: Cast, make_account: Any) -> None:
+def test_a_gap_is_found_once_and_notified_once(cast: Cast, make_account: Any, settings: Any) -> None:
     """KAU-RESP-DAILY: owner and deputy both away over Christmas: one gap, one e-mail each to the
     owner, the deputy and the head of unit; a second run finds nothing new and notifies nobody."""
+    settings.LANGUAGE_CODE = "en"  # the e-mail's wording is checked below, in English
     account = make_account(name="Institutionens Instagram")
     away(cast, "communicator", d(12, 23), d(12, 27))
     away(cast, "deputy", d(12, 24), d(12, 30))
