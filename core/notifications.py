@@ -230,7 +230,7 @@ def _send(rows: list[Notification], *, footer: str) -> tuple[list[int], dict[int
         for row in rows:
             try:
                 accepted = message(row, footer=footer, mail=mail).send()
-            except OSError as exc:
+            except (OSError, ValueError) as exc:  # ValueError: an address the backend cannot parse
                 logger.warning("Notification %s to %s was not sent: %s", row.pk, row.email, exc)
                 errors[row.pk] = _describe(exc)
             else:

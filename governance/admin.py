@@ -17,7 +17,7 @@ class OrgUnitAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     search_fields = ("name", "name_en", "code")
     # The tree (parent, path) and the head change only through governance.services, which keep the
     # materialised path and the head-of-unit role in step.
-    readonly_fields = ("parent", "head", "path")
+    readonly_fields = ("parent", "head", "path", "is_active")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Units are created through governance.services so that their tree path is written.

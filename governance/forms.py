@@ -85,7 +85,15 @@ class AccountRequestForm(forms.ModelForm):
     )
     blogger = PersonChoiceField(label=_("Blogger (employee)"), queryset=User.objects.none(), required=False)
     existing_account = forms.ModelChoiceField(
-        queryset=Account.objects.none(), required=False, widget=forms.HiddenInput
+        label=_("Existing account"),
+        queryset=Account.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": _(
+                "The account has received its strategy document meanwhile; this draft is not needed."
+            )
+        },
     )
     blogger_assigning_unit = UnitChoiceField(
         label=_("Unit that assigns the blogger"),

@@ -48,6 +48,13 @@ def _visible_or_404(user: Any, pk: int) -> AccountRequest:
     return get_object_or_404(queryset, pk=pk)
 
 
+def _review_choices(req: AccountRequest) -> list[dict[str, str]]:
+    """The deviations the review accepts are those found at submission (KAU-PROFILE-GUIDE), worded
+    in the reader's language where the guide still finds them."""
+    current = {d["code"]: d for d in req.current_deviations()}
+    return [current.get(d["code"], d) for d in req.deviations]
+
+
 def _conflict(request: HttpRequest, req: AccountRequest, message: str) -> HttpResponse:
     messages.error(request, message)
     return _render_detail(request, req, status=409)
@@ -79,7 +86,7 @@ def _render_detail(
         "can_decide": can_decide,
         "can_comment": req.status != AccountRequest.Status.DRAFT,
         "review_form": forms.get("review_form")
-        or (ReviewForm(deviations=req.current_deviations()) if can_review else None),
+        or (ReviewForm(deviations=_review_choices(req)) if can_review else None),
         "decision_form": forms.get("decision_form") or (DecisionForm() if can_decide else None),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "withdraw_form": WithdrawForm(prefix="withdraw"),
@@ -227,7 +234,7 @@ def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def request_review(request: HttpRequest, pk: int) -> HttpResponse:
     req = _visible_or_404(request.user, pk)
-    form = ReviewForm(request.POST, deviations=req.current_deviations())
+    form = ReviewForm(request.POST, deviations=_review_choices(req))
     if not form.is_valid():
         return _render_detail(request, req, status=400, review_form=form)
     try:

@@ -42,7 +42,9 @@ def approvers_for(requests: Iterable[AccountRequest]) -> dict[int, User | None]:
 
     The approver follows from the organisation tree, never from the requester's choice: the head of
     the requesting unit, or, where the requester is that head (or the unit has none), the head of
-    the nearest unit above. Nobody decides on their own request.
+    the nearest unit above. Nobody decides on their own request, and no one who reports to the
+    requester does: when the requester heads a unit on the path, the walk starts above the highest
+    such unit (a dean filing for a department is decided above the faculty).
     """
     requests = list(requests)
     ids = {unit_id for request in requests for unit_id in _path_ids(request.unit.path)}
@@ -53,12 +55,22 @@ def approvers_for(requests: Iterable[AccountRequest]) -> dict[int, User | None]:
     result: dict[int, User | None] = {}
     for request in requests:
         result[request.pk] = None
-        for unit_id in reversed(_path_ids(request.unit.path)):
+        path = _path_ids(request.unit.path)
+        headed_by_requester = [
+            i for i, unit_id in enumerate(path) if _head_id(heads, unit_id) == request.requester_id
+        ]
+        candidates = path[: headed_by_requester[0]] if headed_by_requester else path
+        for unit_id in reversed(candidates):
             head = heads.get(unit_id)
             if head is not None and head.is_active and head.pk != request.requester_id:
                 result[request.pk] = head
                 break
     return result
+
+
+def _head_id(heads: dict[int, User | None], unit_id: int) -> int | None:
+    head = heads.get(unit_id)
+    return head.pk if head is not None else None
 
 
 def approver_for(request: AccountRequest) -> User | None:

@@ -171,12 +171,22 @@ def _reviewers() -> QuerySet[User]:
     ).distinct()
 
 
-def _apply_fields(request: AccountRequest, data: dict[str, Any]) -> None:
+def _apply_fields(request: AccountRequest, data: dict[str, Any], *, by: User) -> None:
     unknown = set(data) - set(REQUEST_FIELDS)
     if unknown:
         raise ValueError(f"unknown request fields: {sorted(unknown)}")
     for field, value in data.items():
         setattr(request, field, value)
+    if request.existing_account_id is not None:
+        from accounts.selectors import accounts_visible_to
+
+        # Only someone who may see the account writes its strategy document, and the request belongs
+        # to the account's own unit, so its head decides (KAU-START-APPROVAL).
+        if not accounts_visible_to(by).filter(pk=request.existing_account_id).exists():
+            raise ValidationError(
+                {"existing_account": _("You may not write the strategy document of this account.")}
+            )
+        request.unit_id = request.existing_account.unit_id  # type: ignore[union-attr]
 
 
 @transaction.atomic
@@ -189,7 +199,7 @@ def save_draft(
     """
     if request_id is None:
         request = AccountRequest(requester=by)
-        _apply_fields(request, data)
+        _apply_fields(request, data, by=by)
         request.full_clean(exclude=["requester"])
         record(request, by=by, reason="draft created")
         request.save()
@@ -203,7 +213,7 @@ def save_draft(
                 str(_("The request is %(status)s and can no longer be changed."))
                 % {"status": str(request.get_status_display()).lower()}
             )
-        _apply_fields(request, data)
+        _apply_fields(request, data, by=by)
         request.full_clean()
         record(request, by=by, reason="draft saved")
         request.save()
@@ -361,7 +371,7 @@ def approve_request(request_id: int, *, by: User, reason: str, now: datetime) ->
     if request.existing_account is not None:
         # The channel existed before Kanalvakt: the approved request becomes its strategy document.
         account = request.existing_account
-        if AccountRequest.objects.filter(account=account).exists():
+        if account.unit_id != request.unit_id or AccountRequest.objects.filter(account=account).exists():
             raise ValidationError(_("This account already has an approved strategy document."))
     else:
         account = register_account(

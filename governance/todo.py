@@ -61,7 +61,7 @@ def requests_to_decide(user: User, now: datetime) -> TodoSection | None:
     candidates = list(
         AccountRequest.objects.filter(in_my_units, status=AccountRequest.Status.REVIEWED)
         .select_related("unit", "requester")
-        .order_by("reviewed_at", "pk")[:100]
+        .order_by("reviewed_at", "pk")[:1000]  # reviewed requests wait briefly; this bounds the page
     )
     approvers = approvers_for(candidates)
     rows = [

@@ -4,6 +4,9 @@
   "use strict";
   var form = document.querySelector("form.request-form");
   if (!form) { return; }
+  // After a refused save, take keyboard and screen-reader users to the list of what to fix.
+  var errors = document.getElementById("form-errors");
+  if (errors) { errors.focus(); }
   var box = document.getElementById("guide-check");
   var url = form.getAttribute("data-check-url");
   var fields = ["sender_type", "platform", "handle", "profile_picture"];
@@ -14,7 +17,7 @@
     if (!deviations.length) { return; }
     var wrap = document.createElement("div");
     wrap.className = "notice notice--warn";
-    var heading = document.createElement("h3");
+    var heading = document.createElement("h2");
     heading.textContent = box.getAttribute("data-title");
     wrap.appendChild(heading);
     var list = document.createElement("ul");

@@ -364,6 +364,30 @@ def test_a_refused_message_stays_unsent_and_counts_the_attempt(
     assert list(Notification.objects.values_list("sent_at", "attempts")) == [(NOW, 1)] * 3
 
 
+class UnparseableAddressBackend(BaseEmailBackend):
+    """Like the SMTP backend facing an address it cannot parse: ValueError for that message only."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        for email in email_messages:
+            if "@" in email.to[0].split("@", 1)[1]:
+                raise ValueError(f"Invalid address {email.to[0]!r}")
+        return len(email_messages)
+
+
+def test_one_bad_address_does_not_stop_the_rest_of_the_outbox(
+    cast: Cast, email_templates: Path, settings: Any
+) -> None:
+    event(recipients=["a@b@example.se", "sakerhet@example.se"])
+    settings.EMAIL_BACKEND = f"{__name__}.UnparseableAddressBackend"
+
+    assert deliver_pending(now=NOW) == 1
+
+    bad = Notification.objects.get(email="a@b@example.se")
+    assert (bad.sent_at, bad.attempts) == (None, 1)
+    assert "Invalid address" in bad.last_error
+    assert Notification.objects.get(email="sakerhet@example.se").sent_at == NOW
+
+
 def test_an_unreachable_mail_server_ends_the_run(cast: Cast, email_templates: Path, settings: Any) -> None:
     event(recipients=addresses(5))
     settings.EMAIL_BACKEND = f"{__name__}.UnreachableBackend"

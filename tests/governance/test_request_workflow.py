@@ -849,3 +849,52 @@ def test_a_request_for_an_existing_account_gives_it_a_strategy_document_without_
     assert Account.objects.count() == count
     existing.refresh_from_db()
     assert existing.request == req
+
+
+def test_a_dean_filing_for_a_department_below_is_not_decided_by_someone_who_reports_to_them(
+    cast: Cast,
+) -> None:
+    """KAU-START-APPROVAL: the head of the department reports to the dean; the decision goes above
+    the faculty instead."""
+    from governance import services as governance_services
+
+    governance_services.set_unit_head(cast.units["university"], head=cast["outsider"], by=None)
+    req = make_request(cast, state="reviewed", requester="dean")
+    assert req.unit == cast.units["department"]
+    assert selectors.approver_for(req) == cast["outsider"]
+    with pytest.raises(PermissionDenied):
+        services.approve_request(
+            req.pk, by=cast["head_of_unit"], reason="Jag godkänner min chefs begäran.", now=NOW
+        )
+
+
+def test_nobody_writes_the_strategy_document_of_an_account_they_may_not_see(
+    cast: Cast, make_account: Any
+) -> None:
+    """KAU-START-APPROVAL: attaching a request to another unit's account would let the wrong head decide."""
+    theirs = make_account(unit="other", owner="other_head", deputies=("outsider",), name="Andra kontot")
+    with pytest.raises(ValidationError) as refused:
+        services.save_draft(
+            None,
+            by=cast["communicator"],
+            data=complete_request_data(cast, existing_account=theirs),
+            deputies=[cast["deputy"]],
+            now=NOW,
+        )
+    assert set(refused.value.message_dict) == {"existing_account"}
+    assert not AccountRequest.objects.exists()
+
+
+def test_a_request_for_an_existing_account_belongs_to_the_accounts_unit(
+    cast: Cast, make_account: Any
+) -> None:
+    """KAU-START-APPROVAL: the unit, and so the approver, follow from the account, not from the form."""
+    mine = make_account(name="Mitt gamla konto", handle="mitt_gamla_kau")
+    req = services.save_draft(
+        None,
+        by=cast["communicator"],
+        data=complete_request_data(cast, existing_account=mine, unit=cast.units["other"]),
+        deputies=[cast["deputy"]],
+        now=NOW,
+    )
+    assert req.unit == mine.unit == cast.units["department"]

@@ -32,7 +32,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, path: Path, **options: Any) -> None:
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:
-                rows = list(csv.DictReader(handle))
+                rows = [
+                    {key: (value or "").strip() for key, value in row.items() if key is not None}
+                    for row in csv.DictReader(handle)
+                ]
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc}") from exc
         if not rows or set(COLUMNS) - set(rows[0]):
