@@ -44,6 +44,12 @@ from moderation.deadlines import STOCKHOLM
 
 # KAU-RESP-DAILY: the daily job looks this many calendar days ahead, today included.
 LOOKAHEAD_DAYS = 14
+# A gap that starts inside the look-ahead is reported with its whole length, up to this far ahead,
+# so that nobody is told "one day" of what is really a fortnight.
+GAP_HORIZON_DAYS = 90
+# Every account still in use is watched, paused and being closed included: their comments stay open
+# until someone confirms otherwise (KAU-RESP-DAILY, KAU-CLOSE).
+WATCHED = ~Q(status=Account.Status.CLOSED)
 
 Run = tuple[date, date]
 
@@ -251,6 +257,8 @@ def change_details(account: Account, *, name: str, handle: str, url: str, by: Us
     account.name, account.handle, account.url = name, handle, url
     if major:
         _mark_major_change(account, now=now)
+        # KAU-SENDER: the confirmation vouched for the old name and handle; the new ones need their own.
+        account.sender_confirmed_at, account.sender_confirmed_by = None, None
     account.full_clean()
     record(account, by=by, reason="renamed" if major else "address changed")
     account.save()
@@ -275,7 +283,7 @@ class GapWarning:
 def _accounts_of(person: User) -> list[Account]:
     """The active accounts ``person`` owns or deputises for, with owner and deputies."""
     return list(
-        Account.objects.filter(status=Account.Status.ACTIVE)
+        Account.objects.filter(WATCHED)
         .filter(
             Q(owner=person)
             | Q(pk__in=Account.deputies.through.objects.filter(user=person).values("account_id"))
@@ -427,8 +435,9 @@ def check_coverage(*, now: datetime) -> int:
     """
     today = local_today(now)
     window = days_between(today, today + timedelta(days=LOOKAHEAD_DAYS - 1))
+    horizon = days_between(today, today + timedelta(days=GAP_HORIZON_DAYS - 1))
     accounts = list(
-        Account.objects.filter(status=Account.Status.ACTIVE)
+        Account.objects.filter(WATCHED)
         .select_related("owner", "unit")
         .prefetch_related("deputies")
         .order_by("pk")
@@ -436,7 +445,7 @@ def check_coverage(*, now: datetime) -> int:
     # The absences overlapping the window (the partial index absence_period_idx).
     absences_by_person: dict[int, list[Absence]] = {}
     for absence in Absence.objects.filter(
-        cancelled_at__isnull=True, ends_on__gte=window[0], starts_on__lte=window[-1]
+        cancelled_at__isnull=True, ends_on__gte=horizon[0], starts_on__lte=horizon[-1]
     ):
         absences_by_person.setdefault(absence.person_id, []).append(absence)
     # Open gaps still running, and every gap starting in the window (to reopen rather than collide).
@@ -455,7 +464,7 @@ def check_coverage(*, now: datetime) -> int:
         people = _people(account)
         available = [p.pk for p in people if p.is_active]
         away = [absence for pid in available for absence in absences_by_person.get(pid, [])]
-        found = runs(uncovered_days(available, away, window))
+        found = [run for run in runs(uncovered_days(available, away, horizon)) if run[0] <= window[-1]]
         plan = _plan(gaps_by_account.get(account.pk, []), found, today=today, now=now)
         for gap in plan.changed:
             changed[gap.pk] = gap
@@ -559,26 +568,33 @@ def _report_departures(accounts: Iterable[Account], *, only: User | None = None)
     ]
     if not pairs:
         return 0
-    # The pairs already reported, in one query, so that a steady state costs no query per pair.
-    reported = Q()
-    for account, person in pairs:
-        reported |= Q(key__startswith=f"person-left:{account.pk}:{person.pk}:")
+    heads = _heads_by_unit()
+    leads = _social_media_leads()
+
+    # The pairs already reported, in one query on exact keys (the unique index serves it), so that a
+    # steady state costs no query per pair.
+    def told(account: Account) -> list[User]:
+        head = _head_for(account.unit, heads)
+        return [*([head] if head else []), *leads]
+
+    keys = {
+        f"person-left:{account.pk}:{person.pk}:{recipient.pk}": (account.pk, person.pk)
+        for account, person in pairs
+        for recipient in told(account)
+    }
     done = {
-        tuple(int(part) for part in key.split(":")[1:3])
-        for key in Notification.objects.filter(reported).values_list("key", flat=True)
+        keys[key] for key in Notification.objects.filter(key__in=list(keys)).values_list("key", flat=True)
     }
     pending = [(account, person) for account, person in pairs if (account.pk, person.pk) not in done]
     if not pending:
         return 0
-    heads = _heads_by_unit()
-    leads = _social_media_leads()
     count = 0
     for account, person in pending:
         role = gettext_lazy("account owner") if person.pk == account.owner_id else gettext_lazy("deputy")
         rows = notify(
             kind="person_deactivated",
             key=f"person-left:{account.pk}:{person.pk}",
-            recipients=[*([head] if (head := _head_for(account.unit, heads)) else []), *leads],
+            recipients=told(account),
             subject=gettext_lazy("%(person)s has left, and %(name)s needs a new %(role)s"),
             subject_params={"person": str(person), "name": account.name, "role": role},
             template="emails/person_deactivated.txt",
@@ -599,7 +615,7 @@ def _accounts_with_inactive_people(person: User | None = None) -> list[Account]:
     else:
         condition = Q(owner__is_active=False) | Q(pk__in=inactive_deputy.values("account_id"))
     return list(
-        Account.objects.filter(status=Account.Status.ACTIVE)
+        Account.objects.filter(WATCHED)
         .filter(condition)
         .select_related("owner", "unit")
         .prefetch_related("deputies")

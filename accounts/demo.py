@@ -111,7 +111,7 @@ ACCOUNTS: tuple[tuple[str, str, str, str, str, str, tuple[str, ...], str], ...] 
         "https://www.instagram.com/handels_kau",
         "sara",
         ("per",),
-        Account.Status.CLOSING,
+        Account.Status.ACTIVE,  # and then closing, through the workflow (seed_registry)
     ),
     (
         "klar",
@@ -190,6 +190,16 @@ def seed_registry(people: dict[str, User], accounts: dict[str, Account], *, now:
                 period_end=today - timedelta(days=30 * months_ago),
             )
             created += 1
+    handels = accounts["handels_kau"]
+    if handels.status == Account.Status.ACTIVE and handels.closing_started_at is None:
+        # KAU-CLOSE: the programme account is being closed after its follow-up said so.
+        followup.start_closing(
+            handels,
+            reason="Programmet har slagits ihop; Handelshögskolans LinkedIn räcker.",
+            by=people["helena"],
+            now=now,
+        )
+        created += 1
     for handle in ("civing_kau", "fysikkau", "karlstadsuniversitet", "karlstads_universitet"):
         account = accounts[handle]
         if account.notice_confirmed_at is None:

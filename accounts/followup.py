@@ -117,7 +117,7 @@ def _start_of_day(day: date) -> datetime:
 
 
 def _locked(account: Account) -> Account:
-    return Account.objects.select_for_update().select_related("unit").get(pk=account.pk)
+    return Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
 
 
 def _refresh(target: Account, source: Account, fields: Iterable[str]) -> None:
@@ -179,7 +179,11 @@ def record_followup(
     record(followup, by=by, reason="follow-up recorded")
     followup.save()
     institution = InstitutionSettings.objects.get_solo()
-    locked.followup_due_on = add_months(period_end, interval_for(locked, institution))
+    # A late entry for an earlier period never moves the due date back: the latest period counts.
+    latest = max(
+        FollowUp.objects.filter(account=locked).values_list("period_end", flat=True), default=period_end
+    )
+    locked.followup_due_on = add_months(max(latest, period_end), interval_for(locked, institution))
     record(locked, by=by, reason="follow-up recorded")
     locked.save(update_fields=["followup_due_on"])
     _refresh(account, locked, ["followup_due_on"])

@@ -139,6 +139,15 @@ class AccountRegisterForm(forms.ModelForm):
             "handle": _("The account's user name on the platform, without @."),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Closing is a workflow of its own (KAU-CLOSE); a channel is registered as in use or paused.
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            (value, label)
+            for value, label in Account.Status.choices
+            if value in (Account.Status.ACTIVE, Account.Status.PAUSED)
+        ]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("platform") == Platform.OTHER and not data.get("platform_other", "").strip():

@@ -173,7 +173,21 @@ HISTORY_REASONS: dict[str, Any] = {
     "notice confirmed": _("Public-records notice confirmed"),
     "sender confirmed": _("Sender and profile confirmed"),
     "start-page screenshot recorded": _("Start-page screenshot recorded"),
+    "owner changed": _("Owner changed"),
+    "deputies changed": _("Deputies changed"),
+    "renamed": _("Renamed"),
+    "address changed": _("Address changed"),
+    "follow-up recorded": _("Follow-up recorded"),
+    "follow-up interval changed": _("Follow-up interval changed"),
+    "closing started": _("Closing started"),
+    "commenting confirmed for closing": _("Commenting confirmed for closing"),
+    "closed": _("Closed"),
 }
+
+
+def history_reason(reason: str) -> str:
+    """A history row's reason in the reader's language; reasons joined with ", " are translated one by one."""
+    return ", ".join(str(HISTORY_REASONS.get(part, part)) for part in reason.split(", "))
 
 
 @dataclass(frozen=True)
@@ -293,7 +307,7 @@ def account_history(account: Account) -> list[HistoryEntry]:
                 HistoryEntry(
                     at=last.history_date,
                     by=first.history_user,
-                    reason=str(HISTORY_REASONS.get(reason, reason)),
+                    reason=history_reason(reason),
                     created=created,
                     changes=changes,
                 )

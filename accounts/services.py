@@ -61,6 +61,9 @@ def register_account(
 
     An account has an owner and at least one deputy, all different active people.
     """
+    if status == Account.Status.CLOSING:
+        # KAU-CLOSE: closing is a workflow (accounts.followup.start_closing), never a starting state.
+        raise ValidationError({"status": _("An account is closed through the closing workflow.")})
     deputy_list = list(dict.fromkeys(deputies))
     if not deputy_list:
         raise ValidationError({"deputies": _("An account needs at least one deputy.")})
@@ -87,6 +90,7 @@ def register_account(
         # KAU-FOLLOWUP: the first follow-up falls one interval after registration.
         followup_due_on=add_months(timezone.localdate(now), institution.followup_interval_months),
         closed_at=now if status == Account.Status.CLOSED else None,
+        closed_by=by if status == Account.Status.CLOSED and by is not None and by.is_authenticated else None,
     )
     account.full_clean()
     record(account, by=by, reason=reason)
@@ -135,7 +139,7 @@ def register_existing_account(
 
 
 def _locked_for_confirmation(account_id: int, *, by: User) -> Account:
-    account = Account.objects.select_for_update().select_related("unit").get(pk=account_id)
+    account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account_id)
     if not may_confirm(by, account):
         raise PermissionDenied
     if account.status == Account.Status.CLOSED:
@@ -179,7 +183,8 @@ def record_startpage(account_id: int, *, taken_on: date, by: User, now: datetime
     # Today: the moment of recording. An earlier day: its last second, Stockholm time, as no hour is
     # known and a screenshot on the day of a change (or of the start of closing) is taken after it.
     taken_at = now if taken_on == today else datetime.combine(taken_on, time(23, 59, 59), tzinfo=STOCKHOLM)
-    account.last_startpage_at = taken_at
+    # An older screenshot recorded late never hides a newer one (KAU-STARTPAGE).
+    account.last_startpage_at = max(account.last_startpage_at or taken_at, taken_at)
     fields = ["last_startpage_at"]
     needed = account.startpage_needed_since
     if needed is not None and taken_on >= timezone.localtime(needed, STOCKHOLM).date():

@@ -105,9 +105,7 @@ def decision_record_pdf(context: dict[str, Any]) -> bytes:
                 (_("Advice"), req.review_advice),
                 (
                     _("Deviations accepted"),
-                    "\n".join(d["message"] for d in req.deviations)
-                    if req.deviations
-                    else _("None"),
+                    "\n".join(d["message"] for d in req.deviations) if req.deviations else _("None"),
                 ),
             ]
         ),

@@ -160,16 +160,21 @@ def test_a_gap_when_everyone_is_away_over_holidays_and_a_weekend(cast: Cast, mak
     assert gap_notices(account) == {"communicator": 1, "deputy": 1, "staff": 1, "head_of_unit": 1}
 
 
-def test_only_the_next_two_weeks_are_looked_at(cast: Cast, make_account: Any) -> None:
-    """The gap is cut at the window's last day (3 January) and the days after are left for later runs."""
+def test_a_gap_starting_in_the_next_two_weeks_is_reported_with_its_whole_length(
+    cast: Cast, make_account: Any
+) -> None:
+    """KAU-RESP-DAILY: a gap that starts inside the two-week look-ahead is reported with its real end
+    (20 January), not cut at the window's last day; gaps that start later wait for later runs."""
     account = make_account()
     away(cast, "communicator", d(1, 2, 2027), d(1, 20, 2027))
     away(cast, "deputy", d(1, 2, 2027), d(1, 20, 2027))
+    away(cast, "communicator", d(2, 1, 2027), d(2, 3, 2027))
+    away(cast, "deputy", d(2, 1, 2027), d(2, 3, 2027))
     assert coverage.check_coverage(now=NOW) == 1
-    assert open_gaps(account) == [(d(1, 2, 2027), d(1, 3, 2027))]
-    # A week later the same gap has grown with the window: same row, no new notification.
+    assert open_gaps(account) == [(d(1, 2, 2027), d(1, 20, 2027))]
+    # A week later the same gap: same row, no new notification.
     assert coverage.check_coverage(now=NOW + timedelta(days=7)) == 0
-    assert open_gaps(account) == [(d(1, 2, 2027), d(1, 10, 2027))]
+    assert open_gaps(account) == [(d(1, 2, 2027), d(1, 20, 2027))]
     assert gap_notices(account) == {"communicator": 1, "deputy": 1, "head_of_unit": 1}
 
 
@@ -273,8 +278,7 @@ def test_people_no_longer_active_are_unavailable(cast: Cast, make_account: Any) 
     assert gap_notices(account) == {"communicator": 1, "head_of_unit": 1}
 
 
-def test_cancelled_absences_and_inactive_accounts_are_left_out(cast: Cast, make_account: Any) -> None:
-    make_account(status=Account.Status.PAUSED)
+def test_cancelled_absences_are_left_out(cast: Cast, make_account: Any) -> None:
     active = make_account()
     away(cast, "communicator", d(12, 24), d(12, 24))
     coverage.cancel_absence(away(cast, "deputy", d(12, 24), d(12, 24)), by=cast["deputy"], now=NOW)
@@ -282,14 +286,27 @@ def test_cancelled_absences_and_inactive_accounts_are_left_out(cast: Cast, make_
     assert open_gaps(active) == []
 
 
-def test_the_open_gaps_of_an_account_no_longer_active_are_resolved(cast: Cast, make_account: Any) -> None:
+def test_the_open_gaps_of_a_closed_account_are_resolved(cast: Cast, make_account: Any) -> None:
     account = make_account()
     away(cast, "communicator", d(12, 24), d(12, 24))
     away(cast, "deputy", d(12, 24), d(12, 24))
     coverage.check_coverage(now=NOW)
-    Account.objects.filter(pk=account.pk).update(status=Account.Status.PAUSED)
+    Account.objects.filter(pk=account.pk).update(status=Account.Status.CLOSED, closed_at=NOW)
     coverage.check_coverage(now=LATER)
     assert CoverageGap.objects.get().resolved_at == LATER
+
+
+@pytest.mark.parametrize("status", [Account.Status.PAUSED, Account.Status.CLOSING])
+def test_paused_accounts_and_accounts_being_closed_are_still_watched(
+    cast: Cast, make_account: Any, status: str
+) -> None:
+    """KAU-RESP-DAILY, KAU-CLOSE: comments stay open until someone confirms otherwise."""
+    account = make_account(unit="other", owner="other_head", deputies=("outsider",))
+    Account.objects.filter(pk=account.pk).update(status=status)
+    away(cast, "other_head", d(12, 24), d(12, 26))
+    away(cast, "outsider", d(12, 24), d(12, 26))
+    assert coverage.check_coverage(now=NOW) == 1
+    assert open_gaps(account) == [(d(12, 24), d(12, 26))]
 
 
 def test_the_head_above_is_told_when_the_unit_has_no_head(cast: Cast, make_account: Any) -> None:
@@ -735,3 +752,22 @@ def test_the_account_page_names_people_who_have_left(cast: Cast, make_account: A
     html = render_to_string("accounts/includes/coverage.html", {"coverage": context})
     assert "Deputy" in html
     assert "KAU-RESP-OWNER" in html
+
+
+def test_a_rename_asks_for_the_sender_to_be_confirmed_again(cast: Cast, make_account: Any) -> None:
+    """KAU-SENDER: the confirmation vouched for the old name; a new name needs its own."""
+    from accounts import services
+
+    account = make_account()
+    services.confirm_sender(account.pk, by=cast["communicator"], now=NOW)
+    coverage.change_details(
+        account,
+        name="Privat grej",
+        handle=account.handle,
+        url=account.url,
+        by=cast["head_of_unit"],
+        now=LATER,
+    )
+    account.refresh_from_db()
+    assert (account.sender_confirmed_at, account.sender_confirmed_by) == (None, None)
+    assert account.startpage_needed_since == LATER

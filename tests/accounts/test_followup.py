@@ -700,3 +700,18 @@ def test_the_followup_form_in_the_browser_passes_axe(page: Any, cast: Cast, make
     assert page.locator("#form-errors").count() == 1
     results = Axe().run(page, options=wcag_aa)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_a_late_entry_for_an_earlier_period_never_moves_the_due_date_back(
+    cast: Cast, make_account: Any
+) -> None:
+    """KAU-FOLLOWUP: the latest period decides when the next follow-up is due."""
+    account = make_account()
+    followup.record_followup(
+        account, by=cast["communicator"], now=NOW, **figures(period_end=date(2029, 12, 31))
+    )
+    followup.record_followup(
+        account, by=cast["communicator"], now=NOW, **figures(period_end=date(2028, 12, 31))
+    )
+    account.refresh_from_db()
+    assert account.followup_due_on == add_months(date(2029, 12, 31), 12)

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Account
 from governance import services as governance_services
@@ -40,9 +41,17 @@ def registry(cast: Cast, make_account: Any) -> dict[str, Account]:
             url="https://www.linkedin.com/school/uni",
         ),
         "paused": make_account(name="Pausat konto", status=Account.Status.PAUSED),
-        "closing": make_account(name="Konto under avveckling", status=Account.Status.CLOSING),
+        "closing": being_closed(make_account(name="Konto under avveckling"), cast),
         "closed": make_account(name="Stängt konto", status=Account.Status.CLOSED),
     }
+
+
+def being_closed(account: Account, cast: Cast) -> Account:
+    from accounts import followup
+
+    return followup.start_closing(
+        account, reason="Används inte längre.", by=cast["social_media_lead"], now=timezone.now()
+    )
 
 
 def test_the_urls_are_the_public_ones() -> None:

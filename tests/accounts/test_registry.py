@@ -233,3 +233,19 @@ def test_a_start_page_screenshot_on_the_day_of_a_major_change_answers_it(
     assert account.last_startpage_at is not None
     assert account.last_startpage_at > change
     assert not startpage_flag()
+
+
+def test_an_older_screenshot_recorded_late_never_hides_a_newer_one(cast: Cast, make_account: Any) -> None:
+    """KAU-STARTPAGE: the last start-page screenshot only moves forward."""
+    from datetime import date
+
+    from django.utils import timezone
+
+    from accounts.models import Account
+
+    account = make_account()
+    now = timezone.now()
+    services.record_startpage(account.pk, taken_on=timezone.localdate(now), by=cast["communicator"], now=now)
+    newest = Account.objects.get(pk=account.pk).last_startpage_at
+    services.record_startpage(account.pk, taken_on=date(2025, 1, 1), by=cast["communicator"], now=now)
+    assert Account.objects.get(pk=account.pk).last_startpage_at == newest
