@@ -10,5 +10,5 @@ class AccountsConfig(AppConfig):
         from accounts import coverage, followup
         from core import todo
 
-        todo.register(coverage.todo_gaps)
-        todo.register(followup.todo_followups)
+        todo.register(coverage.todo_gaps, order=40)
+        todo.register(followup.todo_followups, order=50)

@@ -26,13 +26,15 @@ class TodoSection:
 
 
 Provider = Callable[[Any, datetime], TodoSection | None]
-_providers: list[Provider] = []
+_providers: list[tuple[int, Provider]] = []
 
 
-def register(provider: Provider) -> None:
-    if provider not in _providers:
-        _providers.append(provider)
+def register(provider: Provider, *, order: int = 100) -> None:
+    """Add a provider; sections show by ``order``, the most time-critical (lowest) first."""
+    if all(existing is not provider for _order, existing in _providers):
+        _providers.append((order, provider))
+        _providers.sort(key=lambda entry: entry[0])
 
 
 def sections_for(user: Any, now: datetime) -> list[TodoSection]:
-    return [section for provider in _providers if (section := provider(user, now)) is not None]
+    return [section for _order, provider in _providers if (section := provider(user, now)) is not None]

@@ -11,6 +11,6 @@ class GovernanceConfig(AppConfig):
         from governance import checks  # noqa: F401  (registers the profile-guide check)
         from governance import todo as request_todo
 
-        todo.register(request_todo.requests_to_decide)
-        todo.register(request_todo.requests_to_review)
-        todo.register(request_todo.requests_to_finish)
+        todo.register(request_todo.requests_to_decide, order=20)
+        todo.register(request_todo.requests_to_review, order=30)
+        todo.register(request_todo.requests_to_finish, order=60)

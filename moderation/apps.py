@@ -10,4 +10,4 @@ class ModerationConfig(AppConfig):
         from core import todo
         from moderation.selectors import items_to_answer_todo
 
-        todo.register(items_to_answer_todo)
+        todo.register(items_to_answer_todo, order=10)  # deadlines in working hours come first

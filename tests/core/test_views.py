@@ -187,3 +187,33 @@ def test_deactivating_an_owner_in_the_admin_tells_the_head_and_the_lead_at_once(
         )
     )
     assert {"head_of_unit", "social_media_lead"} <= told
+
+
+def test_the_start_page_puts_what_is_due_in_working_hours_first(
+    client: Any, cast: Cast, make_account: Any
+) -> None:
+    """KAU-RESPONSE-DEADLINE: questions waiting for an answer come before drafts and follow-ups."""
+    from datetime import UTC, datetime
+
+    from governance import services as governance_services
+    from moderation.services import log_item
+
+    account = make_account()
+    log_item(
+        account,
+        kind="comment",
+        author="@elin",
+        text="Fråga?",
+        received_at=datetime(2026, 11, 24, 9, tzinfo=UTC),
+        by=None,
+    )
+    governance_services.save_draft(
+        None,
+        by=cast["communicator"],
+        data={"unit": cast.units["department"], "platform": "instagram", "name": "Utkast"},
+        deputies=[],
+        now=datetime(2026, 11, 24, 9, tzinfo=UTC),
+    )
+    client.force_login(cast["communicator"])
+    keys = [section.key for section in client.get(reverse("core:home")).context["sections"]]
+    assert keys.index("items") < keys.index("requests-mine")
