@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Absence
+from core.forms import PeopleChoiceField, PersonChoiceField
 from core.models import User
 
 
@@ -19,25 +20,10 @@ def active_people() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
-def _label(person: Any) -> str:
-    name = person.get_full_name() or person.username
-    return f"{name} ({person.email})" if person.email else str(name)
-
-
-class PersonField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return _label(obj)
-
-
-class PeopleField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return _label(obj)
-
-
 class PeopleForm(forms.Form):
     """The account owner and the deputies (KAU-RESP-OWNER)."""
 
-    owner = PersonField(
+    owner = PersonChoiceField(
         label=_("Account owner"),
         queryset=User.objects.none(),
         help_text=_(
@@ -45,7 +31,7 @@ class PeopleForm(forms.Form):
             "is a major change: a new start-page screenshot is needed (KAU-STARTPAGE)."
         ),
     )
-    deputies = PeopleField(
+    deputies = PeopleChoiceField(
         label=_("Deputies"),
         queryset=User.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 8}),
@@ -96,7 +82,7 @@ class DetailsForm(forms.Form):
 class AbsenceForm(forms.Form):
     """A period away, both days included (KAU-RESP-DAILY)."""
 
-    person = PersonField(
+    person = PersonChoiceField(
         label=_("Person"),
         queryset=User.objects.none(),
         required=False,

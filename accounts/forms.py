@@ -9,26 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.flags import FLAGS
 from accounts.models import Account, Platform
+from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
 from core.models import User
 from governance.models import OrgUnit
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{'— ' * obj.depth}{obj.display_name}"
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name() or obj.username
-        return f"{name} ({obj.email})" if obj.email else name
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name() or obj.username
-        return f"{name} ({obj.email})" if obj.email else name
-
 
 SORT_CHOICES = [
     ("name", _("Name, A–Ö")),

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
 from core.models import User
 from governance.models import AccountRequest, Audience, InstitutionSettings, OrgUnit, PriorityArea
 
@@ -30,23 +31,6 @@ class InstitutionSettingsForm(forms.ModelForm):
         if due is not None and limit is not None and due > limit:
             self.add_error("response_limit_hours", _("The limit cannot come before the due time."))
         return data
-
-
-class PersonChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name() or obj.username
-        return f"{name} ({obj.email})" if obj.email else name
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        name = obj.get_full_name() or obj.username
-        return f"{name} ({obj.email})" if obj.email else name
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{'— ' * obj.depth}{obj.display_name}"
 
 
 class AccountRequestForm(forms.ModelForm):
@@ -106,36 +90,7 @@ class AccountRequestForm(forms.ModelForm):
 
     class Meta:
         model = AccountRequest
-        fields = [
-            "existing_account",
-            "unit",
-            "platform",
-            "platform_other",
-            "name",
-            "handle",
-            "sender_type",
-            "profile_picture",
-            "areas",
-            "audiences",
-            "purpose",
-            "checklist_audience",
-            "checklist_purpose",
-            "checklist_goals",
-            "checklist_staffing",
-            "checklist_resources",
-            "content_strategy",
-            "editorial_goals",
-            "editorial_stakeholders",
-            "planned_frequency",
-            "resource_hours_per_week",
-            "resource_people",
-            "terms_checked",
-            "terms_note",
-            "proposed_owner",
-            "blogger",
-            "blogger_external_name",
-            "blogger_assigning_unit",
-        ]
+        fields = list(AccountRequest.REQUESTER_FIELDS)
         labels = {
             "platform_other": _("Other platform"),
             "name": _("Account name"),

@@ -219,6 +219,37 @@ class AccountRequest(models.Model):
 
     OPEN_STATUSES = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.REVIEWED)
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+    # What the requester writes, in the order of the form; the form and governance.services read it.
+    REQUESTER_FIELDS = (
+        "existing_account",
+        "unit",
+        "platform",
+        "platform_other",
+        "name",
+        "handle",
+        "sender_type",
+        "profile_picture",
+        "areas",
+        "audiences",
+        "purpose",
+        "checklist_audience",
+        "checklist_purpose",
+        "checklist_goals",
+        "checklist_staffing",
+        "checklist_resources",
+        "content_strategy",
+        "editorial_goals",
+        "editorial_stakeholders",
+        "planned_frequency",
+        "resource_hours_per_week",
+        "resource_people",
+        "terms_checked",
+        "terms_note",
+        "proposed_owner",
+        "blogger",
+        "blogger_external_name",
+        "blogger_assigning_unit",
+    )
 
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL,

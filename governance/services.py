@@ -87,37 +87,6 @@ def update_institution_settings(*, by: User, **fields: Any) -> InstitutionSettin
 
 # --- New-account requests ------------------------------------------------------------------------------
 
-REQUEST_FIELDS = (
-    "existing_account",
-    "unit",
-    "platform",
-    "platform_other",
-    "name",
-    "handle",
-    "sender_type",
-    "profile_picture",
-    "areas",
-    "audiences",
-    "purpose",
-    "checklist_audience",
-    "checklist_purpose",
-    "checklist_goals",
-    "checklist_staffing",
-    "checklist_resources",
-    "content_strategy",
-    "editorial_goals",
-    "editorial_stakeholders",
-    "planned_frequency",
-    "resource_hours_per_week",
-    "resource_people",
-    "terms_checked",
-    "terms_note",
-    "proposed_owner",
-    "blogger",
-    "blogger_external_name",
-    "blogger_assigning_unit",
-)
-
 
 class IncompleteRequest(ValidationError):
     """The request lacks parts the policy requires; ``message_dict`` names each field."""
@@ -172,7 +141,7 @@ def _reviewers() -> QuerySet[User]:
 
 
 def _apply_fields(request: AccountRequest, data: dict[str, Any], *, by: User) -> None:
-    unknown = set(data) - set(REQUEST_FIELDS)
+    unknown = set(data) - set(AccountRequest.REQUESTER_FIELDS)
     if unknown:
         raise ValueError(f"unknown request fields: {sorted(unknown)}")
     for field, value in data.items():
