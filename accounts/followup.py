@@ -221,7 +221,7 @@ def set_followup_interval(account: Account, *, months: int | None, by: User, now
 # --- Reminders (KAU-FOLLOWUP) -------------------------------------------------------------------------
 
 
-def _heads_of(accounts: Sequence[Account]) -> dict[int, User | None]:
+def heads_of(accounts: Sequence[Account]) -> dict[int, User | None]:
     """The manager answering for each account (KAU-RESP-MANAGER): the head of its unit, or the
     nearest active head above. One query for any number of accounts."""
     ids_by_account = {
@@ -302,7 +302,7 @@ def remind_followups(*, now: datetime, batch: int = SWEEP_BATCH) -> int:
 
 
 def _remind(accounts: Sequence[Account], *, today: date) -> int:
-    heads = _heads_of(accounts)
+    heads = heads_of(accounts)
     plans: list[tuple[Account, bool, str, list[User]]] = []
     for account in accounts:
         due_on = account.followup_due_on

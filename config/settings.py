@@ -239,6 +239,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=15),
         "options": {"expires": 3600},
     },
+    # KAU-RESPONSE-DEADLINE: remind of items past due, escalate items past the outer limit.
+    "sweep-deadlines": {
+        "task": "moderation.tasks.sweep_deadlines",
+        "schedule": float(env_int("DEADLINE_SWEEP_INTERVAL", 120)),
+        "options": {"expires": max(env_int("DEADLINE_SWEEP_INTERVAL", 120) - 5, 1)},
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

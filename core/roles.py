@@ -38,6 +38,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "governance.change_institutionsettings",
         "governance.view_all_requests",  # KAU-HIERARCHY
         "governance.review_request",
+        "moderation.view_all_items",  # reads every inbox; owners and deputies moderate
     },
     Role.REGISTRAR: {
         "accounts.view_all_accounts",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Platform
 from governance.profile_guide import ProfilePicture, SenderType, check_profile
+from moderation.deadlines import WorkingCalendar
 
 
 class OrgUnit(models.Model):
@@ -144,6 +147,15 @@ class InstitutionSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(480)],
         help_text=_("The outer limit for an answer, in working hours (KAU-RESPONSE-DEADLINE)."),
     )
+    extra_days_off = models.JSONField(
+        _("extra days off"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "The institution's own closed days besides weekends and Swedish holidays, as ISO dates; "
+            "no working hours count on them (KAU-RESPONSE-DEADLINE)."
+        ),
+    )
     startpage_interval_months = models.PositiveSmallIntegerField(
         _("start-page screenshot interval (months)"),
         default=6,
@@ -173,6 +185,10 @@ class InstitutionSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Settings for %(name)s") % {"name": self.institution_name})
+
+    def working_calendar(self) -> WorkingCalendar:
+        """The working days the response deadline counts in (KAU-RESPONSE-DEADLINE)."""
+        return WorkingCalendar.with_days_off(date.fromisoformat(day) for day in self.extra_days_off)
 
 
 class PriorityArea(models.TextChoices):

@@ -8,6 +8,7 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from core import todo
-        from moderation.selectors import items_to_answer_todo
+        from moderation.selectors import alerts_todo, items_to_answer_todo
 
-        todo.register(items_to_answer_todo, order=10)  # deadlines in working hours come first
+        todo.register(alerts_todo, order=5)  # a threat is told at once (KAU-THREAT)
+        todo.register(items_to_answer_todo, order=10)  # deadlines in working hours come next

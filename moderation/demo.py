@@ -113,6 +113,8 @@ def seed_items(people: dict[str, User], accounts: dict[str, Account], *, now: da
             by=people["anna"],
         )
         if handled_by:
-            services.mark_handled(item, by=people[handled_by], now=received_at + timedelta(hours=3))
+            services.answer_item(
+                item, answer="Tack! Bilderna finns på kursens webbsida.", by=people[handled_by], now=received_at + timedelta(hours=3)
+            )
         created += 1
     return created

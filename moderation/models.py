@@ -1,4 +1,5 @@
-"""Incoming posts, comments and messages on the registered accounts, and their deadlines."""
+"""Incoming posts, comments and messages on the registered accounts, their deadlines, the moderation
+log, the alerts that route an item to the people who must know, and the connectors' API tokens."""
 
 from __future__ import annotations
 
@@ -11,6 +12,26 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 
+class Classification(models.TextChoices):
+    """What an item asks of the account (KAU-RESPONSE-*)."""
+
+    QUESTION = "question", _("Question")
+    COMMENT = "comment", _("Comment")
+    CRITICISM = "criticism", _("Criticism")
+    NO_ANSWER = "no_answer", _("Needs no answer")
+
+
+class Prohibited(models.IntegerChoices):
+    """The six categories of prohibited content (KAU-PROHIBITED 1–6)."""
+
+    SENSITIVE_DATA = 1, _("Sensitive personal data")
+    CLASSIFIED = 2, _("Classified information")
+    DEFAMATION = 3, _("Defamation, personal attacks, violation of privacy or agitation against a group")
+    INCITEMENT = 4, _("Incitement, unlawful threats or unlawful depiction of violence")
+    COPYRIGHT = 5, _("Unauthorised use of copyrighted material")
+    ADVERTISING = 6, _("Advertising or product placement")
+
+
 class ItemQuerySet(models.QuerySet["Item"]):
     def unanswered(self) -> ItemQuerySet:
         return self.filter(handled_at__isnull=True)
@@ -18,19 +39,36 @@ class ItemQuerySet(models.QuerySet["Item"]):
     def overdue(self, now: datetime) -> ItemQuerySet:
         return self.unanswered().filter(due_at__lte=now)
 
+    def alert_due(self, now: datetime) -> ItemQuerySet:
+        """Items whose next reminder or escalation is due: the sweep's claim (item_alert_after_idx)."""
+        return self.filter(alert_after__lte=now)
+
 
 class Item(models.Model):
     """A post, comment or direct message that came into a registered account.
 
     Everything visitors write in dialogue with the university is a public record (KAU-PUBLIC-RECORD):
-    items are never deleted. ``due_at`` and ``limit_at`` are computed once, by
-    moderation.deadlines, when the item is logged (KAU-RESPONSE-DEADLINE).
+    items are never deleted (on PostgreSQL a trigger refuses it). ``due_at`` and ``limit_at`` are
+    computed by moderation.deadlines when the item is logged, and again only when the institution's
+    calendar changes (KAU-RESPONSE-DEADLINE). ``alert_after`` is the sweep's bookkeeping: the next
+    instant a reminder or escalation falls due, or empty when nothing more will.
     """
 
     class Kind(models.TextChoices):
         POST = "post", _("Post")
         COMMENT = "comment", _("Comment")
         MESSAGE = "message", _("Direct message")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed without answer")
+        REMOVED = "removed", _("Removed")
+
+    class Source(models.TextChoices):
+        FORM = "form", _("Logged by hand")
+        IMPORT = "import", _("Imported from a file")
+        API = "api", _("Sent by a connector")
 
     account = models.ForeignKey(
         "accounts.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="items"
@@ -43,6 +81,19 @@ class Item(models.Model):
     received_at = models.DateTimeField(_("received at"))
     due_at = models.DateTimeField(_("due at"))
     limit_at = models.DateTimeField(_("limit at"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.FORM)
+
+    # Triage.
+    classification = models.CharField(_("classification"), max_length=12, choices=Classification.choices, blank=True)
+    prohibited = models.JSONField(
+        _("prohibited content"), default=list, blank=True, help_text=_("KAU-PROHIBITED categories 1–6.")
+    )
+    pile_on_risk = models.BooleanField(_("risk of a pile-on"), default=False)
+    threat = models.BooleanField(_("threat"), default=False)
+    requires_registration = models.BooleanField(_("requires registration"), default=False)
+
+    # What was done.
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -52,6 +103,20 @@ class Item(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    close_reason = models.TextField(_("reason for closing"), blank=True)
+    evidence = models.ForeignKey(
+        "archive.Screenshot",
+        verbose_name=_("evidence screenshot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    alert_after = models.DateTimeField(_("next reminder at"), null=True, blank=True, editable=False)
+
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("logged by"),
@@ -62,13 +127,14 @@ class Item(models.Model):
     )
     logged_at = models.DateTimeField(_("logged at"), auto_now_add=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["alert_after"])
     objects = ItemQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("item")
         verbose_name_plural = _("items")
         ordering = ["due_at", "pk"]
+        permissions = [("view_all_items", _("Can read every moderation item"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "platform_id"],
@@ -79,19 +145,230 @@ class Item(models.Model):
                 condition=Q(received_at__lte=models.F("due_at")) & Q(due_at__lte=models.F("limit_at")),
                 name="item_deadlines_in_order",
             ),
+            # Open exactly when not handled: the queues read handled_at, the pages read status.
+            models.CheckConstraint(
+                condition=(Q(status="open") & Q(handled_at__isnull=True))
+                | (~Q(status="open") & Q(handled_at__isnull=False)),
+                name="item_open_iff_unhandled",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="answered") | ~Q(answer=""), name="item_answered_has_answer"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | ~Q(close_reason=""), name="item_closed_has_reason"
+            ),
+            # KAU-PROHIBITED-EVIDENCE: nothing is removed before its screenshot is kept.
+            models.CheckConstraint(
+                condition=~Q(status="removed") | Q(evidence__isnull=False), name="item_removed_has_evidence"
+            ),
         ]
         indexes = [
-            # "My tasks" and the deadline sweep: unanswered items by due time.
+            # "My queue", the inbox's open view and the start page: unanswered items by due time.
             models.Index(
                 fields=["account", "due_at"], condition=Q(handled_at__isnull=True), name="item_open_due_idx"
+            ),
+            # The inbox and the report: an account's items, newest first (keyset on received_at, id).
+            models.Index(fields=["account", "-received_at", "-id"], name="item_account_received_idx"),
+            # The deadline sweep's claim: only rows with a reminder still to come are in the index.
+            models.Index(
+                fields=["alert_after"], condition=Q(alert_after__isnull=False), name="item_alert_after_idx"
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.author}: {self.text[:40]}"
 
+    @property
+    def is_open(self) -> bool:
+        return self.handled_at is None
+
     def is_overdue(self, now: datetime) -> bool:
         return self.handled_at is None and self.due_at <= now
 
     def is_past_limit(self, now: datetime) -> bool:
         return self.handled_at is None and self.limit_at <= now
+
+    def prohibited_labels(self) -> list[str]:
+        return [str(Prohibited(code).label) for code in self.prohibited if code in Prohibited.values]
+
+    def rule_ids(self) -> list[str]:
+        """The policy rules this item engages, for the log, exports and the diary package."""
+        rules = ["KAU-RESPONSE-DEADLINE"]
+        if self.prohibited:
+            rules += ["KAU-PROHIBITED", "KAU-PROHIBITED-EVIDENCE"]
+        if self.threat:
+            rules.append("KAU-THREAT")
+        if self.pile_on_risk:
+            rules.append("KAU-DREV")
+        if self.classification == Classification.CRITICISM:
+            rules.append("KAU-RESPONSE-CRITICISM")
+        if self.requires_registration:
+            rules.append("KAU-DIARY-ACTION")
+        return rules
+
+
+class LogEntry(models.Model):
+    """One line of the append-only moderation log: who did what to an item, when, and the item's
+    triage and state before and after (KAU-PUBLIC-RECORD).
+
+    Written only by moderation.services, in the same transaction as the change it records. Rows are
+    never changed or deleted; on PostgreSQL a trigger refuses both.
+    """
+
+    class Action(models.TextChoices):
+        LOGGED = "logged", _("Logged")
+        CLASSIFIED = "classified", _("Classified")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed without answer")
+        EVIDENCE = "evidence", _("Evidence screenshot attached")
+        REMOVED = "removed", _("Removed as prohibited content")
+        ESCALATED = "escalated", _("Escalated")
+        ROUTED = "routed", _("Routed")
+        REMINDED = "reminded", _("Reminder sent")
+        LIMIT_PASSED = "limit_passed", _("Escalated after the outer limit")
+        ACKNOWLEDGED = "acknowledged", _("Alert acknowledged")
+        DEADLINES_CHANGED = "deadlines_changed", _("Deadlines recomputed")
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="log")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when Kanalvakt itself acted (the deadline sweep, a connector)."),
+    )
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("moderation log entry")
+        verbose_name_plural = _("moderation log")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["item", "at"], name="logentry_item_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+class Alert(models.Model):
+    """An item routed to people who must know: the reminder and the escalation of the deadline sweep
+    (KAU-RESPONSE-DEADLINE), a threat to the security officer (KAU-THREAT), a pile-on to the central
+    social media address (KAU-DREV), criticism to the head of the unit (KAU-RESPONSE-CRITICISM), or an
+    escalation by hand.
+
+    "At most once" is the database's: an automatic kind is unique per item, written in the same
+    transaction as its e-mails (the outbox) and its log entry. An open alert shows on its recipients'
+    start page until one of them acknowledges it.
+    """
+
+    class Kind(models.TextChoices):
+        DUE = "due", _("Due: reminder to the owner and deputies")
+        LIMIT = "limit", _("Past the outer limit: escalated to the head of unit and the social media lead")
+        THREAT = "threat", _("Threat: to the security officer")
+        PILE_ON = "pile_on", _("Risk of a pile-on: to the central social media address")
+        CRITICISM = "criticism", _("Criticism: to the head of unit")
+        ESCALATION = "escalation", _("Escalated by hand")
+
+    class Target(models.TextChoices):
+        OWNERS = "owners", _("The account owner and deputies")
+        HEAD = "head", _("The head of unit")
+        HEAD_AND_LEAD = "head_lead", _("The head of unit and the social media lead")
+        CENTRAL = "central", _("The social media lead and the central address")
+        SECURITY = "security", _("The security officer")
+
+    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="alerts")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    target = models.CharField(_("to"), max_length=10, choices=Target.choices)
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "kind"], condition=~Q(kind="escalation"), name="alert_once_per_item_and_kind"
+            ),
+        ]
+        indexes = [
+            # The start page's alert lists: open alerts to one target, newest first.
+            models.Index(
+                fields=["target", "-created_at"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="alert_open_by_target_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.item_id})"
+
+
+class ApiToken(models.Model):
+    """A connector's key to the moderation API, issued by the social media lead.
+
+    Only the SHA-256 of the secret is stored; the secret is shown once, when issued. A token writes to
+    the accounts it names, or to every account when ``all_accounts`` is set. Revoked, never deleted:
+    the items it brought in keep naming it.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters, to tell tokens apart."))
+    secret_hash = models.CharField(_("secret hash"), max_length=64, unique=True)
+    all_accounts = models.BooleanField(_("every account"), default=False)
+    accounts = models.ManyToManyField("accounts.Account", verbose_name=_("accounts"), blank=True, related_name="+")
+    created_at = models.DateTimeField(_("issued at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

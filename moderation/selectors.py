@@ -1,26 +1,81 @@
-"""Read-side queries of the moderation log."""
+"""Read-side queries of the moderation log: who may see which items, the queues, the alerts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from core.models import User
+from core.roles import Role, has_role
 from core.todo import TodoSection
-from moderation.models import Item
+from governance.selectors import unit_paths_headed_by
+from moderation.models import Alert, Item
+
+
+def _moderated_by(user: User, prefix: str = "") -> Q:
+    """Items (or alerts, with ``prefix="item__"``) on the accounts ``user`` owns or deputises for."""
+    return Q(**{f"{prefix}account__owner": user}) | Q(
+        **{f"{prefix}account__in": Account.deputies.through.objects.filter(user=user).values("account_id")}
+    )
+
+
+def items_visible_to(user: User) -> QuerySet[Item]:
+    """Every item ``user`` may read, as one filter.
+
+    The account owner and the deputies read (and moderate) their accounts' items; the head of a unit
+    reads the items of its accounts and of every unit below (KAU-RESP-MANAGER); the social media lead
+    reads every item; the security officer reads the items flagged as threats (KAU-THREAT). Nobody
+    else sees items, the communications department and the registrar included.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Item.objects.none()
+    if user.has_perm("moderation.view_all_items"):
+        return Item.objects.all()
+    condition = _moderated_by(user)
+    for path in unit_paths_headed_by(user):
+        condition |= Q(account__unit__path__startswith=path)
+    if has_role(user, Role.SECURITY_OFFICER):
+        condition |= Q(threat=True)
+    return Item.objects.filter(condition)
+
+
+def may_read_account_items(user: User, account: Account) -> bool:
+    """Whether ``user`` reads the inbox of ``account`` (all of its items, not only threats)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.has_perm("moderation.view_all_items") or account.owner_id == user.pk:
+        return True
+    if any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user)):
+        return True
+    return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
+
+
+def account_inbox_or_404(user: User, account_id: int) -> Account:
+    """The account whose inbox ``user`` may read, or 404: never reveal that an account exists."""
+    account = get_object_or_404(Account.objects.select_related("unit", "owner"), pk=account_id)
+    if not may_read_account_items(user, account):
+        raise Http404
+    return account
+
+
+def item_or_404(user: User, item_id: int) -> Item:
+    return get_object_or_404(
+        items_visible_to(user).select_related("account", "account__unit", "account__owner", "handled_by", "evidence"),
+        pk=item_id,
+    )
 
 
 def items_to_answer(user: User) -> QuerySet[Item]:
-    """Unanswered items on the accounts ``user`` owns or deputises for, earliest due first."""
-    mine = Q(account__owner=user) | Q(
-        account__in=Account.deputies.through.objects.filter(user=user).values("account_id")
-    )
+    """Unanswered items on the accounts ``user`` owns or deputises for: "my queue", earliest due first,
+    so that what is overdue comes first."""
     return (
         Item.objects.unanswered()
-        .filter(mine, account__status__in=[Account.Status.ACTIVE, Account.Status.PAUSED])
+        .filter(_moderated_by(user), account__status__in=[Account.Status.ACTIVE, Account.Status.PAUSED, Account.Status.CLOSING])
         .select_related("account")
         .order_by("due_at", "pk")
     )
@@ -34,5 +89,43 @@ def items_to_answer_todo(user: User, now: datetime) -> TodoSection | None:
         empty=_("Nothing waits for an answer on your accounts."),
         template="moderation/todo_items.html",
         rows=items,
+        extra={"now": now},
+    )
+
+
+def open_alerts_for(user: User) -> QuerySet[Alert]:
+    """The alerts waiting for ``user`` to acknowledge: threats for the security officer (KAU-THREAT),
+    pile-ons and limits for the social media lead (KAU-DREV, KAU-RESPONSE-DEADLINE), criticism and
+    limits for the head of the account's unit (KAU-RESPONSE-CRITICISM), escalations to any of them."""
+    if not user.is_authenticated or not user.is_active:
+        return Alert.objects.none()
+    condition = Q(pk__in=[])
+    if has_role(user, Role.SECURITY_OFFICER):
+        condition |= Q(target=Alert.Target.SECURITY)
+    if has_role(user, Role.SOCIAL_MEDIA_LEAD):
+        condition |= Q(target__in=[Alert.Target.CENTRAL, Alert.Target.HEAD_AND_LEAD])
+    headed = unit_paths_headed_by(user)
+    if headed:
+        condition |= Q(target__in=[Alert.Target.HEAD, Alert.Target.HEAD_AND_LEAD], item__account__unit__head=user)
+    return (
+        Alert.objects.filter(condition, acknowledged_at__isnull=True)
+        .exclude(kind=Alert.Kind.DUE)
+        .select_related("item", "item__account", "created_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def alerts_todo(user: User, now: datetime) -> TodoSection | None:
+    """The start page's section of items routed to this person; absent for people nothing is routed to."""
+    if not (
+        has_role(user, Role.SECURITY_OFFICER, Role.SOCIAL_MEDIA_LEAD) or unit_paths_headed_by(user)
+    ):
+        return None
+    return TodoSection(
+        key="alerts",
+        title=_("Items routed to you"),
+        empty=_("Nothing has been routed to you."),
+        template="moderation/todo_alerts.html",
+        rows=list(open_alerts_for(user)[:50]),
         extra={"now": now},
     )

@@ -1,17 +1,137 @@
-"""Every change to moderation items goes through here."""
+"""Every change to moderation items goes through here: logging, triage, answers, closing, removal,
+escalation, routing and the deadline sweep. Each change appends to the moderation log in the same
+transaction (KAU-PUBLIC-RECORD)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts.followup import heads_of
 from accounts.models import Account
+from archive.models import Screenshot
+from archive.services import store_screenshot
 from core.history import record
 from core.models import User
+from core.notifications import notify
+from core.roles import Role
 from governance.models import InstitutionSettings
 from moderation.deadlines import response_deadlines
-from moderation.models import Item
+from moderation.models import Alert, Classification, Item, LogEntry, Prohibited
+
+SNAPSHOT_FIELDS = (
+    "status",
+    "classification",
+    "prohibited",
+    "pile_on_risk",
+    "threat",
+    "requires_registration",
+    "answer",
+    "close_reason",
+    "evidence_id",
+)
+
+
+class ItemNotOpen(ValidationError):
+    """The item has already been answered, closed or removed."""
+
+
+@dataclass(frozen=True)
+class Triage:
+    """How a moderator reads an item: its classification and its flags (KAU-PROHIBITED 1–6, KAU-DREV,
+    KAU-THREAT, KAU-DIARY-ACTION)."""
+
+    classification: str = ""
+    prohibited: Sequence[int] = field(default_factory=tuple)
+    pile_on_risk: bool = False
+    threat: bool = False
+    requires_registration: bool = False
+
+    def __post_init__(self) -> None:
+        if self.classification and self.classification not in Classification.values:
+            raise ValidationError({"classification": _("Choose a classification from the list.")})
+        unknown = [code for code in self.prohibited if code not in Prohibited.values]
+        if unknown:
+            raise ValidationError({"prohibited": _("Unknown category of prohibited content.")})
+
+
+def proposes_registration(classification: str, prohibited: Iterable[int]) -> bool:
+    """KAU-DIARY-ACTION: critical posts and posts that break laws or rules are registered; the form
+    proposes "requires registration" for them, and the moderator decides."""
+    return classification == Classification.CRITICISM or bool(list(prohibited))
+
+
+# --- Who may do what -----------------------------------------------------------------------------------
+
+
+def may_moderate(user: Any, account: Account) -> bool:
+    """The account owner and the deputies moderate an account's items; nobody else does."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if account.owner_id == user.pk:
+        return True
+    return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
+
+
+def _require_moderator(user: User, item: Item) -> None:
+    if not may_moderate(user, item.account):
+        raise PermissionDenied(_("Only the account owner and the deputies moderate this account."))
+
+
+def _require_open(item: Item) -> None:
+    if item.handled_at is not None:
+        raise ItemNotOpen(_("The item has already been dealt with: it is %(status)s.") % {"status": item.get_status_display().lower()})
+
+
+# --- The log -------------------------------------------------------------------------------------------
+
+
+def snapshot(item: Item) -> dict[str, Any]:
+    """The item's triage and state as the log keeps them, before and after each action."""
+    values = {name: getattr(item, name) for name in SNAPSHOT_FIELDS}
+    values["prohibited"] = sorted(values["prohibited"])
+    return values
+
+
+def _log(
+    item: Item,
+    action: str,
+    *,
+    by: User | None,
+    now: datetime,
+    before: dict[str, Any] | None = None,
+    note: str = "",
+) -> LogEntry:
+    return LogEntry.objects.create(
+        item=item, action=action, actor=by, at=now, note=note, before=before or {}, after=snapshot(item)
+    )
+
+
+def _locked(item: Item | int) -> Item:
+    pk = item if isinstance(item, int) else item.pk
+    return Item.objects.select_for_update(of=("self",)).select_related("account", "account__unit").get(pk=pk)
+
+
+# --- Logging an item -----------------------------------------------------------------------------------
+
+
+def _deadlines(received_at: datetime) -> tuple[datetime, datetime]:
+    institution = InstitutionSettings.objects.get_solo()
+    return response_deadlines(
+        received_at,
+        due_hours=institution.response_due_hours,
+        limit_hours=institution.response_limit_hours,
+        calendar=institution.working_calendar(),
+    )
 
 
 @transaction.atomic
@@ -23,16 +143,21 @@ def log_item(
     text: str,
     received_at: datetime,
     by: User | None,
+    now: datetime | None = None,
     url: str = "",
     platform_id: str = "",
+    source: str = Item.Source.FORM,
+    triage: Triage | None = None,
 ) -> Item:
-    """Log an incoming post, comment or message and fix its deadlines (KAU-RESPONSE-DEADLINE)."""
-    institution = InstitutionSettings.objects.get_solo()
-    due_at, limit_at = response_deadlines(
-        received_at,
-        due_hours=institution.response_due_hours,
-        limit_hours=institution.response_limit_hours,
-    )
+    """Log an incoming post, comment or message and fix its deadlines (KAU-RESPONSE-DEADLINE).
+
+    Triage given at once is applied and routed like a later classification. A platform id already
+    logged for the account is refused on that field.
+    """
+    now = now or timezone.now()
+    if received_at > now + timedelta(minutes=5):
+        raise ValidationError({"received_at": _("The time received cannot be in the future.")})
+    due_at, limit_at = _deadlines(received_at)
     item = Item(
         account=account,
         kind=kind,
@@ -43,20 +168,389 @@ def log_item(
         platform_id=platform_id,
         due_at=due_at,
         limit_at=limit_at,
+        alert_after=due_at,
+        source=source,
         logged_by=by,
     )
-    item.full_clean()
+    if triage is not None:
+        _apply_triage(item, triage)
+    item.full_clean(exclude=["evidence"])
     record(item, by=by, reason="logged")
     item.save()
+    _log(item, LogEntry.Action.LOGGED, by=by, now=now)
+    _route(item, by=by, now=now)
     return item
 
 
 @transaction.atomic
-def mark_handled(item: Item, *, by: User | None, now: datetime) -> Item:
-    """Record that an item has been answered or otherwise dealt with."""
-    locked = Item.objects.select_for_update().get(pk=item.pk)
-    if locked.handled_at is None:
-        locked.handled_at, locked.handled_by = now, by
-        record(locked, by=by, reason="handled")
-        locked.save(update_fields=["handled_at", "handled_by"])
+def receive_item(
+    account: Account,
+    *,
+    platform_id: str,
+    kind: str,
+    author: str,
+    text: str,
+    received_at: datetime,
+    url: str = "",
+    now: datetime,
+    source: str = Item.Source.API,
+    by: User | None = None,
+) -> tuple[Item, bool]:
+    """An item from a connector or an import, idempotent on (account, platform id): a replay returns
+    the stored item and creates nothing. Returns the item and whether it was created now."""
+    existing = Item.objects.filter(account=account, platform_id=platform_id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():  # a savepoint: losing a race for the key leaves the caller usable
+            item = log_item(
+                account,
+                kind=kind,
+                author=author,
+                text=text,
+                received_at=received_at,
+                url=url,
+                platform_id=platform_id,
+                source=source,
+                by=by,
+                now=now,
+            )
+    except IntegrityError:
+        return Item.objects.get(account=account, platform_id=platform_id), False
+    except ValidationError as exc:
+        # full_clean's unique check, when the row committed between our read and our insert.
+        if "__all__" in getattr(exc, "message_dict", {}) and Item.objects.filter(
+            account=account, platform_id=platform_id
+        ).exists():
+            return Item.objects.get(account=account, platform_id=platform_id), False
+        raise
+    return item, True
+
+
+# --- Triage and routing --------------------------------------------------------------------------------
+
+
+def _apply_triage(item: Item, triage: Triage) -> None:
+    item.classification = triage.classification
+    item.prohibited = sorted(set(triage.prohibited))
+    item.pile_on_risk = triage.pile_on_risk
+    item.threat = triage.threat
+    item.requires_registration = triage.requires_registration
+
+
+@transaction.atomic
+def classify_item(item: Item, *, triage: Triage, by: User, now: datetime, note: str = "") -> Item:
+    """Classify an item and set its flags; a new threat, pile-on risk or criticism is routed at once.
+
+    Triage may change after an item is dealt with (a threat can be recognised late); the log keeps
+    each reading.
+    """
+    locked = _locked(item)
+    _require_moderator(by, locked)
+    before = snapshot(locked)
+    _apply_triage(locked, triage)
+    if snapshot(locked) == before and not note:
+        return locked
+    record(locked, by=by, reason="classified")
+    locked.save(update_fields=["classification", "prohibited", "pile_on_risk", "threat", "requires_registration"])
+    _log(locked, LogEntry.Action.CLASSIFIED, by=by, now=now, before=before, note=note)
+    _route(locked, by=by, now=now)
     return locked
+
+
+ROUTES: tuple[tuple[str, str, str], ...] = (
+    # (alert kind, target, the rule): at once, and once per item.
+    (Alert.Kind.THREAT, Alert.Target.SECURITY, "KAU-THREAT"),
+    (Alert.Kind.PILE_ON, Alert.Target.CENTRAL, "KAU-DREV"),
+    (Alert.Kind.CRITICISM, Alert.Target.HEAD, "KAU-RESPONSE-CRITICISM"),
+)
+
+
+def _wanted_routes(item: Item) -> list[tuple[str, str, str]]:
+    wanted = {
+        Alert.Kind.THREAT: item.threat,
+        Alert.Kind.PILE_ON: item.pile_on_risk,
+        Alert.Kind.CRITICISM: item.classification == Classification.CRITICISM,
+    }
+    return [route for route in ROUTES if wanted[route[0]]]
+
+
+def _route(item: Item, *, by: User | None, now: datetime) -> None:
+    """Threat → the security officer (KAU-THREAT); risk of a pile-on → the central social media
+    address (KAU-DREV); criticism → the head of the account's unit (KAU-RESPONSE-CRITICISM).
+
+    Exactly once per item and kind: the alert's unique constraint decides, whoever routes first.
+    """
+    for kind, target, rule in _wanted_routes(item):
+        alert = _create_alert(item, kind=kind, target=target, by=by, now=now)
+        if alert is not None:
+            _log(item, LogEntry.Action.ROUTED, by=by, now=now, note=f"{alert.get_kind_display()} ({rule})")
+
+
+def _create_alert(
+    item: Item, *, kind: str, target: str, by: User | None, now: datetime, note: str = ""
+) -> Alert | None:
+    """Write the alert and its e-mails, or nothing when this item already has this kind of alert."""
+    if kind != Alert.Kind.ESCALATION and Alert.objects.filter(item=item, kind=kind).exists():
+        return None
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(item=item, kind=kind, target=target, created_at=now, created_by=by, note=note)
+    except IntegrityError:
+        return None  # another process routed it first
+    _notify_alert(alert, item)
+    return alert
+
+
+def recipients(item: Item, target: str) -> list[User | str]:
+    """The people, and the function addresses, an alert to ``target`` reaches."""
+    account = item.account
+    if target == Alert.Target.OWNERS:
+        return [account.owner, *account.deputies.all()]
+    if target in {Alert.Target.HEAD, Alert.Target.HEAD_AND_LEAD}:
+        head = heads_of([account]).get(account.pk)
+        heads: list[User | str] = [head] if head is not None else []
+        return [*heads, *_people_with(Role.SOCIAL_MEDIA_LEAD)] if target == Alert.Target.HEAD_AND_LEAD else heads
+    institution = InstitutionSettings.objects.get_solo()
+    if target == Alert.Target.CENTRAL:
+        return [*_people_with(Role.SOCIAL_MEDIA_LEAD), institution.social_media_address]
+    if target == Alert.Target.SECURITY:
+        return [*_people_with(Role.SECURITY_OFFICER), institution.security_officer_address]
+    raise ValueError(target)
+
+
+def _people_with(role: Role) -> list[User]:
+    return list(User.objects.filter(groups__name=role.value, is_active=True).distinct())
+
+
+ALERT_SUBJECTS = {
+    Alert.Kind.DUE: gettext_lazy("Due now: %(kind)s on %(account)s"),
+    Alert.Kind.LIMIT: gettext_lazy("Unanswered past the outer limit: %(kind)s on %(account)s"),
+    Alert.Kind.THREAT: gettext_lazy("Threat on %(account)s"),
+    Alert.Kind.PILE_ON: gettext_lazy("Risk of a pile-on on %(account)s"),
+    Alert.Kind.CRITICISM: gettext_lazy("Criticism on %(account)s"),
+    Alert.Kind.ESCALATION: gettext_lazy("Escalated to you: %(kind)s on %(account)s"),
+}
+
+
+def _notify_alert(alert: Alert, item: Item) -> None:
+    account = item.account
+    notify(
+        kind=f"item_{alert.kind}",
+        key=f"item:{item.pk}:{alert.kind}" + (f":{alert.pk}" if alert.kind == Alert.Kind.ESCALATION else ""),
+        recipients=recipients(item, alert.target),
+        subject=ALERT_SUBJECTS[Alert.Kind(alert.kind)],
+        subject_params={"kind": item.get_kind_display().lower(), "account": account.name},
+        template=f"item_{alert.kind}.txt",
+        context={"item": item, "account": account, "alert": alert},
+        url=reverse("moderation:item", args=[item.pk]),
+    )
+
+
+@transaction.atomic
+def acknowledge_alert(alert: Alert, *, by: User, now: datetime) -> Alert:
+    """Take an alert off the start page: someone it reached has seen it and acts."""
+    locked = Alert.objects.select_for_update().select_related("item__account").get(pk=alert.pk)
+    if locked.acknowledged_at is None:
+        locked.acknowledged_at, locked.acknowledged_by = now, by
+        locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        _log(locked.item, LogEntry.Action.ACKNOWLEDGED, by=by, now=now, note=locked.get_kind_display())
+    return locked
+
+
+@transaction.atomic
+def escalate_item(item: Item, *, target: str, note: str, by: User, now: datetime) -> Alert:
+    """Send an item to the head of unit, the central social media lead or the security officer, with a
+    note saying why. Every escalation by hand is its own alert and its own log entry."""
+    locked = _locked(item)
+    _require_moderator(by, locked)
+    if target not in {Alert.Target.HEAD, Alert.Target.CENTRAL, Alert.Target.SECURITY}:
+        raise ValidationError({"target": _("Choose whom to escalate to.")})
+    if not note.strip():
+        raise ValidationError({"note": _("Say why the item is escalated.")})
+    alert = _create_alert(locked, kind=Alert.Kind.ESCALATION, target=target, by=by, now=now, note=note.strip())
+    assert alert is not None  # escalations by hand are never unique
+    _log(locked, LogEntry.Action.ESCALATED, by=by, now=now, note=f"{alert.get_target_display()}: {note.strip()}")
+    return alert
+
+
+# --- Answering, closing, removing ----------------------------------------------------------------------
+
+
+def _finish(item: Item, status: str, *, by: User, now: datetime) -> None:
+    item.status = status
+    item.handled_at, item.handled_by = now, by
+    item.alert_after = None  # answered, closed or removed: nothing more to remind of
+
+
+@transaction.atomic
+def answer_item(
+    item: Item, *, answer: str, by: User, now: datetime, answered_at: datetime | None = None
+) -> Item:
+    """Record the answer given on the platform: its text, when, by whom (KAU-RESPONSE-DEADLINE,
+    KAU-RESPONSE-TONE)."""
+    locked = _locked(item)
+    _require_moderator(by, locked)
+    _require_open(locked)
+    if not answer.strip():
+        raise ValidationError({"answer": _("Write the answer that was given.")})
+    answered_at = answered_at or now
+    if answered_at > now + timedelta(minutes=5):
+        raise ValidationError({"answered_at": _("The time of the answer cannot be in the future.")})
+    if answered_at < locked.received_at:
+        raise ValidationError({"answered_at": _("The answer cannot come before the item was received.")})
+    before = snapshot(locked)
+    locked.answer, locked.answered_at = answer.strip(), answered_at
+    _finish(locked, Item.Status.ANSWERED, by=by, now=answered_at)
+    record(locked, by=by, reason="answered")
+    locked.save(update_fields=["answer", "answered_at", "status", "handled_at", "handled_by", "alert_after"])
+    _log(locked, LogEntry.Action.ANSWERED, by=by, now=now, before=before)
+    return locked
+
+
+@transaction.atomic
+def close_item(item: Item, *, reason: str, by: User, now: datetime) -> Item:
+    """Close an item that needs no answer; the reason is required and kept."""
+    locked = _locked(item)
+    _require_moderator(by, locked)
+    _require_open(locked)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the item needs no answer.")})
+    before = snapshot(locked)
+    locked.close_reason = reason.strip()
+    _finish(locked, Item.Status.CLOSED, by=by, now=now)
+    record(locked, by=by, reason="closed")
+    locked.save(update_fields=["close_reason", "status", "handled_at", "handled_by", "alert_after"])
+    _log(locked, LogEntry.Action.CLOSED, by=by, now=now, before=before, note=locked.close_reason)
+    return locked
+
+
+@transaction.atomic
+def attach_evidence(
+    item: Item,
+    *,
+    data: bytes,
+    by: User,
+    now: datetime,
+    taken_at: datetime | None = None,
+    taken_from: str = "",
+) -> Screenshot:
+    """Keep a screenshot of the item before it is removed (KAU-PROHIBITED-EVIDENCE). A refused image
+    (archive.images.ImageRefused) stores nothing."""
+    locked = _locked(item)
+    _require_moderator(by, locked)
+    shot = store_screenshot(
+        locked.account,
+        data=data,
+        purpose=Screenshot.Purpose.EVIDENCE,
+        item=locked,
+        by=by,
+        now=now,
+        taken_at=taken_at,
+        source_url=locked.url,
+        taken_from=taken_from,
+    )
+    before = snapshot(locked)
+    locked.evidence = shot
+    record(locked, by=by, reason="evidence attached")
+    locked.save(update_fields=["evidence"])
+    _log(locked, LogEntry.Action.EVIDENCE, by=by, now=now, before=before, note=f"SHA-256 {shot.sha256}")
+    return shot
+
+
+@transaction.atomic
+def remove_item(item: Item, *, note: str, by: User, now: datetime) -> Item:
+    """Record that prohibited content was removed from the platform (KAU-PROHIBITED). Refused until a
+    category is named and the evidence screenshot is kept (KAU-PROHIBITED-EVIDENCE)."""
+    locked = _locked(item)
+    _require_moderator(by, locked)
+    _require_open(locked)
+    if not locked.prohibited:
+        raise ValidationError(
+            {"prohibited": _("Only prohibited content is removed: mark its category first.")}
+        )
+    if locked.evidence_id is None:
+        raise ValidationError(
+            {"evidence": _("Keep a screenshot of the item before it is removed (KAU-PROHIBITED-EVIDENCE).")}
+        )
+    before = snapshot(locked)
+    _finish(locked, Item.Status.REMOVED, by=by, now=now)
+    record(locked, by=by, reason="removed")
+    locked.save(update_fields=["status", "handled_at", "handled_by", "alert_after"])
+    _log(locked, LogEntry.Action.REMOVED, by=by, now=now, before=before, note=note.strip())
+    return locked
+
+
+# --- The deadline sweep --------------------------------------------------------------------------------
+
+
+def sweep_deadlines(*, now: datetime, batch: int = 200) -> int:
+    """Remind owner and deputies of items past due; escalate items past the outer limit to the head of
+    unit and the social media lead (KAU-RESPONSE-DEADLINE). Returns how many items were swept.
+
+    One indexed query (item_alert_after_idx) finds the due rows; each batch is claimed with
+    ``SELECT … FOR UPDATE SKIP LOCKED`` in its own transaction, so two sweeps at once share the work,
+    and a sweep killed mid-batch leaves that batch to the next. Each (item, kind) alert is unique in
+    the database, written with its e-mails and its log entry in the claiming transaction: each
+    reminder and escalation is sent once.
+    """
+    swept = 0
+    while True:
+        with transaction.atomic():
+            items = list(
+                Item.objects.alert_due(now)
+                .select_for_update(of=("self",), skip_locked=True)
+                .select_related("account", "account__owner", "account__unit")
+                .order_by("alert_after", "pk")[:batch]
+            )
+            if not items:
+                return swept
+            for item in items:
+                _sweep_one(item, now=now)
+        swept += len(items)
+
+
+def _sweep_one(item: Item, *, now: datetime) -> None:
+    if item.handled_at is None:
+        if item.due_at <= now:
+            alert = _create_alert(item, kind=Alert.Kind.DUE, target=Alert.Target.OWNERS, by=None, now=now)
+            if alert is not None:
+                _log(item, LogEntry.Action.REMINDED, by=None, now=now)
+        if item.limit_at <= now:
+            alert = _create_alert(item, kind=Alert.Kind.LIMIT, target=Alert.Target.HEAD_AND_LEAD, by=None, now=now)
+            if alert is not None:
+                _log(item, LogEntry.Action.LIMIT_PASSED, by=None, now=now)
+    item.alert_after = item.limit_at if item.handled_at is None and item.limit_at > now else None
+    # Bookkeeping only, not audited: a compare-and-set on the claimed row.
+    Item.objects.filter(pk=item.pk).update(alert_after=item.alert_after)
+
+
+# --- When the calendar changes -------------------------------------------------------------------------
+
+
+def recompute_open_deadlines(*, by: User | None, now: datetime, batch: int = 500) -> int:
+    """Recompute ``due_at`` and ``limit_at`` of every unanswered item after the institution changes its
+    hours or its days off (KAU-RESPONSE-DEADLINE). Alerts already sent stay sent."""
+    changed = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            items = list(
+                Item.objects.unanswered().filter(pk__gt=last_pk).select_for_update().order_by("pk")[:batch]
+            )
+            if not items:
+                return changed
+            for item in items:
+                due_at, limit_at = _deadlines(item.received_at)
+                if (due_at, limit_at) == (item.due_at, item.limit_at):
+                    continue
+                item.due_at, item.limit_at = due_at, limit_at
+                sent = set(Alert.objects.filter(item=item, kind__in=[Alert.Kind.DUE, Alert.Kind.LIMIT]).values_list("kind", flat=True))
+                item.alert_after = (
+                    None if Alert.Kind.LIMIT in sent else limit_at if Alert.Kind.DUE in sent else due_at
+                )
+                record(item, by=by, reason="deadlines recomputed")
+                item.save(update_fields=["due_at", "limit_at", "alert_after"])
+                _log(item, LogEntry.Action.DEADLINES_CHANGED, by=by, now=now)
+                changed += 1
+            last_pk = items[-1].pk

@@ -155,6 +155,8 @@ def _item(account: Account, *, limit_at: datetime, handled: bool = False) -> Ite
         due_at=limit_at - timedelta(days=1),
         limit_at=limit_at,
         handled_at=limit_at if handled else None,
+        status=Item.Status.ANSWERED if handled else Item.Status.OPEN,
+        answer="Svar" if handled else "",
     )
 
 

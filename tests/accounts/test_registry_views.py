@@ -611,6 +611,8 @@ def test_the_account_page_lists_the_earliest_unanswered_items_first(
         due_at=now - timedelta(days=2),
         limit_at=now - timedelta(days=1),
         handled_at=now,
+        status=Item.Status.ANSWERED,
+        answer="Svar",
     )
     client.force_login(cast["communicator"])
     response = client.get(reverse("accounts:detail", args=[account.pk]))

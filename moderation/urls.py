@@ -1,0 +1,28 @@
+from django.urls import path
+
+from moderation import import_views, report_views, token_views, views
+
+app_name = "moderation"
+
+urlpatterns = [
+    # "My queue", the inbox of one account, and logging by hand (KAU-RESPONSE-DEADLINE).
+    path("", views.queue, name="queue"),
+    path("konto/<int:account_id>/", views.inbox, name="inbox"),
+    path("konto/<int:account_id>/nytt/", views.item_create, name="item_create"),
+    path("konto/<int:account_id>/importera/", import_views.import_items, name="import"),
+    # One item, its log and the actions on it.
+    path("<int:pk>/", views.item_detail, name="item"),
+    path("<int:pk>/klassificera/", views.item_classify, name="classify"),
+    path("<int:pk>/svara/", views.item_answer, name="answer"),
+    path("<int:pk>/stang/", views.item_close, name="close"),
+    path("<int:pk>/bevis/", views.item_evidence, name="evidence"),
+    path("<int:pk>/ta-bort/", views.item_remove, name="remove"),
+    path("<int:pk>/eskalera/", views.item_escalate, name="escalate"),
+    path("skarmdump/<int:pk>/", views.screenshot_image, name="screenshot"),
+    path("larm/<int:pk>/kvittera/", views.alert_acknowledge, name="alert_acknowledge"),
+    # The response-time report (KAU-RESPONSE-DEADLINE) and the connectors' keys.
+    path("rapport/", report_views.report, name="report"),
+    path("rapport.csv", report_views.report_export, name="report_export"),
+    path("api-nycklar/", token_views.token_list, name="tokens"),
+    path("api-nycklar/<int:pk>/aterkalla/", token_views.token_revoke, name="token_revoke"),
+]
