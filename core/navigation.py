@@ -41,6 +41,13 @@ def _staff(user: Any) -> bool:
     return bool(user.is_staff)
 
 
+def _reads_response_times(user: Any) -> bool:
+    """The report is for the social media lead and the heads of unit (KAU-RESP-MANAGER)."""
+    from governance.selectors import unit_paths_headed_by
+
+    return _roles(Role.SOCIAL_MEDIA_LEAD)(user) or bool(unit_paths_headed_by(user))
+
+
 NAVIGATION: list[NavItem] = [
     NavItem("home", _("My tasks"), "core:home", _everyone),
     NavItem(
@@ -55,6 +62,8 @@ NAVIGATION: list[NavItem] = [
         "accounts:list",
         lambda user: not _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD, Role.REGISTRAR)(user),
     ),
+    # KAU-RESPONSE-DEADLINE: the items to answer across every account one owns or deputises for.
+    NavItem("queue", _("My queue"), "moderation:queue", _everyone),
     NavItem("requests", _("Requests"), "governance:request_list", _everyone),
     NavItem("absences", _("Absence"), "accounts:absences", _everyone),
     NavItem(
@@ -63,6 +72,8 @@ NAVIGATION: list[NavItem] = [
         "accounts:closing_candidates",
         _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
     ),
+    NavItem("report", _("Response times"), "moderation:report", _reads_response_times),
+    NavItem("tokens", _("API tokens"), "moderation:tokens", _roles(Role.SOCIAL_MEDIA_LEAD)),
     NavItem("organisation", _("Organisation"), "governance:unit_list", _everyone),
     NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
     NavItem("admin", _("Administration"), "admin:index", _staff),

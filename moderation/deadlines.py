@@ -96,3 +96,29 @@ def response_deadlines(
         add_working_hours(received_at, due_hours, calendar),
         add_working_hours(received_at, limit_hours, calendar),
     )
+
+
+def working_hours_between(
+    start: datetime, end: datetime, calendar: WorkingCalendar = SWEDISH_CALENDAR
+) -> float:
+    """The working hours that pass from ``start`` to ``end`` (aware datetimes), Europe/Stockholm.
+
+    Only time inside working days counts, as for the deadline itself, so that "answered after 5
+    working hours" and "due after 24 working hours" are read on the same clock. Negative when
+    ``end`` comes before ``start`` (the time left until a deadline already passed).
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    if end < start:
+        return -working_hours_between(end, start, calendar)
+    first = start.astimezone(STOCKHOLM).replace(tzinfo=None)
+    last = end.astimezone(STOCKHOLM).replace(tzinfo=None)
+    total = timedelta()
+    day = first.date()
+    while day <= last.date():
+        if calendar.is_working_day(day):
+            day_start = datetime.combine(day, time.min)
+            day_end = datetime.combine(day + timedelta(days=1), time.min)
+            total += max(timedelta(), min(day_end, last) - max(day_start, first))
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600

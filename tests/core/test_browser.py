@@ -26,7 +26,7 @@ def nav_keys(page: Any) -> set[str]:
 def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -> None:
     browser_login(page, "communicator", "pw-communicator-0123")
     assert page.get_by_role("heading", level=1).inner_text() == "Att göra"
-    assert nav_keys(page) == {"home", "requests", "absences", "my_accounts", "organisation"}
+    assert nav_keys(page) == {"home", "queue", "requests", "absences", "my_accounts", "organisation"}
     assert page.get_by_role("link", name="Inställningar").count() == 0
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url("**/logga-in/")
@@ -34,8 +34,11 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
     browser_login(page, "social_media_lead", "pw-social_media_lead-0123")
     assert nav_keys(page) == {
         "home",
+        "queue",
         "requests",
         "absences",
+        "report",
+        "tokens",
         "closing",
         "accounts",
         "organisation",

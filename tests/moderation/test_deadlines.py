@@ -25,6 +25,7 @@ from moderation.deadlines import (
     WorkingCalendar,
     add_working_hours,
     response_deadlines,
+    working_hours_between,
 )
 
 SE = ZoneInfo("Europe/Stockholm")
@@ -775,3 +776,44 @@ def test_kau_response_deadline_property_sweep_size() -> None:
     """KAU-RESPONSE-DEADLINE: the sweeps together cover a few thousand starts."""
     assert sum(len(starts) for starts in SWEEPS.values()) > 5000
     assert len(SWEEPS["every-7h-2026-2027"]) == (365 + 365) * 24 // 7 + 1
+
+
+# --- Working hours between two instants (the queue's time left, the report's time to answer) -------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "hours"),
+    [
+        (datetime(2026, 11, 24, 10, 0, tzinfo=SE), datetime(2026, 11, 24, 15, 30, tzinfo=SE), 5.5),
+        # Friday 15:00 to Monday 15:00: the weekend does not count.
+        (datetime(2026, 11, 27, 15, 0, tzinfo=SE), datetime(2026, 11, 30, 15, 0, tzinfo=SE), 24.0),
+        # Saturday to Tuesday 00:00: Monday alone.
+        (datetime(2026, 11, 28, 11, 0, tzinfo=SE), datetime(2026, 12, 1, 0, 0, tzinfo=SE), 24.0),
+        # Across julafton, juldagen and annandag jul (Thursday 24 to Saturday 26 December 2026).
+        (datetime(2026, 12, 23, 12, 0, tzinfo=SE), datetime(2026, 12, 28, 12, 0, tzinfo=SE), 24.0),
+    ],
+)
+def test_kau_response_deadline_working_hours_between(start: datetime, end: datetime, hours: float) -> None:
+    assert working_hours_between(start, end) == hours
+
+
+@pytest.mark.parametrize(
+    "received",
+    [
+        datetime(2026, 11, 24, 10, 0, tzinfo=SE),
+        datetime(2026, 11, 27, 15, 0, tzinfo=SE),
+        datetime(2026, 11, 28, 11, 0, tzinfo=SE),
+        datetime(2026, 3, 27, 23, 59, tzinfo=SE),  # before the spring DST change
+        datetime(2026, 10, 23, 0, 0, tzinfo=SE),  # before the autumn DST change
+    ],
+)
+def test_kau_response_deadline_working_hours_between_inverts_add_working_hours(received: datetime) -> None:
+    due, limit = response_deadlines(received)
+    assert working_hours_between(received, due) == 24.0
+    assert working_hours_between(received, limit) == 48.0
+    assert working_hours_between(limit, received) == -48.0
+
+
+def test_kau_response_deadline_working_hours_between_needs_aware_datetimes() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        working_hours_between(datetime(2026, 11, 24, 10, 0), datetime(2026, 11, 24, 11, 0, tzinfo=SE))
