@@ -132,17 +132,21 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         client.force_login(cast[person])
         return {item["key"] for item in client.get(reverse("core:home")).context["nav_items"]}
 
-    assert keys("communicator") == {"home", "requests", "absences", "my_accounts", "organisation"}
+    assert keys("communicator") == {"home", "queue", "requests", "absences", "my_accounts", "organisation"}
     assert keys("social_media_lead") == {
         "home",
+        "queue",
         "requests",
         "absences",
+        "report",
+        "tokens",
         "closing",
         "accounts",
         "organisation",
         "settings",
     }
-    assert keys("registrar") == {"home", "requests", "absences", "accounts", "organisation"}
+    assert keys("registrar") == {"home", "queue", "requests", "absences", "accounts", "organisation"}
+    assert "report" in keys("head_of_unit")  # KAU-RESP-MANAGER: heads read their units' response times
     assert "admin" in keys("staff")
 
 
