@@ -1,13 +1,122 @@
-"""The response-time report (being built)."""
+"""The response-time report (KAU-RESPONSE-DEADLINE) and its CSV export.
+
+For the social media lead (every account) and the heads of unit (their units and those below,
+KAU-RESP-MANAGER); anyone else is refused with 403. The figures come from moderation.reports.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import csv
+import io
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.views import _cell
+from core.models import User
+from moderation.deadlines import STOCKHOLM
+from moderation.report_forms import ReportFilterForm
+from moderation.reports import GROUP_ACCOUNT, ResponseReport, may_read_report, report_units, response_report
+
+TEMPLATE = "moderation/report.html"
 
 
-def report(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _person(request: HttpRequest) -> User:
+    # LoginRequiredMiddleware has already turned anonymous visitors away.
+    assert isinstance(request.user, User)
+    return request.user
 
 
-def report_export(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _report(request: HttpRequest) -> tuple[ReportFilterForm, ResponseReport | None]:
+    user = _person(request)
+    if not may_read_report(user):
+        raise PermissionDenied
+    now = timezone.now()
+    form = ReportFilterForm(
+        request.GET, units=report_units(user), today=timezone.localtime(now, STOCKHOLM).date()
+    )
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    report = response_report(
+        user, start=data["start"], end=data["end"], unit=data["unit"], group=data["group"], now=now
+    )
+    return form, report
+
+
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    """Median working hours to an answer and the shares dealt with by the due time and by the outer
+    limit, per account or per unit, with a chart; bad filters answer 400 with the field named."""
+    form, result = _report(request)
+    status = 200 if result is not None else 400
+    return render(
+        request,
+        TEMPLATE,
+        {"form": form, "report": result, "query": request.GET.urlencode()},
+        status=status,
+    )
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    return "" if value is None else f"{value:.{digits}f}"
+
+
+def csv_rows(result: ResponseReport) -> Iterable[list[str]]:
+    """The report's rows as CSV cells; every text cell through the registry's _cell, so that a name
+    starting with "=" stays text in a spreadsheet."""
+    yield [
+        _("account") if result.group == GROUP_ACCOUNT else _("unit"),
+        _("details"),
+        _("received"),
+        _("answered"),
+        _("closed without answer"),
+        _("removed"),
+        _("still open"),
+        _("median working hours to an answer"),
+        _("dealt with by the due time"),
+        _("counted against the due time"),
+        _("share by the due time (%)"),
+        _("dealt with by the outer limit"),
+        _("counted against the outer limit"),
+        _("share by the outer limit (%)"),
+    ]
+    for row in result.rows_with_total:
+        yield [
+            _cell(row.label),
+            _cell(row.detail),
+            str(row.received),
+            str(row.answered),
+            str(row.closed),
+            str(row.removed),
+            str(row.open),
+            _number(row.median_hours),
+            str(row.due_met),
+            str(row.due_counted),
+            _number(row.due_percent),
+            str(row.limit_met),
+            str(row.limit_counted),
+            _number(row.limit_percent),
+        ]
+
+
+@require_GET
+def report_export(request: HttpRequest) -> HttpResponse:
+    """The same rows as CSV, as the registry's export writes it: UTF-8 with a byte-order mark so that
+    Excel reads å, ä and ö, CRLF line ends, and the period in the file name."""
+    form, result = _report(request)
+    if result is None:
+        return render(request, TEMPLATE, {"form": form, "report": None, "query": ""}, status=400)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    csv.writer(buffer, lineterminator="\r\n").writerows(csv_rows(result))
+    response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="svarstider-{result.start.isoformat()}-{result.end.isoformat()}.csv"'
+    )
+    return response
