@@ -16,6 +16,7 @@ from moderation.imports import (
     FIELDS,
     KINDS,
     MAX_BYTES,
+    MAX_LENGTHS,
     MAX_ROWS,
     STOCKHOLM,
     ImportRow,
@@ -43,6 +44,13 @@ def test_kinds_are_the_models_kinds() -> None:
     from moderation.models import Item
 
     assert set(KINDS) == set(Item.Kind.values)
+
+
+def test_length_limits_are_the_models() -> None:
+    from moderation.models import Item
+
+    for name, limit in MAX_LENGTHS.items():
+        assert Item._meta.get_field(name).max_length == limit, name
 
 
 def test_a_comma_csv_reads_every_row() -> None:
