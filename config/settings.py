@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "guardian",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
     "core",
     "governance",
     "accounts",
@@ -182,6 +184,32 @@ KANALVAKT_BASE_URL = env_str("KANALVAKT_BASE_URL", "http://127.0.0.1:8000").rstr
 # The profile guide (kontoprofilguide) as data; another institution points this at its own file.
 if env_str("PROFILE_GUIDE_PATH", ""):
     PROFILE_GUIDE_PATH = env_str("PROFILE_GUIDE_PATH")
+
+# --- The connector API (/api/v1/, schema at /api/schema/) -------------------------------------------
+REST_FRAMEWORK = {
+    # The token first, so that a request without one answers 401 with WWW-Authenticate: Bearer.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "moderation.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON only: the browsable API would need inline scripts and styles the CSP refuses.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per token, in the default (local memory) cache: a guard against a runaway connector.
+    "DEFAULT_THROTTLE_RATES": {"connector": "600/min"},
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kanalvakt connector API",
+    "DESCRIPTION": "Connectors send the posts, comments and messages of the university's accounts.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Deny by default: the schema needs a sign-in or a valid token.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Celery -----------------------------------------------------------------------------------------
 # "localhost" only keeps kombu from warning that no host was given; the folders below are the broker.

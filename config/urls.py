@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView
 
 from accounts import public_views
 from core import views as core_views
@@ -23,6 +24,9 @@ urlpatterns = [
     path("officiella-konton/", public_views.official_accounts, name="official_accounts"),
     path("official-accounts.json", public_views.official_accounts_json, name="official_accounts_json"),
     path("admin/", admin.site.urls),
+    # The connectors' API; DRF authenticates it (a token), so no sign-in redirect.
+    path("api/v1/", include("moderation.api.urls")),
+    path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="api-schema"),
 ]
 
 handler403 = core_views.permission_denied

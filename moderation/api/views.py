@@ -1,0 +1,125 @@
+"""The connector API: a connector sends the posts, comments and messages of an account, and reads them
+back with their deadlines (KAU-RESPONSE-DEADLINE).
+
+Each view: the token's account (404 if there is none, 403 if the token may not write to it), the
+body validated (400 naming the fields, nothing stored), one call to moderation.services.receive_item,
+which is idempotent on (account, platform id): 201 when the item is new, 200 with the stored item on
+a replay. The views take a token only; a signed-in browser session is not a connector.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.models import Account
+from moderation.api.authentication import BearerTokenAuthentication
+from moderation.api.serializers import ItemInSerializer, ItemOutSerializer
+from moderation.models import ApiToken, Item
+from moderation.services import receive_item
+from moderation.tokens import may_write
+
+_ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
+_COMMON_ERRORS = {
+    401: OpenApiResponse(_ERROR, description="No token, or a wrong or revoked one."),
+    403: OpenApiResponse(_ERROR, description="The token may not write to this account."),
+    404: OpenApiResponse(_ERROR, description="No such account (or no such item on it)."),
+}
+
+
+class ConnectorThrottle(ScopedRateThrottle):
+    """A rate per token (REST_FRAMEWORK's "connector" rate), so one busy connector cannot starve another."""
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        token = request.auth
+        ident = f"token-{token.pk}" if isinstance(token, ApiToken) else self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class ConnectorView(APIView):
+    authentication_classes = [BearerTokenAuthentication]
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ConnectorThrottle]
+    throttle_scope = "connector"
+
+    def token(self, request: Request) -> ApiToken:
+        # IsAuthenticated has let only a valid token through: the only authenticator here is the token.
+        assert isinstance(request.auth, ApiToken)
+        return request.auth
+
+    def account(self, request: Request, account_id: int) -> Account:
+        """The account named in the path, if the token may write to it: 404 when there is no such
+        account, 403 when the token's scope does not include it."""
+        account = Account.objects.filter(pk=account_id).first()
+        if account is None:
+            raise exceptions.NotFound(_("There is no account with this id."))
+        if not may_write(self.token(request), account):
+            raise exceptions.PermissionDenied(_("This token may not write to this account."))
+        return account
+
+
+def _item_response(item: Item, status_code: int) -> Response:
+    headers = {"Location": reverse("api:item", args=[item.account_id, item.pk])}
+    return Response(ItemOutSerializer(item).data, status=status_code, headers=headers)
+
+
+class ItemCreateView(ConnectorView):
+    @extend_schema(
+        operation_id="items_create",
+        summary="Send an item (post, comment or direct message) to an account",
+        request=ItemInSerializer,
+        responses={
+            201: OpenApiResponse(ItemOutSerializer, description="Created, with its deadlines."),
+            200: OpenApiResponse(
+                ItemOutSerializer, description="A replay: the item with this platform id, as stored."
+            ),
+            400: OpenApiResponse(description="Bad input: each field named with its error. Nothing stored."),
+            **_COMMON_ERRORS,
+            409: OpenApiResponse(_ERROR, description="The account is closed and takes no new items."),
+        },
+    )
+    def post(self, request: Request, account_id: int) -> Response:
+        account = self.account(request, account_id)
+        body = ItemInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        if account.status == Account.Status.CLOSED:
+            # KAU-CLOSE: a closed channel takes nothing new; a replay of what it took still answers.
+            stored = Item.objects.filter(account=account, platform_id=data["platform_id"]).first()
+            if stored is not None:
+                return _item_response(stored, status.HTTP_200_OK)
+            return Response(
+                {"detail": _("The account is closed and takes no new items."), "code": "account_closed"},
+                status=status.HTTP_409_CONFLICT,
+            )
+        try:
+            item, created = receive_item(account, now=timezone.now(), source=Item.Source.API, **data)
+        except DjangoValidationError as exc:
+            detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            raise serializers.ValidationError(detail) from None
+        return _item_response(item, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ItemDetailView(ConnectorView):
+    @extend_schema(
+        operation_id="items_retrieve",
+        summary="Read one item of an account, with its deadlines and status",
+        responses={200: ItemOutSerializer, **_COMMON_ERRORS},
+    )
+    def get(self, request: Request, account_id: int, item_id: int) -> Response:
+        account = self.account(request, account_id)
+        item = Item.objects.filter(account=account, pk=item_id).first()
+        if item is None:
+            raise exceptions.NotFound(_("There is no item with this id on this account."))
+        return Response(ItemOutSerializer(item).data)
