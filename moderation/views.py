@@ -1,53 +1,543 @@
-"""Moderation pages (being built)."""
+"""The moderation pages: "my queue", the inbox of an account, logging an item by hand, the item page
+with its full log, every action on an item, the evidence image and the acknowledgement of alerts.
+
+Each view: the item or account the person may see (or 404, moderation.selectors), the right to
+moderate it (or 403, services.may_moderate), the form, one service call, redirect. A service's
+refusal is shown on the field it names (400); an item already dealt with is 409.
+
+Lists are paged by key, never by offset: "my queue" on (due_at, id), the inbox on (received_at,
+id) descending, so a page costs the same few queries however many items there are.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Account
+from archive.images import ALLOWED, MAX_BYTES, ImageRefused
+from archive.models import Screenshot
+from core.models import User
+from governance.models import InstitutionSettings
+from moderation import services
+from moderation.deadlines import WorkingCalendar
+from moderation.forms import (
+    AnswerForm,
+    CloseForm,
+    EscalateForm,
+    EvidenceForm,
+    InboxFilterForm,
+    ItemForm,
+    RemoveForm,
+    TriageForm,
+)
+from moderation.models import Classification, Item, LogEntry, Prohibited
+from moderation.selectors import (
+    account_inbox_or_404,
+    item_or_404,
+    items_to_answer,
+    items_visible_to,
+    may_read_account_items,
+    open_alerts_for,
+)
+
+PAGE_SIZE = 50
+# The image itself may be MAX_BYTES; the multipart envelope and the other fields need a little more.
+UPLOAD_LIMIT = MAX_BYTES + 256 * 1024
+SAFE_IMAGE_TYPES = frozenset(content_type for content_type, _extension in ALLOWED.values())
+KEY_PARAM = "efter"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def queue(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _person(request: HttpRequest) -> User:
+    # LoginRequiredMiddleware has already turned anonymous visitors away.
+    assert isinstance(request.user, User)
+    return request.user
 
 
-def inbox(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _calendar() -> WorkingCalendar:
+    """The institution's working days (KAU-RESPONSE-DEADLINE): one query per page."""
+    return InstitutionSettings.objects.get_solo().working_calendar()
 
 
-def item_create(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+# --- Keyset pagination -----------------------------------------------------------------------------------
 
 
-def item_detail(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _key(moment: datetime, pk: int) -> str:
+    """A row's position as text: microseconds since the epoch (exact, unlike a float) and the id."""
+    return f"{(moment - _EPOCH) // timedelta(microseconds=1)}.{pk}"
 
 
-def item_classify(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _parse_key(raw: str | None) -> tuple[datetime, int] | None:
+    """The position a "next page" link carries, or None for the first page (or a key that is not one)."""
+    try:
+        micros, pk = (raw or "").split(".", 1)
+        return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+    except (ValueError, OverflowError):
+        return None
 
 
-def item_answer(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+@dataclass
+class Page:
+    rows: list[Item]
+    next_key: str
+    is_first: bool
 
 
-def item_close(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _page(items: QuerySet[Item], after: tuple[datetime, int] | None, key: Callable[[Item], str]) -> Page:
+    """One page of ``items`` (already filtered to what follows ``after`` and ordered): a row more
+    than the page is read to know whether another page follows, so no COUNT(*) is needed."""
+    rows = list(items[: PAGE_SIZE + 1])
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return Page(rows=rows, next_key=key(rows[-1]) if has_next else "", is_first=after is None)
 
 
-def item_evidence(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+# --- My queue and the inbox ------------------------------------------------------------------------------
 
 
-def item_remove(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _moderated_accounts(user: User) -> QuerySet[Account]:
+    return (
+        Account.objects.filter(
+            Q(owner=user) | Q(pk__in=Account.deputies.through.objects.filter(user=user).values("account_id"))
+        )
+        .exclude(status=Account.Status.CLOSED)
+        .order_by("name", "pk")
+    )
 
 
-def item_escalate(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """ "My queue": the unanswered items on every account the person owns or deputises for, earliest
+    due first, so what is overdue comes first and is marked, with the working time left
+    (KAU-RESPONSE-DEADLINE)."""
+    user = _person(request)
+    now = timezone.now()
+    after = _parse_key(request.GET.get(KEY_PARAM))
+    items = items_to_answer(user)
+    if after is not None:
+        due_at, pk = after
+        items = items.filter(Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk))
+    page = _page(items, after, lambda item: _key(item.due_at, item.pk))
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "page": page,
+            "now": now,
+            "working_calendar": _calendar(),
+            "accounts": list(_moderated_accounts(user)),
+        },
+    )
 
 
-def screenshot_image(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+@require_GET
+def inbox(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Every item of one account, newest first, filtered by status and searched by author or text.
+
+    The owner and the deputies, the head of the unit (and the heads above) and the social media lead
+    read it; nobody else learns that the account has an inbox.
+    """
+    user = _person(request)
+    now = timezone.now()
+    account = account_inbox_or_404(user, account_id)
+    form = InboxFilterForm(request.GET)
+    status, query = form.values()
+    items = Item.objects.filter(account=account)
+    if status == "open":
+        items = items.unanswered()
+    elif status == "done":
+        items = items.filter(handled_at__isnull=False)
+    if query:
+        items = items.filter(Q(author__icontains=query) | Q(text__icontains=query))
+    after = _parse_key(request.GET.get(KEY_PARAM))
+    if after is not None:
+        received_at, pk = after
+        items = items.filter(Q(received_at__lt=received_at) | Q(received_at=received_at, pk__lt=pk))
+    page = _page(items.order_by("-received_at", "-pk"), after, lambda item: _key(item.received_at, item.pk))
+    return render(
+        request,
+        "moderation/inbox.html",
+        {
+            "account": account,
+            "form": form,
+            "status": status,
+            "query": query,
+            "page": page,
+            "now": now,
+            "working_calendar": _calendar(),
+            "can_moderate": services.may_moderate(user, account),
+        },
+    )
 
 
-def alert_acknowledge(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+# --- Logging an item by hand -----------------------------------------------------------------------------
+
+
+def _add_errors(form: Any, exc: ValidationError) -> None:
+    """A service's refusal on the form: on the field it names, or above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@require_http_methods(["GET", "POST"])
+def item_create(request: HttpRequest, account_id: int) -> HttpResponse:
+    """The owner or a deputy logs an item by hand, optionally with its triage at once; its deadlines
+    are fixed when it is logged (KAU-RESPONSE-DEADLINE)."""
+    user = _person(request)
+    account = account_inbox_or_404(user, account_id)
+    if not services.may_moderate(user, account):
+        raise PermissionDenied
+    template = "moderation/item_form.html"
+    if request.method != "POST":
+        return render(request, template, {"form": ItemForm(), "account": account})
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        return render(request, template, {"form": form, "account": account}, status=400)
+    try:
+        item = services.log_item(account, by=user, now=timezone.now(), **form.service_data())
+    except ValidationError as exc:
+        platform_id = form.cleaned_data.get("platform_id")
+        if (
+            platform_id
+            and "__all__" in getattr(exc, "message_dict", {})
+            and Item.objects.filter(account=account, platform_id=platform_id).exists()
+        ):
+            # The database's one-id-per-account rule comes back without a field; name it.
+            form.add_error(
+                "platform_id", _("An item with this platform id is already logged for the account.")
+            )
+        else:
+            _add_errors(form, exc)
+        return render(request, template, {"form": form, "account": account}, status=400)
+    messages.success(request, _("The item is logged."))
+    return redirect("moderation:item", pk=item.pk)
+
+
+# --- The item page ---------------------------------------------------------------------------------------
+
+_NOT_LOGGED_YET: dict[str, Any] = {
+    "status": Item.Status.OPEN,
+    "classification": "",
+    "prohibited": [],
+    "pile_on_risk": False,
+    "threat": False,
+    "requires_registration": False,
+    "answer": "",
+    "close_reason": "",
+    "evidence_id": None,
+}
+
+
+def _field_label(name: str) -> str:
+    field = Item._meta.get_field("evidence" if name == "evidence_id" else name)
+    return str(getattr(field, "verbose_name", name)).capitalize()
+
+
+def _readable(name: str, value: Any) -> str:
+    """A logged value in words: labels for choices, yes/no, the screenshot by number."""
+    if value in (None, "", []):
+        return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if name == "status" and value in Item.Status.values:
+        return str(Item.Status(value).label)
+    if name == "classification" and value in Classification.values:
+        return str(Classification(value).label)
+    if name == "prohibited" and isinstance(value, list):
+        return "; ".join(
+            f"{code}. {Prohibited(code).label}" if code in Prohibited.values else str(code) for code in value
+        )
+    if name == "evidence_id":
+        return _("screenshot no. %(number)s") % {"number": value}
+    return Truncator(str(value)).chars(200)
+
+
+def _changes(entry: LogEntry) -> list[dict[str, str]]:
+    """The fields an action changed, before → after, in words. The first entry is read against an
+    empty item, so it shows the triage given when the item was logged."""
+    before = entry.before or (_NOT_LOGGED_YET if entry.action == LogEntry.Action.LOGGED else {})
+    after = entry.after or {}
+    changes = []
+    for name in services.SNAPSHOT_FIELDS:
+        if name not in before or name not in after or before[name] == after[name]:
+            continue
+        changes.append(
+            {
+                "label": _field_label(name),
+                "old": _readable(name, before[name]),
+                "new": _readable(name, after[name]),
+            }
+        )
+    return changes
+
+
+def _render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms: Any) -> HttpResponse:
+    user = _person(request)
+    now = timezone.now()
+    can_moderate = services.may_moderate(user, item.account)
+    log = list(item.log.select_related("actor").order_by("at", "pk"))
+    context: dict[str, Any] = {
+        "item": item,
+        "now": now,
+        "working_calendar": _calendar(),
+        "can_moderate": can_moderate,
+        "can_finish": can_moderate and item.is_open,
+        "can_read_inbox": may_read_account_items(user, item.account),
+        "log": [(entry, _changes(entry)) for entry in log],
+        "alerts": list(
+            item.alerts.select_related("created_by", "acknowledged_by").order_by("created_at", "pk")
+        ),
+    }
+    if can_moderate:
+        context.update(
+            triage_form=forms.get("triage_form") or TriageForm.for_item(item),
+            answer_form=forms.get("answer_form") or AnswerForm(),
+            close_form=forms.get("close_form") or CloseForm(),
+            evidence_form=forms.get("evidence_form") or EvidenceForm(),
+            remove_form=forms.get("remove_form") or RemoveForm(),
+            escalate_form=forms.get("escalate_form") or EscalateForm(),
+        )
+    return render(request, "moderation/item_detail.html", context, status=status)
+
+
+@require_GET
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One item: what was written, its deadlines and time left, its triage and state, the evidence,
+    the alerts sent and the full moderation log (KAU-PUBLIC-RECORD). Forms only for moderators."""
+    return _render_item(request, item_or_404(_person(request), pk))
+
+
+def _acting_on(request: HttpRequest, pk: int) -> tuple[User, Item]:
+    """The item, if the person sees it (else 404) and moderates its account (else 403)."""
+    user = _person(request)
+    item = item_or_404(user, pk)
+    if not services.may_moderate(user, item.account):
+        raise PermissionDenied
+    return user, item
+
+
+def _refused(request: HttpRequest, item: Item, name: str, form: Any, exc: ValidationError) -> HttpResponse:
+    if isinstance(exc, services.ItemNotOpen):
+        for message in exc.messages:
+            messages.error(request, message)
+        return _render_item(request, item, status=409)
+    _add_errors(form, exc)
+    return _render_item(request, item, status=400, **{name: form})
+
+
+def _with_error(form: Any, field: str, errors: Any) -> Any:
+    """An unbound form showing an error: the fresh form the page offers, with why it must be used."""
+    form.cleaned_data = {}  # add_error expects a cleaned form; an unbound one has no data to drop
+    form.add_error(field, errors)
+    return form
+
+
+def _done(request: HttpRequest, item: Item, message: str) -> HttpResponse:
+    messages.success(request, message)
+    return redirect("moderation:item", pk=item.pk)
+
+
+@require_POST
+def item_classify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Classify the item and set its flags; a threat (KAU-THREAT), a pile-on risk (KAU-DREV) or
+    criticism (KAU-RESPONSE-CRITICISM) is routed at once by the service."""
+    user, item = _acting_on(request, pk)
+    form = TriageForm(request.POST)
+    if not form.is_valid():
+        return _render_item(request, item, status=400, triage_form=form)
+    try:
+        services.classify_item(
+            item, triage=form.triage(), by=user, now=timezone.now(), note=form.cleaned_data["note"].strip()
+        )
+    except ValidationError as exc:
+        return _refused(request, item, "triage_form", form, exc)
+    return _done(request, item, _("The classification is saved."))
+
+
+@require_POST
+def item_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the answer given on the platform: the text, when, and by whom (KAU-RESPONSE-TONE)."""
+    user, item = _acting_on(request, pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return _render_item(request, item, status=400, answer_form=form)
+    try:
+        services.answer_item(
+            item,
+            answer=form.cleaned_data["answer"],
+            answered_at=form.cleaned_data.get("answered_at"),
+            by=user,
+            now=timezone.now(),
+        )
+    except ValidationError as exc:
+        return _refused(request, item, "answer_form", form, exc)
+    return _done(request, item, _("The answer is recorded. The item has left the queue."))
+
+
+@require_POST
+def item_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close an item that needs no answer, with the reason."""
+    user, item = _acting_on(request, pk)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        return _render_item(request, item, status=400, close_form=form)
+    try:
+        services.close_item(item, reason=form.cleaned_data["reason"], by=user, now=timezone.now())
+    except ValidationError as exc:
+        return _refused(request, item, "close_form", form, exc)
+    return _done(request, item, _("The item is closed without an answer."))
+
+
+@csrf_exempt
+@require_POST
+def item_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload the screenshot kept before prohibited content is removed (KAU-PROHIBITED-EVIDENCE).
+
+    Exempt from the CSRF middleware only so that an oversized body is refused before anything reads
+    it; the token is checked by ``_store_evidence`` (csrf_protect) before the upload is parsed.
+    """
+    _user, item = _acting_on(request, pk)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > UPLOAD_LIMIT:
+        limit = _("The file is larger than %(limit)d MB.") % {"limit": MAX_BYTES // (1024 * 1024)}
+        form = _with_error(EvidenceForm(), "image", limit)
+        return _render_item(request, item, status=413, evidence_form=form)
+    return _store_evidence(request, pk)
+
+
+@csrf_protect
+def _store_evidence(request: HttpRequest, pk: int) -> HttpResponse:
+    user, item = _acting_on(request, pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render_item(request, item, status=400, evidence_form=form)
+    upload = form.cleaned_data["image"]
+    try:
+        # archive.images decodes the bytes: a refused upload stores neither a row nor a file.
+        services.attach_evidence(
+            item,
+            data=upload.read(MAX_BYTES + 1),
+            taken_at=form.cleaned_data.get("taken_at"),
+            taken_from=request.META.get("REMOTE_ADDR", ""),
+            by=user,
+            now=timezone.now(),
+        )
+    except ImageRefused as exc:
+        form.add_error("image", str(exc))
+        return _render_item(request, item, status=400, evidence_form=form)
+    except ValidationError as exc:
+        return _refused(request, item, "evidence_form", form, exc)
+    return _done(request, item, _("The screenshot is kept as evidence."))
+
+
+@require_POST
+def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that prohibited content was removed (KAU-PROHIBITED); refused until a category is marked
+    and the evidence screenshot is kept (KAU-PROHIBITED-EVIDENCE)."""
+    user, item = _acting_on(request, pk)
+    form = RemoveForm(request.POST)
+    if not form.is_valid():
+        return _render_item(request, item, status=400, remove_form=form)
+    try:
+        services.remove_item(item, note=form.cleaned_data["note"], by=user, now=timezone.now())
+    except services.ItemNotOpen as exc:
+        return _refused(request, item, "remove_form", form, exc)
+    except ValidationError as exc:
+        # The refusal names a part of another form: show it there, and above the removal too.
+        errors = getattr(exc, "message_dict", {})
+        others: dict[str, Any] = {}
+        if "evidence" in errors:
+            others["evidence_form"] = _with_error(EvidenceForm(), "image", errors["evidence"])
+        if "prohibited" in errors:
+            others["triage_form"] = _with_error(TriageForm.for_item(item), "prohibited", errors["prohibited"])
+        form.add_error(None, exc.messages)
+        return _render_item(request, item, status=400, remove_form=form, **others)
+    return _done(request, item, _("The removal is recorded."))
+
+
+@require_POST
+def item_escalate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send the item to the head of unit, the central social media lead or the security officer, with
+    the reason."""
+    user, item = _acting_on(request, pk)
+    form = EscalateForm(request.POST)
+    if not form.is_valid():
+        return _render_item(request, item, status=400, escalate_form=form)
+    try:
+        services.escalate_item(
+            item,
+            target=form.cleaned_data["target"],
+            note=form.cleaned_data["note"],
+            by=user,
+            now=timezone.now(),
+        )
+    except ValidationError as exc:
+        return _refused(request, item, "escalate_form", form, exc)
+    return _done(request, item, _("The item is escalated."))
+
+
+# --- The evidence image and the alerts -------------------------------------------------------------------
+
+
+@require_GET
+def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
+    """A kept screenshot, for the people who may read its item (or its account's inbox).
+
+    Always served as the image type archive.images stored, never sniffed and never as a page: the
+    file was decoded and re-encoded when it arrived, and nosniff keeps a browser from reading it as
+    anything else (KAU-PROHIBITED-EVIDENCE).
+    """
+    user = _person(request)
+    shot = get_object_or_404(Screenshot.objects.select_related("account", "account__unit"), pk=pk)
+    if shot.item_id is not None:
+        visible = items_visible_to(user).filter(pk=shot.item_id).exists()
+    else:
+        visible = may_read_account_items(user, shot.account)
+    if not visible or shot.content_type not in SAFE_IMAGE_TYPES:
+        raise Http404
+    try:
+        handle = shot.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=shot.content_type)
+    response["Content-Disposition"] = f'inline; filename="{shot.sha256[:16]}.{shot.extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@require_POST
+def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take an alert off the start page. Only someone it reached may (the same gate as their start
+    page: selectors.open_alerts_for); any other alert is not found."""
+    user = _person(request)
+    alert = get_object_or_404(open_alerts_for(user), pk=pk)
+    services.acknowledge_alert(alert, by=user, now=timezone.now())
+    messages.success(request, _("The alert is acknowledged."))
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("core:home")

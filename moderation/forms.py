@@ -1,0 +1,272 @@
+"""Forms of the moderation pages. Forms validate input; moderation.services saves.
+
+Times are entered on the Stockholm wall clock (datetime-local inputs carry no zone), whatever the
+server's or the browser's time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from archive.images import MAX_BYTES
+from moderation.deadlines import STOCKHOLM
+from moderation.models import Alert, Classification, Item, Prohibited
+from moderation.services import Triage, proposes_registration
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class StockholmDateTimeField(forms.DateTimeField):
+    """A ``datetime-local`` input read as Europe/Stockholm, and shown on the same clock."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("input_formats", [DATETIME_LOCAL, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"])
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> datetime | None:
+        # A nonexistent or ambiguous wall-clock time (the DST change) is refused by Django here.
+        with timezone.override(STOCKHOLM):
+            return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, datetime) and timezone.is_aware(value):
+            return timezone.localtime(value, STOCKHOLM).replace(tzinfo=None, second=0, microsecond=0)
+        return value
+
+
+def _now_in_stockholm() -> datetime:
+    return timezone.localtime(timezone.now(), STOCKHOLM).replace(second=0, microsecond=0)
+
+
+class TriageFields(forms.Form):
+    """How the moderator reads an item (KAU-PROHIBITED 1–6, KAU-DREV, KAU-THREAT, KAU-DIARY-ACTION).
+
+    "Requires registration" is proposed for criticism and for prohibited content (KAU-DIARY-ACTION):
+    the initial value comes from services.proposes_registration, and static/js/moderation.js ticks
+    the box as soon as such a reading is chosen. The moderator decides.
+    """
+
+    classification = forms.ChoiceField(
+        label=_("Classification"),
+        required=False,
+        choices=[("", _("Not classified yet")), *Classification.choices],
+    )
+    prohibited = forms.TypedMultipleChoiceField(
+        label=_("Prohibited content (KAU-PROHIBITED)"),
+        required=False,
+        coerce=int,
+        choices=[(code, f"{code}. {label}") for code, label in Prohibited.choices],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Content the university removes on discovery, after keeping a screenshot of it."),
+    )
+    pile_on_risk = forms.BooleanField(
+        label=_("Risk of a pile-on (KAU-DREV)"),
+        required=False,
+        help_text=_("The central social media address is told at once."),
+    )
+    threat = forms.BooleanField(
+        label=_("Threat (KAU-THREAT)"),
+        required=False,
+        help_text=_("The security officer is told at once."),
+    )
+    requires_registration = forms.BooleanField(
+        label=_("Requires registration (KAU-DIARY-ACTION)"),
+        required=False,
+        help_text=_("Proposed for criticism and for posts that break laws or rules."),
+    )
+
+    TRIAGE_FIELDS = ("classification", "prohibited", "pile_on_risk", "threat", "requires_registration")
+
+    def triage(self) -> Triage:
+        data = self.cleaned_data
+        return Triage(
+            classification=data.get("classification") or "",
+            prohibited=tuple(data.get("prohibited") or ()),
+            pile_on_risk=bool(data.get("pile_on_risk")),
+            threat=bool(data.get("threat")),
+            requires_registration=bool(data.get("requires_registration")),
+        )
+
+    def has_triage(self) -> bool:
+        return any(self.cleaned_data.get(name) for name in self.TRIAGE_FIELDS)
+
+
+class ItemForm(TriageFields):
+    """An item logged by hand, with its triage at once if the moderator already knows it."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Item.Kind.choices, initial=Item.Kind.COMMENT)
+    author = forms.CharField(
+        label=_("Author"),
+        max_length=200,
+        help_text=_("The handle or name shown on the platform."),
+    )
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 5}))
+    url = forms.URLField(
+        label=_("Link"),
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("The address of the post or comment on the platform, starting with https://."),
+    )
+    platform_id = forms.CharField(
+        label=_("Platform id"),
+        required=False,
+        max_length=200,
+        help_text=_("Optional: the platform's own id, which keeps the same item from being logged twice."),
+    )
+    received_at = StockholmDateTimeField(
+        label=_("Received"),
+        help_text=_("When it was written or sent, Swedish time. The deadline counts from here."),
+    )
+
+    field_order = ["kind", "author", "text", "url", "platform_id", "received_at", *TriageFields.TRIAGE_FIELDS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("received_at", _now_in_stockholm())
+
+    def service_data(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"],
+            "author": data["author"].strip(),
+            "text": data["text"].strip(),
+            "url": data.get("url") or "",
+            "platform_id": (data.get("platform_id") or "").strip(),
+            "received_at": data["received_at"],
+            "triage": self.triage() if self.has_triage() else None,
+        }
+
+
+class TriageForm(TriageFields):
+    """Classify an item already logged; a note is kept in the log."""
+
+    prefix = "triage"
+
+    note = forms.CharField(
+        label=_("Note for the log"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    @classmethod
+    def for_item(cls, item: Item, **kwargs: Any) -> TriageForm:
+        initial = {
+            "classification": item.classification,
+            "prohibited": list(item.prohibited),
+            "pile_on_risk": item.pile_on_risk,
+            "threat": item.threat,
+            # KAU-DIARY-ACTION: proposed for criticism and prohibited content; the moderator decides.
+            "requires_registration": item.requires_registration
+            or proposes_registration(item.classification, item.prohibited),
+        }
+        return cls(initial=initial, **kwargs)
+
+
+class AnswerForm(forms.Form):
+    """The answer given on the platform: its text, and when (KAU-RESPONSE-TONE)."""
+
+    prefix = "answer"
+
+    answer = forms.CharField(
+        label=_("The answer given"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Copy the answer as it was published: professional, factual and open."),
+    )
+    answered_at = StockholmDateTimeField(
+        label=_("Answered"),
+        required=False,
+        help_text=_("Swedish time. Leave empty for now."),
+    )
+
+
+class CloseForm(forms.Form):
+    """Close an item that needs no answer; the reason is kept."""
+
+    prefix = "close"
+
+    reason = forms.CharField(
+        label=_("Why no answer is needed"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EvidenceForm(forms.Form):
+    """A screenshot of the item, kept before it is removed (KAU-PROHIBITED-EVIDENCE).
+
+    A plain file field: whether it is an image is decided by archive.images, which decodes it, not
+    by its name or its declared type.
+    """
+
+    prefix = "evidence"
+
+    image = forms.FileField(
+        label=_("Screenshot"),
+        help_text=_("A PNG, JPEG or WebP image of the post as it appears, at most %(limit)d MB.")
+        % {"limit": MAX_BYTES // (1024 * 1024)},
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    taken_at = StockholmDateTimeField(
+        label=_("Taken"),
+        required=False,
+        help_text=_("Swedish time. Leave empty for now."),
+    )
+
+
+class RemoveForm(forms.Form):
+    """Record that prohibited content was removed from the platform (KAU-PROHIBITED)."""
+
+    prefix = "remove"
+
+    note = forms.CharField(
+        label=_("Note for the log"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class EscalateForm(forms.Form):
+    """Send the item to someone who must know, with the reason."""
+
+    prefix = "escalate"
+
+    target = forms.ChoiceField(
+        label=_("Escalate to"),
+        choices=[
+            (Alert.Target.HEAD, Alert.Target.HEAD.label),
+            (Alert.Target.CENTRAL, Alert.Target.CENTRAL.label),
+            (Alert.Target.SECURITY, Alert.Target.SECURITY.label),
+        ],
+    )
+    note = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's status filter and search (GET). A value that is not valid is ignored."""
+
+    STATUS_CHOICES = [
+        ("open", _("Open")),
+        ("done", _("Dealt with")),
+        ("all", _("All")),
+    ]
+
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        help_text=_("Author or text."),
+    )
+
+    def values(self) -> tuple[str, str]:
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return data.get("status") or "open", (data.get("q") or "").strip()
