@@ -185,6 +185,7 @@ def account_register(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict[str, Any]:
     from moderation.models import Item
+    from moderation.selectors import may_read_account_items
 
     user = _person(request)
     unanswered = Item.objects.unanswered().filter(account=account)
@@ -197,6 +198,7 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
         "strategy": strategy if strategy is not None and strategy.status == "approved" else None,
         "items": list(unanswered.order_by("limit_at", "pk")[:DETAIL_ITEMS]),
         "item_count": unanswered.count(),
+        "can_read_items": may_read_account_items(user, account),
         "history": account_history(account),
         "now": now,
         "can_confirm": open_account and services.may_confirm(user, account),
