@@ -188,7 +188,10 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
     from moderation.selectors import may_read_account_items
 
     user = _person(request)
-    unanswered = Item.objects.unanswered().filter(account=account)
+    # Items are read only by those moderation lets read them: the communications department and the
+    # registrar see the account, not what visitors wrote to it.
+    can_read_items = may_read_account_items(user, account)
+    unanswered = Item.objects.unanswered().filter(account=account) if can_read_items else Item.objects.none()
     strategy = getattr(account, "request", None)  # the approved request is the strategy document
     open_account = account.status != Account.Status.CLOSED
     context: dict[str, Any] = {
@@ -198,7 +201,7 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
         "strategy": strategy if strategy is not None and strategy.status == "approved" else None,
         "items": list(unanswered.order_by("limit_at", "pk")[:DETAIL_ITEMS]),
         "item_count": unanswered.count(),
-        "can_read_items": may_read_account_items(user, account),
+        "can_read_items": can_read_items,
         "history": account_history(account),
         "now": now,
         "can_confirm": open_account and services.may_confirm(user, account),

@@ -819,3 +819,37 @@ def test_a_closed_account_takes_no_confirmation(client: Client, cast: Cast, make
     assert response.status_code == 409
     assert 'class="message message--error"' in response.content.decode()
     assert state_of(account) == before
+
+
+@pytest.mark.parametrize(
+    ("person", "sees_items"),
+    [
+        ("communicator", True),
+        ("deputy", True),
+        ("head_of_unit", True),
+        ("social_media_lead", True),
+        ("communications", False),
+        ("registrar", False),
+    ],
+)
+def test_the_account_page_shows_items_only_to_those_who_read_them(
+    client: Client, cast: Cast, make_account: Any, person: str, sees_items: bool
+) -> None:
+    """KAU-PUBLIC-RECORD: what visitors wrote is read by the owner, the deputies, the head and the social
+    media lead; the communications department and the registrar see the account, not its items."""
+    from moderation.services import log_item
+
+    account = make_account()
+    log_item(
+        account,
+        kind="comment",
+        author="@besokare",
+        text="En hemlig fråga om antagningen",
+        received_at=timezone.now() - timedelta(hours=1),
+        by=cast["communicator"],
+    )
+    client.force_login(cast[person])
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+    assert response.status_code == 200
+    assert ("En hemlig fråga om antagningen" in response.content.decode()) is sees_items
+    assert response.context["item_count"] == (1 if sees_items else 0)
