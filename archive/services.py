@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.models import Account
 from archive.images import normalise
-from archive.models import Screenshot
+from archive.models import Screenshot, screenshot_path
 from core.models import User
 
 
@@ -52,7 +52,12 @@ def store_screenshot(
         taken_from=taken_from[:100],
     )
     # The file is written before the row; should the transaction roll back, the orphan file is named
-    # by its hash and harmless, and a later upload of the same image reuses the name.
-    shot.image.save("upload", ContentFile(clean.data), save=False)
+    # by its hash and harmless, and a later upload of the same image reuses it rather than writing a
+    # copy under a new name (the content, hence the name, is the same).
+    name = screenshot_path(shot, "upload")
+    if shot.image.storage.exists(name):
+        shot.image.name = name
+    else:
+        shot.image.save("upload", ContentFile(clean.data), save=False)
     shot.save()
     return shot

@@ -5,15 +5,49 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import NoDeleteAdminMixin
-from moderation.models import ApiToken, Item
+from moderation.models import Alert, ApiToken, Item, LogEntry
+
+
+class ReadOnlyAdminMixin(NoDeleteAdminMixin):
+    """Moderation records change only through moderation.services, which writes the log with every
+    change; the admin shows them and never adds, changes or deletes one (KAU-PUBLIC-RECORD)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Item)
-class ItemAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
-    list_display = ("account", "kind", "author", "received_at", "due_at", "handled_at")
-    list_filter = ("kind",)
+class ItemAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Items, read-only and never deleted (KAU-PUBLIC-RECORD)."""
+
+    list_display = ("account", "kind", "author", "received_at", "due_at", "status", "handled_at")
+    list_filter = ("kind", "status", "threat", "pile_on_risk")
     list_select_related = ("account",)
+    search_fields = ("author", "text", "platform_id")
     readonly_fields = ("due_at", "limit_at")
+
+
+@admin.register(LogEntry)
+class LogEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The moderation log, append-only: read here, never changed or deleted (KAU-PUBLIC-RECORD)."""
+
+    list_display = ("at", "item", "action", "actor", "note")
+    list_filter = ("action",)
+    list_select_related = ("item", "actor")
+    search_fields = ("note",)
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Alerts routed and sent by the sweep: read-only, never deleted (KAU-THREAT, KAU-DREV,
+    KAU-RESPONSE-CRITICISM, KAU-RESPONSE-DEADLINE)."""
+
+    list_display = ("created_at", "item", "kind", "target", "acknowledged_at")
+    list_filter = ("kind", "target")
+    list_select_related = ("item",)
 
 
 @admin.register(ApiToken)

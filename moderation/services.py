@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -89,7 +90,10 @@ def _require_moderator(user: User, item: Item) -> None:
 
 def _require_open(item: Item) -> None:
     if item.handled_at is not None:
-        raise ItemNotOpen(_("The item has already been dealt with: it is %(status)s.") % {"status": item.get_status_display().lower()})
+        raise ItemNotOpen(
+            _("The item has already been dealt with: it is %(status)s.")
+            % {"status": item.get_status_display().lower()}
+        )
 
 
 # --- The log -------------------------------------------------------------------------------------------
@@ -219,9 +223,10 @@ def receive_item(
         return Item.objects.get(account=account, platform_id=platform_id), False
     except ValidationError as exc:
         # full_clean's unique check, when the row committed between our read and our insert.
-        if "__all__" in getattr(exc, "message_dict", {}) and Item.objects.filter(
-            account=account, platform_id=platform_id
-        ).exists():
+        if (
+            "__all__" in getattr(exc, "message_dict", {})
+            and Item.objects.filter(account=account, platform_id=platform_id).exists()
+        ):
             return Item.objects.get(account=account, platform_id=platform_id), False
         raise
     return item, True
@@ -252,7 +257,9 @@ def classify_item(item: Item, *, triage: Triage, by: User, now: datetime, note: 
     if snapshot(locked) == before and not note:
         return locked
     record(locked, by=by, reason="classified")
-    locked.save(update_fields=["classification", "prohibited", "pile_on_risk", "threat", "requires_registration"])
+    locked.save(
+        update_fields=["classification", "prohibited", "pile_on_risk", "threat", "requires_registration"]
+    )
     _log(locked, LogEntry.Action.CLASSIFIED, by=by, now=now, before=before, note=note)
     _route(locked, by=by, now=now)
     return locked
@@ -267,7 +274,7 @@ ROUTES: tuple[tuple[str, str, str], ...] = (
 
 
 def _wanted_routes(item: Item) -> list[tuple[str, str, str]]:
-    wanted = {
+    wanted: dict[str, bool] = {
         Alert.Kind.THREAT: item.threat,
         Alert.Kind.PILE_ON: item.pile_on_risk,
         Alert.Kind.CRITICISM: item.classification == Classification.CRITICISM,
@@ -279,7 +286,8 @@ def _route(item: Item, *, by: User | None, now: datetime) -> None:
     """Threat → the security officer (KAU-THREAT); risk of a pile-on → the central social media
     address (KAU-DREV); criticism → the head of the account's unit (KAU-RESPONSE-CRITICISM).
 
-    Exactly once per item and kind: the alert's unique constraint decides, whoever routes first.
+    At once (in the transaction that logs or classifies the item) and exactly once per item and
+    kind: the alert's unique constraint decides, whoever routes first.
     """
     for kind, target, rule in _wanted_routes(item):
         alert = _create_alert(item, kind=kind, target=target, by=by, now=now)
@@ -288,39 +296,95 @@ def _route(item: Item, *, by: User | None, now: datetime) -> None:
 
 
 def _create_alert(
-    item: Item, *, kind: str, target: str, by: User | None, now: datetime, note: str = ""
+    item: Item,
+    *,
+    kind: str,
+    target: str,
+    by: User | None,
+    now: datetime,
+    note: str = "",
+    audience: _Audience | None = None,
+    sent: set[str] | None = None,
 ) -> Alert | None:
-    """Write the alert and its e-mails, or nothing when this item already has this kind of alert."""
-    if kind != Alert.Kind.ESCALATION and Alert.objects.filter(item=item, kind=kind).exists():
-        return None
+    """Write the alert and its e-mails, or nothing when this item already has this kind of alert.
+
+    ``sent`` is the kinds the caller already knows this item has (the sweep reads them for a whole
+    batch at once); without it the database is asked.
+    """
+    if kind != Alert.Kind.ESCALATION:
+        if sent is None:
+            if Alert.objects.filter(item=item, kind=kind).exists():
+                return None
+        elif kind in sent:
+            return None
     try:
-        with transaction.atomic():
-            alert = Alert.objects.create(item=item, kind=kind, target=target, created_at=now, created_by=by, note=note)
+        with transaction.atomic():  # a savepoint: losing the race leaves the caller's transaction usable
+            alert = Alert.objects.create(
+                item=item, kind=kind, target=target, created_at=now, created_by=by, note=note
+            )
     except IntegrityError:
-        return None  # another process routed it first
-    _notify_alert(alert, item)
+        return None  # another process routed it first (alert_once_per_item_and_kind)
+    _notify_alert(alert, item, audience or _Audience([item]))
     return alert
 
 
-def recipients(item: Item, target: str) -> list[User | str]:
-    """The people, and the function addresses, an alert to ``target`` reaches."""
+class _Audience:
+    """Who the alerts of a set of items reach, looked up once for the whole set: the heads of the
+    accounts' units, the people holding a role and the institution's function addresses. The sweep
+    shares one per batch, so that a batch of any size costs the same lookups."""
+
+    def __init__(self, items: Sequence[Item]) -> None:
+        self._accounts = list({item.account_id: item.account for item in items}.values())
+        self._heads: dict[int, User | None] | None = None
+        self._roles: dict[Role, list[User]] = {}
+        self._institution: InstitutionSettings | None = None
+
+    def head(self, account: Account) -> User | None:
+        if self._heads is None:
+            self._heads = heads_of(self._accounts)
+        if account.pk not in self._heads:
+            self._heads.update(heads_of([account]))
+        return self._heads[account.pk]
+
+    def people_with(self, role: Role) -> list[User]:
+        if role not in self._roles:
+            self._roles[role] = _people_with(role)
+        return self._roles[role]
+
+    def institution(self) -> InstitutionSettings:
+        if self._institution is None:
+            self._institution = InstitutionSettings.objects.get_solo()
+        return self._institution
+
+
+def recipients(item: Item, target: str, *, audience: _Audience | None = None) -> list[User | str]:
+    """The people, and the function addresses, an alert to ``target`` reaches.
+
+    The owner and the deputies (the sweep's reminder); the head of the unit, the nearest active head
+    up the tree (KAU-RESP-MANAGER, KAU-RESPONSE-CRITICISM); with the social media lead after the
+    outer limit; the lead and the central address at a pile-on (KAU-DREV); the security officers and
+    the security officer's address at a threat (KAU-THREAT). Inactive people are dropped when the
+    e-mails are written (core.notifications).
+    """
+    audience = audience or _Audience([item])
     account = item.account
     if target == Alert.Target.OWNERS:
         return [account.owner, *account.deputies.all()]
     if target in {Alert.Target.HEAD, Alert.Target.HEAD_AND_LEAD}:
-        head = heads_of([account]).get(account.pk)
+        head = audience.head(account)
         heads: list[User | str] = [head] if head is not None else []
-        return [*heads, *_people_with(Role.SOCIAL_MEDIA_LEAD)] if target == Alert.Target.HEAD_AND_LEAD else heads
-    institution = InstitutionSettings.objects.get_solo()
+        if target == Alert.Target.HEAD_AND_LEAD:
+            return [*heads, *audience.people_with(Role.SOCIAL_MEDIA_LEAD)]
+        return heads
     if target == Alert.Target.CENTRAL:
-        return [*_people_with(Role.SOCIAL_MEDIA_LEAD), institution.social_media_address]
+        return [*audience.people_with(Role.SOCIAL_MEDIA_LEAD), audience.institution().social_media_address]
     if target == Alert.Target.SECURITY:
-        return [*_people_with(Role.SECURITY_OFFICER), institution.security_officer_address]
+        return [*audience.people_with(Role.SECURITY_OFFICER), audience.institution().security_officer_address]
     raise ValueError(target)
 
 
 def _people_with(role: Role) -> list[User]:
-    return list(User.objects.filter(groups__name=role.value, is_active=True).distinct())
+    return list(User.objects.filter(groups__name=role.value, is_active=True).distinct().order_by("pk"))
 
 
 ALERT_SUBJECTS = {
@@ -333,12 +397,14 @@ ALERT_SUBJECTS = {
 }
 
 
-def _notify_alert(alert: Alert, item: Item) -> None:
+def _notify_alert(alert: Alert, item: Item, audience: _Audience) -> None:
+    """The alert's e-mails, in the outbox of the same transaction: one per person, keyed by item,
+    kind and person, so that an alert is never mailed twice to anyone."""
     account = item.account
     notify(
         kind=f"item_{alert.kind}",
         key=f"item:{item.pk}:{alert.kind}" + (f":{alert.pk}" if alert.kind == Alert.Kind.ESCALATION else ""),
-        recipients=recipients(item, alert.target),
+        recipients=recipients(item, alert.target, audience=audience),
         subject=ALERT_SUBJECTS[Alert.Kind(alert.kind)],
         subject_params={"kind": item.get_kind_display().lower(), "account": account.name},
         template=f"item_{alert.kind}.txt",
@@ -347,10 +413,26 @@ def _notify_alert(alert: Alert, item: Item) -> None:
     )
 
 
+def may_acknowledge(user: Any, alert: Alert) -> bool:
+    """Whether ``user`` is one of the people ``alert`` reaches, or moderates its item's account."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if may_moderate(user, alert.item.account):
+        return True
+    return any(
+        isinstance(person, User) and person.pk == user.pk for person in recipients(alert.item, alert.target)
+    )
+
+
 @transaction.atomic
 def acknowledge_alert(alert: Alert, *, by: User, now: datetime) -> Alert:
-    """Take an alert off the start page: someone it reached has seen it and acts."""
-    locked = Alert.objects.select_for_update().select_related("item__account").get(pk=alert.pk)
+    """Take an alert off the start page: someone it reached has seen it and acts. Only a person the
+    alert reaches, or the account's owner or a deputy, acknowledges it; anyone else is refused."""
+    locked = (
+        Alert.objects.select_for_update(of=("self",)).select_related("item__account__unit").get(pk=alert.pk)
+    )
+    if not may_acknowledge(by, locked):
+        raise PermissionDenied(_("Only the people this alert was sent to acknowledge it."))
     if locked.acknowledged_at is None:
         locked.acknowledged_at, locked.acknowledged_by = now, by
         locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
@@ -368,9 +450,17 @@ def escalate_item(item: Item, *, target: str, note: str, by: User, now: datetime
         raise ValidationError({"target": _("Choose whom to escalate to.")})
     if not note.strip():
         raise ValidationError({"note": _("Say why the item is escalated.")})
-    alert = _create_alert(locked, kind=Alert.Kind.ESCALATION, target=target, by=by, now=now, note=note.strip())
+    alert = _create_alert(
+        locked, kind=Alert.Kind.ESCALATION, target=target, by=by, now=now, note=note.strip()
+    )
     assert alert is not None  # escalations by hand are never unique
-    _log(locked, LogEntry.Action.ESCALATED, by=by, now=now, note=f"{alert.get_target_display()}: {note.strip()}")
+    _log(
+        locked,
+        LogEntry.Action.ESCALATED,
+        by=by,
+        now=now,
+        note=f"{alert.get_target_display()}: {note.strip()}",
+    )
     return alert
 
 
@@ -483,45 +573,91 @@ def remove_item(item: Item, *, note: str, by: User, now: datetime) -> Item:
 
 # --- The deadline sweep --------------------------------------------------------------------------------
 
+SWEEP_BATCH = 200
 
-def sweep_deadlines(*, now: datetime, batch: int = 200) -> int:
+
+def claimable(now: datetime) -> QuerySet[Item]:
+    """The sweep's claim: items whose next reminder or escalation is due, oldest first, locked
+    without waiting for rows another sweep holds. One indexed query (item_alert_after_idx, partial on
+    ``alert_after IS NOT NULL``: answered items and items with nothing more to send are not in it)."""
+    return (
+        Item.objects.alert_due(now)
+        .select_for_update(of=("self",), skip_locked=True)
+        .select_related("account", "account__owner", "account__unit")
+        .order_by("alert_after", "pk")
+    )
+
+
+def sweep_deadlines(*, now: datetime, batch: int = SWEEP_BATCH) -> int:
     """Remind owner and deputies of items past due; escalate items past the outer limit to the head of
     unit and the social media lead (KAU-RESPONSE-DEADLINE). Returns how many items were swept.
 
-    One indexed query (item_alert_after_idx) finds the due rows; each batch is claimed with
-    ``SELECT … FOR UPDATE SKIP LOCKED`` in its own transaction, so two sweeps at once share the work,
-    and a sweep killed mid-batch leaves that batch to the next. Each (item, kind) alert is unique in
-    the database, written with its e-mails and its log entry in the claiming transaction: each
-    reminder and escalation is sent once.
+    One indexed query finds the due rows; each batch is claimed with ``SELECT … FOR UPDATE SKIP
+    LOCKED`` in its own transaction, so two sweeps at once share the work, and a sweep killed
+    mid-batch leaves that batch, rolled back, to the next. Each (item, kind) alert is unique in the
+    database (alert_once_per_item_and_kind), written with its e-mails (the outbox) and its log entry
+    in the claiming transaction: each reminder and escalation is sent once. A batch costs the same
+    lookups whatever its size; each item then costs the same fixed number of writes.
     """
     swept = 0
     while True:
         with transaction.atomic():
-            items = list(
-                Item.objects.alert_due(now)
-                .select_for_update(of=("self",), skip_locked=True)
-                .select_related("account", "account__owner", "account__unit")
-                .order_by("alert_after", "pk")[:batch]
-            )
+            items = list(claimable(now)[:batch])
             if not items:
                 return swept
+            prefetch_related_objects(items, "account__deputies")
+            sent: dict[int, set[str]] = {item.pk: set() for item in items}
+            for item_id, kind in Alert.objects.filter(
+                item__in=items, kind__in=[Alert.Kind.DUE, Alert.Kind.LIMIT]
+            ).values_list("item_id", "kind"):
+                sent[item_id].add(kind)
+            audience = _Audience(items)
             for item in items:
-                _sweep_one(item, now=now)
+                _sweep_one(item, now=now, sent=sent[item.pk], audience=audience)
         swept += len(items)
 
 
-def _sweep_one(item: Item, *, now: datetime) -> None:
+def _next_alert_after(item: Item, *, now: datetime, sent: set[str]) -> datetime | None:
+    """The next instant the sweep has something to send for ``item``, or None when nothing more will
+    be: the due time until the reminder is sent, then the outer limit until the escalation is."""
+    if item.handled_at is not None or Alert.Kind.LIMIT in sent:
+        return None
+    if Alert.Kind.DUE not in sent:
+        return item.due_at
+    return item.limit_at
+
+
+def _sweep_one(item: Item, *, now: datetime, sent: set[str], audience: _Audience) -> None:
     if item.handled_at is None:
         if item.due_at <= now:
-            alert = _create_alert(item, kind=Alert.Kind.DUE, target=Alert.Target.OWNERS, by=None, now=now)
+            alert = _create_alert(
+                item,
+                kind=Alert.Kind.DUE,
+                target=Alert.Target.OWNERS,
+                by=None,
+                now=now,
+                sent=sent,
+                audience=audience,
+            )
             if alert is not None:
                 _log(item, LogEntry.Action.REMINDED, by=None, now=now)
+            sent.add(Alert.Kind.DUE)
         if item.limit_at <= now:
-            alert = _create_alert(item, kind=Alert.Kind.LIMIT, target=Alert.Target.HEAD_AND_LEAD, by=None, now=now)
+            alert = _create_alert(
+                item,
+                kind=Alert.Kind.LIMIT,
+                target=Alert.Target.HEAD_AND_LEAD,
+                by=None,
+                now=now,
+                sent=sent,
+                audience=audience,
+            )
             if alert is not None:
                 _log(item, LogEntry.Action.LIMIT_PASSED, by=None, now=now)
-    item.alert_after = item.limit_at if item.handled_at is None and item.limit_at > now else None
-    # Bookkeeping only, not audited: a compare-and-set on the claimed row.
+            sent.add(Alert.Kind.LIMIT)
+    item.alert_after = _next_alert_after(item, now=now, sent=sent)
+    # Bookkeeping only, not audited (alert_after is outside the item's history): the row is ours,
+    # claimed above, so a plain update is safe.
     Item.objects.filter(pk=item.pk).update(alert_after=item.alert_after)
 
 
@@ -530,27 +666,47 @@ def _sweep_one(item: Item, *, now: datetime) -> None:
 
 def recompute_open_deadlines(*, by: User | None, now: datetime, batch: int = 500) -> int:
     """Recompute ``due_at`` and ``limit_at`` of every unanswered item after the institution changes its
-    hours or its days off (KAU-RESPONSE-DEADLINE). Alerts already sent stay sent."""
+    hours or its days off (KAU-RESPONSE-DEADLINE). Alerts already sent stay sent; the next one falls
+    due on the new time. Returns how many items changed."""
     changed = 0
     last_pk = 0
     while True:
         with transaction.atomic():
+            institution = InstitutionSettings.objects.get_solo()
+            calendar = institution.working_calendar()
             items = list(
                 Item.objects.unanswered().filter(pk__gt=last_pk).select_for_update().order_by("pk")[:batch]
             )
             if not items:
                 return changed
+            sent: dict[int, set[str]] = {item.pk: set() for item in items}
+            for item_id, kind in Alert.objects.filter(
+                item__in=items, kind__in=[Alert.Kind.DUE, Alert.Kind.LIMIT]
+            ).values_list("item_id", "kind"):
+                sent[item_id].add(kind)
             for item in items:
-                due_at, limit_at = _deadlines(item.received_at)
+                due_at, limit_at = response_deadlines(
+                    item.received_at,
+                    due_hours=institution.response_due_hours,
+                    limit_hours=institution.response_limit_hours,
+                    calendar=calendar,
+                )
                 if (due_at, limit_at) == (item.due_at, item.limit_at):
                     continue
-                item.due_at, item.limit_at = due_at, limit_at
-                sent = set(Alert.objects.filter(item=item, kind__in=[Alert.Kind.DUE, Alert.Kind.LIMIT]).values_list("kind", flat=True))
-                item.alert_after = (
-                    None if Alert.Kind.LIMIT in sent else limit_at if Alert.Kind.DUE in sent else due_at
+                note = (
+                    f"{item.due_at.isoformat()} → {due_at.isoformat()}; "
+                    f"{item.limit_at.isoformat()} → {limit_at.isoformat()}"
                 )
+                item.due_at, item.limit_at = due_at, limit_at
+                item.alert_after = _next_alert_after(item, now=now, sent=sent[item.pk])
                 record(item, by=by, reason="deadlines recomputed")
                 item.save(update_fields=["due_at", "limit_at", "alert_after"])
-                _log(item, LogEntry.Action.DEADLINES_CHANGED, by=by, now=now)
+                _log(
+                    item,
+                    LogEntry.Action.DEADLINES_CHANGED,
+                    by=by,
+                    now=now,
+                    note=note,
+                )
                 changed += 1
             last_pk = items[-1].pk
