@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -11,7 +12,50 @@ from core.models import User
 from governance.models import AccountRequest, Audience, InstitutionSettings, OrgUnit, PriorityArea
 
 
+class DaysOffField(forms.CharField):
+    """The institution's extra days off: one date a line, written YYYY-MM-DD; stored as a sorted list
+    of ISO dates without repeats (KAU-RESPONSE-DEADLINE)."""
+
+    widget = forms.Textarea(attrs={"rows": 6, "cols": 14, "autocomplete": "off", "spellcheck": "false"})
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return "\n".join(str(day) for day in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        days: set[date] = set()
+        bad: list[str] = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                if len(line) != 10:
+                    raise ValueError(line)
+                days.add(date.fromisoformat(line))
+            except ValueError:
+                bad.append(
+                    _("Line %(number)d, “%(line)s”, is not a date written YYYY-MM-DD.")
+                    % {"number": number, "line": line[:40]}
+                )
+        if bad:
+            raise forms.ValidationError(bad, code="invalid_date")
+        return [day.isoformat() for day in sorted(days)]
+
+
 class InstitutionSettingsForm(forms.ModelForm):
+    extra_days_off = DaysOffField(
+        label=_("Extra days off"),
+        required=False,
+        help_text=_(
+            "The institution's own closed days besides weekends and Swedish holidays, one date a line, "
+            "written YYYY-MM-DD (for example 2026-12-28). No working hours count on them; open items "
+            "get new deadlines when you save (KAU-RESPONSE-DEADLINE)."
+        ),
+    )
+
     class Meta:
         model = InstitutionSettings
         fields = [
@@ -21,6 +65,7 @@ class InstitutionSettingsForm(forms.ModelForm):
             "registry_address",
             "response_due_hours",
             "response_limit_hours",
+            "extra_days_off",
             "startpage_interval_months",
             "followup_interval_months",
         ]
