@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time, timedelta
 from io import StringIO
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import Account
-from core.models import User
+from archive.models import Screenshot
+from core.models import Notification, User
 from core.roles import Role
 from governance.models import AccountRequest, OrgUnit
-from moderation.deadlines import STOCKHOLM
-from moderation.models import Item
+from moderation.deadlines import STOCKHOLM, SWEDISH_CALENDAR
+from moderation.models import Alert, Item, LogEntry
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_idempotent_and_covers_every_role_and_state(settings: object) -> None:
+def test_seed_demo_is_idempotent_and_covers_every_role_and_state(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
     out = StringIO()
     call_command("seed_demo", stdout=out)
-    counts = (User.objects.count(), OrgUnit.objects.count(), Account.objects.count(), Item.objects.count())
+
+    def counts() -> tuple[int, ...]:
+        return tuple(
+            model.objects.count()
+            for model in (User, OrgUnit, Account, Item, Alert, LogEntry, Notification, Screenshot)
+        )
+
+    first = counts()
     call_command("seed_demo", stdout=StringIO())
-    assert (
-        User.objects.count(),
-        OrgUnit.objects.count(),
-        Account.objects.count(),
-        Item.objects.count(),
-    ) == counts
+    assert counts() == first
 
     for role in Role:
         assert User.objects.filter(groups__name=role.value).exists(), role
@@ -58,3 +65,101 @@ def test_seed_demo_refuses_production(settings: object) -> None:
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def assert_every_state(now: datetime, media_root: Path) -> None:
+    """Due, overdue, past the limit, answered, closed, removed with its evidence, criticism routed to
+    the head and a threat routed to the security officer, around the last weekend and the last
+    weekday holiday (KAU-RESPONSE-DEADLINE, KAU-RESPONSE-CRITICISM, KAU-THREAT,
+    KAU-PROHIBITED-EVIDENCE)."""
+    unanswered = Item.objects.unanswered()
+    assert Item.objects.filter(received_at__gt=now).count() == 0
+    assert unanswered.filter(due_at__gt=now).exists()  # due, not yet overdue
+    assert unanswered.filter(due_at__lte=now, limit_at__gt=now).exists()  # overdue
+    assert unanswered.filter(limit_at__lte=now).exists()  # past the outer limit
+    assert Item.objects.filter(status=Item.Status.ANSWERED).count() >= 2
+    assert Item.objects.filter(status=Item.Status.CLOSED).exclude(close_reason="").exists()
+
+    # The sweep has run: each overdue item reminded once, each past the limit escalated once.
+    for item in unanswered.filter(due_at__lte=now):
+        assert item.alerts.filter(kind=Alert.Kind.DUE).count() == 1
+    for item in unanswered.filter(limit_at__lte=now):
+        assert item.alerts.filter(kind=Alert.Kind.LIMIT).count() == 1
+    assert not Alert.objects.filter(item__status=Item.Status.ANSWERED, kind__in=["due", "limit"]).exists()
+    assert not unanswered.filter(alert_after__lte=now).exists()
+
+    removed = Item.objects.get(platform_id="demo-removed-1")
+    assert removed.status == Item.Status.REMOVED
+    assert removed.prohibited
+    assert removed.evidence is not None
+    assert removed.evidence.content_type == "image/png"
+    assert (media_root / removed.evidence.image.name).is_file()
+    assert list(removed.log.values_list("action", flat=True)) == ["logged", "evidence", "removed"]
+
+    criticism = Item.objects.get(platform_id="demo-crit-1")
+    assert criticism.alerts.get(kind=Alert.Kind.CRITICISM).target == Alert.Target.HEAD
+    assert Notification.objects.filter(
+        key__startswith=f"item:{criticism.pk}:criticism:", recipient__username="maria"
+    ).exists()
+
+    threat = Item.objects.get(platform_id="demo-threat-1")
+    assert threat.threat
+    assert threat.alerts.get(kind=Alert.Kind.THREAT).target == Alert.Target.SECURITY
+    told = Notification.objects.filter(key__startswith=f"item:{threat.pk}:threat:")
+    assert set(told.values_list("email", flat=True)) == {
+        User.objects.get(username="lars").email,
+        "sakerhet@kau.se",
+    }
+
+    received = {
+        item.platform_id: item.received_at.astimezone(STOCKHOLM).date()
+        for item in Item.objects.filter(platform_id__startswith="demo-")
+    }
+    today = now.astimezone(STOCKHOLM).date()
+    assert [received[key].weekday() for key in ("demo-fri-1", "demo-sat-1", "demo-sun-1")] == [4, 5, 6]
+    assert today - timedelta(days=7) <= received["demo-sun-1"] < today  # the last weekend
+    holiday = received["demo-hol-2"]
+    assert holiday.weekday() < 5
+    assert not SWEDISH_CALENDAR.is_working_day(holiday)
+    answered_after = Item.objects.get(platform_id="demo-hol-3")
+    assert answered_after.status == Item.Status.ANSWERED
+    assert answered_after.answered_at is not None
+    assert answered_after.answered_at.astimezone(STOCKHOLM).date() > holiday
+    assert answered_after.answered_at <= answered_after.due_at  # answered in time: no reminder
+    assert not answered_after.alerts.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_holds_items_in_every_state(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    assert_every_state(timezone.now(), tmp_path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM),  # a Thursday
+        datetime(2026, 11, 29, 9, 0, tzinfo=STOCKHOLM),  # a Sunday morning
+        datetime(2026, 11, 30, 7, 30, tzinfo=STOCKHOLM),  # a Monday before work
+        datetime(2026, 6, 22, 8, 0, tzinfo=STOCKHOLM),  # the Monday after midsommarafton
+        datetime(2026, 12, 28, 12, 0, tzinfo=STOCKHOLM),  # between Christmas and New Year
+        datetime(2027, 1, 7, 16, 0, tzinfo=STOCKHOLM),  # the day after Epiphany
+    ],
+    ids=["thursday", "sunday", "monday-early", "after-midsummer", "christmas", "after-epiphany"],
+)
+def test_demo_items_hold_every_state_whatever_the_day(settings: Any, tmp_path: Path, now: datetime) -> None:
+    from accounts.demo import seed_accounts
+    from core.roles import sync_roles
+    from governance.demo import seed_people, seed_units
+    from moderation.demo import seed_items
+
+    settings.MEDIA_ROOT = tmp_path
+    sync_roles()
+    people = seed_people()
+    accounts = seed_accounts(people, seed_units(people))
+    created = seed_items(people, accounts, now=now)
+    assert_every_state(now, tmp_path)
+    assert seed_items(people, accounts, now=now) == 0
+    assert Item.objects.count() == created
