@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 20 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a full-page capture of a long feed, at most about 1 600 × 25 000
+MAX_PIXELS = 40_000_000  # a full-page capture of a long feed, at most about 1,600 by 25,000 pixels
 ALLOWED = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"), "WEBP": ("image/webp", "webp")}
 
 
@@ -47,9 +47,7 @@ def normalise(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_
     if not data:
         raise ImageRefused(_("The file is empty."))
     if len(data) > max_bytes:
-        raise ImageRefused(
-            _("The file is larger than %(limit)d MB.") % {"limit": max_bytes // (1024 * 1024)}
-        )
+        raise ImageRefused(_("The file is larger than %(limit)d MB.") % {"limit": max_bytes // (1024 * 1024)})
     try:
         with warnings.catch_warnings():
             # Pillow warns before it refuses; a bomb must be an error at any size over the limit.
@@ -67,7 +65,9 @@ def normalise(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageRefused(_("The image has too many pixels.")) from exc
     except UnidentifiedImageError as exc:
-        raise ImageRefused(_("The file is not an image. Only PNG, JPEG and WebP images are accepted.")) from exc
+        raise ImageRefused(
+            _("The file is not an image. Only PNG, JPEG and WebP images are accepted.")
+        ) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageRefused(_("The image is damaged or incomplete.")) from exc
     image = _flatten(image)

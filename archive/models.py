@@ -61,7 +61,9 @@ class Screenshot(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    taken_from = models.CharField(_("taken from"), max_length=100, blank=True, help_text=_("The client address."))
+    taken_from = models.CharField(
+        _("taken from"), max_length=100, blank=True, help_text=_("The client address.")
+    )
 
     class Meta:
         verbose_name = _("screenshot")

@@ -77,17 +77,25 @@ def update_institution_settings(*, by: User, **fields: Any) -> InstitutionSettin
     current = InstitutionSettings.objects.select_for_update().get(
         pk=InstitutionSettings.objects.get_solo().pk
     )
-    calendar_before = (current.response_due_hours, current.response_limit_hours, sorted(current.extra_days_off))
+    calendar_before = (
+        current.response_due_hours,
+        current.response_limit_hours,
+        sorted(current.extra_days_off),
+    )
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean()
     record(current, by=by, reason="settings changed")
     current.save()
-    if (current.response_due_hours, current.response_limit_hours, sorted(current.extra_days_off)) != calendar_before:
+    if (
+        current.response_due_hours,
+        current.response_limit_hours,
+        sorted(current.extra_days_off),
+    ) != calendar_before:
         # KAU-RESPONSE-DEADLINE: the open items' deadlines follow the new hours and days off.
         from moderation.tasks import recompute_open_deadlines
 
-        recompute_open_deadlines.delay_on_commit(by.pk)
+        transaction.on_commit(lambda: recompute_open_deadlines.delay(by.pk))
     return current
 
 

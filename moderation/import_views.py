@@ -15,7 +15,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -137,38 +136,6 @@ def _preview(request: HttpRequest, account: Account) -> HttpResponse:
     return render(request, TEMPLATE, _context(account, preview=preview, confirm_form=confirm, now=now))
 
 
-class RowRefused(Exception):
-    """A row the service refused at the confirmation: the whole import is rolled back."""
-
-    def __init__(self, row: int, error: ValidationError) -> None:
-        super().__init__(row)
-        self.row, self.error = row, error
-
-
-@transaction.atomic
-def _import_rows(account: Account, rows: list[ImportRow], *, by: User, now: datetime) -> tuple[int, int]:
-    """Every row or none: one transaction around receive_item for each. Returns (created, existed)."""
-    created = 0
-    for row in rows:
-        try:
-            _item, is_new = services.receive_item(
-                account,
-                platform_id=row.platform_id,
-                kind=row.kind,
-                author=row.author,
-                text=row.text,
-                received_at=row.received_at,
-                url=row.url,
-                now=now,
-                source=Item.Source.IMPORT,
-                by=by,
-            )
-        except ValidationError as exc:
-            raise RowRefused(row.row, exc) from exc
-        created += int(is_new)
-    return created, len(rows) - created
-
-
 def _confirm(request: HttpRequest, user: User, account: Account) -> HttpResponse:
     key = session_key(account)
     form = ImportConfirmForm(request.POST)
@@ -186,8 +153,8 @@ def _confirm(request: HttpRequest, user: User, account: Account) -> HttpResponse
         return render(request, TEMPLATE, _context(account), status=409)
     rows = [ImportRow.from_data(data) for data in stored["rows"]]
     try:
-        created, existed = _import_rows(account, rows, by=user, now=timezone.now())
-    except RowRefused as exc:
+        created, existed = services.import_items(account, rows, by=user, now=timezone.now())
+    except services.RowRefused as exc:
         request.session.pop(key, None)
         errors = [
             RowError(exc.row, field if field != "__all__" else "", message)

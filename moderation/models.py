@@ -84,7 +84,9 @@ class Item(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.FORM)
 
     # Triage.
-    classification = models.CharField(_("classification"), max_length=12, choices=Classification.choices, blank=True)
+    classification = models.CharField(
+        _("classification"), max_length=12, choices=Classification.choices, blank=True
+    )
     prohibited = models.JSONField(
         _("prohibited content"), default=list, blank=True, help_text=_("KAU-PROHIBITED categories 1–6.")
     )
@@ -294,6 +296,16 @@ class Alert(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True)
+    # The head of unit it was routed to (the nearest active head up the tree when it was written), so
+    # that their start page shows it however the tree changes later.
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("head of unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -335,10 +347,14 @@ class ApiToken(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters, to tell tokens apart."))
+    prefix = models.CharField(
+        _("prefix"), max_length=12, help_text=_("The first characters, to tell tokens apart.")
+    )
     secret_hash = models.CharField(_("secret hash"), max_length=64, unique=True)
     all_accounts = models.BooleanField(_("every account"), default=False)
-    accounts = models.ManyToManyField("accounts.Account", verbose_name=_("accounts"), blank=True, related_name="+")
+    accounts = models.ManyToManyField(
+        "accounts.Account", verbose_name=_("accounts"), blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("issued at"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

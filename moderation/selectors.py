@@ -65,7 +65,9 @@ def account_inbox_or_404(user: User, account_id: int) -> Account:
 
 def item_or_404(user: User, item_id: int) -> Item:
     return get_object_or_404(
-        items_visible_to(user).select_related("account", "account__unit", "account__owner", "handled_by", "evidence"),
+        items_visible_to(user).select_related(
+            "account", "account__unit", "account__owner", "handled_by", "evidence"
+        ),
         pk=item_id,
     )
 
@@ -75,7 +77,10 @@ def items_to_answer(user: User) -> QuerySet[Item]:
     so that what is overdue comes first."""
     return (
         Item.objects.unanswered()
-        .filter(_moderated_by(user), account__status__in=[Account.Status.ACTIVE, Account.Status.PAUSED, Account.Status.CLOSING])
+        .filter(
+            _moderated_by(user),
+            account__status__in=[Account.Status.ACTIVE, Account.Status.PAUSED, Account.Status.CLOSING],
+        )
         .select_related("account")
         .order_by("due_at", "pk")
     )
@@ -104,9 +109,8 @@ def open_alerts_for(user: User) -> QuerySet[Alert]:
         condition |= Q(target=Alert.Target.SECURITY)
     if has_role(user, Role.SOCIAL_MEDIA_LEAD):
         condition |= Q(target__in=[Alert.Target.CENTRAL, Alert.Target.HEAD_AND_LEAD])
-    headed = unit_paths_headed_by(user)
-    if headed:
-        condition |= Q(target__in=[Alert.Target.HEAD, Alert.Target.HEAD_AND_LEAD], item__account__unit__head=user)
+    # The head it was routed to: the nearest active head up the tree when it was written.
+    condition |= Q(target__in=[Alert.Target.HEAD, Alert.Target.HEAD_AND_LEAD], head=user)
     return (
         Alert.objects.filter(condition, acknowledged_at__isnull=True)
         .exclude(kind=Alert.Kind.DUE)
@@ -117,9 +121,7 @@ def open_alerts_for(user: User) -> QuerySet[Alert]:
 
 def alerts_todo(user: User, now: datetime) -> TodoSection | None:
     """The start page's section of items routed to this person; absent for people nothing is routed to."""
-    if not (
-        has_role(user, Role.SECURITY_OFFICER, Role.SOCIAL_MEDIA_LEAD) or unit_paths_headed_by(user)
-    ):
+    if not (has_role(user, Role.SECURITY_OFFICER, Role.SOCIAL_MEDIA_LEAD) or unit_paths_headed_by(user)):
         return None
     return TodoSection(
         key="alerts",

@@ -27,6 +27,7 @@ from core.notifications import notify
 from core.roles import Role
 from governance.models import InstitutionSettings
 from moderation.deadlines import response_deadlines
+from moderation.imports import ImportRow
 from moderation.models import Alert, Classification, Item, LogEntry, Prohibited
 
 SNAPSHOT_FIELDS = (
@@ -44,6 +45,18 @@ SNAPSHOT_FIELDS = (
 
 class ItemNotOpen(ValidationError):
     """The item has already been answered, closed or removed."""
+
+
+class AccountClosed(ValidationError):
+    """A closed account takes no new items (KAU-CLOSE)."""
+
+
+class RowRefused(Exception):
+    """A row of an import that the service refused: the whole import is rolled back."""
+
+    def __init__(self, row: int, error: ValidationError) -> None:
+        super().__init__(row)
+        self.row, self.error = row, error
 
 
 @dataclass(frozen=True)
@@ -159,8 +172,14 @@ def log_item(
     logged for the account is refused on that field.
     """
     now = now or timezone.now()
+    if account.status == Account.Status.CLOSED:
+        raise AccountClosed({"account": _("The account is closed and takes no new items (KAU-CLOSE).")})
     if received_at > now + timedelta(minutes=5):
         raise ValidationError({"received_at": _("The time received cannot be in the future.")})
+    if platform_id and Item.objects.filter(account=account, platform_id=platform_id).exists():
+        raise ValidationError(
+            {"platform_id": _("An item with this platform id is already logged for the account.")}
+        )
     due_at, limit_at = _deadlines(received_at)
     item = Item(
         account=account,
@@ -222,14 +241,39 @@ def receive_item(
     except IntegrityError:
         return Item.objects.get(account=account, platform_id=platform_id), False
     except ValidationError as exc:
-        # full_clean's unique check, when the row committed between our read and our insert.
-        if (
-            "__all__" in getattr(exc, "message_dict", {})
-            and Item.objects.filter(account=account, platform_id=platform_id).exists()
-        ):
+        # The unique check, when the row committed between our read and our insert.
+        errors = getattr(exc, "message_dict", {})
+        if ("platform_id" in errors or "__all__" in errors) and Item.objects.filter(
+            account=account, platform_id=platform_id
+        ).exists():
             return Item.objects.get(account=account, platform_id=platform_id), False
         raise
     return item, True
+
+
+@transaction.atomic
+def import_items(account: Account, rows: Iterable[ImportRow], *, by: User, now: datetime) -> tuple[int, int]:
+    """Import the clean rows of a file: every row or none, each idempotent on its platform id.
+    Returns (created, already there); a refused row raises RowRefused and nothing is imported."""
+    created = existed = 0
+    for row in rows:
+        try:
+            _item, is_new = receive_item(
+                account,
+                platform_id=row.platform_id,
+                kind=row.kind,
+                author=row.author,
+                text=row.text,
+                received_at=row.received_at,
+                url=row.url,
+                now=now,
+                source=Item.Source.IMPORT,
+                by=by,
+            )
+        except ValidationError as exc:
+            raise RowRefused(row.row, exc) from exc
+        created, existed = created + is_new, existed + (not is_new)
+    return created, existed
 
 
 # --- Triage and routing --------------------------------------------------------------------------------
@@ -317,15 +361,20 @@ def _create_alert(
                 return None
         elif kind in sent:
             return None
+    audience = audience or _Audience([item])
+    head = audience.head(item.account) if target in HEAD_TARGETS else None
     try:
         with transaction.atomic():  # a savepoint: losing the race leaves the caller's transaction usable
             alert = Alert.objects.create(
-                item=item, kind=kind, target=target, created_at=now, created_by=by, note=note
+                item=item, kind=kind, target=target, head=head, created_at=now, created_by=by, note=note
             )
     except IntegrityError:
         return None  # another process routed it first (alert_once_per_item_and_kind)
-    _notify_alert(alert, item, audience or _Audience([item]))
+    _notify_alert(alert, item, audience)
     return alert
+
+
+HEAD_TARGETS = frozenset({Alert.Target.HEAD, Alert.Target.HEAD_AND_LEAD})
 
 
 class _Audience:
@@ -417,7 +466,7 @@ def may_acknowledge(user: Any, alert: Alert) -> bool:
     """Whether ``user`` is one of the people ``alert`` reaches, or moderates its item's account."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if may_moderate(user, alert.item.account):
+    if may_moderate(user, alert.item.account) or (alert.head_id is not None and alert.head_id == user.pk):
         return True
     return any(
         isinstance(person, User) and person.pk == user.pk for person in recipients(alert.item, alert.target)

@@ -214,18 +214,7 @@ def item_create(request: HttpRequest, account_id: int) -> HttpResponse:
     try:
         item = services.log_item(account, by=user, now=timezone.now(), **form.service_data())
     except ValidationError as exc:
-        platform_id = form.cleaned_data.get("platform_id")
-        if (
-            platform_id
-            and "__all__" in getattr(exc, "message_dict", {})
-            and Item.objects.filter(account=account, platform_id=platform_id).exists()
-        ):
-            # The database's one-id-per-account rule comes back without a field; name it.
-            form.add_error(
-                "platform_id", _("An item with this platform id is already logged for the account.")
-            )
-        else:
-            _add_errors(form, exc)
+        _add_errors(form, exc)
         return render(request, template, {"form": form, "account": account}, status=400)
     messages.success(request, _("The item is logged."))
     return redirect("moderation:item", pk=item.pk)

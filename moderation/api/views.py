@@ -27,7 +27,7 @@ from accounts.models import Account
 from moderation.api.authentication import BearerTokenAuthentication
 from moderation.api.serializers import ItemInSerializer, ItemOutSerializer
 from moderation.models import ApiToken, Item
-from moderation.services import receive_item
+from moderation.services import AccountClosed, receive_item
 from moderation.tokens import may_write
 
 _ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
@@ -94,17 +94,14 @@ class ItemCreateView(ConnectorView):
         body = ItemInSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        if account.status == Account.Status.CLOSED:
-            # KAU-CLOSE: a closed channel takes nothing new; a replay of what it took still answers.
-            stored = Item.objects.filter(account=account, platform_id=data["platform_id"]).first()
-            if stored is not None:
-                return _item_response(stored, status.HTTP_200_OK)
+        try:
+            item, created = receive_item(account, now=timezone.now(), source=Item.Source.API, **data)
+        except AccountClosed:
+            # KAU-CLOSE: a closed channel takes nothing new (a replay of what it took still answers 200).
             return Response(
                 {"detail": _("The account is closed and takes no new items."), "code": "account_closed"},
                 status=status.HTTP_409_CONFLICT,
             )
-        try:
-            item, created = receive_item(account, now=timezone.now(), source=Item.Source.API, **data)
         except DjangoValidationError as exc:
             detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
             raise serializers.ValidationError(detail) from None

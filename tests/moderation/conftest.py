@@ -16,7 +16,8 @@ NOW = datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM)
 
 @pytest.fixture
 def account(make_account: Any) -> Any:
-    """An Instagram account of the department: communicator owns it, deputy deputises, head_of_unit heads the unit."""
+    """An Instagram account of the department: communicator owns it, deputy deputises, head_of_unit
+    heads the unit."""
     return make_account()
 
 
@@ -27,7 +28,9 @@ def make_item(cast: Cast, account: Any) -> Any:
 
     counter = iter(range(1, 1_000_000))
 
-    def make(on: Any = None, *, received_at: datetime | None = None, now: datetime = NOW, **extra: Any) -> Any:
+    def make(
+        on: Any = None, *, received_at: datetime | None = None, now: datetime = NOW, **extra: Any
+    ) -> Any:
         number = next(counter)
         fields: dict[str, Any] = {
             "kind": "comment",

@@ -149,6 +149,14 @@ def test_criticism_on_a_unit_without_a_head_goes_to_the_nearest_head_above(cast:
         triage=Triage(classification="criticism"),
     )
     assert emails("item_criticism") == {"head_of_unit@example.se"}
+    # The head it reached sees it on the start page and acknowledges it; the dean above does not.
+    from moderation.selectors import open_alerts_for
+
+    alert = Alert.objects.get(kind=Alert.Kind.CRITICISM)
+    assert alert.head == cast["head_of_unit"]
+    assert list(open_alerts_for(cast["head_of_unit"])) == [alert]
+    assert list(open_alerts_for(cast["dean"])) == []
+    services.acknowledge_alert(alert, by=cast["head_of_unit"], now=NOW)
 
 
 def test_several_flags_route_to_each_once(cast: Cast, make_item: Any) -> None:
