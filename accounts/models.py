@@ -81,6 +81,12 @@ class Account(models.Model):
     startpage_needed_since = models.DateTimeField(
         _("new start-page screenshot needed since"), null=True, blank=True
     )
+    # Where the platform shows the start page without a login, Kanalvakt captures it by itself.
+    capture_start_page = models.BooleanField(
+        _("capture the start page automatically"),
+        default=False,
+        help_text=_("Only where the platform shows the page without signing in (KAU-STARTPAGE)."),
+    )
 
     # KAU-INFORM and KAU-SENDER: confirmed by the owner, with who and when.
     notice_confirmed_at = models.DateTimeField(_("public-records notice confirmed"), null=True, blank=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 def screenshot_path(instance: Screenshot, filename: str) -> str:
@@ -65,6 +67,11 @@ class Screenshot(models.Model):
         _("taken from"), max_length=100, blank=True, help_text=_("The client address.")
     )
 
+    # KAU-DIARY-ACTION: "marked with the date". The stamp goes on a derived copy; the original is never
+    # altered. Written by archive.services when the screenshot is kept.
+    stamped = models.FileField(_("date-stamped copy"), upload_to="stamped/", max_length=200, blank=True)
+    stamped_sha256 = models.CharField(_("SHA-256 of the stamped copy"), max_length=64, blank=True)
+
     class Meta:
         verbose_name = _("screenshot")
         verbose_name_plural = _("screenshots")
@@ -73,3 +80,221 @@ class Screenshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.taken_at:%Y-%m-%d %H:%M} ({self.sha256[:12]})"
+
+
+class LedgerEntry(models.Model):
+    """One archived file in the fixity ledger: its path, size and SHA-256, chained to the entry before.
+
+    ``entry_hash`` is the SHA-256 of this entry's own fields and ``previous_hash``, so changing or
+    removing any earlier entry breaks every later one; ``manage.py verify_archive`` re-hashes every
+    file and the chain. Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE, and
+    ``previous_hash`` is unique, so the chain cannot fork even when two writers race.
+    """
+
+    class Kind(models.TextChoices):
+        ORIGINAL = "original", _("Original screenshot")
+        STAMPED = "stamped", _("Date-stamped copy")
+        PACKAGE = "package", _("Diary package")
+        EXPORT = "export", _("Archive export")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    path = models.CharField(_("file"), max_length=300)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    previous_hash = models.CharField(_("previous entry's hash"), max_length=64)
+    entry_hash = models.CharField(_("entry hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("fixity ledger")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["previous_hash"], name="ledger_chain_does_not_fork"),
+            models.UniqueConstraint(fields=["entry_hash"], name="ledger_entry_hash_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.get_kind_display()} {self.sha256[:12]}"
+
+
+class CaptureAttempt(models.Model):
+    """One attempt to capture a page with headless Chromium, and how it ended. A failure (time-out,
+    login wall, an answer other than 200) is kept and reported to the account owner, never silent."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CAPTURED = "captured", _("Captured")
+        FAILED = "failed", _("Failed")
+
+    account = models.ForeignKey(
+        "accounts.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="captures"
+    )
+    item = models.ForeignKey(
+        "moderation.Item",
+        verbose_name=_("item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="captures",
+    )
+    purpose = models.CharField(_("purpose"), max_length=10, choices=Screenshot.Purpose.choices)
+    url = models.URLField(_("address"), max_length=500)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty when the daily start-page job asked."),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    screenshot = models.ForeignKey(
+        Screenshot,
+        verbose_name=_("screenshot"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("capture attempt")
+        verbose_name_plural = _("capture attempts")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(outcome="captured") | Q(screenshot__isnull=False),
+                name="capture_captured_has_screenshot",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.url} {self.get_outcome_display()}"
+
+
+class DiaryPackage(models.Model):
+    """What the registry (*diariet*) registers for one item (KAU-DIARY-ACTION, KAU-PROHIBITED-EVIDENCE):
+    a PDF/A with the date-stamped screenshots of the post and its replies behind a cover page of the
+    registry fields (offentlighets- och sekretesslagen 5 kap. 2 §), and the same fields as CSV and JSON.
+
+    Built by archive.diary; sent to the registry address; the registrar records the registration
+    number (*diarienummer*), which Kanalvakt never invents. Never deleted (KAU-PUBLIC-RECORD).
+    """
+
+    item = models.ForeignKey(
+        "moderation.Item", verbose_name=_("item"), on_delete=models.PROTECT, related_name="diary_packages"
+    )
+    subject = models.CharField(_("subject"), max_length=300, help_text=_("The short subject (ärendemening)."))
+    secrecy = models.CharField(
+        _("secrecy marking"),
+        max_length=300,
+        blank=True,
+        help_text=_("Where secrecy applies: the provision and what it covers. Empty when none applies."),
+    )
+    pdf = models.FileField(_("PDF/A"), upload_to="diary/", max_length=200)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+    fields = models.JSONField(_("registry fields"), default=dict)
+    screenshots = models.ManyToManyField(Screenshot, verbose_name=_("screenshots"), related_name="packages")
+    built_at = models.DateTimeField(_("built at"))
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("built by"), on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("sent to the registry at"), null=True, blank=True)
+    diary_number = models.CharField(_("registration number"), max_length=60, blank=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("diary package")
+        verbose_name_plural = _("diary packages")
+        permissions = [("register_package", _("Can record registration numbers"))]
+        ordering = ["-built_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(registered_at__isnull=True) | ~Q(diary_number=""),
+                name="diary_registered_has_number",
+            ),
+        ]
+        indexes = [
+            # The registrar's queue: packages waiting for a registration number, oldest first.
+            models.Index(
+                fields=["built_at"], condition=Q(registered_at__isnull=True), name="diary_awaiting_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.diary_number or '–'})"
+
+    @property
+    def status(self) -> str:
+        if self.registered_at is not None:
+            return "registered"
+        return "sent" if self.sent_at is not None else "built"
+
+
+class ExportJob(models.Model):
+    """An archive export (KAU-PUBLIC-RECORD): who asked for what, when, how far it has come, and the
+    zipped BagIt bag it produced. The row is the log of the export; it is never deleted."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    description = models.CharField(_("what"), max_length=500)
+    criteria = models.JSONField(_("search"), default=dict)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("files in all"), default=0)
+    done = models.PositiveIntegerField(_("files done"), default=0)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    file = models.FileField(_("bag"), upload_to="exports/", max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the bag"), max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("archive export")
+        verbose_name_plural = _("archive exports")
+        permissions = [("export_archive", _("Can search and export the archive"))]
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="export_done_has_file"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return (
+            100 if self.status == self.Status.DONE else (100 * self.done // self.total if self.total else 0)
+        )

@@ -273,6 +273,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("DEADLINE_SWEEP_INTERVAL", 120)),
         "options": {"expires": max(env_int("DEADLINE_SWEEP_INTERVAL", 120) - 5, 1)},
     },
+    # KAU-STARTPAGE: capture start pages where allowed, remind owners where not, then deputies and head.
+    "check-startpages": {
+        "task": "archive.tasks.check_startpages",
+        "schedule": crontab(hour=6, minute=25),
+        "options": {"expires": 3600},
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

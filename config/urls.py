@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("governance.urls")),
     path("konton/", include("accounts.urls")),
     path("moderering/", include("moderation.urls")),
+    path("arkiv/", include("archive.urls")),
     # The public list of official accounts (KTH-PRIVATE): open to everyone, nothing internal.
     path("officiella-konton/", public_views.official_accounts, name="official_accounts"),
     path("official-accounts.json", public_views.official_accounts_json, name="official_accounts_json"),

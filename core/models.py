@@ -82,6 +82,8 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Files sent with the e-mail, as names in the default storage (a diary package to the registry).
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 

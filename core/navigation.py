@@ -74,6 +74,11 @@ NAVIGATION: list[NavItem] = [
     ),
     NavItem("report", _("Response times"), "moderation:report", _reads_response_times),
     NavItem("tokens", _("API tokens"), "moderation:tokens", _roles(Role.SOCIAL_MEDIA_LEAD)),
+    # KAU-DIARY-ACTION and KAU-PUBLIC-RECORD: the registrar's queue, search and exports.
+    NavItem("registry_queue", _("Registration"), "archive:registry_queue", _roles(Role.REGISTRAR)),
+    NavItem(
+        "archive", _("Search and export"), "archive:search", _roles(Role.REGISTRAR, Role.SOCIAL_MEDIA_LEAD)
+    ),
     NavItem("organisation", _("Organisation"), "governance:unit_list", _everyone),
     NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
     NavItem("admin", _("Administration"), "admin:index", _staff),

@@ -39,10 +39,13 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "governance.view_all_requests",  # KAU-HIERARCHY
         "governance.review_request",
         "moderation.view_all_items",  # reads every inbox; owners and deputies moderate
+        "archive.export_archive",
     },
     Role.REGISTRAR: {
         "accounts.view_all_accounts",
         "governance.view_all_requests",  # requests are public records (KAU-PUBLIC-RECORD)
+        "archive.export_archive",  # KAU-PUBLIC-RECORD: answers requests for public records
+        "archive.register_package",  # KAU-DIARY-ACTION: records the registration number
     },
     Role.SECURITY_OFFICER: set(),
 }

@@ -162,6 +162,15 @@ class InstitutionSettings(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(24)],
         help_text=_("How often each account's start page is captured (KAU-STARTPAGE)."),
     )
+    startpage_grace_days = models.PositiveSmallIntegerField(
+        _("start-page reminder grace period (days)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_(
+            "Days after the owner is reminded before the deputies and the head of unit are told too "
+            "(KAU-STARTPAGE)."
+        ),
+    )
     followup_interval_months = models.PositiveSmallIntegerField(
         _("follow-up interval (months)"),
         default=12,

@@ -39,6 +39,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "absences",
         "report",
         "tokens",
+        "archive",
         "closing",
         "accounts",
         "organisation",

@@ -140,12 +140,22 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "absences",
         "report",
         "tokens",
+        "archive",
         "closing",
         "accounts",
         "organisation",
         "settings",
     }
-    assert keys("registrar") == {"home", "queue", "requests", "absences", "accounts", "organisation"}
+    assert keys("registrar") == {
+        "home",
+        "queue",
+        "requests",
+        "absences",
+        "accounts",
+        "registry_queue",
+        "archive",
+        "organisation",
+    }
     assert "report" in keys("head_of_unit")  # KAU-RESP-MANAGER: heads read their units' response times
     assert "admin" in keys("staff")
 

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from archive import diary_views, export_views, screenshot_views
+
+app_name = "archive"
+
+urlpatterns = [
+    # Screenshots: upload or capture for an item's post and replies, and an account's start page.
+    path("inlagg/<int:item_id>/skarmdump/", screenshot_views.item_screenshot, name="item_screenshot"),
+    path("inlagg/<int:item_id>/fanga/", screenshot_views.item_capture, name="item_capture"),
+    path("konto/<int:account_id>/startsida/", screenshot_views.startpage, name="startpage"),
+    path(
+        "konto/<int:account_id>/startsida/fanga/",
+        screenshot_views.startpage_capture,
+        name="startpage_capture",
+    ),
+    path("skarmdump/<int:pk>/stamplad/", screenshot_views.stamped_image, name="stamped"),
+    # Diary packages (KAU-DIARY-ACTION): build, download, and the registrar's queue.
+    path("inlagg/<int:item_id>/diariepaket/", diary_views.package_build, name="package_build"),
+    path("diariepaket/<int:pk>/", diary_views.package_detail, name="package"),
+    path("diariepaket/<int:pk>/ladda-ned/", diary_views.package_download, name="package_download"),
+    path("diariepaket/<int:pk>/diarienummer/", diary_views.package_register, name="package_register"),
+    path("diariet/", diary_views.registry_queue, name="registry_queue"),
+    # Search and exports for requests for public records (KAU-PUBLIC-RECORD).
+    path("sok/", export_views.search, name="search"),
+    path("export/", export_views.export_list, name="exports"),
+    path("export/<int:pk>/", export_views.export_detail, name="export"),
+    path("export/<int:pk>/ladda-ned/", export_views.export_download, name="export_download"),
+]
