@@ -13,13 +13,5 @@ def item_capture(request: HttpRequest, **kwargs: object) -> HttpResponse:
     raise Http404
 
 
-def startpage(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
-def startpage_capture(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
-
-
 def stamped_image(request: HttpRequest, **kwargs: object) -> HttpResponse:
     raise Http404

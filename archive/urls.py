@@ -1,6 +1,6 @@
 from django.urls import path
 
-from archive import diary_views, export_views, screenshot_views
+from archive import diary_views, export_views, screenshot_views, startpage_views
 
 app_name = "archive"
 
@@ -8,10 +8,10 @@ urlpatterns = [
     # Screenshots: upload or capture for an item's post and replies, and an account's start page.
     path("inlagg/<int:item_id>/skarmdump/", screenshot_views.item_screenshot, name="item_screenshot"),
     path("inlagg/<int:item_id>/fanga/", screenshot_views.item_capture, name="item_capture"),
-    path("konto/<int:account_id>/startsida/", screenshot_views.startpage, name="startpage"),
+    path("konto/<int:account_id>/startsida/", startpage_views.startpage, name="startpage"),
     path(
         "konto/<int:account_id>/startsida/fanga/",
-        screenshot_views.startpage_capture,
+        startpage_views.startpage_capture,
         name="startpage_capture",
     ),
     path("skarmdump/<int:pk>/stamplad/", screenshot_views.stamped_image, name="stamped"),
