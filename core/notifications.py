@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+import mimetypes
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from email.utils import parseaddr
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
@@ -46,6 +49,7 @@ def notify(
     context: dict[str, Any],
     url: str = "",
     subject_params: dict[str, Any] | None = None,
+    attachments: Sequence[str] = (),
 ) -> list[Notification]:
     """Write one notification per recipient, in the caller's transaction, and deliver after commit.
 
@@ -60,7 +64,9 @@ def notify(
     with ``subject_params``. Subject and body are written in the institution's language
     (``LANGUAGE_CODE``), whatever language the person who caused the event was using: the e-mail
     is for someone else. ``url`` is the absolute path of the page to act on; delivery appends it
-    as a full link.
+    as a full link. ``attachments`` are names of files in the default storage, sent with the
+    e-mail (a diary package to the registry); they are read when the e-mail is delivered, so they
+    must be written before the transaction commits and never removed.
 
     Returns the rows created now (not those that existed already).
     """
@@ -73,6 +79,7 @@ def notify(
             template=template,
             context=context,
             url=url,
+            attachments=list(attachments),
         )
 
 
@@ -85,6 +92,7 @@ def _notify(
     template: str,
     context: dict[str, Any],
     url: str,
+    attachments: list[str],
 ) -> list[Notification]:
     template_name = template if template.startswith("emails/") else f"emails/{template}"
     subject = " ".join(subject.split())[:255]  # a line break in a header is refused when sending
@@ -103,7 +111,14 @@ def _notify(
             # A savepoint, so that losing the race for the key leaves the caller's transaction usable.
             with transaction.atomic():
                 notification = Notification.objects.create(
-                    key=row_key, kind=kind, recipient=user, email=email, subject=subject, body=body, url=url
+                    key=row_key,
+                    kind=kind,
+                    recipient=user,
+                    email=email,
+                    subject=subject,
+                    body=body,
+                    url=url,
+                    attachments=attachments,
                 )
         except IntegrityError:
             continue  # written by a concurrent transaction that has committed meanwhile: already notified
@@ -247,14 +262,17 @@ def _send(rows: list[Notification], *, footer: str) -> tuple[list[int], dict[int
 
 
 def message(notification: Notification, *, footer: str = "", mail: Any = None) -> EmailMessage:
-    """The e-mail for one notification: its body, the full link to act on, and the footer."""
+    """The e-mail for one notification: its body, the full link to act on, the footer, and the files
+    named in ``attachments`` read from the default storage. A file that cannot be read raises
+    ``OSError``, which delivery records as that row's error and retries: the e-mail is not sent
+    without what it must carry."""
     parts = [notification.body]
     if notification.url:
         parts.append(absolute_url(notification.url))
     text = "\n".join(parts)
     if footer:
         text = f"{text}\n\n-- \n{footer}"
-    return EmailMessage(
+    email = EmailMessage(
         subject=notification.subject,
         body=f"{text}\n",
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -263,6 +281,12 @@ def message(notification: Notification, *, footer: str = "", mail: Any = None) -
         headers={"Message-ID": f"<kanalvakt-notification-{notification.pk}@{_mail_domain()}>"},
         connection=mail,
     )
+    for name in notification.attachments or []:
+        with default_storage.open(name, "rb") as handle:
+            content = handle.read()
+        mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        email.attach(PurePosixPath(name).name, content, mimetype)
+    return email
 
 
 def absolute_url(path: str) -> str:
