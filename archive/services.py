@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+import time
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage
 from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Account
-from archive.images import normalise
-from archive.models import Screenshot, screenshot_path
+from archive import ledger
+from archive.capture import CaptureFailed, capture_page
+from archive.images import ImageRefused, normalise
+from archive.images import sha256 as sha256_of
+from archive.models import CaptureAttempt, LedgerEntry, Screenshot, screenshot_path
+from archive.stamp import stamp
 from core.models import User
+from core.notifications import notify
+
+logger = logging.getLogger(__name__)
+
+
+def _account_label(account: Account) -> str:
+    # The stamp is written in the institution's language whoever keeps the screenshot (archive.stamp).
+    with translation.override(settings.LANGUAGE_CODE):
+        label = f"{account.name} ({account.platform_label}"
+    return f"{label}, {account.handle})" if account.handle else f"{label})"
+
+
+def _write(storage: Storage, name: str, data: bytes) -> str:
+    """Write ``data`` under ``name`` unless a file of that name (hence that content) is there already.
+
+    Names are content hashes, so an existing file is the same bytes: a second upload of the same image
+    reuses it. The file is written before the row commits; should the transaction roll back, the
+    orphan is named by its hash and harmless.
+    """
+    if storage.exists(name):
+        return name
+    return storage.save(name, ContentFile(data))
 
 
 @transaction.atomic
@@ -30,10 +64,13 @@ def store_screenshot(
     """Keep a screenshot as a public record (KAU-PROHIBITED-EVIDENCE, KAU-DIARY-ACTION, KAU-STARTPAGE).
 
     The image is validated and cleaned first (archive.images.normalise raises ImageRefused with the
-    reason); a refused upload stores nothing, neither a row nor a file. The SHA-256 is computed here,
-    when the image arrives, with who, when and from where.
+    reason); a refused upload stores nothing: no row, no file, no ledger entry. The SHA-256 is
+    computed here, when the image arrives, with who, when and from where. The original is never
+    altered; the date stamp goes on a derived copy (KAU-DIARY-ACTION: "marked with the date"), and
+    both files are appended to the fixity ledger in this same transaction.
     """
     clean = normalise(data)
+    url = source_url or str(getattr(item, "url", "") or "")
     shot = Screenshot(
         account=account,
         item=item,  # type: ignore[misc]
@@ -51,13 +88,130 @@ def store_screenshot(
         taken_by=by,
         taken_from=taken_from[:100],
     )
-    # The file is written before the row; should the transaction roll back, the orphan file is named
-    # by its hash and harmless, and a later upload of the same image reuses it rather than writing a
-    # copy under a new name (the content, hence the name, is the same).
-    name = screenshot_path(shot, "upload")
-    if shot.image.storage.exists(name):
-        shot.image.name = name
-    else:
-        shot.image.save("upload", ContentFile(clean.data), save=False)
+    stamped = stamp(
+        clean.data,
+        taken_at=shot.taken_at,
+        account_label=_account_label(account),
+        url=url,
+        sha256=clean.sha256,
+    )
+    stamped_sha256 = sha256_of(stamped)
+    storage = shot.image.storage
+    shot.image.name = _write(storage, screenshot_path(shot, "upload"), clean.data)
+    shot.stamped.name = _write(storage, f"stamped/{stamped_sha256[:2]}/{stamped_sha256}.png", stamped)
+    shot.stamped_sha256 = stamped_sha256
     shot.save()
+    ledger.append(
+        kind=LedgerEntry.Kind.ORIGINAL,
+        path=shot.image.name,
+        data_or_size_and_hash=(len(clean.data), clean.sha256),
+        by=by,
+        now=now,
+    )
+    ledger.append(
+        kind=LedgerEntry.Kind.STAMPED,
+        path=shot.stamped.name,
+        data_or_size_and_hash=(len(stamped), stamped_sha256),
+        by=by,
+        now=now,
+    )
     return shot
+
+
+# --- Capture -------------------------------------------------------------------------------------------
+
+CAPTURE_FAILED_SUBJECT = gettext_lazy("A page of %(account)s could not be captured")
+
+
+def capture_screenshot(
+    account: Account,
+    *,
+    url: str,
+    purpose: str,
+    by: User | None,
+    now: datetime,
+    item: object | None = None,
+    block_other_origins: bool = True,
+    timeout_ms: int = 20000,
+) -> CaptureAttempt:
+    """Capture ``url`` with headless Chromium and keep it as a screenshot (KAU-STARTPAGE,
+    KAU-DIARY-ACTION); a failure is recorded on the attempt and reported to the account owner, never
+    silent.
+
+    Must be called outside any transaction (it refuses otherwise): Chromium takes seconds, and no
+    row may stay locked meanwhile. The attempt is committed first, so that even a crash mid-capture
+    leaves a trace; the screenshot and the outcome are then written in a transaction of their own.
+    ``now`` is when the capture starts; the finish and the moment the picture was taken follow from
+    the time the browser took.
+    """
+    # durable: refuses to run inside another transaction (a test's own wrapper excepted).
+    with transaction.atomic(durable=True):
+        attempt = CaptureAttempt.objects.create(
+            account=account,
+            item=item,  # type: ignore[misc]
+            purpose=purpose,
+            url=url,
+            requested_by=by,
+            started_at=now,
+        )
+    started = time.monotonic()
+    try:
+        result = capture_page(url, block_other_origins=block_other_origins, timeout_ms=timeout_ms)
+    except CaptureFailed as exc:
+        return _capture_failed(attempt, reason=exc.reason, status=exc.status, now=_later(now, started))
+    except Exception as exc:  # anything else the browser throws is still a failure someone must hear of
+        logger.exception("Capturing %s failed", url)
+        reason = _("The page could not be captured: %(error)s") % {"error": type(exc).__name__}
+        return _capture_failed(attempt, reason=reason, status=None, now=_later(now, started))
+    finished = _later(now, started)
+    try:
+        with transaction.atomic(durable=True):
+            shot = store_screenshot(
+                account,
+                data=result.png,
+                purpose=purpose,
+                by=by,
+                now=finished,
+                item=item,
+                taken_at=finished,
+                source=Screenshot.Source.CAPTURE,
+                source_url=url,
+                taken_from=_("Kanalvakt (headless Chromium)"),
+            )
+            attempt.outcome = CaptureAttempt.Outcome.CAPTURED
+            attempt.finished_at = finished
+            attempt.http_status = result.status
+            attempt.screenshot = shot
+            attempt.save(update_fields=["outcome", "finished_at", "http_status", "screenshot"])
+    except ImageRefused as exc:  # a page too long to keep (over the pixel limit), say
+        return _capture_failed(attempt, reason=str(exc), status=result.status, now=finished)
+    return attempt
+
+
+def _later(now: datetime, started: float) -> datetime:
+    return now + timedelta(seconds=time.monotonic() - started)
+
+
+@transaction.atomic
+def _capture_failed(
+    attempt: CaptureAttempt, *, reason: str, status: int | None, now: datetime
+) -> CaptureAttempt:
+    """Record why the capture failed and tell the account owner, once per attempt (the notification
+    key names the attempt)."""
+    attempt.outcome = CaptureAttempt.Outcome.FAILED
+    attempt.finished_at = now
+    attempt.http_status = status
+    attempt.error = reason
+    attempt.save(update_fields=["outcome", "finished_at", "http_status", "error"])
+    account = Account.objects.select_related("owner").get(pk=attempt.account_id)
+    notify(
+        kind="capture_failed",
+        key=f"capture:{attempt.pk}:failed",
+        recipients=[account.owner],
+        subject=CAPTURE_FAILED_SUBJECT,
+        subject_params={"account": account.name},
+        template="capture_failed.txt",
+        context={"account": account, "attempt": attempt, "reason": reason},
+        url=reverse("accounts:detail", args=[account.pk]),
+    )
+    return attempt

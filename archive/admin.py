@@ -1,0 +1,54 @@
+"""Archive records in the admin: shown, never added, changed or deleted (KAU-PUBLIC-RECORD).
+
+Screenshots, the fixity ledger and capture attempts are written only by archive.services; a change
+here would break a file's fixity or the ledger's chain, and on PostgreSQL triggers refuse it anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from archive.models import CaptureAttempt, LedgerEntry, Screenshot
+from core.admin import NoDeleteAdminMixin
+
+
+class ReadOnlyArchiveAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Screenshot)
+class ScreenshotAdmin(ReadOnlyArchiveAdmin):
+    """Kept screenshots with their hashes, who took them, when and from where."""
+
+    list_display = ("taken_at", "account", "item", "purpose", "source", "taken_by", "sha256")
+    list_filter = ("purpose", "source")
+    list_select_related = ("account", "item", "taken_by")
+    search_fields = ("sha256", "stamped_sha256", "source_url")
+    date_hierarchy = "taken_at"
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyArchiveAdmin):
+    """The fixity ledger, append-only; check it with ``manage.py verify_archive``."""
+
+    list_display = ("pk", "recorded_at", "kind", "path", "size", "sha256", "recorded_by")
+    list_filter = ("kind",)
+    list_select_related = ("recorded_by",)
+    search_fields = ("path", "sha256", "entry_hash")
+
+
+@admin.register(CaptureAttempt)
+class CaptureAttemptAdmin(ReadOnlyArchiveAdmin):
+    """Every capture with headless Chromium and how it ended (KAU-STARTPAGE)."""
+
+    list_display = ("started_at", "account", "purpose", "url", "outcome", "http_status", "requested_by")
+    list_filter = ("outcome", "purpose")
+    list_select_related = ("account", "requested_by")
+    search_fields = ("url", "error")

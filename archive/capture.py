@@ -1,0 +1,204 @@
+"""Capturing a public page with headless Chromium (KAU-STARTPAGE, KAU-DIARY-ACTION). No ORM.
+
+``capture_page`` opens the address in the system Chromium (Playwright's sync API, never a downloaded
+browser), waits for the page to load and takes a full-page PNG; or it raises ``CaptureFailed`` with a
+reason a person can act on: the page did not load in time, it answered with another status than 200,
+it is behind a login (platforms often are), or the network failed. A failure is never turned into an
+empty or partial screenshot.
+
+A browser is launched per call: a capture is rare (a person's button, or the daily start-page job)
+and takes seconds anyway, and a fresh browser and context carry no cookies, cache or crash from one
+capture to the next.
+
+With ``block_other_origins`` only the page's own origin is loaded: trackers, embeds and ads from
+elsewhere are refused, so the capture does not hand the visit to third parties and is not held up by
+them. The main frame may still be redirected (http to https, a www host), and the origin it lands on
+is the one allowed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.utils.translation import gettext as _
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    # Without these Chromium keeps calling home, which a closed network answers with time-outs.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 900
+
+# What a login wall looks like: an address or a title about signing in, or a password field.
+LOGIN_URL = re.compile(
+    r"(^|[/._?=&-])(login|log-in|signin|sign-in|sign_in|logga-in|loggain|auth|authenticate|sso|checkpoint)"
+    r"([/._?=&-]|$)",
+    re.IGNORECASE,
+)
+LOGIN_TITLE = re.compile(r"\b(log ?in|sign ?in|logga in|inloggning)\b", re.IGNORECASE)
+
+
+class CaptureFailed(Exception):
+    """The page could not be captured; the message says why, for the account owner.
+
+    ``code`` is one of "timeout", "login", "status", "network", "browser"; ``status`` the HTTP status when the
+    page answered.
+    """
+
+    def __init__(self, reason: str, *, code: str, status: int | None = None, final_url: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+        self.status = status
+        self.final_url = final_url
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    png: bytes
+    final_url: str
+    status: int
+    seconds: float
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def looks_like_login(*, url: str, title: str, has_password_field: bool) -> bool:
+    """The heuristic for a login wall: the final address or the title is about signing in, or the
+    page asks for a password."""
+    parts = urlsplit(url)
+    return bool(
+        has_password_field or LOGIN_URL.search(f"{parts.path}?{parts.query}") or LOGIN_TITLE.search(title)
+    )
+
+
+def capture_page(url: str, *, block_other_origins: bool = True, timeout_ms: int = 20000) -> CaptureResult:
+    """A full-page PNG of ``url`` as Chromium shows it, or CaptureFailed with the reason.
+
+    Playwright's sync API refuses to run where an asyncio loop is running in the thread (an async
+    view, a test's browser); there the capture runs in a worker thread of its own.
+    """
+    if urlsplit(url).scheme not in {"http", "https"}:
+        raise CaptureFailed(_("Only http and https addresses can be captured."), code="network")
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _capture(url, block_other_origins=block_other_origins, timeout_ms=timeout_ms)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture") as pool:
+        return pool.submit(
+            _capture, url, block_other_origins=block_other_origins, timeout_ms=timeout_ms
+        ).result()
+
+
+def _capture(url: str, *, block_other_origins: bool, timeout_ms: int) -> CaptureResult:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    started = time.monotonic()
+    seconds = max(1, round(timeout_ms / 1000))
+    with sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except PlaywrightError as exc:
+            raise CaptureFailed(
+                _("The browser could not be started: %(error)s") % {"error": _first_line(exc)},
+                code="browser",
+            ) from exc
+        try:
+            context = browser.new_context(
+                viewport={"width": VIEWPORT_WIDTH, "height": VIEWPORT_HEIGHT},
+                locale="sv-SE",
+                timezone_id="Europe/Stockholm",
+                service_workers="block",
+            )
+            page = context.new_page()
+            allowed = {"origin": _origin(url)}
+
+            def route(request_route: Any) -> None:
+                request = request_route.request
+                if request.is_navigation_request() and request.frame == page.main_frame:
+                    allowed["origin"] = _origin(request.url)  # a redirect of the page itself
+                    request_route.continue_()
+                elif _origin(request.url) == allowed["origin"]:
+                    request_route.continue_()
+                else:
+                    request_route.abort("blockedbyclient")
+
+            if block_other_origins:
+                page.route("**/*", route)
+            try:
+                response = page.goto(url, wait_until="load", timeout=timeout_ms)
+            except PlaywrightTimeout as exc:
+                raise CaptureFailed(
+                    _("The page did not load within %(seconds)d seconds.") % {"seconds": seconds},
+                    code="timeout",
+                ) from exc
+            except PlaywrightError as exc:
+                raise CaptureFailed(
+                    _("The page could not be reached: %(error)s") % {"error": _first_line(exc)},
+                    code="network",
+                ) from exc
+            final_url = page.url
+            if response is None:
+                raise CaptureFailed(_("The page gave no answer."), code="network", final_url=final_url)
+            if response.status != 200:
+                raise CaptureFailed(
+                    _("The page answered with HTTP status %(status)d, not 200.")
+                    % {"status": response.status},
+                    code="status",
+                    status=response.status,
+                    final_url=final_url,
+                )
+            try:
+                title = page.title()
+                has_password = page.locator("input[type=password]").count() > 0
+                if looks_like_login(url=final_url, title=title, has_password_field=has_password):
+                    raise CaptureFailed(
+                        _("The page asks for a login; upload a screenshot taken while logged in instead."),
+                        code="login",
+                        status=response.status,
+                        final_url=final_url,
+                    )
+                remaining = max(1000, timeout_ms - int((time.monotonic() - started) * 1000))
+                png = page.screenshot(full_page=True, type="png", timeout=remaining, animations="disabled")
+            except PlaywrightTimeout as exc:
+                raise CaptureFailed(
+                    _("The page did not load within %(seconds)d seconds.") % {"seconds": seconds},
+                    code="timeout",
+                    status=response.status,
+                    final_url=final_url,
+                ) from exc
+            except PlaywrightError as exc:
+                raise CaptureFailed(
+                    _("The page could not be captured: %(error)s") % {"error": _first_line(exc)},
+                    code="network",
+                    status=response.status,
+                    final_url=final_url,
+                ) from exc
+            context.close()
+        finally:
+            browser.close()
+    return CaptureResult(
+        png=png, final_url=final_url, status=response.status, seconds=time.monotonic() - started
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
