@@ -1,0 +1,195 @@
+"""The diary package as a PDF/A file (KAU-DIARY-ACTION, KAU-PROHIBITED-EVIDENCE). Pure: no ORM, no clock.
+
+A cover page of the registry fields, typeset with ReportLab in DejaVu Sans (embedded, so å, ä and ö
+survive and the text can be searched and copied), then one page per screenshot, placed by img2pdf
+without re-encoding (a PNG keeps its pixels, a JPEG its bytes). pikepdf then writes the file as
+PDF/A: the sRGB output intent, the XMP metadata, and a validation of the bytes written
+(``pikepdf.pdfa.save`` re-reads the file and raises unless the validator approves it), so this
+module never returns a file that does not pass.
+
+img2pdf's own PDF/A option is not used: the files it produces fail validation.
+
+Flavours:
+
+- ``"2b"`` (the default): the output intent is Pillow's sRGB profile (``ImageCms.createProfile``,
+  an ICC version 4 profile, which PDF/A-2 allows). Transparent images are allowed.
+- ``"1b"``: PDF/A-1 allows only ICC version 2 profiles, so Pillow's profile is refused there; the
+  sRGB version 2 profile shipped with pikepdf is used instead. PDF/A-1 forbids transparency, so an
+  image with an alpha channel is refused (``PdfaRefused``) rather than flattened here: the package
+  shows the archived image as it is, or not at all. PDF/A-1's predefined XMP schemas do not include
+  ``xmp:Label``, so the validator's preparation drops it; the label stays on the cover page and in
+  the CSV/JSON fields beside the PDF.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from collections.abc import Sequence
+
+import img2pdf  # type: ignore[import-untyped]  # no stubs; pyproject lists no override for it
+import pikepdf
+import pikepdf.pdfa
+from PIL import Image, ImageCms
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+BOLD_FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+FONT = "DejaVuSans"
+BOLD_FONT = "DejaVuSans-Bold"
+
+FLAVOURS = ("2b", "1b")
+
+# The XMP properties the package may carry, and whether each is an ordered list (rdf:Seq) in XMP.
+XMP_FIELDS: dict[str, bool] = {
+    "dc:title": False,
+    "dc:description": False,
+    "dc:source": False,
+    "dc:date": True,
+    "dc:creator": True,
+    "dc:identifier": False,
+    "xmp:CreateDate": False,
+    "xmp:Label": False,
+    "xmpMM:DocumentID": False,
+}
+
+# The largest page side a PDF reader must support (PDF 1.4 implementation limit, 200 inches).
+MAX_PAGE_SIDE = 14_400.0
+MARGIN = 50.0
+
+
+class PdfaRefused(ValueError):
+    """The package cannot be written in the flavour asked for; the message says why."""
+
+
+def build_pdfa(
+    *,
+    cover_fields: list[tuple[str, str]],
+    images: list[bytes],
+    xmp: dict[str, str],
+    flavour: str = "2b",
+) -> bytes:
+    """The PDF/A bytes: the cover page(s) of ``cover_fields`` (label, value), then one page per image.
+
+    ``xmp`` maps the XMP properties of ``XMP_FIELDS`` to their values; an empty value is left out
+    (``dc:identifier`` before the diary number is known). ``xmpMM:DocumentID`` defaults to a new
+    UUID. Raises ``PdfaRefused`` for an unknown flavour, an unknown XMP property, a transparent image
+    in PDF/A-1b, or a file the validator does not approve (with its findings).
+    """
+    if flavour not in FLAVOURS:
+        raise PdfaRefused(f"Unknown PDF/A flavour {flavour!r}: use one of {', '.join(FLAVOURS)}.")
+    unknown = sorted(set(xmp) - set(XMP_FIELDS))
+    if unknown:
+        raise PdfaRefused(f"Unknown XMP properties: {', '.join(unknown)}.")
+    if flavour == "1b":
+        for number, data in enumerate(images, start=1):
+            if _has_alpha(data):
+                raise PdfaRefused(
+                    f"Image {number} has transparency, which PDF/A-1b forbids; use PDF/A-2b or a "
+                    "flattened image."
+                )
+
+    pdf = pikepdf.new()
+    sources = [pikepdf.open(io.BytesIO(_cover(cover_fields)))]
+    if images:
+        sources.append(pikepdf.open(io.BytesIO(_image_pages(images))))
+    for source in sources:
+        pdf.pages.extend(source.pages)
+    for page in pdf.pages:
+        # ReportLab writes a page transition (/Trans), which the validator does not check; a
+        # printed record has no use for it.
+        if "/Trans" in page.obj:
+            del page.obj["/Trans"]
+
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        for key, value in {"xmpMM:DocumentID": f"uuid:{uuid.uuid4()}", **xmp}.items():
+            if value:
+                meta[key] = [value] if XMP_FIELDS[key] else value
+
+    out = io.BytesIO()
+    try:
+        pikepdf.pdfa.save(pdf, out, flavour, output_intent=_output_intent(flavour))
+    except pikepdf.pdfa.PdfaError as exc:
+        findings = "; ".join(f"{f.rule}: {f.message}" for f in exc.report.findings[:10])
+        raise PdfaRefused(f"The package does not pass PDF/A-{flavour}: {findings}") from exc
+    except ValueError as exc:  # an output intent or save setting the flavour refuses
+        raise PdfaRefused(f"The package cannot be written as PDF/A-{flavour}: {exc}") from exc
+    return out.getvalue()
+
+
+def _output_intent(flavour: str) -> bytes | str:
+    if flavour == "1b":
+        return "sRGB"  # pikepdf's shipped ICC v2 sRGB profile: PDF/A-1 refuses Pillow's v4 one
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _has_alpha(data: bytes) -> bool:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info)
+
+
+def _register_fonts() -> None:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, FONT_PATH))
+        pdfmetrics.registerFont(TTFont(BOLD_FONT, BOLD_FONT_PATH))
+
+
+def _cover(fields: Sequence[tuple[str, str]]) -> bytes:
+    """The cover: one label and value per field, wrapped, on as many A4 pages as it takes."""
+    _register_fonts()
+    width, height = A4
+    buffer = io.BytesIO()
+    # initialFontName: otherwise ReportLab starts every page in Helvetica, a font it does not embed,
+    # which PDF/A forbids.
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True, initialFontName=FONT, pageCompression=1)
+    text_width = width - 2 * MARGIN
+    y = height - MARGIN
+
+    def need(space: float) -> None:
+        nonlocal y
+        if y - space < MARGIN:
+            pdf.showPage()
+            y = height - MARGIN
+
+    for label, value in fields:
+        label_lines = simpleSplit(label, BOLD_FONT, 10, text_width)
+        value_lines: list[str] = []
+        for paragraph in (value or "–").splitlines() or ["–"]:
+            value_lines.extend(simpleSplit(paragraph, FONT, 10, text_width) or [""])
+        need(14 * len(label_lines) + 13 * min(len(value_lines), 3))
+        for line in label_lines:
+            pdf.setFont(BOLD_FONT, 10)
+            pdf.drawString(MARGIN, y, line)
+            y -= 14
+        pdf.setFont(FONT, 10)
+        for line in value_lines:
+            need(13)
+            pdf.setFont(FONT, 10)
+            pdf.drawString(MARGIN, y, line)
+            y -= 13
+        y -= 8
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _page_for_image(width_px: int, height_px: int, _dpi: object) -> tuple[float, float, float, float]:
+    """An A4-wide page as tall as the image needs (a full-page screenshot is long), within the
+    largest page readers support; the image fills it, its aspect ratio kept."""
+    page_width = A4[0]
+    page_height = page_width * height_px / width_px
+    if page_height > MAX_PAGE_SIDE:
+        page_height = MAX_PAGE_SIDE
+        page_width = MAX_PAGE_SIDE * width_px / height_px
+    return page_width, page_height, page_width, page_height
+
+
+def _image_pages(images: list[bytes]) -> bytes:
+    """One page per image, the image embedded as it is (img2pdf does not re-encode)."""
+    result = img2pdf.convert(images, layout_fun=_page_for_image)
+    assert result is not None  # convert returns bytes when no output stream is given
+    return bytes(result)
