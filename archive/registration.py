@@ -1,0 +1,443 @@
+"""Diary registration: build the package, send it to the registry, record the registration number
+(KAU-DIARY-ACTION, KAU-PROHIBITED-EVIDENCE; the registry-entry fields of offentlighets- och
+sekretesslagen 5 kap. 2 §).
+
+Decisions written down here, because the pages depend on them:
+
+- **Sent.** ``DiaryPackage.sent_at`` is the instant the package was handed to the outbox: the
+  e-mail row to the registry address was written in the same transaction as the package, so the
+  package cannot exist without the e-mail that carries it. Whether the mail server has *accepted*
+  it is the notification row's own ``sent_at`` (``core.notifications.deliver_pending`` writes it);
+  it is read from there (``with_delivery``), never copied onto the package. The pages say "sent"
+  only once it was delivered, and "waiting to be sent" (with the last delivery error) before.
+- **The registration number and the PDF.** The PDF is a record already sent to the registry; it is
+  not rewritten when the number is recorded. The number lives on the package row (with who and
+  when) and in the CSV and JSON fields (``package_fields_csv`` / ``package_fields_json``), which
+  are produced from the row. ``dc:identifier`` is therefore absent from the XMP of every package
+  built so far; ``archive.pdfa`` writes it should a number ever be known at build time.
+- **Versions.** Building again for the same item writes a new package (a new version) as long as
+  none of the item's packages is registered; the registrar's queue shows only the newest version,
+  and an older one cannot be registered.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Concat
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from archive import ledger
+from archive.models import DiaryPackage, LedgerEntry, Screenshot
+from archive.pdfa import build_pdfa
+from core.history import record
+from core.models import Notification, User
+from core.notifications import notify
+from core.roles import Role, has_role
+from governance.models import InstitutionSettings
+from moderation.deadlines import STOCKHOLM
+from moderation.models import Item
+from moderation.selectors import items_visible_to
+from moderation.services import may_moderate
+
+NOTIFICATION_KIND = "diary_package"
+DIARY_NUMBER_MAX = 60
+PACKAGE_PURPOSES = (Screenshot.Purpose.ITEM, Screenshot.Purpose.EVIDENCE)
+DEFAULT_FLAVOUR = "2b"
+
+
+def pdfa_flavour() -> str:
+    """The PDF/A flavour packages are written in: 2b, or 1b where the registry's archive asks for it
+    (``KANALVAKT_PDFA_FLAVOUR``). archive.pdfa refuses what a flavour cannot hold."""
+    return str(getattr(settings, "KANALVAKT_PDFA_FLAVOUR", DEFAULT_FLAVOUR))
+
+
+# --- Who may do what ------------------------------------------------------------------------------------
+
+
+def may_register(user: Any) -> bool:
+    """KAU-DIARY-ACTION: the registrar records registration numbers (archive.register_package)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.has_perm("archive.register_package")
+    )
+
+
+def may_build(user: Any, item: Item) -> bool:
+    """The account owner and the deputies build the item's package (they moderate it)."""
+    return may_moderate(user, item.account)
+
+
+def registration_refusal(item: Item) -> str | None:
+    """Why the item takes no diary package, or None when it does (KAU-DIARY-ACTION,
+    KAU-PROHIBITED-EVIDENCE): it must be marked as requiring registration, or be removed as
+    prohibited content."""
+    if item.requires_registration or item.status == Item.Status.REMOVED:
+        return None
+    return _(
+        "Only an item marked as requiring registration, or removed as prohibited content, is "
+        "registered (KAU-DIARY-ACTION)."
+    )
+
+
+def packages_visible_to(user: Any) -> QuerySet[DiaryPackage]:
+    """The packages ``user`` may see: those of the items they may see, and every package for the
+    registrar, who registers them all. Seeing a package does not widen who sees its item."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return DiaryPackage.objects.none()
+    if has_role(user, Role.REGISTRAR) or may_register(user):
+        return DiaryPackage.objects.all()
+    return DiaryPackage.objects.filter(item__in=items_visible_to(user).values("pk"))
+
+
+def with_delivery(packages: QuerySet[DiaryPackage]) -> QuerySet[DiaryPackage]:
+    """Annotate each package with its e-mail's delivery: ``delivered_at`` (the notification row's
+    ``sent_at``), ``delivery_attempts`` and ``delivery_error``. One subquery each, so a list stays at
+    a fixed number of queries."""
+    notification = Notification.objects.filter(
+        kind=NOTIFICATION_KIND,
+        key__startswith=Concat(
+            Value(f"{NOTIFICATION_KIND}:"),
+            Cast(OuterRef("pk"), CharField()),
+            Value(":"),
+            output_field=CharField(),
+        ),
+    ).order_by("pk")
+    return packages.annotate(
+        delivered_at=Subquery(notification.values("sent_at")[:1]),
+        delivery_attempts=Subquery(notification.values("attempts")[:1]),
+        delivery_error=Subquery(notification.values("last_error")[:1]),
+    )
+
+
+def newer_version_exists() -> Exists:
+    return Exists(
+        DiaryPackage.objects.filter(item_id=OuterRef("item_id")).filter(
+            Q(built_at__gt=OuterRef("built_at")) | Q(built_at=OuterRef("built_at"), pk__gt=OuterRef("pk"))
+        )
+    )
+
+
+def awaiting_registration() -> QuerySet[DiaryPackage]:
+    """The registrar's queue: the newest package of each item, not registered yet, oldest first
+    (the partial index diary_awaiting_idx)."""
+    return (
+        DiaryPackage.objects.filter(registered_at__isnull=True)
+        .exclude(newer_version_exists())
+        .order_by("built_at", "pk")
+    )
+
+
+# --- The registry fields -----------------------------------------------------------------------------
+
+
+FIELD_LABELS = {
+    "received_at": gettext_lazy("Date received"),
+    "sender": gettext_lazy("Sender"),
+    "recipient": gettext_lazy("Recipient"),
+    "subject": gettext_lazy("Subject"),
+    "action": gettext_lazy("What was done"),
+    "handled": gettext_lazy("Done by and when"),
+    "log": gettext_lazy("Moderation log"),
+    "rule_ids": gettext_lazy("Rules"),
+    "url": gettext_lazy("Post address"),
+    "screenshots": gettext_lazy("Screenshots (capture time, person, SHA-256)"),
+    "secrecy": gettext_lazy("Secrecy marking"),
+    "item": gettext_lazy("Item in Kanalvakt"),
+    "version": gettext_lazy("Package version"),
+    "built": gettext_lazy("Package built by and when"),
+}
+# Added to the CSV and JSON from the row, as they become known (never written into the PDF).
+EXPORT_EXTRA = ("diary_number", "registered_at", "registered_by", "pdf_sha256")
+
+
+def _local(value: datetime | None) -> str:
+    """A registry date: ISO 8601 in Stockholm time, to the minute ("2026-11-26 10:00+01:00")."""
+    if value is None:
+        return ""
+    return timezone.localtime(value, STOCKHOLM).isoformat(sep=" ", timespec="minutes")
+
+
+def _action(item: Item) -> str:
+    status = str(item.get_status_display())
+    if item.status == Item.Status.ANSWERED:
+        return f"{status}: {item.answer}"
+    if item.status == Item.Status.CLOSED:
+        return f"{status}: {item.close_reason}"
+    if item.status == Item.Status.REMOVED:
+        return _("%(status)s from the platform as prohibited content (%(categories)s).") % {
+            "status": status,
+            "categories": "; ".join(item.prohibited_labels()) or "–",
+        }
+    return status
+
+
+def _screenshot_line(number: int, shot: Screenshot) -> str:
+    line = _("%(number)s. %(purpose)s, taken %(when)s by %(who)s, SHA-256 %(sha)s") % {
+        "number": number,
+        "purpose": shot.get_purpose_display(),
+        "when": _local(shot.taken_at),
+        "who": shot.taken_by or "Kanalvakt",
+        "sha": shot.sha256,
+    }
+    if shot.stamped_sha256:
+        line += " " + _("(date-stamped copy: SHA-256 %(sha)s)") % {"sha": shot.stamped_sha256}
+    return line
+
+
+def registry_fields(
+    item: Item,
+    *,
+    subject: str,
+    secrecy: str,
+    shots: list[Screenshot],
+    version: int,
+    by: User,
+    now: datetime,
+) -> list[tuple[str, str]]:
+    """(key, value) of every registry field, in the order of the cover page."""
+    account = item.account
+    log = [
+        f"{_local(entry.at)} {entry.actor or 'Kanalvakt'}: {entry.get_action_display()}"
+        + (f" – {entry.note}" if entry.note else "")
+        for entry in item.log.select_related("actor").order_by("at", "pk")
+    ]
+    recipient = f"{account.name} ({account.platform_label}"
+    recipient += f", {account.handle})" if account.handle else ")"
+    recipient += f", {account.unit.display_name}"
+    handled = (
+        f"{item.handled_by or '–'}, {_local(item.handled_at)}" if item.handled_at else _("Not handled yet")
+    )
+    return [
+        ("received_at", _local(item.received_at)),
+        ("sender", item.author),
+        ("recipient", recipient),
+        ("subject", subject),
+        ("action", _action(item)),
+        ("handled", handled),
+        ("log", "\n".join(log)),
+        ("rule_ids", ", ".join(item.rule_ids())),
+        ("url", item.url or "–"),
+        ("screenshots", "\n".join(_screenshot_line(n, s) for n, s in enumerate(shots, start=1))),
+        ("secrecy", secrecy or _("none")),
+        ("item", f"{item.pk}"),
+        ("version", f"{version}"),
+        ("built", f"{by}, {_local(now)}"),
+    ]
+
+
+def _image_bytes(shot: Screenshot) -> bytes:
+    # KAU-DIARY-ACTION wants the date-stamped copy. Until archive.services writes one for every
+    # screenshot (``stamped`` empty on older rows), the original goes into the package instead; the
+    # cover names the SHA-256 of the original either way, and of the stamped copy when there is one.
+    file = shot.stamped if shot.stamped else shot.image
+    with file.open("rb") as handle:
+        return handle.read()
+
+
+# --- Services -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def build_package(item: Item, *, subject: str, secrecy: str, by: User, now: datetime) -> DiaryPackage:
+    """Build the item's diary package and send it to the registry (KAU-DIARY-ACTION,
+    KAU-PROHIBITED-EVIDENCE).
+
+    Only the owner and the deputies build it (PermissionDenied), only for an item that requires
+    registration or was removed as prohibited content, only with at least one screenshot of the post
+    and its replies, and not once a package of the item is registered (ValidationError naming the
+    field). A refusal stores nothing. The PDF/A, and the CSV and JSON of its fields, are written to
+    storage and the e-mail to the registry address goes to the outbox in the same transaction;
+    ``sent_at`` records that hand-off (see the module's docstring for what "sent" means).
+    """
+    locked = (
+        Item.objects.select_for_update(of=("self",))
+        .select_related("account", "account__unit", "handled_by")
+        .get(pk=item.pk)
+    )
+    if not may_build(by, locked):
+        raise PermissionDenied(_("Only the account owner and the deputies build the diary package."))
+    refusal = registration_refusal(locked)
+    if refusal:
+        raise ValidationError({"item": refusal})
+    subject = " ".join(subject.split())
+    secrecy = secrecy.strip()
+    errors: dict[str, str] = {}
+    if not subject:
+        errors["subject"] = _("Write the short subject (ärendemening) the registry enters.")
+    elif len(subject) > DiaryPackage._meta.get_field("subject").max_length:  # type: ignore[operator]
+        errors["subject"] = _("Keep the subject within 300 characters.")
+    if len(secrecy) > DiaryPackage._meta.get_field("secrecy").max_length:  # type: ignore[operator]
+        errors["secrecy"] = _("Keep the secrecy marking within 300 characters.")
+    shots = list(
+        locked.screenshots.filter(purpose__in=PACKAGE_PURPOSES)
+        .select_related("taken_by")
+        .order_by("taken_at", "pk")
+    )
+    if not shots:
+        errors["screenshots"] = _(
+            "Add a screenshot of the post and its replies first: the package is built from the "
+            "item's screenshots."
+        )
+    if DiaryPackage.objects.filter(item=locked, registered_at__isnull=False).exists():
+        errors["item"] = _("A package of this item is registered already; it is not built again.")
+    if errors:
+        raise ValidationError(errors)
+
+    version = DiaryPackage.objects.filter(item=locked).count() + 1
+    with translation.override(settings.LANGUAGE_CODE):  # a record for the registry: its language
+        values = registry_fields(
+            locked, subject=subject, secrecy=secrecy, shots=shots, version=version, by=by, now=now
+        )
+        cover = [(str(FIELD_LABELS[key]), value) for key, value in values]
+        labels = {key: str(label) for key, label in FIELD_LABELS.items()}
+        value_of = dict(values)
+        pdf = build_pdfa(
+            cover_fields=[(str(_("Diary package")), subject), *cover],
+            images=[_image_bytes(shot) for shot in shots],
+            xmp={
+                "dc:title": subject,
+                "dc:description": "\n".join(f"{label}: {value}" for label, value in cover),
+                "dc:source": locked.url,
+                "dc:date": timezone.localtime(locked.received_at, STOCKHOLM).isoformat(),
+                "dc:creator": str(by),
+                "xmp:CreateDate": timezone.localtime(now, STOCKHOLM).isoformat(),
+                "xmp:Label": value_of["secrecy"],
+            },
+            flavour=pdfa_flavour(),
+        )
+    package = DiaryPackage(
+        item=locked,
+        subject=subject,
+        secrecy=secrecy,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        fields={"rows": [{"key": k, "label": labels[k], "value": v} for k, v in values]},
+        built_at=now,
+        built_by=by,
+    )
+    record(package, by=by, reason="built")
+    package.save()  # the pk names the files
+    package.pdf.save(f"{package.pk}.pdf", ContentFile(pdf), save=False)
+    package.screenshots.set(shots)
+    base = package.pdf.name.removesuffix(".pdf")
+    # Beside the PDF and sent with it. The stored copies are what was sent: no registration number
+    # yet; the downloads (package_fields_csv/json) add it from the row.
+    csv_data, json_data = package_fields_csv(package), package_fields_json(package)
+    csv_name = default_storage.save(f"{base}.csv", ContentFile(csv_data))
+    json_name = default_storage.save(f"{base}.json", ContentFile(json_data))
+    # The fixity ledger, in this transaction: the files commit with their entries or not at all. The
+    # CSV and JSON are kept too: they are what the registry was sent beside the PDF.
+    for name, data in ((package.pdf.name, pdf), (csv_name, csv_data), (json_name, json_data)):
+        ledger.append(kind=LedgerEntry.Kind.PACKAGE, path=name, data_or_size_and_hash=data, by=by, now=now)
+
+    sent = notify(
+        kind=NOTIFICATION_KIND,
+        key=f"{NOTIFICATION_KIND}:{package.pk}",
+        recipients=[InstitutionSettings.objects.get_solo().registry_address],
+        subject=gettext_lazy("Diary package for registration: %(subject)s"),
+        subject_params={"subject": subject},
+        template="diary_package.txt",
+        context={"package": package, "item": locked, "account": locked.account, "rows": cover},
+        url=reverse("archive:package", args=[package.pk]),
+        attachments=[package.pdf.name, csv_name, json_name],
+    )
+    package.sent_at = now if sent else None  # handed to the outbox; delivery is the notification's
+    record(package, by=by, reason="sent to the registry" if sent else "built")
+    package.save(update_fields=["pdf", "sent_at"])
+    return package
+
+
+@transaction.atomic
+def register_package(package: DiaryPackage, *, diary_number: str, by: User, now: datetime) -> DiaryPackage:
+    """Record the registration number the registry gave the package (KAU-DIARY-ACTION).
+
+    Only the registrar (archive.register_package; PermissionDenied otherwise). Kanalvakt never
+    invents a number: it is required, at most 60 characters. Recording the same number again
+    changes nothing; a different number for a registered package is refused, as is registering a
+    package a newer version of the same item has replaced. The PDF is not rewritten (see the
+    module's docstring); the number goes on the row and into the CSV and JSON.
+    """
+    if not may_register(by):
+        raise PermissionDenied(_("Only the registrar records registration numbers."))
+    locked = DiaryPackage.objects.select_for_update().get(pk=package.pk)
+    number = " ".join(diary_number.split())
+    if not number:
+        raise ValidationError({"diary_number": _("Write the registration number the registry gave.")})
+    if len(number) > DIARY_NUMBER_MAX:
+        raise ValidationError(
+            {
+                "diary_number": _("A registration number has at most %(max)s characters.")
+                % {"max": DIARY_NUMBER_MAX}
+            }
+        )
+    if locked.registered_at is not None:
+        if locked.diary_number == number:
+            return locked
+        raise ValidationError(
+            {
+                "diary_number": _("The package is registered already, as %(number)s.")
+                % {"number": locked.diary_number}
+            }
+        )
+    if DiaryPackage.objects.filter(pk=locked.pk).filter(newer_version_exists()).exists():
+        raise ValidationError(
+            {"diary_number": _("A newer version of this package exists: register that one instead.")}
+        )
+    locked.diary_number, locked.registered_at, locked.registered_by = number, now, by
+    record(locked, by=by, reason="registered")
+    locked.save(update_fields=["diary_number", "registered_at", "registered_by"])
+    return locked
+
+
+# --- The fields as CSV and JSON ---------------------------------------------------------------------------
+
+
+def export_fields(package: DiaryPackage) -> list[tuple[str, str, str]]:
+    """(key, label, value) of the package's registry fields, with the registration as known now."""
+    rows = [(row["key"], row["label"], row["value"]) for row in package.fields.get("rows", [])]
+    with translation.override(settings.LANGUAGE_CODE):
+        extra = {
+            "diary_number": (str(_("Registration number")), package.diary_number),
+            "registered_at": (str(_("Registered at")), _local(package.registered_at)),
+            "registered_by": (str(_("Registered by")), str(package.registered_by or "")),
+            "pdf_sha256": (str(_("SHA-256 of the PDF")), package.pdf_sha256),
+        }
+    return rows + [(key, *extra[key]) for key in EXPORT_EXTRA]
+
+
+def package_fields_csv(package: DiaryPackage) -> bytes:
+    """The registry fields as CSV: one header row of field keys, one row of values (UTF-8 with BOM,
+    so that a spreadsheet opens å, ä and ö correctly)."""
+    rows = export_fields(package)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([key for key, _label, _value in rows])
+    writer.writerow([value for _key, _label, value in rows])
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def package_fields_json(package: DiaryPackage) -> bytes:
+    """The registry fields as JSON: ``fields`` maps key to value, ``labels`` key to label."""
+    rows = export_fields(package)
+    document = {
+        "package": package.pk,
+        "item": package.item_id,
+        "fields": {key: value for key, _label, value in rows},
+        "labels": {key: label for key, label, _value in rows},
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode()
