@@ -50,7 +50,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
-    """A tiny PNG whose header claims ``width`` × ``height`` pixels (900 megapixels by default)."""
+    """A tiny PNG whose header claims ``width`` by ``height`` pixels (900 megapixels by default)."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
@@ -68,6 +68,4 @@ def nothing_stored(root: Path) -> bool:
     """No screenshot row, no file under the media root, no ledger entry."""
     from archive.models import LedgerEntry, Screenshot
 
-    return (
-        not Screenshot.objects.exists() and not LedgerEntry.objects.exists() and stored_files(root) == []
-    )
+    return not Screenshot.objects.exists() and not LedgerEntry.objects.exists() and stored_files(root) == []

@@ -95,7 +95,7 @@ def test_over_the_byte_limit_is_refused_unread(account: Any, cast: Cast, media_r
 
 
 def test_over_the_pixel_limit_is_refused(account: Any, cast: Cast, media_root: Path) -> None:
-    # 10,000 × 4,001 pixels: above Kanalvakt's limit, below Pillow's own bomb warning.
+    # 10,000 by 4,001 pixels: above Kanalvakt's limit, below Pillow's own bomb warning.
     data = image_bytes("PNG", size=(10_000, MAX_PIXELS // 10_000 + 1), mode="L", colour=255)
     assert len(data) < MAX_BYTES
     with pytest.raises(ImageRefused):
@@ -132,7 +132,9 @@ def test_the_type_follows_the_content_whatever_the_name(
     assert "bild" not in shot.image.name  # nothing the uploader chose reaches the disk
 
 
-@pytest.mark.parametrize(("case", "name"), [("svg named .jpg", "skarm.jpg"), ("html named .jpg", "skarm.jpg")])
+@pytest.mark.parametrize(
+    ("case", "name"), [("svg named .jpg", "skarm.jpg"), ("html named .jpg", "skarm.jpg")]
+)
 def test_markup_named_as_an_image_is_refused_by_the_upload_page(
     client: Client, cast: Cast, make_item: Any, media_root: Path, case: str, name: str
 ) -> None:
@@ -150,7 +152,9 @@ def test_cmyk_jpeg_is_converted_to_rgb(account: Any, cast: Cast) -> None:
     image = opened(shot.image)
     assert image.mode == "RGB"
     red, green, blue = image.getpixel((10, 10))  # type: ignore[misc]
-    assert red > 200 and green < 60 and blue < 60  # CMYK (0, 100 %, 100 %, 0) is red
+    assert red > 200
+    assert green < 60
+    assert blue < 60
 
 
 def test_transparent_png_is_flattened_on_white(account: Any, cast: Cast) -> None:
