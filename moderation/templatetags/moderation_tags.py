@@ -9,6 +9,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from moderation.deadlines import WorkingCalendar, working_hours_between
 from moderation.models import Item
@@ -33,7 +34,12 @@ class TimeLeft:
 
 
 def duration(hours: float) -> str:
-    """Hours as "5 h 30 min" or "45 min", rounded down to the minute."""
+    """Hours as "5 h 30 min" or "45 min", rounded down to the minute; from three working days on, as
+    working days and hours ("3 working days 4 h"), since every hour of a working day counts."""
+    if hours >= 72:
+        days, rest_hours = divmod(int(hours), 24)
+        text = ngettext("%(days)d working day", "%(days)d working days", days) % {"days": days}
+        return f"{text} {_('%(hours)d h') % {'hours': rest_hours}}" if rest_hours else text
     minutes = int(hours * 60)
     whole, rest = divmod(minutes, 60)
     if whole and rest:

@@ -843,3 +843,17 @@ def test_the_account_page_links_to_the_inbox_for_those_who_read_it(
     response = client.get(reverse("accounts:detail", args=[account.pk]))
     assert response.status_code == 200
     assert (reverse("moderation:inbox", args=[account.pk]) in response.content.decode()) is shown
+
+
+def test_long_delays_read_in_working_days() -> None:
+    """KAU-RESPONSE-DEADLINE: every hour of a working day counts, so 24 working hours are one working day."""
+    from django.utils import translation
+
+    from moderation.templatetags.moderation_tags import duration
+
+    with translation.override("en"):
+        assert duration(0.5) == "30 min"
+        assert duration(48) == "48 h"
+        assert duration(72) == "3 working days"
+        assert duration(2712.7) == "113 working days"
+        assert duration(75.5) == "3 working days 3 h"
