@@ -43,7 +43,7 @@ VIEWPORT_WIDTH, VIEWPORT_HEIGHT = 1280, 900
 
 # What a login wall looks like: an address or a title about signing in, or a password field.
 LOGIN_URL = re.compile(
-    r"(^|[/._?=&-])(login|log-in|signin|sign-in|sign_in|logga-in|loggain|auth|authenticate|sso|checkpoint)"
+    r"(^|[/._?=&-])(login|log-in|signin|sign-in|sign_in|logga-in|loggain|auth|authwall|authenticate|sso|checkpoint)"
     r"([/._?=&-]|$)",
     re.IGNORECASE,
 )
