@@ -1,0 +1,50 @@
+"""Forms of the diary pages: building a package and recording its registration number
+(KAU-DIARY-ACTION). Forms validate the input; archive.registration decides and saves."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from archive.registration import DIARY_NUMBER_MAX
+from moderation.models import Item
+
+
+def default_subject(item: Item) -> str:
+    """A subject (ärendemening) to start from: what came in, from whom, on which account."""
+    what = item.get_classification_display() if item.classification else item.get_kind_display()
+    return _("%(what)s from %(author)s on %(account)s (%(platform)s)") % {
+        "what": what,
+        "author": item.author,
+        "account": item.account.name,
+        "platform": item.account.platform_label,
+    }
+
+
+class PackageForm(forms.Form):
+    subject = forms.CharField(
+        label=gettext_lazy("Subject"),
+        max_length=300,
+        help_text=gettext_lazy("The short subject (ärendemening) the registry enters."),
+    )
+    secrecy = forms.CharField(
+        label=gettext_lazy("Secrecy marking"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy(
+            "Where secrecy applies: the provision and what it covers. Leave empty when none applies."
+        ),
+    )
+
+    @classmethod
+    def for_item(cls, item: Item) -> PackageForm:
+        return cls(initial={"subject": default_subject(item)}, prefix="package")
+
+
+class RegisterForm(forms.Form):
+    diary_number = forms.CharField(
+        label=gettext_lazy("Registration number"),
+        max_length=DIARY_NUMBER_MAX,
+        help_text=gettext_lazy("The number the registry gave the package (diarienummer)."),
+    )
