@@ -1,0 +1,125 @@
+"""Forms of the archive's search and exports (KAU-PUBLIC-RECORD). Forms validate; archive.search
+reads and archive.exports writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from archive.search import KIND_LABELS, KINDS, RULES, Criteria
+from core.forms import UnitChoiceField
+from governance.models import OrgUnit
+
+
+class AccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.handle})" if obj.handle else str(obj.name)
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SearchForm(forms.Form):
+    """The search for a request for public records: every filter is optional, but one is needed.
+
+    An export "of accounts and a period" is this form with only the account or unit and the period
+    filled in.
+    """
+
+    text = forms.CharField(
+        label=_("Text"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Words in a post, an answer, a log note, a request's name, handle, purpose or reason, "
+            "a link or a platform id."
+        ),
+    )
+    account = AccountChoiceField(
+        label=_("Account"),
+        queryset=Account.objects.order_by("name", "pk"),
+        required=False,
+        empty_label=_("All accounts"),
+    )
+    unit = UnitChoiceField(
+        label=_("Unit"),
+        queryset=OrgUnit.objects.order_by("path"),
+        required=False,
+        empty_label=_("All units"),
+        help_text=_("Includes the units below it."),
+    )
+    author = forms.CharField(
+        label=_("Author"),
+        required=False,
+        max_length=200,
+        help_text=_("The visitor who wrote the item (their handle), or who filed a request."),
+    )
+    start = forms.DateField(
+        label=_("From"), required=False, widget=_date_input(), help_text=_("The first day, included.")
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=_date_input(), help_text=_("The last day, included.")
+    )
+    rule = forms.ChoiceField(
+        label=_("Policy rule"),
+        required=False,
+        choices=[("", _("Any rule")), *[(rule, f"{rule}: {label}") for rule, label in RULES]],
+    )
+    kinds = forms.MultipleChoiceField(
+        label=_("Search among"),
+        required=False,
+        choices=[(kind, KIND_LABELS[kind]) for kind in KINDS],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave all unticked to search everything."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            criteria = self._criteria(data)
+        except ValidationError as exc:
+            for name, errors in exc.message_dict.items():
+                self.add_error(name if name in self.fields else None, errors)
+            return data
+        if criteria.is_empty:
+            raise ValidationError(
+                _("Fill in at least one of text, account, unit, author, period or rule."), code="empty"
+            )
+        data["criteria"] = criteria
+        return data
+
+    @staticmethod
+    def _criteria(data: dict[str, Any]) -> Criteria:
+        return Criteria(
+            text=(data.get("text") or "").strip(),
+            account=data.get("account"),
+            unit=data.get("unit"),
+            author=(data.get("author") or "").strip(),
+            start=data.get("start"),
+            end=data.get("end"),
+            rule=data.get("rule") or "",
+            kinds=tuple(data.get("kinds") or KINDS),
+        )
+
+    def criteria(self) -> Criteria:
+        """The valid criteria; call after is_valid()."""
+        criteria: Criteria = self.cleaned_data["criteria"]
+        return criteria
+
+
+class ExportForm(SearchForm):
+    """The same criteria, posted from the search page, with a note of what the export is for."""
+
+    description = forms.CharField(
+        label=_("What the export is for"),
+        required=False,
+        max_length=300,
+        help_text=_("For example the request's reference or the requester. Shown in the list of exports."),
+    )
