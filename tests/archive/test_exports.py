@@ -297,3 +297,30 @@ def test_a_running_job_is_not_claimed_again(
     job.refresh_from_db()
     assert job.status == ExportJob.Status.RUNNING
     assert not job.file
+
+
+def test_a_built_diary_package_goes_in_with_the_csv_and_json_sent_beside_it(
+    cast: Cast, archive: Archive, tmp_path: Path
+) -> None:
+    """KAU-DIARY-ACTION: the package as archive.registration built and sent it, byte for byte."""
+    from django.core.files.storage import default_storage
+
+    from archive.registration import build_package
+    from archive.services import store_screenshot
+    from tests.archive.export_support import png
+
+    item = archive.criticism
+    store_screenshot(item.account, data=png(), purpose="item", item=item, by=cast["communicator"], now=NOW)
+    package = build_package(
+        item, subject="Kritik om öppettider", secrecy="", by=cast["communicator"], now=NOW
+    )
+    job = export(cast, {"account": archive.account.pk, "kinds": ["items"]})
+    assert job.status == ExportJob.Status.DONE, job.error
+    bag_dir = unzip(job, tmp_path / "out")
+    bagit.Bag(str(bag_dir)).validate()
+    base = package.pdf.name.removesuffix(".pdf")
+    for suffix in ("pdf", "csv", "json"):
+        with default_storage.open(f"{base}.{suffix}", "rb") as stored:
+            assert (bag_dir / "data" / "packages" / f"{package.pk}.{suffix}").read_bytes() == stored.read()
+    packages = json.loads((bag_dir / "data" / "records" / "packages.json").read_text(encoding="utf-8"))
+    assert {row["id"] for row in packages} == {archive.package.pk, package.pk}
