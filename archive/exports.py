@@ -29,7 +29,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -54,6 +54,8 @@ logger = logging.getLogger(__name__)
 
 CHUNK = 1024 * 1024
 PROGRESS_EVERY = 20  # files between two progress writes
+# Far longer than the task's time limits (CELERY_TASK_TIME_LIMIT) let one run last.
+STALE_AFTER = timedelta(minutes=30)
 RECORD_FILES = ("items", "log", "decisions", "screenshots", "packages")
 # Already compressed: deflating them again costs time and saves nothing.
 STORED_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".pdf", ".zip"}
@@ -116,10 +118,16 @@ def run_export(job_id: int, *, now: datetime) -> None:
     """Build the bag of one export job, once.
 
     The job is claimed with a compare-and-set (queued → running): a second call, or a second worker
-    given the same message, finds nothing to claim and does nothing. Any error marks the job failed
+    given the same message, finds nothing to claim and does nothing. A job still "running" after
+    STALE_AFTER was left by a worker that died, and is claimed again. Any error marks the job failed
     with the error (never silent) and is not raised again, so the task is not retried for ever.
     """
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.QUEUED).update(
+    # A job left running by a worker that died is taken over once it is older than any run the task's
+    # time limits allow: the message comes back (acks_late) but would otherwise find nothing to claim.
+    claimable = Q(status=ExportJob.Status.QUEUED) | Q(
+        status=ExportJob.Status.RUNNING, started_at__lt=now - STALE_AFTER
+    )
+    claimed = ExportJob.objects.filter(claimable, pk=job_id).update(
         status=ExportJob.Status.RUNNING, started_at=now, done=0, error=""
     )
     if claimed != 1:

@@ -324,3 +324,19 @@ def test_a_built_diary_package_goes_in_with_the_csv_and_json_sent_beside_it(
             assert (bag_dir / "data" / "packages" / f"{package.pk}.{suffix}").read_bytes() == stored.read()
     packages = json.loads((bag_dir / "data" / "records" / "packages.json").read_text(encoding="utf-8"))
     assert {row["id"] for row in packages} == {archive.package.pk, package.pk}
+
+
+def test_a_job_left_running_by_a_dead_worker_is_taken_over_later(
+    cast: Cast, archive: Archive, department_november: dict[str, Any]
+) -> None:
+    from datetime import timedelta
+
+    job = exports.request_export(by=cast["registrar"], now=NOW, criteria=department_november, description="")
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.RUNNING, started_at=NOW, done=3)
+    exports.run_export(job.pk, now=NOW + timedelta(minutes=5))  # the first worker may still be at it
+    assert ExportJob.objects.get(pk=job.pk).status == ExportJob.Status.RUNNING
+    later = NOW + exports.STALE_AFTER + timedelta(seconds=1)
+    exports.run_export(job.pk, now=later)  # the message delivered again after the worker died
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE, job.error
+    assert job.started_at == later
