@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
@@ -68,7 +69,7 @@ class SearchForm(forms.Form):
     rule = forms.ChoiceField(
         label=_("Policy rule"),
         required=False,
-        choices=[("", _("Any rule")), *[(rule, f"{rule}: {label}") for rule, label in RULES]],
+        choices=[("", _("Any rule")), *[(rule, format_lazy("{}: {}", rule, label)) for rule, label in RULES]],
     )
     kinds = forms.MultipleChoiceField(
         label=_("Search among"),
