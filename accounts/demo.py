@@ -163,6 +163,7 @@ def seed_registry(people: dict[str, User], accounts: dict[str, Account], *, now:
 
     from accounts import coverage, followup
     from accounts.models import Absence, FollowUp
+    from archive.startpage import record_startpage_screenshot, taken_at_for
 
     today = timezone.localdate(now)
     created = 0
@@ -205,8 +206,13 @@ def seed_registry(people: dict[str, User], accounts: dict[str, Account], *, now:
         if account.notice_confirmed_at is None:
             services.confirm_notice(account.pk, by=people["karin"], now=now)
             services.confirm_sender(account.pk, by=people["karin"], now=now)
-            services.record_startpage(
-                account.pk, taken_on=today - timedelta(days=40), by=people["karin"], now=now
+            # KAU-STARTPAGE: a start page counts only with its picture, kept by the archive.
+            record_startpage_screenshot(
+                account,
+                data=_startpage_png(account),
+                by=account.owner,
+                now=now,
+                taken_at=taken_at_for(today - timedelta(days=40), now=now),
             )
             created += 1
     # Per and Anna are both away the same week: the YouTube account they share has nobody (KAU-RESP-DAILY).
@@ -225,3 +231,29 @@ def seed_registry(people: dict[str, User], accounts: dict[str, Account], *, now:
             created += 1
     created += coverage.check_coverage(now=now)
     return created
+
+
+def _startpage_png(account: Account) -> bytes:
+    """A plain picture standing in for a screenshot of the account's start page: the same bytes for
+    the same account, so the archive keeps the file once however often the demo is seeded."""
+    import io
+    from pathlib import Path
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (960, 540), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 960, 90), fill=(29, 59, 94))
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    title: ImageFont.FreeTypeFont | ImageFont.ImageFont = (
+        ImageFont.truetype(str(dejavu), 36) if dejavu.exists() else ImageFont.load_default()
+    )
+    text: ImageFont.FreeTypeFont | ImageFont.ImageFont = (
+        ImageFont.truetype(str(dejavu), 24) if dejavu.exists() else ImageFont.load_default()
+    )
+    draw.text((30, 24), account.name, fill="white", font=title)
+    draw.text((30, 130), f"{account.platform_label} · {account.handle}", fill=(30, 30, 30), font=text)
+    draw.text((30, 180), account.url, fill=(60, 60, 60), font=text)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

@@ -6,8 +6,9 @@ resources the account takes and a decision; the next due date follows from it an
 ``Account.followup_due_on`` (indexed), which the daily reminder sweeps.
 
 Closing is a workflow: started, commenting switched off where the platform allows (or confirmed
-impossible), a final start-page screenshot, closed. A closed account stays in the registry with its
-whole history; nothing about it is deleted (KAU-PUBLIC-RECORD).
+impossible), a final start-page screenshot kept by the archive (archive.Screenshot), closed. A
+closed account stays in the registry with its whole history; nothing about it is deleted
+(KAU-PUBLIC-RECORD).
 
 Who may do what is decided in one place, ``rights_for``, which both the views and the services ask.
 """
@@ -341,8 +342,24 @@ def _remind(accounts: Sequence[Account], *, today: date) -> int:
 # --- Closing (KAU-CLOSE) ------------------------------------------------------------------------------
 
 
-def closing_missing(account: Account) -> dict[str, str]:
-    """What must be done before ``account`` can be closed, by code, in words (empty when nothing is)."""
+def has_final_startpage(account: Account) -> bool:
+    """KAU-CLOSE, KAU-STARTPAGE: "an account cannot be closed until its final start-page screenshot
+    exists": a start-page screenshot kept by the archive, taken after closing started. The picture is
+    the proof, not a date on the account. One query; False before closing has started."""
+    from archive.models import Screenshot
+
+    started = account.closing_started_at
+    if started is None:
+        return False
+    return Screenshot.objects.filter(
+        account=account, purpose=Screenshot.Purpose.STARTPAGE, taken_at__gte=started
+    ).exists()
+
+
+def closing_missing(account: Account, *, final_startpage: bool | None = None) -> dict[str, str]:
+    """What must be done before ``account`` can be closed, by code, in words (empty when nothing is).
+
+    ``final_startpage`` is ``has_final_startpage(account)`` when the caller has it already."""
     if account.status != Account.Status.CLOSING or account.closing_started_at is None:
         return {"not_started": _("Closing has not been started.")}
     missing = {}
@@ -351,9 +368,11 @@ def closing_missing(account: Account) -> dict[str, str]:
             "Nobody has confirmed that commenting is switched off, or that the platform does not "
             "allow switching it off."
         )
-    if account.last_startpage_at is None or account.last_startpage_at < account.closing_started_at:
+    if final_startpage is None:
+        final_startpage = has_final_startpage(account)
+    if not final_startpage:
         missing["screenshot"] = _(
-            "No final screenshot of the start page has been recorded since closing started."
+            "No final screenshot of the start page has been kept since closing started."
         )
     return missing
 
@@ -795,6 +814,7 @@ def detail_context(account: Account, *, user: Any, now: datetime) -> dict[str, A
     is_closed = account.status == Account.Status.CLOSED
     proposed = closing_candidates(Account.objects.filter(pk=account.pk), now=now) if not is_closed else []
     started = account.closing_started_at
+    final_startpage = has_final_startpage(account) if started is not None else False
     steps = [
         {"label": _("Closing started"), "done": started is not None},
         {
@@ -803,9 +823,7 @@ def detail_context(account: Account, *, user: Any, now: datetime) -> dict[str, A
         },
         {
             "label": _("A final start-page screenshot after closing started"),
-            "done": started is not None
-            and account.last_startpage_at is not None
-            and account.last_startpage_at >= started,
+            "done": final_startpage,
         },
         {"label": _("Closed"), "done": is_closed},
     ]
@@ -832,7 +850,11 @@ def detail_context(account: Account, *, user: Any, now: datetime) -> dict[str, A
             "account": account,
             "status": account.status,
             "steps": steps,
-            "missing": closing_missing(account) if account.status == Account.Status.CLOSING else {},
+            "missing": closing_missing(account, final_startpage=final_startpage)
+            if account.status == Account.Status.CLOSING
+            else {},
+            "final_startpage": final_startpage,
+            "startpage_url": reverse("archive:startpage", args=[account.pk]),
             "proposed": proposed[0].labels if proposed else [],
             "rights": rights,
             "can_open": rights.any_closing,

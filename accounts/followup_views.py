@@ -142,13 +142,14 @@ def _render_closing(
     start_form: StartClosingForm | None = None,
     commenting_form: CommentingForm | None = None,
 ) -> HttpResponse:
+    details = followup.detail_context(account, user=request.user, now=timezone.now())
     context = {
         "account": account,
         "rights": rights,
-        "missing": followup.closing_missing(account) if account.status == Account.Status.CLOSING else {},
+        "missing": details["closing"]["missing"],  # KAU-CLOSE: the final start-page screenshot, once
         "start_form": start_form or StartClosingForm(),
         "commenting_form": commenting_form or CommentingForm(initial={"commenting": account.commenting}),
-        **followup.detail_context(account, user=request.user, now=timezone.now()),
+        **details,
     }
     return render(request, "accounts/closing.html", context, status=status)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,11 +14,11 @@ from django.utils.translation import gettext as _
 from accounts.dates import add_months
 from accounts.models import Account
 from accounts.selectors import is_owner_or_deputy
+from archive.models import Screenshot
 from core.history import record
 from core.models import User
 from core.roles import Role, has_role
 from governance.models import InstitutionSettings, OrgUnit
-from moderation.deadlines import STOCKHOLM
 
 # --- Who may act on the registry ----------------------------------------------------------------------
 # The views ask these to show an action or answer 403; the services ask them again before they write.
@@ -34,11 +34,17 @@ def may_register(user: Any) -> bool:
 
 def may_confirm(user: Any, account: Account) -> bool:
     """The owner and deputies, the communications department and the social media lead confirm the
-    public-records notice (KAU-INFORM) and sender and profile (KAU-SENDER), and record start-page
-    screenshots (KAU-STARTPAGE)."""
+    public-records notice (KAU-INFORM) and sender and profile (KAU-SENDER)."""
     if not getattr(user, "is_active", False):
         return False
     return has_role(user, Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD) or is_owner_or_deputy(user, account)
+
+
+def may_record_startpage(user: Any, account: Account) -> bool:
+    """KAU-STARTPAGE: "the account owner takes a screenshot of the channel's start page", so the
+    owner and the deputies record start-page screenshots; heads, the communications department, the
+    social media lead and the registrar see them (archive.startpage.may_view_startpages)."""
+    return bool(getattr(user, "is_active", False)) and is_owner_or_deputy(user, account)
 
 
 @transaction.atomic
@@ -169,25 +175,34 @@ def confirm_sender(account_id: int, *, by: User, now: datetime) -> Account:
 
 
 @transaction.atomic
-def record_startpage(account_id: int, *, taken_on: date, by: User, now: datetime) -> Account:
-    """Record the day of the latest start-page screenshot (KAU-STARTPAGE).
+def record_startpage(account_id: int, *, screenshot: Screenshot, by: User | None, now: datetime) -> Account:
+    """Record a kept start-page screenshot as the account's latest (KAU-STARTPAGE).
 
-    Until the archive keeps the screenshots themselves, the day is what is recorded. A day in the
-    future is refused. A screenshot taken on or after the day of a major change (owner, name,
-    handle) answers it, so the need for a new one is cleared.
+    The screenshot is the proof: only a start-page ``Screenshot`` of this account, already kept by
+    archive.services, is recorded (archive.startpage calls this after keeping it). The account owner
+    and the deputies take it; ``by`` is None only for Kanalvakt's own capture by the daily job. A
+    screenshot taken at or after a major change (owner, name, handle) answers it, so the need for a
+    new one is cleared. A screenshot in the future is refused.
     """
-    account = _locked_for_confirmation(account_id, by=by)
-    today = timezone.localtime(now, STOCKHOLM).date()
-    if taken_on > today:
-        raise ValidationError({"taken_on": _("The screenshot cannot be taken on a day still to come.")})
-    # Today: the moment of recording. An earlier day: its last second, Stockholm time, as no hour is
-    # known and a screenshot on the day of a change (or of the start of closing) is taken after it.
-    taken_at = now if taken_on == today else datetime.combine(taken_on, time(23, 59, 59), tzinfo=STOCKHOLM)
+    account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account_id)
+    if by is None:
+        # Nobody but Kanalvakt itself records without a person: its own capture of the public page.
+        if screenshot.source != Screenshot.Source.CAPTURE:
+            raise PermissionDenied
+    elif not may_record_startpage(by, account):
+        raise PermissionDenied
+    if account.status == Account.Status.CLOSED:
+        raise ValidationError(_("The account is closed: there is nothing more to confirm."))
+    if screenshot.account_id != account.pk or screenshot.purpose != Screenshot.Purpose.STARTPAGE:
+        raise ValidationError(_("This is not a screenshot of the account's start page."))
+    taken_at = screenshot.taken_at
+    if taken_at > now:
+        raise ValidationError({"taken_at": _("The screenshot cannot be taken at a time still to come.")})
     # An older screenshot recorded late never hides a newer one (KAU-STARTPAGE).
     account.last_startpage_at = max(account.last_startpage_at or taken_at, taken_at)
     fields = ["last_startpage_at"]
     needed = account.startpage_needed_since
-    if needed is not None and taken_on >= timezone.localtime(needed, STOCKHOLM).date():
+    if needed is not None and taken_at >= needed:
         account.startpage_needed_since = None
         fields.append("startpage_needed_since")
     record(account, by=by, reason="start-page screenshot recorded")

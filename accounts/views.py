@@ -205,11 +205,34 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
         "history": account_history(account),
         "now": now,
         "can_confirm": open_account and services.may_confirm(user, account),
-        "confirm_form": ConfirmForm(initial={"taken_on": timezone.localtime(now, STOCKHOLM).date()}),
+        "confirm_form": ConfirmForm(),
     }
+    context.update(_startpage_context(user, account))
     context.update(coverage.detail_context(account, user=user, now=now))
     context.update(followup.detail_context(account, user=user, now=now))
     return context
+
+
+def _startpage_context(user: User, account: Account) -> dict[str, Any]:
+    """The start-page part of the account page (KAU-STARTPAGE): the latest kept screenshot, for those
+    who see the account's start pages, and whether the person uploads them. One query at most."""
+    from archive.models import Screenshot
+    from archive.startpage import may_view_startpages
+
+    can_view = may_view_startpages(user, account)
+    latest = (
+        Screenshot.objects.filter(account=account, purpose=Screenshot.Purpose.STARTPAGE)
+        .order_by("-taken_at", "-pk")
+        .first()
+        if can_view
+        else None
+    )
+    return {
+        "startpage_latest": latest,
+        "can_view_startpages": can_view,
+        "can_record_startpage": account.status != Account.Status.CLOSED
+        and services.may_record_startpage(user, account),
+    }
 
 
 @require_GET
@@ -224,8 +247,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def account_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """The owner, a deputy or the communications department confirms the public-records notice
-    (KAU-INFORM) or sender and profile (KAU-SENDER), or records a start-page screenshot
-    (KAU-STARTPAGE)."""
+    (KAU-INFORM) or sender and profile (KAU-SENDER). A start-page screenshot is uploaded on the
+    archive's start-page page instead (KAU-STARTPAGE), where this sends an old form."""
     user = _person(request)
     now = timezone.now()
     account = account_for_page(user, pk, now=now)
@@ -237,6 +260,10 @@ def account_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "accounts/account_detail.html", _detail_context(request, account, now=now), status=409
         )
+    if request.POST.get("what") == "startpage":
+        # KAU-STARTPAGE: a start page counts only with its screenshot, which is uploaded on the
+        # account's start-page page; a day alone is no longer recorded.
+        return redirect("archive:startpage", account_id=account.pk)
     form = ConfirmForm(request.POST)
     if form.is_valid():
         what = form.cleaned_data["what"]
@@ -246,14 +273,9 @@ def account_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request, _("Confirmed: visitors are told that their messages are public records.")
                 )
-            elif what == "sender":
+            else:
                 services.confirm_sender(account.pk, by=user, now=now)
                 messages.success(request, _("Confirmed: sender and profile follow the profile guide."))
-            else:
-                services.record_startpage(
-                    account.pk, taken_on=form.cleaned_data["taken_on"], by=user, now=now
-                )
-                messages.success(request, _("The start-page screenshot is recorded."))
         except ValidationError as exc:
             _add_errors(form, exc)
         else:

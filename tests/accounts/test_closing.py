@@ -19,7 +19,6 @@ from django.urls import reverse
 from accounts import followup
 from accounts.models import Account, CoverageGap, FollowUp
 from accounts.selectors import accounts_visible_to
-from core.history import record
 from core.models import User
 from tests.conftest import Cast, browser_login
 
@@ -46,11 +45,26 @@ STARTERS = MANAGERS | {"communicator"}
 CONFIRMERS = MANAGERS | {"communicator", "deputy"}
 
 
-def take_startpage_screenshot(account: Account, *, at: datetime, by: User | None) -> None:
-    """Test stand-in for recording a start-page screenshot on the account page (KAU-STARTPAGE)."""
-    record(account, by=by, reason="start-page screenshot recorded")
-    account.last_startpage_at = at
-    account.save(update_fields=["last_startpage_at"])
+@pytest.fixture(autouse=True)
+def media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def take_startpage_screenshot(account: Account, *, at: datetime, by: User) -> None:
+    """The owner or a deputy uploads a start-page screenshot taken at ``at`` (KAU-STARTPAGE): the
+    archive keeps it and the account records it."""
+    import io
+
+    from PIL import Image
+
+    from archive.startpage import record_startpage_screenshot
+
+    out = io.BytesIO()
+    # A different picture for each moment, so that each upload is a screenshot of its own.
+    Image.new("RGB", (80, 60), (at.minute * 4 % 256, at.second * 4 % 256, at.hour * 10 % 256)).save(
+        out, "PNG"
+    )
+    record_startpage_screenshot(account, data=out.getvalue(), by=by, now=max(at, NOW), taken_at=at)
 
 
 def healthy(make_account: Any, **extra: Any) -> Account:

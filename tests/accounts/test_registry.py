@@ -170,11 +170,14 @@ def test_only_owner_deputies_and_the_communications_department_confirm(
     """KAU-INFORM, KAU-SENDER, KAU-STARTPAGE: the service refuses whoever the view would refuse."""
     from django.core.exceptions import PermissionDenied
 
+    from archive.startpage import record_startpage_screenshot
+
     account = make_account()
     for call in (
         lambda: services.confirm_notice(account.pk, by=cast[person], now=NOW),
         lambda: services.confirm_sender(account.pk, by=cast[person], now=NOW),
-        lambda: services.record_startpage(account.pk, taken_on=date(2026, 3, 1), by=cast[person], now=NOW),
+        # Refused before the upload is even read.
+        lambda: record_startpage_screenshot(account, data=b"", by=cast[person], now=NOW),
     ):
         with pytest.raises(PermissionDenied):
             call()
@@ -191,25 +194,49 @@ def test_a_closed_account_takes_no_confirmation(cast: Cast, make_account: Any) -
         services.confirm_notice(account.pk, by=cast["social_media_lead"], now=NOW)
 
 
-def test_a_start_page_screenshot_cannot_be_taken_tomorrow(cast: Cast, make_account: Any) -> None:
+def start_page_png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (20, 90, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+def record_day(account: Any, day: date, *, by: Any, now: datetime) -> Any:
+    """Upload a start-page screenshot said to be taken on ``day`` (KAU-STARTPAGE)."""
+    from archive.startpage import record_startpage_screenshot, taken_at_for
+
+    record_startpage_screenshot(
+        account, data=start_page_png(), by=by, now=now, taken_at=taken_at_for(day, now=now)
+    )
+    account.refresh_from_db()
+    return account
+
+
+def test_a_start_page_screenshot_cannot_be_taken_tomorrow(
+    cast: Cast, make_account: Any, media_root: None
+) -> None:
     """KAU-STARTPAGE: a day still to come is refused; the Stockholm day decides."""
     account = make_account()
     late_evening = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # already 2 March in Stockholm
-    recorded = services.record_startpage(
-        account.pk, taken_on=date(2026, 3, 2), by=cast["communicator"], now=late_evening
-    )
+    recorded = record_day(account, date(2026, 3, 2), by=cast["communicator"], now=late_evening)
     assert recorded.last_startpage_at == late_evening
     with pytest.raises(ValidationError) as refused:
-        services.record_startpage(
-            account.pk, taken_on=date(2026, 3, 3), by=cast["communicator"], now=late_evening
-        )
-    assert set(refused.value.message_dict) == {"taken_on"}
+        record_day(account, date(2026, 3, 3), by=cast["communicator"], now=late_evening)
+    assert set(refused.value.message_dict) == {"taken_at"}
     account.refresh_from_db()
     assert account.last_startpage_at == late_evening
 
 
 def test_a_start_page_screenshot_on_the_day_of_a_major_change_answers_it(
-    cast: Cast, make_account: Any
+    cast: Cast, make_account: Any, media_root: None
 ) -> None:
     """KAU-STARTPAGE: a screenshot before a major change does not answer it; one on or after its day does."""
     from accounts.flags import raised, with_flags
@@ -218,8 +245,7 @@ def test_a_start_page_screenshot_on_the_day_of_a_major_change_answers_it(
     account = make_account()
     change = datetime(2026, 2, 20, 14, 0, tzinfo=UTC)
     Account.objects.filter(pk=account.pk).update(startpage_needed_since=change)
-    services.record_startpage(account.pk, taken_on=date(2026, 2, 19), by=cast["communicator"], now=NOW)
-    account.refresh_from_db()
+    record_day(account, date(2026, 2, 19), by=cast["communicator"], now=NOW)
     assert account.startpage_needed_since == change
 
     def startpage_flag() -> bool:
@@ -227,25 +253,22 @@ def test_a_start_page_screenshot_on_the_day_of_a_major_change_answers_it(
         return "KAU-STARTPAGE" in [flag.rule for flag in raised(fresh)]
 
     assert startpage_flag()
-    services.record_startpage(account.pk, taken_on=date(2026, 2, 20), by=cast["communicator"], now=NOW)
-    account.refresh_from_db()
+    record_day(account, date(2026, 2, 20), by=cast["communicator"], now=NOW)
     assert account.startpage_needed_since is None
     assert account.last_startpage_at is not None
     assert account.last_startpage_at > change
     assert not startpage_flag()
 
 
-def test_an_older_screenshot_recorded_late_never_hides_a_newer_one(cast: Cast, make_account: Any) -> None:
+def test_an_older_screenshot_recorded_late_never_hides_a_newer_one(
+    cast: Cast, make_account: Any, media_root: None
+) -> None:
     """KAU-STARTPAGE: the last start-page screenshot only moves forward."""
-    from datetime import date
-
-    from django.utils import timezone
-
     from accounts.models import Account
 
     account = make_account()
-    now = timezone.now()
-    services.record_startpage(account.pk, taken_on=timezone.localdate(now), by=cast["communicator"], now=now)
+    record_day(account, NOW.date(), by=cast["communicator"], now=NOW)
     newest = Account.objects.get(pk=account.pk).last_startpage_at
-    services.record_startpage(account.pk, taken_on=date(2025, 1, 1), by=cast["communicator"], now=now)
+    assert newest == NOW
+    record_day(account, date(2025, 1, 1), by=cast["communicator"], now=NOW)
     assert Account.objects.get(pk=account.pk).last_startpage_at == newest

@@ -696,33 +696,73 @@ def test_confirming_the_notice_or_the_sender_clears_its_flag(
     assert latest.history_user == cast[person]
 
 
-def test_recording_a_start_page_screenshot_clears_a_major_change(
+def test_the_start_page_is_no_longer_recorded_by_a_day_alone(
     client: Client, cast: Cast, make_account: Any
 ) -> None:
-    """KAU-STARTPAGE: a screenshot on or after the day of a major change answers it."""
+    """KAU-STARTPAGE: a start page counts only with its screenshot; the old day-only form is sent to
+    the upload page and changes nothing."""
     account = make_account()
-    changed = timezone.now() - timedelta(days=3)
-    Account.objects.filter(pk=account.pk).update(startpage_needed_since=changed)
+    before = state_of(account)
     client.force_login(cast["deputy"])
-    url = reverse("accounts:confirm", args=[account.pk])
-    earlier = timezone.localdate(changed) - timedelta(days=1)
-    assert client.post(url, {"what": "startpage", "taken_on": earlier.isoformat()}).status_code == 302
-    fresh = Account.objects.get(pk=account.pk)
-    assert timezone.localdate(fresh.last_startpage_at) == earlier
-    assert fresh.startpage_needed_since == changed  # taken before the change: still needed
-    on_the_day = timezone.localdate(changed)
-    assert client.post(url, {"what": "startpage", "taken_on": on_the_day.isoformat()}).status_code == 302
-    fresh = Account.objects.get(pk=account.pk)
-    assert timezone.localdate(fresh.last_startpage_at) == on_the_day
-    assert fresh.startpage_needed_since is None
+    response = client.post(
+        reverse("accounts:confirm", args=[account.pk]),
+        {"what": "startpage", "taken_on": timezone.localdate().isoformat()},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("archive:startpage", args=[account.pk])
+    assert state_of(account) == before
+
+
+@pytest.mark.parametrize(
+    ("person", "link", "upload"),
+    [
+        ("communicator", True, True),
+        ("deputy", True, True),
+        ("head_of_unit", True, False),
+        ("dean", True, False),
+        ("communications", True, False),
+        ("social_media_lead", True, False),
+        ("registrar", True, False),
+    ],
+)
+def test_the_account_page_shows_the_last_start_page_and_links_to_the_screenshots(
+    client: Client,
+    cast: Cast,
+    make_account: Any,
+    settings: Any,
+    tmp_path: Any,
+    person: str,
+    link: bool,
+    upload: bool,
+) -> None:
+    """KAU-STARTPAGE: the last kept start page as a thumbnail of its stamped copy, a link to the
+    account's start-page screenshots for those who see them, and the upload offered to the owner and
+    the deputies."""
+    import io
+
+    from PIL import Image
+
+    from archive.startpage import record_startpage_screenshot
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    account = make_account()
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (20, 90, 160)).save(out, "PNG")
+    shot = record_startpage_screenshot(
+        account, data=out.getvalue(), by=cast["communicator"], now=timezone.now()
+    )
+    client.force_login(cast[person])
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+    body = response.content.decode()
+    assert response.context["startpage_latest"] == shot
+    assert (reverse("archive:startpage", args=[account.pk]) in body) is link
+    assert (reverse("archive:stamped", args=[shot.pk]) in body) is link
+    assert response.context["can_record_startpage"] is upload
 
 
 @pytest.mark.parametrize(
     "data",
     [
-        {"what": "startpage", "taken_on": "2999-01-01"},  # a day still to come
-        {"what": "startpage", "taken_on": ""},
-        {"what": "startpage", "taken_on": "igår"},
         {"what": "everything"},
         {},
     ],
