@@ -1,17 +1,157 @@
-"""Screenshot pages (being built)."""
+"""Screenshot pages of a moderation item: upload or capture the post and its replies
+(KAU-DIARY-ACTION), and the date-stamped copy served as an image.
+
+Each view: the item the person may see (or 404, moderation.selectors), the right to moderate its
+account (or 403, moderation.services.may_moderate), the form, one service call, redirect to the item.
+A refused image is shown on the field with the reason (400) and nothing is stored.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_POST
+
+from archive import services
+from archive.images import MAX_BYTES, ImageRefused
+from archive.models import CaptureAttempt, Screenshot
+from archive.screenshot_forms import ItemScreenshotForm
+from core.models import User
+from moderation.models import Item
+from moderation.selectors import item_or_404, items_visible_to, may_read_account_items
+from moderation.services import may_moderate
+
+# The image itself may be MAX_BYTES; the multipart envelope and the other fields need a little more.
+UPLOAD_LIMIT = MAX_BYTES + 256 * 1024
 
 
-def item_screenshot(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _person(request: HttpRequest) -> User:
+    # LoginRequiredMiddleware has already turned anonymous visitors away.
+    assert isinstance(request.user, User)
+    return request.user
 
 
-def item_capture(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _acting_on(request: HttpRequest, item_id: int) -> tuple[User, Item]:
+    """The item, if the person sees it (else 404) and moderates its account (else 403)."""
+    user = _person(request)
+    item = item_or_404(user, item_id)
+    if not may_moderate(user, item.account):
+        raise PermissionDenied
+    return user, item
 
 
-def stamped_image(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _upload_page(request: HttpRequest, item: Item, form: ItemScreenshotForm, *, status: int) -> HttpResponse:
+    return render(request, "archive/screenshot_upload.html", {"item": item, "form": form}, status=status)
+
+
+@csrf_exempt
+@require_POST
+def item_screenshot(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Keep an uploaded screenshot of the item's post and replies (KAU-DIARY-ACTION).
+
+    Exempt from the CSRF middleware only so that an oversized body is refused before anything reads
+    it; the token is checked by ``_store`` (csrf_protect) before the upload is parsed.
+    """
+    _user, item = _acting_on(request, item_id)
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > UPLOAD_LIMIT:
+        form = ItemScreenshotForm()
+        form.cleaned_data = {}  # add_error expects a cleaned form; this one has no data to drop
+        form.add_error(
+            "image", _("The file is larger than %(limit)d MB.") % {"limit": MAX_BYTES // (1024 * 1024)}
+        )
+        return _upload_page(request, item, form, status=413)
+    return _store(request, item_id)
+
+
+@csrf_protect
+def _store(request: HttpRequest, item_id: int) -> HttpResponse:
+    user, item = _acting_on(request, item_id)
+    form = ItemScreenshotForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _upload_page(request, item, form, status=400)
+    try:
+        # archive.images decodes the bytes: a refused upload stores no row, no file, no ledger entry.
+        services.store_screenshot(
+            item.account,
+            data=form.cleaned_data["image"].read(MAX_BYTES + 1),
+            purpose=Screenshot.Purpose.ITEM,
+            item=item,
+            by=user,
+            now=timezone.now(),
+            taken_at=form.cleaned_data.get("taken_at"),
+            source_url=item.url,
+            taken_from=request.META.get("REMOTE_ADDR", ""),
+        )
+    except ImageRefused as exc:
+        form.add_error("image", str(exc))
+        return _upload_page(request, item, form, status=400)
+    messages.success(request, _("The screenshot is kept, with a date-stamped copy."))
+    return redirect("moderation:item", pk=item.pk)
+
+
+@require_POST
+def item_capture(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Capture the item's address with headless Chromium and keep it (KAU-DIARY-ACTION).
+
+    Runs while the person waits (a few seconds for one page); the service records the attempt and,
+    on failure, tells the account owner why.
+    """
+    user, item = _acting_on(request, item_id)
+    if not item.url:
+        messages.error(request, _("The item has no address to capture. Upload a screenshot instead."))
+        return redirect("moderation:item", pk=item.pk)
+    attempt = services.capture_screenshot(
+        item.account,
+        url=item.url,
+        purpose=Screenshot.Purpose.ITEM,
+        item=item,
+        by=user,
+        now=timezone.now(),
+    )
+    if attempt.outcome == CaptureAttempt.Outcome.CAPTURED:
+        messages.success(request, _("The page was captured and kept, with a date-stamped copy."))
+    else:
+        messages.error(
+            request,
+            _("The page could not be captured: %(reason)s Upload a screenshot instead.")
+            % {"reason": attempt.error},
+        )
+    return redirect("moderation:item", pk=item.pk)
+
+
+def may_see_screenshot(user: User, shot: Screenshot) -> bool:
+    """The gate of moderation.views.screenshot_image: who reads the item (or, for a screenshot of no
+    item, the account's inbox) sees its screenshots. Owners see their own accounts' screenshots."""
+    if shot.item_id is not None:
+        return items_visible_to(user).filter(pk=shot.item_id).exists()
+    return may_read_account_items(user, shot.account)
+
+
+@require_GET
+def stamped_image(request: HttpRequest, pk: int) -> FileResponse:
+    """The date-stamped copy of a kept screenshot, for the people who may see the original.
+
+    Always a PNG written by archive.stamp, served inline as that type and never sniffed
+    (KAU-DIARY-ACTION, KAU-PUBLIC-RECORD).
+    """
+    shot = get_object_or_404(Screenshot.objects.select_related("account", "account__unit"), pk=pk)
+    if not may_see_screenshot(_person(request), shot) or not shot.stamped:
+        raise Http404
+    try:
+        handle = shot.stamped.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type="image/png")
+    response["Content-Disposition"] = f'inline; filename="{shot.sha256[:16]}-stamped.png"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
