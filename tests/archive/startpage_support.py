@@ -26,8 +26,8 @@ START_PAGE = (
 ).encode()
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
+@pytest.fixture(autouse=True, name="media_root")
+def media_root_fixture(settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = str(tmp_path / "media")
     return tmp_path / "media"
 

@@ -24,7 +24,7 @@ from core.models import Notification
 from governance.models import InstitutionSettings
 from tests.archive.startpage_support import (  # noqa: F401 (fixtures)
     NOW,
-    media_root,
+    media_root_fixture,
     png,
     start_page_server_fixture,
 )

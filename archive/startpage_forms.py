@@ -1,0 +1,37 @@
+"""The start-page upload form (KAU-STARTPAGE)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from archive.images import MAX_BYTES
+
+
+class StartpageUploadForm(forms.Form):
+    """A screenshot of the channel's start page and the day it was taken.
+
+    The form only checks that a file came and is not too large to read; whether it is an image
+    Kanalvakt keeps is archive.images' decision, made in the service, and its reason is shown on the
+    file field.
+    """
+
+    image = forms.FileField(
+        label=_("Screenshot of the start page"),
+        help_text=_("A PNG, JPEG or WebP image of the channel's start page as visitors see it."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    taken_on = forms.DateField(
+        label=_("Day the screenshot was taken"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave it empty for a screenshot taken today."),
+    )
+
+    def clean_image(self) -> object:
+        upload = self.cleaned_data["image"]
+        if upload is not None and upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)d MB.") % {"limit": MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
