@@ -232,11 +232,23 @@ def change_people(
 
 
 @transaction.atomic
-def change_details(account: Account, *, name: str, handle: str, url: str, by: User, now: datetime) -> Account:
-    """Rename the account, change its handle or its address.
+def change_details(
+    account: Account,
+    *,
+    name: str,
+    handle: str,
+    url: str,
+    by: User,
+    now: datetime,
+    capture_start_page: bool | None = None,
+) -> Account:
+    """Rename the account, change its handle or its address, or whether Kanalvakt captures its start
+    page by itself.
 
     The same people as for owner and deputies may do it. A new name or handle is a major change: a new
-    start-page screenshot is needed (KAU-STARTPAGE). A new address alone is not.
+    start-page screenshot is needed (KAU-STARTPAGE). A new address alone is not. Automatic capture
+    (``capture_start_page``; None leaves it as it is) suits only a platform that shows the start page
+    without signing in; the daily start-page job then captures it when one is due.
     """
     account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
     if not can_manage(by, account):
@@ -244,7 +256,9 @@ def change_details(account: Account, *, name: str, handle: str, url: str, by: Us
     _refuse_closed(account)
     name, handle, url = name.strip(), handle.strip(), url.strip()
     major = name != account.name or handle != account.handle
-    if not major and url == account.url:
+    capture = account.capture_start_page if capture_start_page is None else capture_start_page
+    capture_changed = capture != account.capture_start_page
+    if not major and url == account.url and not capture_changed:
         return account
     if (
         handle
@@ -254,13 +268,24 @@ def change_details(account: Account, *, name: str, handle: str, url: str, by: Us
         .exists()
     ):
         raise ValidationError({"handle": _("Another open account on this platform already has this handle.")})
+    address_changed = url != account.url
     account.name, account.handle, account.url = name, handle, url
+    account.capture_start_page = capture
     if major:
         _mark_major_change(account, now=now)
         # KAU-SENDER: the confirmation vouched for the old name and handle; the new ones need their own.
         account.sender_confirmed_at, account.sender_confirmed_by = None, None
     account.full_clean()
-    record(account, by=by, reason="renamed" if major else "address changed")
+    reasons = [
+        reason
+        for reason, changed in (
+            ("renamed", major),
+            ("address changed", address_changed and not major),
+            ("start-page capture changed", capture_changed),
+        )
+        if changed
+    ]
+    record(account, by=by, reason=", ".join(reasons))
     account.save()
     return account
 

@@ -57,7 +57,8 @@ class PeopleForm(forms.Form):
 
 
 class DetailsForm(forms.Form):
-    """The account's name, handle and address. A new name or handle is a major change (KAU-STARTPAGE)."""
+    """The account's name, handle and address, and whether its start page is captured automatically.
+    A new name or handle is a major change (KAU-STARTPAGE)."""
 
     name = forms.CharField(
         label=_("Account name"),
@@ -76,6 +77,15 @@ class DetailsForm(forms.Form):
         required=False,
         assume_scheme="https",
         help_text=_("The link to the account's start page."),
+    )
+    capture_start_page = forms.BooleanField(
+        label=_("Capture the start page automatically"),
+        required=False,
+        help_text=_(
+            "Kanalvakt captures the start page at the address above when a new screenshot is due. Only "
+            "where the platform shows the page without signing in; otherwise the owner is reminded to "
+            "upload one (KAU-STARTPAGE)."
+        ),
     )
 
 

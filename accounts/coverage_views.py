@@ -93,13 +93,20 @@ def account_people(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def account_details(request: HttpRequest, pk: int) -> HttpResponse:
-    """Rename the account, change its handle or its address; a new name or handle asks for a new
-    start-page screenshot (KAU-STARTPAGE)."""
+    """Rename the account, change its handle or its address, or switch automatic start-page capture on
+    or off; a new name or handle asks for a new start-page screenshot (KAU-STARTPAGE)."""
     user = _person(request)
     account = _manageable_or_404(user, pk)
     template = "accounts/account_details_form.html"
     if request.method != "POST":
-        form = DetailsForm(initial={"name": account.name, "handle": account.handle, "url": account.url})
+        form = DetailsForm(
+            initial={
+                "name": account.name,
+                "handle": account.handle,
+                "url": account.url,
+                "capture_start_page": account.capture_start_page,
+            }
+        )
         return render(request, template, {"account": account, "form": form})
     form = DetailsForm(request.POST)
     if form.is_valid():
@@ -111,6 +118,7 @@ def account_details(request: HttpRequest, pk: int) -> HttpResponse:
                 name=data["name"],
                 handle=data["handle"],
                 url=data["url"],
+                capture_start_page=data["capture_start_page"],
                 by=user,
                 now=timezone.now(),
             )

@@ -771,3 +771,43 @@ def test_a_rename_asks_for_the_sender_to_be_confirmed_again(cast: Cast, make_acc
     account.refresh_from_db()
     assert (account.sender_confirmed_at, account.sender_confirmed_by) == (None, None)
     assert account.startpage_needed_since == LATER
+
+
+def test_automatic_start_page_capture_is_switched_through_the_details_with_history(
+    cast: Cast, make_account: Any
+) -> None:
+    """KAU-STARTPAGE: whether Kanalvakt captures the start page itself is one of the account's details,
+    changed by those who manage it, kept in the history; it is not a major change."""
+    account = make_account(url="https://x.example/konto")
+    coverage.change_details(
+        account,
+        name=account.name,
+        handle=account.handle,
+        url=account.url,
+        capture_start_page=True,
+        by=cast["head_of_unit"],
+        now=NOW,
+    )
+    account.refresh_from_db()
+    assert (account.capture_start_page, account.startpage_needed_since) == (True, None)
+    latest = account.history.first()
+    assert (latest.history_user, latest.history_change_reason) == (
+        cast["head_of_unit"],
+        "start-page capture changed",
+    )
+    # Left out, it stays as it is.
+    coverage.change_details(
+        account, name="Nytt namn", handle=account.handle, url=account.url, by=cast["dean"], now=NOW
+    )
+    account.refresh_from_db()
+    assert account.capture_start_page is True
+    with pytest.raises(PermissionDenied):
+        coverage.change_details(
+            account,
+            name=account.name,
+            handle=account.handle,
+            url=account.url,
+            capture_start_page=False,
+            by=cast["communicator"],
+            now=NOW,
+        )

@@ -246,6 +246,27 @@ def test_a_rename_asks_for_a_screenshot_and_a_new_address_does_not(
     assert Account.objects.get(pk=account.pk).startpage_needed_since == NOW
 
 
+def test_automatic_start_page_capture_is_set_on_the_details_page(
+    client: Client, cast: Cast, make_account: Any
+) -> None:
+    """KAU-STARTPAGE: the checkbox shows the current setting and saves it through the service."""
+    account = make_account(url="https://x.example/konto")
+    client.force_login(cast["social_media_lead"])
+    url = reverse("accounts:details", args=[account.pk])
+    form = client.get(url).context["form"]
+    assert form["capture_start_page"].value() is False
+    data = {"name": account.name, "handle": account.handle, "url": account.url, "capture_start_page": "on"}
+    assert client.post(url, data).status_code == 302
+    fresh = Account.objects.get(pk=account.pk)
+    assert fresh.capture_start_page is True
+    assert fresh.startpage_needed_since is None  # not a major change
+    assert fresh.history.first().history_user == cast["social_media_lead"]
+    assert client.get(url).context["form"]["capture_start_page"].value() is True
+    data.pop("capture_start_page")
+    assert client.post(url, data).status_code == 302
+    assert Account.objects.get(pk=account.pk).capture_start_page is False
+
+
 def test_a_closed_account_shows_no_form(client: Client, cast: Cast, make_account: Any) -> None:
     account = make_account(status=Account.Status.CLOSED)
     client.force_login(cast["social_media_lead"])
