@@ -404,3 +404,26 @@ def test_the_closing_steps_show_the_final_screenshot(cast: Cast, account: Accoun
     context = followup.detail_context(account, user=cast["communicator"], now=NOW)["closing"]
     assert context["final_startpage"] is True
     assert "screenshot" not in context["missing"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_at_once_do_not_both_act(cast: Cast, account: Account) -> None:
+    """A run that finds another holding the job's lock (a second connection here) does nothing; the
+    unique notification key would keep it from reminding twice anyway, but it must not capture twice."""
+    import zlib
+
+    from django.db import connections
+
+    other = connections.create_connection("default")
+    key = zlib.crc32(b"archive.check_startpages")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [key])
+        assert startpage.check_startpages(now=NOW) == 0
+        assert not Notification.objects.exists()
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+        assert startpage.check_startpages(now=NOW) == 1
+    finally:
+        other.close()
