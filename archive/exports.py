@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-import bagit  # type: ignore[import-untyped]
+import bagit
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -55,7 +55,7 @@ logger = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 PROGRESS_EVERY = 20  # files between two progress writes
 # Far longer than the task's time limits (CELERY_TASK_TIME_LIMIT) let one run last.
-STALE_AFTER = timedelta(minutes=30)
+STALE_AFTER = timedelta(minutes=65)  # above run_export's hard time limit (archive.tasks)
 RECORD_FILES = ("items", "log", "decisions", "screenshots", "packages")
 # Already compressed: deflating them again costs time and saves nothing.
 STORED_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".pdf", ".zip"}

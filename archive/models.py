@@ -191,7 +191,8 @@ class DiaryPackage(models.Model):
     a PDF/A with the date-stamped screenshots of the post and its replies behind a cover page of the
     registry fields (offentlighets- och sekretesslagen 5 kap. 2 §), and the same fields as CSV and JSON.
 
-    Built by archive.diary; sent to the registry address; the registrar records the registration
+    Built by archive.registration and handed to the e-mail outbox for the registry address (``sent_at``;
+    whether it was delivered is read from the notification itself); the registrar records the registration
     number (*diarienummer*), which Kanalvakt never invents. Never deleted (KAU-PUBLIC-RECORD).
     """
 
@@ -213,7 +214,7 @@ class DiaryPackage(models.Model):
     built_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("built by"), on_delete=models.PROTECT, related_name="+"
     )
-    sent_at = models.DateTimeField(_("sent to the registry at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("queued for the registry at"), null=True, blank=True)
     diary_number = models.CharField(_("registration number"), max_length=60, blank=True)
     registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
     registered_by = models.ForeignKey(
@@ -247,12 +248,6 @@ class DiaryPackage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.diary_number or '–'})"
-
-    @property
-    def status(self) -> str:
-        if self.registered_at is not None:
-            return "registered"
-        return "sent" if self.sent_at is not None else "built"
 
 
 class ExportJob(models.Model):

@@ -27,7 +27,7 @@ import io
 import uuid
 from collections.abc import Sequence
 
-import img2pdf  # type: ignore[import-untyped]  # no stubs; pyproject lists no override for it
+import img2pdf
 import pikepdf
 import pikepdf.pdfa
 from PIL import Image, ImageCms

@@ -13,7 +13,8 @@ def check_startpages() -> int:
     return check_startpages(now=timezone.now())
 
 
-@shared_task(name="archive.tasks.run_export", acks_late=True)
+# A large export outlasts the default limits: an hour, and archive.exports.STALE_AFTER above it.
+@shared_task(name="archive.tasks.run_export", acks_late=True, soft_time_limit=3300, time_limit=3600)
 def run_export(job_id: int) -> None:
     from archive.exports import run_export
 

@@ -211,6 +211,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# KAU-DIARY-ACTION: the PDF/A flavour of diary packages, "2b" (default) or "1b".
+KANALVAKT_PDFA_FLAVOUR = env_str("KANALVAKT_PDFA_FLAVOUR", "2b")
+if KANALVAKT_PDFA_FLAVOUR not in {"2b", "1b"}:
+    raise EnvironmentConfigError("KANALVAKT_PDFA_FLAVOUR must be '2b' or '1b'.")
+
 # --- Celery -----------------------------------------------------------------------------------------
 # "localhost" only keeps kombu from warning that no host was given; the folders below are the broker.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
-import bagit  # type: ignore[import-untyped]
+import bagit
 import pytest
 
 from archive import exports

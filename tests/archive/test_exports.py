@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import bagit  # type: ignore[import-untyped]
+import bagit
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
