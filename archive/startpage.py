@@ -24,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -234,7 +235,7 @@ def _one_run_at_a_time() -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
-def due_accounts(*, now: datetime, interval_months: int) -> Any:
+def due_accounts(*, now: datetime, interval_months: int) -> QuerySet[Account]:
     """The accounts whose start page is due at ``now``: not closed, and the KAU-STARTPAGE flag's own
     condition. One query; ordered by id for keyset batches."""
     moment = moment_at(now, startpage_interval_months=interval_months)
@@ -255,11 +256,11 @@ def check_startpages(*, now: datetime, batch: int = SWEEP_BATCH) -> int:
     capture answers the need. Otherwise, or when the capture fails, the owner is reminded once per due
     cycle (key ``startpage:<account>:<due moment>``); ``startpage_grace_days`` after the due moment,
     and not before the owner has been reminded, the deputies and the head of the unit are told, once
-    (``startpage-overdue:…``). The registry flag
-    stays raised until a screenshot is kept.
+    (``startpage-overdue:…``). The registry flag stays raised until a screenshot is kept.
 
-    One indexed query for the due accounts, in keyset batches by id; per batch one query each for the
-    deputies, the heads, today's captures and the reminders already sent. Nothing is claimed: "once"
+    One query for the due accounts, in keyset batches by id (no index serves its condition yet; a
+    partial index on ``last_startpage_at`` for accounts not closed would); per batch one query each
+    for the deputies, the heads, today's captures and the reminders already sent. Nothing is claimed: "once"
     is the notification's unique key, so a second run the same day, or two at once, sends nothing
     twice; a session lock keeps two runs from capturing the same page.
     """
