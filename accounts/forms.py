@@ -172,19 +172,6 @@ class ConfirmForm(forms.Form):
     WHAT = [
         ("notice", _("The public-records notice is in place (KAU-INFORM)")),
         ("sender", _("Sender and profile follow the profile guide (KAU-SENDER)")),
-        ("startpage", _("A start-page screenshot was taken (KAU-STARTPAGE)")),
     ]
 
     what = forms.ChoiceField(label=_("What you confirm"), choices=WHAT)
-    taken_on = forms.DateField(
-        label=_("Day the screenshot was taken"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Keep the screenshot on the shared server or as a printout."),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("what") == "startpage" and data.get("taken_on") is None and "taken_on" not in self.errors:
-            self.add_error("taken_on", _("Give the day the screenshot was taken."))
-        return data

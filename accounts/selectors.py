@@ -177,6 +177,7 @@ HISTORY_REASONS: dict[str, Any] = {
     "deputies changed": _("Deputies changed"),
     "renamed": _("Renamed"),
     "address changed": _("Address changed"),
+    "start-page capture changed": _("Start-page capture changed"),
     "follow-up recorded": _("Follow-up recorded"),
     "follow-up interval changed": _("Follow-up interval changed"),
     "closing started": _("Closing started"),

@@ -247,8 +247,8 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def account_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """The owner, a deputy or the communications department confirms the public-records notice
-    (KAU-INFORM) or sender and profile (KAU-SENDER). A start-page screenshot is uploaded on the
-    archive's start-page page instead (KAU-STARTPAGE), where this sends an old form."""
+    (KAU-INFORM) or sender and profile (KAU-SENDER). A start page is recorded by uploading its
+    screenshot on the archive's start-page page (KAU-STARTPAGE), never by a day alone."""
     user = _person(request)
     now = timezone.now()
     account = account_for_page(user, pk, now=now)
@@ -260,10 +260,6 @@ def account_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "accounts/account_detail.html", _detail_context(request, account, now=now), status=409
         )
-    if request.POST.get("what") == "startpage":
-        # KAU-STARTPAGE: a start page counts only with its screenshot, which is uploaded on the
-        # account's start-page page; a day alone is no longer recorded.
-        return redirect("archive:startpage", account_id=account.pk)
     form = ConfirmForm(request.POST)
     if form.is_valid():
         what = form.cleaned_data["what"]

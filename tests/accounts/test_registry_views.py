@@ -699,8 +699,8 @@ def test_confirming_the_notice_or_the_sender_clears_its_flag(
 def test_the_start_page_is_no_longer_recorded_by_a_day_alone(
     client: Client, cast: Cast, make_account: Any
 ) -> None:
-    """KAU-STARTPAGE: a start page counts only with its screenshot; the old day-only form is sent to
-    the upload page and changes nothing."""
+    """KAU-STARTPAGE: a start page counts only with its screenshot; a day alone is refused and changes
+    nothing."""
     account = make_account()
     before = state_of(account)
     client.force_login(cast["deputy"])
@@ -708,8 +708,8 @@ def test_the_start_page_is_no_longer_recorded_by_a_day_alone(
         reverse("accounts:confirm", args=[account.pk]),
         {"what": "startpage", "taken_on": timezone.localdate().isoformat()},
     )
-    assert response.status_code == 302
-    assert response["Location"] == reverse("archive:startpage", args=[account.pk])
+    assert response.status_code == 400
+    assert "what" in response.context["confirm_form"].errors
     assert state_of(account) == before
 
 
