@@ -628,7 +628,7 @@ def test_a_real_png_is_kept_as_evidence_and_then_the_item_is_removed(
     assert shot.content_type == "image/png"
     assert shot.taken_by == cast["deputy"]
     assert shot.purpose == "evidence"
-    assert len(stored_files(media_root)) == 1
+    assert len(stored_files(media_root)) == 2  # the original and its date-stamped copy
     response = client.post(reverse("moderation:remove", args=[item.pk]), {"remove-note": "Borta."})
     assert response.status_code == 302
     assert Item.objects.get(pk=item.pk).status == "removed"
