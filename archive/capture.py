@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 CHROMIUM = "/usr/bin/chromium"
@@ -99,10 +100,14 @@ def capture_page(url: str, *, block_other_origins: bool = True, timeout_ms: int 
         asyncio.get_running_loop()
     except RuntimeError:
         return _capture(url, block_other_origins=block_other_origins, timeout_ms=timeout_ms)
+    language = translation.get_language()  # the active language is per thread: carry it over
+
+    def in_worker() -> CaptureResult:
+        with translation.override(language):
+            return _capture(url, block_other_origins=block_other_origins, timeout_ms=timeout_ms)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="capture") as pool:
-        return pool.submit(
-            _capture, url, block_other_origins=block_other_origins, timeout_ms=timeout_ms
-        ).result()
+        return pool.submit(in_worker).result()
 
 
 def _capture(url: str, *, block_other_origins: bool, timeout_ms: int) -> CaptureResult:

@@ -196,10 +196,18 @@ def test_capture_page_works_where_an_asyncio_loop_is_running(site: Site) -> None
     """Playwright's sync API refuses a running loop; the capture then runs in a worker thread."""
 
     async def inside_a_loop() -> bytes:
+        asyncio.get_running_loop()  # a loop runs here, as in an async view
+        with translation.override("en"), pytest.raises(CaptureFailed, match="HTTP status 404"):
+            capture_page(site.url("/saknas"))  # the worker thread speaks the caller's language
         return capture_page(site.url("/konto")).png
 
-    png = asyncio.run(inside_a_loop())
-    assert png.startswith(b"\x89PNG")
+    results: list[bytes] = []
+    # A thread of its own: this test's thread may already run a browser test's loop.
+    worker = threading.Thread(target=lambda: results.append(asyncio.run(inside_a_loop())))
+    worker.start()
+    worker.join(timeout=60)
+    assert results
+    assert results[0].startswith(b"\x89PNG")
 
 
 @pytest.mark.browser
