@@ -21,9 +21,10 @@ from archive import services
 from archive.images import MAX_BYTES, ImageRefused
 from archive.models import CaptureAttempt, Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
+from archive.selectors import may_see_screenshot
 from core.models import User
 from moderation.models import Item
-from moderation.selectors import item_or_404, items_visible_to, may_read_account_items
+from moderation.selectors import item_or_404
 from moderation.services import may_moderate
 
 # The image itself may be MAX_BYTES; the multipart envelope and the other fields need a little more.
@@ -126,14 +127,6 @@ def item_capture(request: HttpRequest, item_id: int) -> HttpResponse:
             % {"reason": attempt.error},
         )
     return redirect("moderation:item", pk=item.pk)
-
-
-def may_see_screenshot(user: User, shot: Screenshot) -> bool:
-    """The gate of moderation.views.screenshot_image: who reads the item (or, for a screenshot of no
-    item, the account's inbox) sees its screenshots. Owners see their own accounts' screenshots."""
-    if shot.item_id is not None:
-        return items_visible_to(user).filter(pk=shot.item_id).exists()
-    return may_read_account_items(user, shot.account)
 
 
 @require_GET

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Account
 from archive.images import ALLOWED, MAX_BYTES, ImageRefused
 from archive.models import Screenshot
+from archive.selectors import may_see_screenshot
 from core.models import User
 from governance.models import InstitutionSettings
 from moderation import services
@@ -50,7 +51,6 @@ from moderation.selectors import (
     account_inbox_or_404,
     item_or_404,
     items_to_answer,
-    items_visible_to,
     may_read_account_items,
     open_alerts_for,
 )
@@ -491,7 +491,7 @@ def item_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
-    """A kept screenshot, for the people who may read its item (or its account's inbox).
+    """A kept screenshot, for the people who may see it (archive.selectors.may_see_screenshot).
 
     Always served as the image type archive.images stored, never sniffed and never as a page: the
     file was decoded and re-encoded when it arrived, and nosniff keeps a browser from reading it as
@@ -499,11 +499,7 @@ def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
     """
     user = _person(request)
     shot = get_object_or_404(Screenshot.objects.select_related("account", "account__unit"), pk=pk)
-    if shot.item_id is not None:
-        visible = items_visible_to(user).filter(pk=shot.item_id).exists()
-    else:
-        visible = may_read_account_items(user, shot.account)
-    if not visible or shot.content_type not in SAFE_IMAGE_TYPES:
+    if not may_see_screenshot(user, shot) or shot.content_type not in SAFE_IMAGE_TYPES:
         raise Http404
     try:
         handle = shot.image.open("rb")

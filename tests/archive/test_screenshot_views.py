@@ -105,13 +105,29 @@ def test_the_stamped_copy_is_served_to_those_who_read_the_item(
         assert hashlib.sha256(body).hexdigest() == shot.stamped_sha256
 
 
-def test_owners_see_the_stamped_copy_of_their_accounts_start_page(
-    client: Client, cast: Cast, account: Any
+@pytest.mark.parametrize(
+    ("person", "expected"),
+    [
+        ("communicator", 200),
+        ("deputy", 200),
+        ("head_of_unit", 200),
+        ("communications", 200),
+        ("social_media_lead", 200),
+        ("registrar", 200),
+        ("other_head", 404),
+        ("security_officer", 404),
+        ("outsider", 404),
+    ],
+)
+def test_a_start_page_screenshot_is_seen_by_those_who_see_the_start_pages_kau_startpage(
+    client: Client, cast: Cast, account: Any, person: str, expected: int
 ) -> None:
+    """The original and the date-stamped copy behind one gate: the owner and deputies, the head, the
+    communications department, the social media lead and the registrar (archive.startpage)."""
     shot = store_screenshot(account, data=image_bytes("PNG"), purpose="startpage", by=None, now=NOW)
-    for person, expected in [("communicator", 200), ("deputy", 200), ("outsider", 404), ("registrar", 404)]:
-        client.force_login(cast[person])
-        assert client.get(reverse("archive:stamped", args=[shot.pk])).status_code == expected
+    client.force_login(cast[person])
+    assert client.get(reverse("archive:stamped", args=[shot.pk])).status_code == expected
+    assert client.get(reverse("moderation:screenshot", args=[shot.pk])).status_code == expected
 
 
 def test_the_stamped_copy_is_only_read(client: Client, cast: Cast, make_item: Any) -> None:
