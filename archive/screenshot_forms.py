@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from archive.images import MAX_BYTES
+from archive.uploads import screenshot_field
 from moderation.forms import StockholmDateTimeField
 
 
@@ -18,11 +19,10 @@ class ItemScreenshotForm(forms.Form):
 
     prefix = "shot"
 
-    image = forms.FileField(
+    image = screenshot_field(
         label=_("Screenshot of the post and its replies"),
         help_text=_("A PNG, JPEG or WebP image as it appears on the platform, at most %(limit)d MB.")
         % {"limit": MAX_BYTES // (1024 * 1024)},
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     taken_at = StockholmDateTimeField(
         label=_("Taken"),

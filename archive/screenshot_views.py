@@ -22,13 +22,11 @@ from archive.images import MAX_BYTES, ImageRefused
 from archive.models import CaptureAttempt, Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
 from archive.selectors import may_see_screenshot
+from archive.uploads import declared_too_large, too_large_message
 from core.models import User
 from moderation.models import Item
 from moderation.selectors import item_or_404
 from moderation.services import may_moderate
-
-# The image itself may be MAX_BYTES; the multipart envelope and the other fields need a little more.
-UPLOAD_LIMIT = MAX_BYTES + 256 * 1024
 
 
 def _person(request: HttpRequest) -> User:
@@ -59,16 +57,10 @@ def item_screenshot(request: HttpRequest, item_id: int) -> HttpResponse:
     it; the token is checked by ``_store`` (csrf_protect) before the upload is parsed.
     """
     _user, item = _acting_on(request, item_id)
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > UPLOAD_LIMIT:
+    if declared_too_large(request):
         form = ItemScreenshotForm()
         form.cleaned_data = {}  # add_error expects a cleaned form; this one has no data to drop
-        form.add_error(
-            "image", _("The file is larger than %(limit)d MB.") % {"limit": MAX_BYTES // (1024 * 1024)}
-        )
+        form.add_error("image", too_large_message())
         return _upload_page(request, item, form, status=413)
     return _store(request, item_id)
 

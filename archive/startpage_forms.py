@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from archive.images import MAX_BYTES
+from archive.uploads import screenshot_field, too_large_message
 
 
 class StartpageUploadForm(forms.Form):
@@ -16,10 +17,9 @@ class StartpageUploadForm(forms.Form):
     file field.
     """
 
-    image = forms.FileField(
+    image = screenshot_field(
         label=_("Screenshot of the start page"),
         help_text=_("A PNG, JPEG or WebP image of the channel's start page as visitors see it."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     taken_on = forms.DateField(
         label=_("Day the screenshot was taken"),
@@ -31,7 +31,5 @@ class StartpageUploadForm(forms.Form):
     def clean_image(self) -> object:
         upload = self.cleaned_data["image"]
         if upload is not None and upload.size > MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)d MB.") % {"limit": MAX_BYTES // (1024 * 1024)}
-            )
+            raise forms.ValidationError(too_large_message())
         return upload

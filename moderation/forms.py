@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from archive.images import MAX_BYTES
+from archive.uploads import screenshot_field
 from moderation.deadlines import STOCKHOLM
 from moderation.models import Alert, Classification, Item, Prohibited
 from moderation.services import Triage, proposes_registration
@@ -208,11 +209,10 @@ class EvidenceForm(forms.Form):
 
     prefix = "evidence"
 
-    image = forms.FileField(
+    image = screenshot_field(
         label=_("Screenshot"),
         help_text=_("A PNG, JPEG or WebP image of the post as it appears, at most %(limit)d MB.")
         % {"limit": MAX_BYTES // (1024 * 1024)},
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
     )
     taken_at = StockholmDateTimeField(
         label=_("Taken"),

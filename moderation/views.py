@@ -32,6 +32,7 @@ from accounts.models import Account
 from archive.images import ALLOWED, MAX_BYTES, ImageRefused
 from archive.models import Screenshot
 from archive.selectors import may_see_screenshot
+from archive.uploads import declared_too_large, too_large_message
 from core.models import User
 from governance.models import InstitutionSettings
 from moderation import services
@@ -56,8 +57,6 @@ from moderation.selectors import (
 )
 
 PAGE_SIZE = 50
-# The image itself may be MAX_BYTES; the multipart envelope and the other fields need a little more.
-UPLOAD_LIMIT = MAX_BYTES + 256 * 1024
 SAFE_IMAGE_TYPES = frozenset(content_type for content_type, _extension in ALLOWED.values())
 KEY_PARAM = "efter"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -404,13 +403,8 @@ def item_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     it; the token is checked by ``_store_evidence`` (csrf_protect) before the upload is parsed.
     """
     _user, item = _acting_on(request, pk)
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > UPLOAD_LIMIT:
-        limit = _("The file is larger than %(limit)d MB.") % {"limit": MAX_BYTES // (1024 * 1024)}
-        form = _with_error(EvidenceForm(), "image", limit)
+    if declared_too_large(request):
+        form = _with_error(EvidenceForm(), "image", too_large_message())
         return _render_item(request, item, status=413, evidence_form=form)
     return _store_evidence(request, pk)
 

@@ -661,7 +661,9 @@ def test_an_upload_that_is_not_an_image_is_400_and_stores_nothing(
 def test_an_oversized_upload_is_refused_before_it_is_read(
     client: Client, cast: Cast, make_item: Any, media_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(views, "UPLOAD_LIMIT", 1024)
+    from archive import uploads
+
+    monkeypatch.setattr(uploads, "UPLOAD_LIMIT", 1024)
     item = make_item()
     before = state_of(item)
     client.force_login(cast["communicator"])
