@@ -24,7 +24,6 @@ from django.utils import timezone
 from PIL import Image
 
 from archive.models import Screenshot
-from moderation import views
 from moderation.models import Alert, Item, LogEntry
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW
