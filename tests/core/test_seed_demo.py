@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Account
-from archive.models import Screenshot
+from archive.models import DiaryPackage, Screenshot
 from core.models import Notification, User
 from core.roles import Role
 from governance.models import AccountRequest, OrgUnit
@@ -29,7 +29,17 @@ def test_seed_demo_is_idempotent_and_covers_every_role_and_state(settings: Any, 
     def counts() -> tuple[int, ...]:
         return tuple(
             model.objects.count()
-            for model in (User, OrgUnit, Account, Item, Alert, LogEntry, Notification, Screenshot)
+            for model in (
+                User,
+                OrgUnit,
+                Account,
+                Item,
+                Alert,
+                LogEntry,
+                Notification,
+                Screenshot,
+                DiaryPackage,
+            )
         )
 
     first = counts()
@@ -48,6 +58,10 @@ def test_seed_demo_is_idempotent_and_covers_every_role_and_state(settings: Any, 
     assert approved.account is not None
     assert approved.events.count() >= 4
     assert "demo-anna-2026" in out.getvalue()
+    # KAU-DIARY-ACTION: the removed prohibited comment's package waits for the registrar.
+    package = DiaryPackage.objects.get(item__platform_id="demo-removed-1")
+    assert package.registered_at is None
+    assert package.pdf.name
     # Items around a weekend: one received on a Saturday is due only after the weekend.
     saturday_item = Item.objects.get(platform_id="demo-sat-1")
     received, due = (

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.demo import seed_accounts, seed_registry
+from archive.demo import seed_packages
 from core.roles import sync_roles
 from governance.demo import PEOPLE, seed_people, seed_requests, seed_units
 from moderation.demo import seed_items
@@ -38,10 +39,12 @@ class Command(BaseCommand):
             items = seed_items(people, accounts, now=now)
             requests = seed_requests(people, units, now=now)
             registry = seed_registry(people, accounts, now=now)
+            packages = seed_packages(now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(units)} units, {len(people)} people, {len(accounts)} accounts, "
-                f"{items} new items, {requests} new requests, {registry} registry entries."
+                f"{items} new items, {requests} new requests, {registry} registry entries, "
+                f"{packages} new diary packages."
             )
         )
         if not options["quiet_logins"]:
