@@ -48,6 +48,7 @@ from core.history import record
 from core.models import Notification, User
 from core.notifications import notify
 from core.roles import Role, has_role
+from core.todo import TodoSection
 from governance.models import InstitutionSettings
 from moderation.deadlines import STOCKHOLM
 from moderation.models import Item
@@ -441,3 +442,17 @@ def package_fields_json(package: DiaryPackage) -> bytes:
         "labels": {key: label for key, label, _value in rows},
     }
     return json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+
+def packages_todo(user: Any, now: datetime) -> TodoSection | None:
+    """The registrar's start page: the diary packages waiting for a registration number, oldest
+    first (KAU-DIARY-ACTION). Absent for everyone else."""
+    if not (getattr(user, "is_authenticated", False) and has_role(user, Role.REGISTRAR)):
+        return None
+    return TodoSection(
+        key="packages",
+        title=gettext_lazy("Diary packages to register"),
+        empty=gettext_lazy("No diary package waits for a registration number."),
+        template="archive/todo_packages.html",
+        rows=list(awaiting_registration().select_related("item", "item__account")[:20]),
+    )

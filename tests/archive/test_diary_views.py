@@ -391,3 +391,15 @@ def test_an_item_not_requiring_registration_offers_no_build(
     )
     assert 'id="h-registration"' in page
     assert reverse("archive:package_build", args=[item.pk]) not in page
+
+
+def test_the_registrars_start_page_lists_what_awaits_a_number_kau_diary_action(
+    client: Client, cast: Cast, package: DiaryPackage
+) -> None:
+    """KAU-DIARY-ACTION: the registrar sees on the start page what waits for a registration number;
+    nobody else has the section."""
+    client.force_login(cast["registrar"])
+    sections = {section.key: section for section in client.get(reverse("core:home")).context["sections"]}
+    assert [row.pk for row in sections["packages"].rows] == [package.pk]
+    client.force_login(cast["communicator"])
+    assert "packages" not in {section.key for section in client.get(reverse("core:home")).context["sections"]}
