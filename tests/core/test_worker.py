@@ -39,7 +39,13 @@ def database_url() -> str:
 
 def client(broker_url: str, transport_options: dict[str, Any] | None = None) -> Celery:
     """A bare Celery client that only knows the broker: the task is known by name alone."""
-    return Celery("test-client", broker=broker_url, broker_transport_options=transport_options or {})
+    # Not the current app: shared tasks of later tests must stay bound to Kanalvakt's own app.
+    return Celery(
+        "test-client",
+        broker=broker_url,
+        broker_transport_options=transport_options or {},
+        set_as_current=False,
+    )
 
 
 def filesystem_options(folder: Path) -> dict[str, Any]:
