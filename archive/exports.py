@@ -107,7 +107,7 @@ def request_export(*, by: User, now: datetime, criteria: dict[str, Any], descrip
     )
     from archive import tasks
 
-    transaction.on_commit(lambda: tasks.run_export.delay(job.pk))
+    tasks.run_export.delay_on_commit(job.pk)
     return job
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.utils import timezone
 
 
@@ -14,7 +15,9 @@ def check_startpages() -> int:
 
 
 # A large export outlasts the default limits: an hour, and archive.exports.STALE_AFTER above it.
-@shared_task(name="archive.tasks.run_export", acks_late=True, soft_time_limit=3300, time_limit=3600)
+@shared_task(
+    name="archive.tasks.run_export", base=DjangoTask, acks_late=True, soft_time_limit=3300, time_limit=3600
+)
 def run_export(job_id: int) -> None:
     from archive.exports import run_export
 

@@ -95,7 +95,7 @@ def update_institution_settings(*, by: User, **fields: Any) -> InstitutionSettin
         # KAU-RESPONSE-DEADLINE: the open items' deadlines follow the new hours and days off.
         from moderation.tasks import recompute_open_deadlines
 
-        transaction.on_commit(lambda: recompute_open_deadlines.delay(by.pk))
+        recompute_open_deadlines.delay_on_commit(by.pk)
     return current
 
 
