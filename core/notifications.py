@@ -127,7 +127,7 @@ def _notify(
             continue  # written by a concurrent transaction that has committed meanwhile: already notified
         created.append(notification)
     if created:
-        _deliver_after_commit()
+        deliver_after_commit()
     return created
 
 
@@ -202,7 +202,7 @@ def notify_many(events: Sequence[Event]) -> int:
                 )
     if rows:
         insert_rows(Notification, rows, ignore_conflicts=True)
-        _deliver_after_commit()
+        deliver_after_commit()
     return len(rows)
 
 
@@ -259,7 +259,7 @@ def _enqueue_delivery() -> None:
     deliver_notifications.delay()
 
 
-def _deliver_after_commit() -> None:
+def deliver_after_commit() -> None:
     """Enqueue delivery once the outermost transaction commits; once per transaction, however many
     notify calls it makes. A callback registered in a savepoint that is rolled back is dropped by
     Django, and then the next notify registers it again."""
@@ -277,39 +277,66 @@ def deliver_pending(*, now: datetime, batch: int = 100) -> int:
     the work and never send the same row twice; a second run finds nothing left. A row that fails to
     send keeps ``sent_at`` empty, counts the attempt and keeps the error; the next run retries it.
     This run tries each row once, and stops when the mail server cannot be reached at all.
+
+    Each batch commits its ``sent_at`` when it is sent: a process killed mid-batch sends that batch
+    again (same Message-IDs). The Celery task uses ``batch=1``, so a kill repeats at most one e-mail;
+    one mail connection serves the whole run, so that costs a transaction per e-mail, not a
+    connection to the mail server.
     """
     sent = 0
     failed: set[int] = set()
     footer = render_to_string("emails/base_footer.txt").strip()
-    while True:
-        with transaction.atomic():
-            rows = list(
-                Notification.objects.unsent()
-                .exclude(pk__in=failed)
-                .select_for_update(skip_locked=True)
-                .order_by("created_at", "pk")[:batch]
-            )
-            if not rows:
-                return sent
-            unreachable = False
-            try:
-                delivered, errors = _send(rows, footer=footer)
-            except _MailServerUnreachableError as exc:
-                delivered, errors, unreachable = [], dict.fromkeys((row.pk for row in rows), exc.error), True
-            if delivered:
-                Notification.objects.filter(pk__in=delivered).update(sent_at=now)
-            if errors:
-                for row in rows:
-                    if row.pk in errors:
-                        row.attempts += 1
-                        row.last_error = errors[row.pk]
-                Notification.objects.bulk_update(
-                    [row for row in rows if row.pk in errors], ["attempts", "last_error"]
+    mail = None
+    try:
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    Notification.objects.unsent()
+                    .exclude(pk__in=failed)
+                    .select_for_update(skip_locked=True)
+                    .order_by("created_at", "pk")[:batch]
                 )
-        sent += len(delivered)
-        failed.update(errors)
-        if unreachable:
-            return sent
+                if not rows:
+                    return sent
+                unreachable = False
+                try:
+                    if mail is None:
+                        mail = _open_mail()
+                    delivered, errors = _send(rows, footer=footer, mail=mail)
+                except _MailServerUnreachableError as exc:
+                    delivered, errors, unreachable = (
+                        [],
+                        dict.fromkeys((row.pk for row in rows), exc.error),
+                        True,
+                    )
+                if delivered:
+                    Notification.objects.filter(pk__in=delivered).update(sent_at=now)
+                if errors:
+                    for row in rows:
+                        if row.pk in errors:
+                            row.attempts += 1
+                            row.last_error = errors[row.pk]
+                    Notification.objects.bulk_update(
+                        [row for row in rows if row.pk in errors], ["attempts", "last_error"]
+                    )
+            sent += len(delivered)
+            failed.update(errors)
+            if unreachable:
+                return sent
+            if errors and mail is not None:
+                # The connection may be what failed (the server hung up): the next batch opens another.
+                _close(mail)
+                mail = None
+    finally:
+        if mail is not None:
+            _close(mail)
+
+
+def _close(mail: Any) -> None:
+    try:
+        mail.close()
+    except OSError:  # a failed QUIT changes nothing for messages already accepted
+        logger.debug("Closing the mail connection failed", exc_info=True)
 
 
 class _MailServerUnreachableError(Exception):
@@ -318,33 +345,31 @@ class _MailServerUnreachableError(Exception):
         self.error = error
 
 
-def _send(rows: list[Notification], *, footer: str) -> tuple[list[int], dict[int, str]]:
-    """Send each row over one mail connection: the ids sent, and the error per id that was not."""
-    delivered: list[int] = []
-    errors: dict[int, str] = {}
+def _open_mail() -> Any:
     mail = get_connection()
     try:
         mail.open()
     except OSError as exc:  # smtplib.SMTPException is an OSError
         logger.warning("Could not reach the mail server: %s", exc)
         raise _MailServerUnreachableError(_describe(exc)) from exc
-    try:
-        for row in rows:
-            try:
-                accepted = message(row, footer=footer, mail=mail).send()
-            except (OSError, ValueError) as exc:  # ValueError: an address the backend cannot parse
-                logger.warning("Notification %s to %s was not sent: %s", row.pk, row.email, exc)
-                errors[row.pk] = _describe(exc)
-            else:
-                if accepted:
-                    delivered.append(row.pk)
-                else:
-                    errors[row.pk] = "The mail backend sent nothing."
-    finally:
+    return mail
+
+
+def _send(rows: list[Notification], *, footer: str, mail: Any) -> tuple[list[int], dict[int, str]]:
+    """Send each row over the run's mail connection: the ids sent, and the error per id that was not."""
+    delivered: list[int] = []
+    errors: dict[int, str] = {}
+    for row in rows:
         try:
-            mail.close()
-        except OSError:  # a failed QUIT changes nothing for messages already accepted
-            logger.debug("Closing the mail connection failed", exc_info=True)
+            accepted = message(row, footer=footer, mail=mail).send()
+        except (OSError, ValueError) as exc:  # ValueError: an address the backend cannot parse
+            logger.warning("Notification %s to %s was not sent: %s", row.pk, row.email, exc)
+            errors[row.pk] = _describe(exc)
+        else:
+            if accepted:
+                delivered.append(row.pk)
+            else:
+                errors[row.pk] = "The mail backend sent nothing."
     return delivered, errors
 
 

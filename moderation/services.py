@@ -12,11 +12,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,10 +26,11 @@ from archive.services import store_screenshot
 from core.bulk import insert_rows
 from core.history import record
 from core.models import User
-from core.notifications import Event, notify, notify_many
+from core.notifications import Event, deliver_after_commit, notify, notify_many
 from core.roles import Role
 from core.templatetags.kanalvakt import when
 from governance.models import InstitutionSettings
+from moderation import sweep_sql
 from moderation.deadlines import response_deadlines
 from moderation.imports import ImportRow
 from moderation.models import Alert, Classification, Item, LogEntry, Prohibited
@@ -542,7 +542,12 @@ def _deadline_body(alert_kind: str, item: Item, *, kind: str, texts: _DeadlineTe
         "limit": _when(item.limit_at, texts.months),
         "owner": str(account.owner),
     }
-    return "\n\n".join((first % params, f"«{Truncator(item.text).chars(300)}»", rule, link))
+    return "\n\n".join((first % params, f"«{excerpt(item.text)}»", rule, link))
+
+
+def excerpt(text: str) -> str:
+    """The item's text as the deadline e-mails quote it: whole, or its first characters and "…"."""
+    return text if len(text) <= sweep_sql.EXCERPT else f"{text[: sweep_sql.EXCERPT - 1]}…"
 
 
 def _notify_alert(alert: Alert, item: Item, audience: _Audience) -> None:
@@ -735,7 +740,7 @@ def claimable(now: datetime) -> QuerySet[Item]:
     )
 
 
-def sweep_deadlines(*, now: datetime, batch: int = SWEEP_BATCH) -> int:
+def sweep_deadlines(*, now: datetime, batch: int = SWEEP_BATCH, set_based: bool | None = None) -> int:
     """Remind owner and deputies of items past due; escalate items past the outer limit to the head of
     unit and the social media lead (KAU-RESPONSE-DEADLINE). Returns how many items were swept.
 
@@ -743,12 +748,26 @@ def sweep_deadlines(*, now: datetime, batch: int = SWEEP_BATCH) -> int:
     LOCKED`` in its own transaction, so two sweeps at once share the work, and a sweep killed
     mid-batch leaves that batch, rolled back, to the next. Each (item, kind) alert is unique in the
     database (alert_once_per_item_and_kind), written with its e-mails (the outbox) and its log entry
-    in the claiming transaction: each reminder and escalation is sent once. A batch is written in
-    bulk: a fixed number of queries whatever its size (about a dozen), not a number per item.
+    in the claiming transaction: each reminder and escalation is sent once. A batch costs a fixed
+    number of queries whatever its size. On PostgreSQL the batch is written by the database in one
+    statement (``moderation.sweep_sql``, ``set_based``); elsewhere by ``_sweep_batch`` in bulk.
     """
+    if set_based is None:
+        set_based = connection.vendor == "postgresql"
     swept = 0
     while True:
         with transaction.atomic():
+            if set_based:
+                claimed = sweep_sql.claim(now, batch)
+                if not claimed:
+                    return swept
+                with translation.override(settings.LANGUAGE_CODE):  # the institution's language
+                    texts = _deadline_texts(translation.get_language())
+                leads = [person.pk for person in _people_with(Role.SOCIAL_MEDIA_LEAD)]
+                if sweep_sql.sweep_batch(claimed, now=now, leads=leads, texts=texts):
+                    deliver_after_commit()
+                swept += len(claimed)
+                continue
             items = list(claimable(now)[:batch])
             if not items:
                 return swept

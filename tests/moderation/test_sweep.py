@@ -29,6 +29,20 @@ MONDAY_1000 = datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)  # due Tuesday 10:
 FRIDAY_0900 = datetime(2026, 11, 27, 9, 0, tzinfo=STOCKHOLM)
 
 
+@pytest.fixture(params=["python", "database"])
+def sweep_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test over both writers of a batch: the bulk inserts in Python (SQLite, and PostgreSQL on
+    request) and the one statement on PostgreSQL (moderation.sweep_sql)."""
+    set_based = request.param == "database"
+    if set_based and connection.vendor != "postgresql":
+        pytest.skip("the set-based sweep runs on PostgreSQL")
+    sweep = services.sweep_deadlines
+    monkeypatch.setattr(
+        services, "sweep_deadlines", lambda **kwargs: sweep(**{"set_based": set_based, **kwargs})
+    )
+    return str(request.param)
+
+
 def alerts_of(item: Item) -> list[str]:
     return sorted(item.alerts.values_list("kind", flat=True))
 
@@ -37,6 +51,7 @@ def emails(kind: str) -> list[str]:
     return sorted(Notification.objects.filter(kind=kind).values_list("email", flat=True))
 
 
+@pytest.mark.usefixtures("sweep_path")
 def test_an_item_past_due_reminds_the_owner_and_deputies_once_kau_response_deadline(
     cast: Cast, make_item: Any
 ) -> None:
@@ -55,6 +70,7 @@ def test_an_item_past_due_reminds_the_owner_and_deputies_once_kau_response_deadl
     assert item.log.count() == 2
 
 
+@pytest.mark.usefixtures("sweep_path")
 def test_an_item_past_the_limit_escalates_once_to_the_head_and_the_lead_kau_response_deadline(
     cast: Cast, make_item: Any
 ) -> None:
@@ -71,6 +87,7 @@ def test_an_item_past_the_limit_escalates_once_to_the_head_and_the_lead_kau_resp
     assert Notification.objects.filter(kind="item_limit").count() == 2
 
 
+@pytest.mark.usefixtures("sweep_path")
 def test_an_item_first_swept_after_its_limit_gets_both_once(cast: Cast, make_item: Any) -> None:
     item = make_item(received_at=MONDAY_1000)
     assert services.sweep_deadlines(now=NOW) == 1
@@ -80,6 +97,7 @@ def test_an_item_first_swept_after_its_limit_gets_both_once(cast: Cast, make_ite
     assert Notification.objects.count() == 4
 
 
+@pytest.mark.usefixtures("sweep_path")
 def test_an_item_answered_before_its_deadline_gets_nothing(cast: Cast, make_item: Any) -> None:
     item = make_item(received_at=WEDNESDAY_0800, now=WEDNESDAY_0800 + timedelta(minutes=10))
     services.answer_item(
@@ -90,6 +108,7 @@ def test_an_item_answered_before_its_deadline_gets_nothing(cast: Cast, make_item
     assert not Notification.objects.exists()
 
 
+@pytest.mark.usefixtures("sweep_path")
 def test_an_item_answered_after_the_reminder_is_not_escalated(cast: Cast, make_item: Any) -> None:
     item = make_item(received_at=WEDNESDAY_0800)
     services.sweep_deadlines(now=NOW)
@@ -98,6 +117,7 @@ def test_an_item_answered_after_the_reminder_is_not_escalated(cast: Cast, make_i
     assert alerts_of(item) == [Alert.Kind.DUE]
 
 
+@pytest.mark.usefixtures("sweep_path")
 def test_an_item_not_yet_due_is_left_alone(cast: Cast, make_item: Any) -> None:
     item = make_item()
     assert services.sweep_deadlines(now=NOW) == 0
@@ -106,6 +126,7 @@ def test_an_item_not_yet_due_is_left_alone(cast: Cast, make_item: Any) -> None:
     assert not Alert.objects.exists()
 
 
+@pytest.mark.usefixtures("sweep_path")
 def test_an_item_closed_or_removed_is_out_of_the_sweep(cast: Cast, make_item: Any) -> None:
     closed = make_item(received_at=MONDAY_1000)
     services.close_item(closed, reason="Ett tack", by=cast["communicator"], now=NOW - timedelta(days=3))
@@ -113,6 +134,7 @@ def test_an_item_closed_or_removed_is_out_of_the_sweep(cast: Cast, make_item: An
     assert not Alert.objects.exists()
 
 
+@pytest.mark.usefixtures("sweep_path")
 def test_the_sweep_works_in_batches_and_sends_each_once(cast: Cast, make_item: Any) -> None:
     items = [make_item(received_at=MONDAY_1000) for _ in range(5)]
     assert services.sweep_deadlines(now=NOW, batch=2) == 5
@@ -122,6 +144,7 @@ def test_the_sweep_works_in_batches_and_sends_each_once(cast: Cast, make_item: A
     )
 
 
+@pytest.mark.usefixtures("sweep_path")
 def test_the_routing_alerts_are_not_sent_again_by_the_sweep(cast: Cast, make_item: Any) -> None:
     item = make_item(received_at=MONDAY_1000, triage=services.Triage(threat=True))
     services.sweep_deadlines(now=NOW)
@@ -156,9 +179,125 @@ def test_a_batch_costs_the_same_queries_at_any_size(
             )
             make_item(on, received_at=received_at, now=now)
         with CaptureQueriesContext(connection) as queries:
-            assert services.sweep_deadlines(now=now) == size
+            assert services.sweep_deadlines(now=now, set_based=False) == size
         counts[size] = len(queries)
     assert counts == {3: expected, 12: expected}, [q["sql"][:80] for q in queries.captured_queries]
+
+
+# On PostgreSQL: the savepoint (2), the claim, the leads, the accounts, their heads, the one statement
+# that writes alerts, log entries and e-mails, and the update of the next reminder times; then the
+# empty claim that ends the run.
+SET_BASED_QUERIES = 2 + 6 + 3
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("received_at", [WEDNESDAY_0800, MONDAY_1000], ids=["due", "limit"])
+def test_the_set_based_batch_costs_the_same_queries_at_any_size(
+    cast: Cast, make_account: Any, make_item: Any, received_at: datetime
+) -> None:
+    counts = {}
+    for size, now in ((3, NOW), (40, NOW + timedelta(minutes=1))):
+        for number in range(size):
+            on = make_account(
+                unit="other" if number % 2 else "department", owner="deputy", deputies=("communicator",)
+            )
+            make_item(on, received_at=received_at, now=now)
+        with CaptureQueriesContext(connection) as queries:
+            assert services.sweep_deadlines(now=now, set_based=True) == size
+        counts[size] = len(queries)
+    assert counts == {3: SET_BASED_QUERIES, 40: SET_BASED_QUERIES}
+
+
+def _written() -> dict[str, Any]:
+    """Everything a sweep writes, without the rows' own ids."""
+    return {
+        "alerts": sorted(
+            Alert.objects.values_list(
+                "item_id", "kind", "target", "head_id", "created_at", "created_by_id", "note"
+            )
+        ),
+        "log": sorted(
+            (item_id, action, actor, at, note, str(before), str(after))
+            for item_id, action, actor, at, note, before, after in LogEntry.objects.values_list(
+                "item_id", "action", "actor_id", "at", "note", "before", "after"
+            )
+        ),
+        "emails": sorted(
+            Notification.objects.values_list(
+                "key", "recipient_id", "email", "subject", "body", "url", "kind", "attachments", "attempts"
+            )
+        ),
+        "next": sorted(Item.objects.values_list("pk", "alert_after")),
+    }
+
+
+@pytest.mark.postgres
+def test_the_database_writes_exactly_what_the_python_batch_writes(
+    cast: Cast, make_account: Any, make_item: Any
+) -> None:
+    """moderation.sweep_sql and moderation.services._sweep_batch are two writers of the same batch:
+    the same alerts, log entries, e-mails (subject and body, byte for byte, in Swedish) and next
+    reminder times, over items of every shape the e-mails must handle."""
+    from django.db import transaction
+
+    from core.models import User
+
+    cast["communications"].email = " COMMUNICATOR@example.se "  # the owner's mailbox: told once
+    cast["communications"].save()
+    gone = User.objects.create_user(username="gone", email="gone@example.se", is_active=False)
+    no_mail = User.objects.create_user(username="nomail", email=" ", first_name="Utan", last_name="Post")
+    plain = make_account()
+    odd = make_account(
+        unit="other",
+        platform="other",
+        platform_other="Mastodon",
+        name='Konto "100 %" & <co>',
+        deputies=("deputy", "communications"),
+    )
+    odd.deputies.add(gone, no_mail)
+    long_text = "Ett långt inlägg med 50 % rabatt, %s och %(x)s, 'citat' och \\ snedstreck.\n" * 8
+    make_item(plain, received_at=MONDAY_1000)  # due and limit at once
+    make_item(plain, received_at=WEDNESDAY_0800, kind="post")  # due only
+    make_item(odd, received_at=MONDAY_1000, text=long_text, author="Ångström 👩‍🔬")
+    make_item(odd, received_at=WEDNESDAY_0800, kind="message", text="x" * 300)
+    make_item(odd, received_at=MONDAY_1000, text="y" * 301, triage=services.Triage(prohibited=[3, 1]))
+    make_item(plain, received_at=NOW - timedelta(hours=1))  # not due
+    # Tuesday noon: the items of Monday have had their reminder; at NOW they escalate, and the items
+    # of Wednesday have theirs.
+    assert services.sweep_deadlines(now=MONDAY_1000 + timedelta(hours=26), set_based=False) == 3
+    before = _written()
+
+    savepoint = transaction.savepoint()
+    assert services.sweep_deadlines(now=NOW, set_based=False) == 5
+    python = _written()
+    transaction.savepoint_rollback(savepoint)
+    assert _written() == before
+    assert services.sweep_deadlines(now=NOW, set_based=True) == 5
+    database = _written()
+
+    assert python != before
+    assert python == database
+    bodies = [row[4] for row in database["emails"]]
+    assert any("Mastodon" in body and '"100 %"' in body for body in bodies)
+    assert any(body.count("y") >= 299 and "y…»" in body for body in bodies)
+    assert not any(row[2] in {"gone@example.se", " "} for row in database["emails"])
+
+
+def test_the_set_based_sweep_names_the_models_values() -> None:
+    """The SQL spells the kinds, targets and actions by value; they must be the models' own."""
+    from accounts.models import Platform
+    from moderation import sweep_sql
+
+    for value in (
+        Alert.Kind.DUE,
+        Alert.Kind.LIMIT,
+        Alert.Target.OWNERS,
+        Alert.Target.HEAD_AND_LEAD,
+        LogEntry.Action.REMINDED,
+        LogEntry.Action.LIMIT_PASSED,
+        Platform.OTHER,
+    ):
+        assert f"'{value.value}'" in sweep_sql._STATEMENT + sweep_sql._MOVE_ON
 
 
 @pytest.mark.postgres
@@ -183,14 +322,19 @@ def test_the_claim_uses_the_partial_index(cast: Cast, account: Any, make_item: A
     )
     for _ in range(5):
         make_item(received_at=WEDNESDAY_0800)
+    from moderation import sweep_sql
+
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE moderation_item")
-        queryset = services.claimable(NOW)[: services.SWEEP_BATCH]
-        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "item_alert_after_idx" in plan, plan
-    assert "SKIP LOCKED" in sql
+        for queryset in (
+            services.claimable(NOW)[: services.SWEEP_BATCH],
+            sweep_sql.claimable(NOW)[: services.SWEEP_BATCH],
+        ):
+            sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+            cursor.execute(f"EXPLAIN {sql}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "item_alert_after_idx" in plan, plan
+            assert "SKIP LOCKED" in sql
 
 
 # --- Two sweeps at once -------------------------------------------------------------------------------
