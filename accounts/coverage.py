@@ -681,8 +681,8 @@ def detail_context(account: Account, *, user: Any, now: datetime) -> dict[str, A
     the owner and deputies, who is no longer active, and whether ``user`` may change them. A fixed
     number of queries."""
     today = local_today(now)
-    deputy_ids = Account.deputies.through.objects.filter(account_id=account.pk).values("user_id")
-    people = list(User.objects.filter(Q(pk=account.owner_id) | Q(pk__in=deputy_ids)))
+    # The page has read both with the account; a person who is owner and deputy counts once.
+    people = list({person.pk: person for person in [account.owner, *account.deputies.all()]}.values())
     gaps = list(
         CoverageGap.objects.filter(
             account_id=account.pk, resolved_at__isnull=True, ends_on__gte=today

@@ -503,7 +503,9 @@ def closing_scope(user: Any) -> QuerySet[Account] | None:
     return Account.objects.filter(in_units)
 
 
-def closing_candidates(scope: QuerySet[Account], *, now: datetime) -> list[Candidate]:
+def closing_candidates(
+    scope: QuerySet[Account], *, now: datetime, own_intervals: Iterable[int | None] | None = None
+) -> list[Candidate]:
     """The open accounts in ``scope`` that should be considered for closing, each with its reasons.
 
     KAU-CLOSE: channels no longer active are closed, and one nobody can watch has its commenting
@@ -513,20 +515,20 @@ def closing_candidates(scope: QuerySet[Account], *, now: datetime) -> list[Candi
     - a latest follow-up whose decision was to close;
     - nobody able to monitor: an unresolved coverage gap spanning the next seven days
       (KAU-RESP-DAILY), or no active deputy (KAU-RESP-OWNER).
-    Three queries, however many accounts: the distinct own intervals, the institution's settings and
-    the accounts with their annotations.
+    Three queries, however many accounts: the distinct own intervals (unless the caller knows them:
+    ``own_intervals``), the institution's settings and the accounts with their annotations.
     """
     today = timezone.localdate(now)
     institution = InstitutionSettings.objects.get_solo()
     intervals = {institution.followup_interval_months}
-    intervals |= {
-        months
-        for months in scope.exclude(followup_interval_months=None)
-        .order_by()
-        .values_list("followup_interval_months", flat=True)
-        .distinct()
-        if months
-    }
+    if own_intervals is None:
+        own_intervals = (
+            scope.exclude(followup_interval_months=None)
+            .order_by()
+            .values_list("followup_interval_months", flat=True)
+            .distinct()
+        )
+    intervals |= {months for months in own_intervals if months}
 
     def own(months: int) -> Q:
         if months == institution.followup_interval_months:
@@ -812,7 +814,13 @@ def detail_context(account: Account, *, user: Any, now: datetime) -> dict[str, A
     history = list(account.followups.select_related("recorded_by").order_by("period_end", "pk"))
     due_on = account.followup_due_on
     is_closed = account.status == Account.Status.CLOSED
-    proposed = closing_candidates(Account.objects.filter(pk=account.pk), now=now) if not is_closed else []
+    proposed = (
+        closing_candidates(
+            Account.objects.filter(pk=account.pk), now=now, own_intervals=[account.followup_interval_months]
+        )
+        if not is_closed
+        else []
+    )
     started = account.closing_started_at
     final_startpage = has_final_startpage(account) if started is not None else False
     steps = [

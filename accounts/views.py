@@ -192,6 +192,7 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
     # registrar see the account, not what visitors wrote to it.
     can_read_items = may_read_account_items(user, account)
     unanswered = Item.objects.unanswered().filter(account=account) if can_read_items else Item.objects.none()
+    items = list(unanswered.order_by("limit_at", "pk")[: DETAIL_ITEMS + 1])
     strategy = getattr(account, "request", None)  # the approved request is the strategy document
     open_account = account.status != Account.Status.CLOSED
     context: dict[str, Any] = {
@@ -199,8 +200,10 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
         "deputies": list(account.deputies.all()),
         "flags": raised(account),
         "strategy": strategy if strategy is not None and strategy.status == "approved" else None,
-        "items": list(unanswered.order_by("limit_at", "pk")[:DETAIL_ITEMS]),
-        "item_count": unanswered.count(),
+        "items": items[:DETAIL_ITEMS],
+        # Counted no further than the page shows: no COUNT(*) over the items table.
+        "item_count": min(len(items), DETAIL_ITEMS),
+        "items_more": len(items) > DETAIL_ITEMS,
         "can_read_items": can_read_items,
         "history": account_history(account),
         "now": now,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 from django.conf import settings
@@ -102,10 +105,32 @@ class OrgUnit(models.Model):
         return OrgUnit.objects.filter(pk__in=ids).exclude(pk=self.pk).order_by("path")
 
 
+# The settings row read once per request: pages read it from several sections (flags, follow-up,
+# closing), and each read would be a query. ``remembered_settings`` opens the scope (a middleware
+# does, per request); outside one, as in Celery tasks, every call reads the row afresh.
+_remembered: ContextVar[dict[str, InstitutionSettings] | None] = ContextVar(
+    "institution_settings", default=None
+)
+
+
+@contextmanager
+def remembered_settings() -> Iterator[None]:
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
+
+
 class InstitutionSettingsManager(models.Manager["InstitutionSettings"]):
     def get_solo(self) -> InstitutionSettings:
-        """The one settings row, created with the defaults on first use."""
+        """The one settings row, created with the defaults on first use; read once per request."""
+        memo = _remembered.get()
+        if memo is not None and "solo" in memo:
+            return memo["solo"]
         obj, _created = self.get_or_create(pk=1)
+        if memo is not None:
+            memo["solo"] = obj
         return obj
 
 

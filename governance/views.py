@@ -51,7 +51,8 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     """The institution's settings, edited by the social media lead."""
     current = InstitutionSettings.objects.get_solo()
     if request.method == "POST":
-        form = InstitutionSettingsForm(request.POST, instance=InstitutionSettings.objects.get_solo())
+        # A copy of its own: a refused form changes its instance, and the page still reads the row.
+        form = InstitutionSettingsForm(request.POST, instance=InstitutionSettings.objects.get(pk=current.pk))
         if form.is_valid():
             services.update_institution_settings(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
             messages.success(request, _("The settings are saved."))
