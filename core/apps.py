@@ -8,7 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core import roles
+        from core import roles, sessions
 
         # Roles are data every installation needs; keep them in step with the code after each migrate.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="core.sync_roles")
+        # The session index and the end of every session of a deactivated person.
+        sessions.connect_signals()

@@ -17,6 +17,17 @@ class User(AbstractUser):
     deleted, only deactivated: their name stays on every record they touched.
     """
 
+    # With single sign-on on, only these people may sign in with a password (core.sso). The flag is
+    # in the person's history, so who was given the emergency door, and when, stays on record.
+    break_glass = models.BooleanField(
+        _("break-glass password sign-in"),
+        default=False,
+        help_text=_(
+            "May sign in with a password while single sign-on is on, for when the identity provider "
+            "is unavailable. Keep this to very few people."
+        ),
+    )
+
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
@@ -103,3 +114,35 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.email}"
+
+
+class UserSession(models.Model):
+    """One signed-in session of one person: the index that lets Kanalvakt end them all at once.
+
+    Django's database sessions hold the person's id only inside their encoded data, so finding a
+    person's sessions would mean decoding every session there is. A row is written at sign-in and
+    again whenever the session key changes (core.sessions); deactivating a person deletes the
+    sessions these rows name. Rows are bookkeeping: a row whose session has already ended is harmless,
+    and rows older than the absolute session lifetime are swept with the expired sessions.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="signed_in_sessions"
+    )
+    # Django's session keys are 32 characters; the session table allows 40.
+    session_key = models.CharField(_("session key"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("signed-in session")
+        verbose_name_plural = _("signed-in sessions")
+        constraints = [
+            models.UniqueConstraint(fields=["session_key"], name="usersession_session_key_unique"),
+        ]
+        indexes = [
+            # The sweep of rows older than the absolute lifetime (core.sessions.forget_old_sessions).
+            models.Index(fields=["created_at"], name="usersession_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M}"

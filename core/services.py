@@ -9,6 +9,7 @@ from datetime import datetime
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
+from core import sessions
 from core.models import Heartbeat
 
 
@@ -22,5 +23,7 @@ def record_heartbeat(*, name: str, now: datetime | None = None) -> datetime:
 
 
 def clear_expired_sessions() -> int:
-    deleted, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    now = timezone.now()
+    deleted, _by_model = Session.objects.filter(expire_date__lt=now).delete()
+    sessions.forget_old_sessions(now=now)
     return deleted
