@@ -14,9 +14,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles
 
 # Pillow needs a font on the system to draw text, such as the date stamped on screenshots
-# (KAU-DIARY-ACTION).
+# (KAU-DIARY-ACTION); single sign-on (pysaml2) signs and verifies SAML messages with xmlsec1.
 RUN apt-get update \
-    && apt-get install --yes --no-install-recommends fonts-dejavu-core \
+    && apt-get install --yes --no-install-recommends fonts-dejavu-core xmlsec1 \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed uid, so that the files in the var and media volumes keep their owner across rebuilds.

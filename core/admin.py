@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.models import Heartbeat, Notification, User
@@ -27,7 +28,8 @@ class NoDeleteAdminMixin:
 @admin.register(User)
 class KanalvaktUserAdmin(NoDeleteAdminMixin, UserAdmin, SimpleHistoryAdmin):
     list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
-    list_filter = ("is_active", "is_staff", "groups")
+    list_filter = ("is_active", "is_staff", "break_glass", "groups")
+    fieldsets = (*(UserAdmin.fieldsets or ()), (_("Single sign-on"), {"fields": ("break_glass",)}))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -43,8 +45,13 @@ class KanalvaktUserAdmin(NoDeleteAdminMixin, UserAdmin, SimpleHistoryAdmin):
 
 @admin.register(Heartbeat)
 class HeartbeatAdmin(admin.ModelAdmin):
+    """The processes' last signs of life, written by themselves: read-only."""
+
     list_display = ("name", "seen_at", "detail")
     readonly_fields = ("name", "seen_at", "detail")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(Notification)

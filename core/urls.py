@@ -1,9 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from core import views
-from core.forms import LoginForm
+from core import sso, views
 
 app_name = "core"
 
@@ -14,14 +12,11 @@ urlpatterns = [
 
 # Sign-in and sign-out keep Django's own names so that LOGIN_URL = "login" works everywhere.
 auth_urlpatterns = [
-    path(
-        "logga-in/",
-        login_not_required(
-            auth_views.LoginView.as_view(
-                template_name="registration/login.html", authentication_form=LoginForm
-            )
-        ),
-        name="login",
-    ),
+    path("logga-in/", sso.password_login, name="login"),
     path("logga-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    # Single sign-on (SAML 2.0); each answers 404 while KANALVAKT_SSO is unset. Open without a
+    # sign-in: the way to the identity provider, the identity provider's answer, and the metadata.
+    path("logga-in/sso/", sso.sso_login, name="sso_login"),
+    path("saml2/acs/", sso.sso_acs, name="sso_acs"),
+    path("saml2/metadata/", sso.sso_metadata, name="sso_metadata"),
 ]
