@@ -7,7 +7,15 @@ from celery.contrib.django.task import DjangoTask
 from django.utils import timezone
 
 
-@shared_task(name="archive.tasks.check_startpages")
+# KAU-STARTPAGE. Idempotent (one capture attempt a day, reminders under a unique key), so re-queued
+# when its worker is lost. Chromium captures take seconds each: half an hour for a large registry.
+@shared_task(
+    name="archive.tasks.check_startpages",
+    soft_time_limit=1740,
+    time_limit=1800,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def check_startpages() -> int:
     from archive.startpage import check_startpages
 
@@ -15,8 +23,17 @@ def check_startpages() -> int:
 
 
 # A large export outlasts the default limits: an hour, and archive.exports.STALE_AFTER above it.
+# Acknowledged late: a worker that dies whole leaves the message in the broker, which hands it back
+# after its visibility timeout (config.settings), when the job is stale and is taken over. Not
+# re-queued at once when only its pool process is lost: an export that killed its process (memory,
+# a huge bag) would kill the next one too, and its job would not be stale yet.
 @shared_task(
-    name="archive.tasks.run_export", base=DjangoTask, acks_late=True, soft_time_limit=3300, time_limit=3600
+    name="archive.tasks.run_export",
+    base=DjangoTask,
+    acks_late=True,
+    reject_on_worker_lost=False,
+    soft_time_limit=3300,
+    time_limit=3600,
 )
 def run_export(job_id: int) -> None:
     from archive.exports import run_export

@@ -1,4 +1,10 @@
-"""Periodic housekeeping. Tasks are one line each; the work lives in services."""
+"""Periodic housekeeping. Tasks are one line each; the work lives in services.
+
+Per-task settings: each task names its own time limits (soft: the task may clean up; hard: the
+worker kills it). Every task here is idempotent (safe to run twice, or twice at once), so each is
+acknowledged late and re-queued when its worker is lost (``reject_on_worker_lost``): a worker killed
+mid-task leaves the task to run again.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +14,42 @@ from django.utils import timezone
 from core import notifications, services
 
 
-@shared_task(name="core.tasks.heartbeat", ignore_result=False)
+# One row written: seconds.
+@shared_task(
+    name="core.tasks.heartbeat",
+    ignore_result=False,
+    soft_time_limit=10,
+    time_limit=15,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def heartbeat(name: str = "worker") -> str:
     return services.record_heartbeat(name=name).isoformat()
 
 
-@shared_task(name="core.tasks.clear_expired_sessions")
+# One DELETE of the expired sessions, daily.
+@shared_task(
+    name="core.tasks.clear_expired_sessions",
+    soft_time_limit=240,
+    time_limit=300,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def clear_expired_sessions() -> None:
     services.clear_expired_sessions()
 
 
-@shared_task(name="core.tasks.deliver_notifications", ignore_result=True)
+# One row per transaction (batch=1): a worker killed between handing an e-mail to the mail server
+# and committing its sent_at sends that one e-mail again, with the same Message-ID, and no other.
+# The limits leave room for a slow mail server with a long outbox; a run cut short by them has
+# committed every e-mail it sent, and the next run goes on.
+@shared_task(
+    name="core.tasks.deliver_notifications",
+    ignore_result=True,
+    soft_time_limit=240,
+    time_limit=300,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def deliver_notifications() -> int:
-    return notifications.deliver_pending(now=timezone.now())
+    return notifications.deliver_pending(now=timezone.now(), batch=1)

@@ -1,4 +1,9 @@
-"""Moderation's background work. One line each; the work lives in moderation.services."""
+"""Moderation's background work. One line each; the work lives in moderation.services.
+
+Per-task settings: each names its own time limits. Both are idempotent (the sweep claims rows and
+each alert is unique per item and kind; a recompute computes the same deadlines again), so each is
+acknowledged late and re-queued when its worker is lost.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,28 @@ from core.models import User
 from moderation import services
 
 
-@shared_task(name="moderation.tasks.sweep_deadlines")
+# KAU-RESPONSE-DEADLINE. Each batch commits on its own, so a sweep cut short by its limits has kept
+# every batch it finished, and beat's next run (every DEADLINE_SWEEP_INTERVAL) goes on.
+@shared_task(
+    name="moderation.tasks.sweep_deadlines",
+    soft_time_limit=240,
+    time_limit=300,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def sweep_deadlines() -> int:
     return services.sweep_deadlines(now=timezone.now())
 
 
-@shared_task(name="moderation.tasks.recompute_open_deadlines", base=DjangoTask)
+# Every open item once, in batches: the longest of the moderation tasks on a large queue.
+@shared_task(
+    name="moderation.tasks.recompute_open_deadlines",
+    base=DjangoTask,
+    soft_time_limit=1500,
+    time_limit=1800,
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
 def recompute_open_deadlines(by_id: int | None = None) -> int:
     by = User.objects.filter(pk=by_id).first() if by_id else None
     return services.recompute_open_deadlines(by=by, now=timezone.now())
