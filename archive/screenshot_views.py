@@ -22,7 +22,7 @@ from archive.images import MAX_BYTES, ImageRefused
 from archive.models import CaptureAttempt, Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
 from archive.selectors import may_see_screenshot
-from archive.uploads import declared_too_large, too_large_message
+from archive.uploads import declared_too_large, image_response, too_large_message
 from core.models import User
 from moderation.models import Item
 from moderation.selectors import item_or_404
@@ -135,8 +135,4 @@ def stamped_image(request: HttpRequest, pk: int) -> FileResponse:
         handle = shot.stamped.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, content_type="image/png")
-    response["Content-Disposition"] = f'inline; filename="{shot.sha256[:16]}-stamped.png"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(handle, content_type="image/png", filename=f"{shot.sha256[:16]}-stamped.png")

@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Account
+from archive.uploads import display_name
 from core.models import User
 from governance.models import InstitutionSettings
 from moderation import imports, services
@@ -97,7 +98,7 @@ def _preview(request: HttpRequest, account: Account) -> HttpResponse:
         return render(
             request,
             TEMPLATE,
-            _context(account, form=form, errors=result.errors, filename=upload.name),
+            _context(account, form=form, errors=result.errors, filename=display_name(upload.name)),
             status=400,
         )
     existing = set(
@@ -119,7 +120,7 @@ def _preview(request: HttpRequest, account: Account) -> HttpResponse:
     new = [row for row in rows if not row.exists]
     request.session[key] = {
         "digest": result.digest,
-        "filename": upload.name,
+        "filename": display_name(upload.name),
         "rows": [row.as_data() for row in result.rows],
     }
     preview = {
@@ -130,7 +131,7 @@ def _preview(request: HttpRequest, account: Account) -> HttpResponse:
         # next deadline sweep (KAU-RESPONSE-DEADLINE), so the person is told before confirming.
         "past_due": sum(1 for row in new if row.due_at <= now),
         "past_limit": sum(1 for row in new if row.limit_at <= now),
-        "filename": upload.name,
+        "filename": display_name(upload.name),
     }
     confirm = ImportConfirmForm(initial={"digest": result.digest})
     return render(request, TEMPLATE, _context(account, preview=preview, confirm_form=confirm, now=now))

@@ -32,7 +32,7 @@ from accounts.models import Account
 from archive.images import ALLOWED, MAX_BYTES, ImageRefused
 from archive.models import Screenshot
 from archive.selectors import may_see_screenshot
-from archive.uploads import declared_too_large, too_large_message
+from archive.uploads import declared_too_large, image_response, too_large_message
 from core.models import User
 from governance.models import InstitutionSettings
 from moderation import services
@@ -499,11 +499,9 @@ def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
         handle = shot.image.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
-    response = FileResponse(handle, content_type=shot.content_type)
-    response["Content-Disposition"] = f'inline; filename="{shot.sha256[:16]}.{shot.extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(
+        handle, content_type=shot.content_type, filename=f"{shot.sha256[:16]}.{shot.extension}"
+    )
 
 
 @require_POST

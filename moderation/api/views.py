@@ -9,6 +9,7 @@ a replay. The views take a token only; a signed-in browser session is not a conn
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -30,6 +31,8 @@ from moderation.models import ApiToken, Item
 from moderation.services import AccountClosed, receive_item
 from moderation.tokens import may_write
 
+logger = logging.getLogger(__name__)
+
 _ERROR = inline_serializer("Error", fields={"detail": serializers.CharField()})
 _COMMON_ERRORS = {
     401: OpenApiResponse(_ERROR, description="No token, or a wrong or revoked one."),
@@ -39,12 +42,51 @@ _COMMON_ERRORS = {
 
 
 class ConnectorThrottle(ScopedRateThrottle):
-    """A rate per token (REST_FRAMEWORK's "connector" rate), so one busy connector cannot starve another."""
+    """A rate per token (REST_FRAMEWORK's "connector" rate), so one busy connector cannot starve another.
+
+    Counted in fixed windows with the cache's atomic ``incr`` in the shared cache (settings.CACHES:
+    Redis, or a file cache on one machine), so that the limit holds however many processes serve the
+    API. DRF's own throttle keeps a list of times and writes it back, and two processes writing at
+    once would each forget the other's requests. Should the cache be down, requests are let through
+    and the failure is logged: the limit guards against a runaway connector, it is not a reason to
+    refuse every connector.
+    """
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         token = request.auth
-        ident = f"token-{token.pk}" if isinstance(token, ApiToken) else self.get_ident(request)
+        # The prefix is random per token, so two databases' tokens with the same id never share a count.
+        ident = f"token-{token.pk}-{token.prefix}" if isinstance(token, ApiToken) else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        key = self.get_cache_key(request, view)
+        if key is None or self.num_requests is None or self.duration is None:
+            return True
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        self.window_ends_at = (window + 1) * self.duration
+        key = f"{key}:{window}"
+        try:
+            self.cache.add(key, 0, timeout=self.duration + 1)
+            try:
+                count = self.cache.incr(key)
+            except ValueError:  # the key expired between add and incr: this is the window's first request
+                self.cache.add(key, 1, timeout=self.duration + 1)
+                count = 1
+        except Exception:  # the cache is unreachable (e.g. Redis down)
+            logger.warning(
+                "The API rate limit could not be counted; the request is let through.", exc_info=True
+            )
+            return True
+        return bool(count <= self.num_requests)
+
+    def wait(self) -> float | None:
+        return max(self.window_ends_at - self.now, 0.0)
 
 
 class ConnectorView(APIView):
