@@ -1,0 +1,458 @@
+"""Shared by the access tests: the URLconf walked pattern by pattern, a world of real objects to fill
+the patterns' ids with, and the people of every role who visit them.
+
+The world is built once per test module, through the services, inside one transaction that is rolled
+back when the module ends; each test runs in a savepoint inside it (pytest-django's ``db``), so a POST
+a test makes is undone before the next one.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection, transaction
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls.resolvers import RegexPattern, RoutePattern
+from PIL import Image
+
+from moderation.deadlines import STOCKHOLM
+from tests.conftest import Cast
+
+# A fixed "now" for the world: Thursday 26 November 2026, 10:00 in Stockholm.
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM)
+
+# The columns of the role-by-view matrix, in the order the table reads them, with whom each stands for.
+ROLES: dict[str, str] = {
+    "comm": "a communicator with no role in this unit (owns an account of another department)",
+    "ohead": "the head of another unit (the other department)",
+    "head": "the head of this unit (the department the objects belong to)",
+    "cdep": "the communications department",
+    "lead": "the social media lead (also in the communications department)",
+    "reg": "the registrar/archivist",
+    "sec": "the security officer",
+    "owner": "the account owner (and requester of the department's requests)",
+    "dep": "the deputy of the account",
+    "out": "an outsider: signed in, no role, no object",
+}
+
+
+# --- The URLconf, walked ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    """One URL pattern of the URLconf: its full route, its name (with namespace) and its view."""
+
+    route: str  # the full pattern as written, e.g. "konton/<int:pk>/"
+    name: str  # "namespace:name", or "" when the pattern has none
+    callback: Any
+    template: str  # the path with "{kwarg}" placeholders, e.g. "/konton/{pk}/"
+    groups: tuple[tuple[str, str], ...]  # (kwarg, regex) of each placeholder
+
+    @property
+    def key(self) -> str:
+        """How tests and allowlists name a pattern: its name, or its route when it has none."""
+        return self.name or self.route
+
+    @property
+    def is_api(self) -> bool:
+        return self.template.startswith("/api/")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.template.startswith("/admin/")
+
+
+_ROUTE_PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def _named_groups(regex: str) -> tuple[str, list[tuple[str, str]]]:
+    """``regex`` with each ``(?P<name>…)`` replaced by ``{name}``, and each group's own regex."""
+    out: list[str] = []
+    groups: list[tuple[str, str]] = []
+    i = 0
+    while i < len(regex):
+        named = regex.startswith("(?P<", i)
+        if named or (regex[i] == "(" and not regex.startswith("(?", i) and (i == 0 or regex[i - 1] != "\\")):
+            # A positional group (simple-history's admin pages) is filled like a named one.
+            end_name = regex.index(">", i) if named else i
+            name = regex[i + 4 : end_name] if named else f"_{len(groups)}"
+            depth, j = 1, end_name + 1
+            while depth:
+                if regex[j] == "\\":
+                    j += 2
+                    continue
+                depth += {"(": 1, ")": -1}.get(regex[j], 0)
+                j += 1
+            groups.append((name, regex[end_name + 1 : j - 1]))
+            out.append("{" + name + "}")
+            i = j
+        else:
+            out.append(regex[i])
+            i += 1
+    return "".join(out), groups
+
+
+def _template(pattern: Any) -> tuple[str, list[tuple[str, str]]]:
+    if isinstance(pattern, RoutePattern):
+        route = str(pattern._route)  # type: ignore[attr-defined]
+        groups = [(m["name"], pattern.converters[m["name"]].regex) for m in _ROUTE_PARAM.finditer(route)]
+        return _ROUTE_PARAM.sub(lambda m: "{" + m["name"] + "}", route), groups
+    assert isinstance(pattern, RegexPattern)
+    text, groups = _named_groups(str(pattern._regex).removeprefix("^").removesuffix("$"))  # type: ignore[attr-defined]
+    return re.sub(r"\\(.)", r"\1", text), groups
+
+
+def walk() -> list[Route]:
+    """Every URL pattern of the project's URLconf, included ones too, in URLconf order."""
+    found: list[Route] = []
+
+    def visit(patterns: Any, route: str, template: str, groups: list[tuple[str, str]], ns: str) -> None:
+        for entry in patterns:
+            part, part_groups = _template(entry.pattern)
+            full_route = route + str(entry.pattern).removeprefix("^")
+            if isinstance(entry, URLResolver):
+                namespace = f"{ns}{entry.namespace}:" if entry.namespace else ns
+                visit(entry.url_patterns, full_route, template + part, groups + part_groups, namespace)
+            else:
+                assert isinstance(entry, URLPattern)
+                found.append(
+                    Route(
+                        route=full_route,
+                        name=f"{ns}{entry.name}" if entry.name else "",
+                        callback=entry.callback,
+                        template="/" + template + part,
+                        groups=tuple(groups + part_groups),
+                    )
+                )
+
+    visit(get_resolver().url_patterns, "", "", [], "")
+    return found
+
+
+# --- The world ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    """The people of every role, the organisation, and one object of each kind the URLs name."""
+
+    cast: Cast
+    people: dict[str, Any]  # by matrix role, plus "staff" (a superuser) and "colleague"
+    objects: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.objects[key]
+
+
+def png(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (120, 90), colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def build_world() -> World:
+    """The organisation of tests/conftest.py's cast, an account of each department, requests in every
+    state that a view acts on, items, an alert, screenshots, a diary package, an export, an absence
+    and an API token, all through the services."""
+    from django.contrib.auth.models import Group
+
+    from accounts import coverage
+    from accounts import services as account_services
+    from archive import exports, registration
+    from archive.services import store_screenshot
+    from core.models import User
+    from core.roles import Role, sync_roles
+    from governance import services as governance_services
+    from governance.models import AccountRequest
+    from moderation import services as moderation_services
+    from moderation.models import Alert
+    from moderation.tokens import issue_token
+    from tests.governance.factories import make_request
+
+    sync_roles()
+
+    def person(username: str, *roles: Role, **extra: Any) -> User:
+        user = User.objects.create_user(
+            username=username,
+            password=f"pw-{username}-0123",
+            first_name=username.replace("_", " ").title(),
+            email=f"{username}@example.se",
+            **extra,
+        )
+        user.groups.add(*Group.objects.filter(name__in=[role.value for role in roles]))
+        return user
+
+    people = {
+        "comm": person("communicator_elsewhere", Role.COMMUNICATOR),
+        "colleague": person("colleague", Role.COMMUNICATOR),
+        "ohead": person("other_head"),
+        "head": person("head_of_unit"),
+        "cdep": person("communications", Role.COMMUNICATIONS),
+        "lead": person("social_media_lead", Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
+        "reg": person("registrar", Role.REGISTRAR),
+        "sec": person("security_officer", Role.SECURITY_OFFICER),
+        "owner": person("communicator", Role.COMMUNICATOR),
+        "dep": person("deputy", Role.COMMUNICATOR),
+        "out": person("outsider"),
+        "staff": person("staff", is_staff=True, is_superuser=True),
+    }
+    create_unit = governance_services.create_unit
+    university = create_unit(
+        name="Universitetet", code="uni", kind="university", parent=None, head=None, by=None
+    )
+    faculty = create_unit(
+        name="Fakulteten", code="fak", kind="faculty", parent=university, head=None, by=None
+    )
+    department = create_unit(
+        name="Institutionen", code="inst", kind="department", parent=faculty, head=people["head"], by=None
+    )
+    other = create_unit(
+        name="Andra institutionen",
+        code="annan",
+        kind="department",
+        parent=faculty,
+        head=people["ohead"],
+        by=None,
+    )
+    comms = create_unit(
+        name="Kommunikationsavdelningen",
+        code="komm",
+        kind="communications",
+        parent=university,
+        head=None,
+        by=None,
+    )
+    # The factories of tests/governance speak the conftest cast's names.
+    cast = Cast(
+        people={
+            "communicator": people["owner"],
+            "deputy": people["dep"],
+            "head_of_unit": people["head"],
+            "other_head": people["ohead"],
+            "communications": people["cdep"],
+            "social_media_lead": people["lead"],
+            "registrar": people["reg"],
+            "security_officer": people["sec"],
+            "outsider": people["out"],
+            "staff": people["staff"],
+        },
+        units={
+            "university": university,
+            "faculty": faculty,
+            "department": department,
+            "other": other,
+            "comms": comms,
+        },
+    )
+    world = World(cast=cast, people=people)
+    objects = world.objects
+    objects["unit"] = department
+
+    # New-account requests of the department, filed by the owner, in the states the views act on.
+    objects["request_approved"] = make_request(
+        cast, state="approved", name="Fysik vid KAU", handle="fysik_kau"
+    )
+    objects["request_reviewed"] = make_request(cast, state="reviewed", name="Kemi vid KAU", handle="kemi_kau")
+    objects["request_submitted"] = make_request(
+        cast, state="submitted", name="Matte vid KAU", handle="matte_kau"
+    )
+    objects["request_draft"] = make_request(cast, state="draft", name="Biologi vid KAU", handle="bio_kau")
+    # The approved request's account is the department's account: owner, deputy, head of unit.
+    account = AccountRequest.objects.get(pk=objects["request_approved"].pk).account
+    assert account is not None
+    assert account.owner_id == people["owner"].pk
+    assert not account.url
+    objects["account"] = account
+    objects["other_account"] = account_services.register_account(
+        unit=other, platform="instagram", name="Andra kontot", handle="andra_kau",
+        owner=people["comm"], deputies=[people["colleague"]], by=None,
+    )  # fmt: skip
+
+    def item(number: int, **extra: Any) -> Any:
+        return moderation_services.log_item(
+            account,
+            kind="comment",
+            author=f"@besokare{number}",
+            text=f"Fråga nummer {number}: när öppnar anmälan?",
+            platform_id=f"p-{number}",
+            received_at=NOW - timedelta(hours=2),
+            by=people["owner"],
+            now=NOW,
+            **extra,
+        )
+
+    objects["item"] = item(1)  # open, no address: a capture asked for it stops before Chromium
+    objects["threat_item"] = item(2, triage=moderation_services.Triage(threat=True))
+    objects["alert"] = Alert.objects.get(item=objects["threat_item"], target=Alert.Target.SECURITY)
+    registrable = item(
+        3, triage=moderation_services.Triage(classification="criticism", requires_registration=True)
+    )
+    objects["registrable_item"] = registrable
+    objects["screenshot"] = store_screenshot(
+        account, data=png(), purpose="item", item=objects["item"], by=people["owner"], now=NOW
+    )
+    store_screenshot(account, data=png(), purpose="item", item=registrable, by=people["owner"], now=NOW)
+    objects["startpage_screenshot"] = store_screenshot(
+        account, data=png((30, 60, 200)), purpose="startpage", by=people["dep"], now=NOW
+    )
+    objects["package"] = registration.build_package(
+        registrable, subject="Kritik om öppettider", secrecy="", by=people["owner"], now=NOW
+    )
+    job = exports.request_export(
+        by=people["reg"], now=NOW, criteria={"account": account.pk}, description="Begäran om allmän handling"
+    )
+    exports.run_export(job.pk, now=NOW)
+    job.refresh_from_db()
+    assert job.status == job.Status.DONE, job.error
+    objects["export"] = job
+    objects["absence"], _warnings = coverage.record_absence(
+        person=people["owner"],
+        starts_on=date(2099, 7, 1),
+        ends_on=date(2099, 7, 14),
+        kind="vacation",
+        note="",
+        by=people["owner"],
+        now=NOW,
+    )
+    objects["token"], objects["token_secret"] = issue_token(
+        name="Kopplingen", accounts=[account], all_accounts=False, by=people["lead"], now=NOW
+    )
+    return world
+
+
+@pytest.fixture(scope="module")
+def world(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """The world, built once for the module and rolled back at its end (see the module docstring)."""
+    media = Path(tmp_path_factory.mktemp("access-media"))
+    # The conftest's fast hasher is per test; the cast's passwords are hashed here, once per module.
+    fast = override_settings(
+        MEDIA_ROOT=str(media), PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    )
+    with django_db_blocker.unblock(), fast, transaction.atomic():
+        built = build_world()
+        yield built
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def sessions(world: World) -> dict[str, str]:
+    """A signed-in session per person of the world, made once per module (in its transaction)."""
+    from django.test import Client
+
+    keys = {}
+    for role, person in world.people.items():
+        client = Client()
+        client.force_login(person)
+        keys[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return keys
+
+
+def signed_in(sessions: dict[str, str], role: str, **client_options: Any) -> Any:
+    """A new client (no cookies but the session) signed in as ``role``."""
+    from django.test import Client
+
+    client = Client(**client_options)
+    client.cookies[settings.SESSION_COOKIE_NAME] = sessions[role]
+    return client
+
+
+# --- Filling a pattern --------------------------------------------------------------------------------
+
+# Which object of the world a pattern's id names, by pattern name (and "#variant" for a second object).
+OBJECT_FOR: dict[str, str] = {
+    "governance:unit_detail": "unit",
+    "governance:request_detail": "request_approved",
+    "governance:request_edit": "request_draft",
+    "governance:request_submit": "request_draft",
+    "governance:request_review": "request_submitted",
+    "governance:request_decide": "request_reviewed",
+    "governance:request_withdraw": "request_submitted",
+    "governance:request_comment": "request_submitted",
+    "governance:request_record": "request_approved",
+    "governance:request_record_pdf": "request_approved",
+    "accounts:absence_cancel": "absence",
+    "moderation:item#threat": "threat_item",
+    "moderation:screenshot": "screenshot",
+    "moderation:alert_acknowledge": "alert",
+    "moderation:token_revoke": "token",
+    "archive:package_build": "registrable_item",
+    "archive:stamped": "screenshot",
+    "archive:stamped#startpage": "startpage_screenshot",
+    "archive:package": "package",
+    "archive:package_download": "package",
+    "archive:package_register": "package",
+    "archive:export": "export",
+    "archive:export_download": "export",
+}
+# Otherwise a kwarg names its object by its own name: an account, an item.
+OBJECT_FOR_KWARG = {"account_id": "account", "item_id": "item"}
+ACCOUNT_PAGES = ("accounts:", "archive:startpage")
+ITEM_PAGES = ("moderation:",)
+
+
+def _object_for(key: str, kwarg: str) -> str | None:
+    if key in OBJECT_FOR:
+        return OBJECT_FOR[key]
+    if kwarg in OBJECT_FOR_KWARG:
+        return OBJECT_FOR_KWARG[kwarg]
+    if kwarg == "pk" and key.startswith(ACCOUNT_PAGES):
+        return "account"
+    if kwarg == "pk" and key.startswith(ITEM_PAGES):
+        return "item"
+    return None
+
+
+def _sample(kwarg: str, regex: str, world: World | None) -> str:
+    """A value for a kwarg the world has no object for: 1 where a number fits, else the first word the
+    pattern accepts (the admin's app labels)."""
+    alternatives = [part for part in regex.split("|") if re.fullmatch(r"\w+", part)]
+    for candidate in ["1", *alternatives, "x"]:
+        if re.fullmatch(regex, candidate):
+            return candidate
+    raise AssertionError(f"no sample value for <{kwarg}> matching {regex!r}")
+
+
+def url_for(route: Route, world: World | None, key: str | None = None) -> str:
+    """The pattern filled with the ids of the world's objects (``key`` may name a "#variant"), or with 1
+    (or a word the pattern accepts) where the world has no object of that kind. The URL is checked to
+    resolve back to the same pattern."""
+    values = {}
+    for kwarg, regex in route.groups:
+        name = _object_for(key or route.key, kwarg)
+        if name is not None and world is not None:
+            values[kwarg] = str(world[name].pk)
+        else:
+            values[kwarg] = _sample(kwarg, regex, world)
+    url = route.template.format(**values)
+    match = resolve(url)
+    assert match.route == route.route, f"{url} resolves to {match.route!r}, not {route.route!r}"
+    return url
+
+
+def login_path() -> str:
+    from django.shortcuts import resolve_url
+
+    return str(resolve_url(settings.LOGIN_URL))
+
+
+def writes_so_far() -> int:
+    """Rows inserted, updated or deleted in this transaction so far, over every table: a view that
+    wrote nothing leaves it as it was (PostgreSQL's per-transaction statistics)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables"
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
