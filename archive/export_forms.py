@@ -12,11 +12,13 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from archive.search import KIND_LABELS, KINDS, RULES, Criteria
-from core.forms import UnitChoiceField
+from core.forms import DirectSelect, UnitChoiceField
 from governance.models import OrgUnit
 
 
 class AccountChoiceField(forms.ModelChoiceField):
+    widget = DirectSelect
+
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name} ({obj.handle})" if obj.handle else str(obj.name)
 
