@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
+
+
+@functools.lru_cache(maxsize=8)
+def _platform_labels(language: str | None) -> dict[str, str]:
+    """The platforms' names in ``language``, translated once: lists show hundreds of accounts."""
+    return {value: str(label) for value, label in Platform.choices}
 
 
 class Platform(models.TextChoices):
@@ -172,7 +181,7 @@ class Account(models.Model):
     def platform_label(self) -> str:
         if self.platform == Platform.OTHER and self.platform_other:
             return self.platform_other
-        return str(self.get_platform_display())
+        return _platform_labels(get_language()).get(self.platform, self.platform)
 
 
 class AccountUserObjectPermission(UserObjectPermissionBase):

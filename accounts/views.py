@@ -192,7 +192,9 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
     # registrar see the account, not what visitors wrote to it.
     can_read_items = may_read_account_items(user, account)
     unanswered = Item.objects.unanswered().filter(account=account) if can_read_items else Item.objects.none()
-    items = list(unanswered.order_by("limit_at", "pk")[: DETAIL_ITEMS + 1])
+    # Earliest limit first: the limit follows the due time, so the order of the open-items index
+    # (item_open_due_idx: account, due time) is the order of the limits.
+    items = list(unanswered.order_by("due_at", "pk")[: DETAIL_ITEMS + 1])
     strategy = getattr(account, "request", None)  # the approved request is the strategy document
     open_account = account.status != Account.Status.CLOSED
     context: dict[str, Any] = {

@@ -19,20 +19,20 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from core.models import Notification
-from moderation import services
-from moderation.models import Alert, Item, LogEntry
+from moderation import services, sweep_sql
+from moderation.models import Alert, LogEntry
 
 from .seed import with_defaults
 
 CLAIM_RUNS = 50
 
 
-def _claim(now: datetime) -> QuerySet[Item]:
-    """The sweep's own claim when it names one (services.claimable), else the claim the index is for."""
-    claimable = getattr(services, "claimable", None)
-    if claimable is not None:
-        return claimable(now)
-    return Item.objects.alert_due(now).select_for_update(skip_locked=True).order_by("alert_after", "pk")
+def _claim(now: datetime) -> QuerySet[Any]:
+    """The claim the sweep runs here: on PostgreSQL the set-based sweep's (ids only, no joins), else
+    services.claimable."""
+    if connection.vendor == "postgresql":
+        return sweep_sql.claimable(now)
+    return services.claimable(now)
 
 
 def idle(now: datetime) -> dict[str, Any]:

@@ -755,6 +755,8 @@ def sweep_deadlines(*, now: datetime, batch: int = SWEEP_BATCH, set_based: bool 
     if set_based is None:
         set_based = connection.vendor == "postgresql"
     swept = 0
+    heads: dict[int, int | None] = {}  # per account, read once per run (set-based)
+    leads: list[int] | None = None
     while True:
         with transaction.atomic():
             if set_based:
@@ -763,8 +765,9 @@ def sweep_deadlines(*, now: datetime, batch: int = SWEEP_BATCH, set_based: bool 
                     return swept
                 with translation.override(settings.LANGUAGE_CODE):  # the institution's language
                     texts = _deadline_texts(translation.get_language())
-                leads = [person.pk for person in _people_with(Role.SOCIAL_MEDIA_LEAD)]
-                if sweep_sql.sweep_batch(claimed, now=now, leads=leads, texts=texts):
+                if leads is None:
+                    leads = [person.pk for person in _people_with(Role.SOCIAL_MEDIA_LEAD)]
+                if sweep_sql.sweep_batch(claimed, now=now, leads=leads, texts=texts, heads=heads):
                     deliver_after_commit()
                 swept += len(claimed)
                 continue

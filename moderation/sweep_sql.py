@@ -178,17 +178,25 @@ _SENTINEL = 987654321
 
 
 def sweep_batch(
-    claimed: Sequence[tuple[int, int]], *, now: datetime, leads: Sequence[int], texts: Any
+    claimed: Sequence[tuple[int, int]],
+    *,
+    now: datetime,
+    leads: Sequence[int],
+    texts: Any,
+    heads: dict[int, int | None] | None = None,
 ) -> int:
     """Write the reminders and escalations of the claimed items, ``(item id, account id)`` pairs held
     by the caller's transaction, and move each item's ``alert_after`` on. ``leads`` are the ids of
     the active social media leads, in order; ``texts`` the deadline texts in the institution's
-    language (``moderation.services._deadline_texts``). Returns how many e-mails were written."""
+    language (``moderation.services._deadline_texts``); ``heads`` the head of unit's id per account
+    id, filled here as accounts come up and kept by the caller for the run. Returns how many e-mails
+    were written."""
     ids = [item_id for item_id, _account in claimed]
-    accounts = list(
-        Account.objects.filter(pk__in={account for _item, account in claimed}).select_related("unit")
-    )
-    heads = heads_of(accounts)
+    heads = {} if heads is None else heads  # the run's: an account's head is read once per run
+    missing = {account for _item, account in claimed} - heads.keys()
+    if missing:
+        accounts = list(Account.objects.filter(pk__in=missing).select_related("unit"))
+        heads.update({pk: head.pk if head else None for pk, head in heads_of(accounts).items()})
     url = reverse("moderation:item", args=[_SENTINEL])
     prefix, _sentinel, suffix = url.partition(str(_SENTINEL))
     kinds = list(texts.kinds)
@@ -199,7 +207,7 @@ def sweep_batch(
         "excerpt": EXCERPT,
         "tz": settings.TIME_ZONE,
         "head_accounts": list(heads),
-        "head_users": [head.pk if head is not None else None for head in heads.values()],
+        "head_users": list(heads.values()),
         "leads": list(leads),
         "months": list(texts.months[1:]),
         "kinds": kinds,

@@ -225,3 +225,23 @@ def test_the_public_list_in_the_browser_passes_axe(page: Any, cast: Cast, regist
     assert main.get_by_text(registry["active"].name, exact=True).count() == 0
     results = Axe().run(page, options=wcag_aa)
     assert results.violations_count == 0, results.generate_report()
+
+
+def test_a_long_list_is_paged_in_the_database(
+    client: Client, cast: Cast, registry: Any, make_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared service lists thousands of accounts: the page shows one page of them at a time, and
+    says how many there are in all (KTH-PRIVATE)."""
+    from accounts import public_views
+
+    make_account(unit="other", owner="other_head", deputies=("outsider",), name="Tredje kontot")
+    monkeypatch.setattr(public_views, "PAGE_SIZE", 2)
+    first = client.get(PAGE)
+    second = client.get(PAGE, {"sida": 2})
+    assert len(first.context["accounts"]) == 2
+    assert len(second.context["accounts"]) == 1
+    assert first.context["total"] == second.context["total"] == 3
+    shown = {a.pk for a in first.context["accounts"]} | {a.pk for a in second.context["accounts"]}
+    assert len(shown) == 3
+    assert 'rel="next"' in first.content.decode()
+    assert 'rel="prev"' in second.content.decode()
