@@ -41,7 +41,7 @@ def idle(now: datetime) -> dict[str, Any]:
     started = time.perf_counter()
     caught_up = services.sweep_deadlines(now=now)
     catch_up_s = time.perf_counter() - started
-    batch = getattr(services, "SWEEP_BATCH", 200)
+    batch = services.SET_BASED_BATCH if connection.vendor == "postgresql" else services.SWEEP_BATCH
     orm, sql = [], []
     with transaction.atomic():
         query = _claim(now)[:batch]

@@ -725,7 +725,11 @@ def remove_item(item: Item, *, note: str, by: User, now: datetime) -> Item:
 
 # --- The deadline sweep --------------------------------------------------------------------------------
 
+# Items per claimed batch. In Python each item costs work, so batches stay small; on PostgreSQL a
+# batch is one statement, and larger batches spend less on claiming (a batch of 5,000 holds its rows
+# for about a second: someone answering one of them waits that long).
 SWEEP_BATCH = 500
+SET_BASED_BATCH = 5000
 
 
 def claimable(now: datetime) -> QuerySet[Item]:
@@ -740,7 +744,7 @@ def claimable(now: datetime) -> QuerySet[Item]:
     )
 
 
-def sweep_deadlines(*, now: datetime, batch: int = SWEEP_BATCH, set_based: bool | None = None) -> int:
+def sweep_deadlines(*, now: datetime, batch: int | None = None, set_based: bool | None = None) -> int:
     """Remind owner and deputies of items past due; escalate items past the outer limit to the head of
     unit and the social media lead (KAU-RESPONSE-DEADLINE). Returns how many items were swept.
 
@@ -754,6 +758,8 @@ def sweep_deadlines(*, now: datetime, batch: int = SWEEP_BATCH, set_based: bool 
     """
     if set_based is None:
         set_based = connection.vendor == "postgresql"
+    if batch is None:
+        batch = SET_BASED_BATCH if set_based else SWEEP_BATCH
     swept = 0
     heads: dict[int, int | None] = {}  # per account, read once per run (set-based)
     leads: list[int] | None = None

@@ -328,7 +328,7 @@ def test_the_claim_uses_the_partial_index(cast: Cast, account: Any, make_item: A
         cursor.execute("ANALYZE moderation_item")
         for queryset in (
             services.claimable(NOW)[: services.SWEEP_BATCH],
-            sweep_sql.claimable(NOW)[: services.SWEEP_BATCH],
+            sweep_sql.claimable(NOW)[: services.SET_BASED_BATCH],
         ):
             sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
             cursor.execute(f"EXPLAIN {sql}", params)
