@@ -26,7 +26,7 @@ from archive.services import store_screenshot
 from core.bulk import insert_rows
 from core.history import record
 from core.models import User
-from core.notifications import Event, deliver_after_commit, notify, notify_many
+from core.notifications import Event, deliver_after_commit, notify_many
 from core.roles import Role
 from core.templatetags.kanalvakt import when
 from governance.models import InstitutionSettings
@@ -551,18 +551,8 @@ def excerpt(text: str) -> str:
 
 
 def _notify_alert(alert: Alert, item: Item, audience: _Audience) -> None:
-    """The alert's e-mails, in the outbox of the same transaction."""
-    event = _alert_event(alert, item, audience)
-    notify(
-        kind=event.kind,
-        key=event.key,
-        recipients=event.recipients,
-        subject=event.subject,
-        subject_params=event.subject_params,
-        template=event.template,
-        context=event.context,
-        url=event.url,
-    )
+    """The alert's e-mails, in the outbox of the same transaction (the outbox's one bulk path)."""
+    notify_many([_alert_event(alert, item, audience)])
 
 
 def may_acknowledge(user: Any, alert: Alert) -> bool:
