@@ -147,7 +147,11 @@ print(json.dumps([client.get(sys.argv[1]).status_code for _ in range(int(sys.arg
 
 
 def _database_url() -> str:
+    """The test database, as the second process must name it: SQLite's test file, or PostgreSQL's
+    test database."""
     db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
     user = db.get("USER") or ""
     host = db.get("HOST") or "127.0.0.1"
     return f"postgres://{user}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"

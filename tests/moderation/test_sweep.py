@@ -29,13 +29,11 @@ MONDAY_1000 = datetime(2026, 11, 23, 10, 0, tzinfo=STOCKHOLM)  # due Tuesday 10:
 FRIDAY_0900 = datetime(2026, 11, 27, 9, 0, tzinfo=STOCKHOLM)
 
 
-@pytest.fixture(params=["python", "database"])
+@pytest.fixture(params=["python", pytest.param("database", marks=pytest.mark.postgres)])
 def sweep_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test over both writers of a batch: the bulk inserts in Python (SQLite, and PostgreSQL on
     request) and the one statement on PostgreSQL (moderation.sweep_sql)."""
     set_based = request.param == "database"
-    if set_based and connection.vendor != "postgresql":
-        pytest.skip("the set-based sweep runs on PostgreSQL")
     sweep = services.sweep_deadlines
     monkeypatch.setattr(
         services, "sweep_deadlines", lambda **kwargs: sweep(**{"set_based": set_based, **kwargs})
