@@ -15,11 +15,16 @@ which would hide a DST error.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
+from moderation import deadlines
 from moderation.deadlines import (
     SWEDISH_CALENDAR,
     WorkingCalendar,
@@ -817,3 +822,247 @@ def test_kau_response_deadline_working_hours_between_inverts_add_working_hours(r
 def test_kau_response_deadline_working_hours_between_needs_aware_datetimes() -> None:
     with pytest.raises(ValueError, match="aware"):
         working_hours_between(datetime(2026, 11, 24, 10, 0), datetime(2026, 11, 24, 11, 0, tzinfo=SE))
+
+
+# --- The arithmetic against the day-by-day reference -------------------------------------------------
+#
+# add_working_hours and working_hours_between count whole weeks and the days off inside a span instead
+# of walking it day by day, so that a span of 40 years costs what a week costs. The reference below is
+# the day-by-day walk they replaced, kept here word for word as the oracle: for any span, any start
+# (DST changes, holidays, the institution's extra days off included), both must agree to the
+# microsecond.
+
+
+def reference_next_working_day(calendar: WorkingCalendar, day: date) -> date:
+    candidate = day + timedelta(days=1)
+    while not calendar.is_working_day(candidate):
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def reference_add_working_hours(start: datetime, hours: int, calendar: WorkingCalendar) -> datetime:
+    local = start.astimezone(SE).replace(tzinfo=None)
+    remaining = timedelta(hours=hours)
+    day = local.date()
+    if not calendar.is_working_day(day):
+        day = reference_next_working_day(calendar, day)
+        local = datetime.combine(day, time.min)
+    while True:
+        end_of_day = datetime.combine(day + timedelta(days=1), time.min)
+        available = end_of_day - local
+        if remaining <= available:
+            return (local + remaining).replace(tzinfo=SE)
+        remaining -= available
+        day = reference_next_working_day(calendar, day)
+        local = datetime.combine(day, time.min)
+
+
+def reference_working_hours_between(start: datetime, end: datetime, calendar: WorkingCalendar) -> float:
+    if end < start:
+        return -reference_working_hours_between(end, start, calendar)
+    first = start.astimezone(SE).replace(tzinfo=None)
+    last = end.astimezone(SE).replace(tzinfo=None)
+    total = timedelta()
+    day = first.date()
+    while day <= last.date():
+        if calendar.is_working_day(day):
+            day_start = datetime.combine(day, time.min)
+            day_end = datetime.combine(day + timedelta(days=1), time.min)
+            total += max(timedelta(), min(day_end, last) - max(day_start, first))
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600
+
+
+def _dst_changes() -> list[datetime]:
+    """The instants Sweden changed its clocks, 1990-2035: the last Sundays of March and October."""
+    changes = []
+    for year in range(1990, 2036):
+        for month in (3, 10):
+            last_sunday = max(
+                date(year, month, d) for d in range(25, 32) if date(year, month, d).weekday() == 6
+            )
+            changes.append(datetime.combine(last_sunday, time(1, 0), tzinfo=UTC))
+    return changes
+
+
+DST_CHANGES = _dst_changes()
+ZONES = [UTC, SE, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12)), ZoneInfo("America/New_York")]
+SPANS = {
+    "hours": timedelta(hours=72),
+    "weeks": timedelta(days=70),
+    "years": timedelta(days=3 * 366),
+    "forty years": timedelta(days=40 * 366),
+}
+
+
+@st.composite
+def instants(draw: st.DrawFn) -> datetime:
+    """An instant from 1990 to 2035, often at a DST change, a local midnight or a holiday's edge."""
+    kind = draw(st.sampled_from(["any", "dst", "midnight", "day off"]))
+    if kind == "dst":
+        moment = draw(st.sampled_from(DST_CHANGES)) + timedelta(minutes=draw(st.integers(-180, 180)))
+    elif kind == "midnight":
+        day = date(1990, 1, 1) + timedelta(days=draw(st.integers(0, 16_800)))
+        moment = datetime.combine(day, time.min, tzinfo=SE) + timedelta(
+            microseconds=draw(st.sampled_from([-1, 0, 1]))
+        )
+    elif kind == "day off":
+        row = draw(st.sampled_from(DAYS_OFF))
+        moment = datetime.combine(row[0], time(draw(st.integers(0, 23)), draw(st.integers(0, 59))), tzinfo=SE)
+    else:
+        moment = datetime(1990, 1, 1, tzinfo=UTC) + timedelta(
+            seconds=draw(st.integers(0, 46 * 365 * 86_400)), microseconds=draw(st.integers(0, 999_999))
+        )
+    return moment.astimezone(draw(st.sampled_from(ZONES)))
+
+
+@st.composite
+def calendars(draw: st.DrawFn, near: datetime) -> WorkingCalendar:
+    """The Swedish calendar, or one with extra days off around ``near``: single days, weekends and
+    holidays given again, and closures of a few weeks."""
+    if draw(st.booleans()):
+        return SWEDISH_CALENDAR
+    base = near.astimezone(SE).date()
+    days: set[date] = set()
+    for offset in draw(st.lists(st.integers(-20, 120), max_size=12)):
+        days.add(base + timedelta(days=offset))
+    for first, length in draw(st.lists(st.tuples(st.integers(-20, 400), st.integers(1, 40)), max_size=3)):
+        days.update(base + timedelta(days=first + i) for i in range(length))
+    days.update(draw(st.lists(st.sampled_from(sorted(DAYS_OFF_DATES)), max_size=3)))
+    return WorkingCalendar.with_days_off(days)
+
+
+EQUIVALENCE = hypothesis_settings(
+    max_examples=400, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
+
+
+@EQUIVALENCE
+@given(data=st.data())
+def test_kau_response_deadline_working_hours_between_agrees_with_the_day_by_day_reference(
+    data: st.DataObject,
+) -> None:
+    """KAU-RESPONSE-DEADLINE: working hours between any two instants, up to 40 years apart, both ways."""
+    start = data.draw(instants())
+    span = SPANS[data.draw(st.sampled_from(list(SPANS)))]
+    end = (
+        start + timedelta(microseconds=data.draw(st.integers(0, span // timedelta(microseconds=1))))
+    ).astimezone(data.draw(st.sampled_from(ZONES)))
+    calendar = data.draw(calendars(start))
+    assert working_hours_between(start, end, calendar) == reference_working_hours_between(
+        start, end, calendar
+    )
+    assert working_hours_between(end, start, calendar) == reference_working_hours_between(
+        end, start, calendar
+    )
+
+
+@EQUIVALENCE
+@given(data=st.data())
+def test_kau_response_deadline_add_working_hours_agrees_with_the_day_by_day_reference(
+    data: st.DataObject,
+) -> None:
+    """KAU-RESPONSE-DEADLINE: any number of hours, up to 40 years of working hours, from any instant."""
+    start = data.draw(instants())
+    hours = data.draw(
+        st.one_of(st.integers(0, 72), st.integers(0, 2_000), st.integers(0, 40 * 52 * 5 * 24)),
+    )
+    calendar = data.draw(calendars(start))
+    result = add_working_hours(start, hours, calendar)
+    expected = reference_add_working_hours(start, hours, calendar)
+    assert result == expected
+    assert result.replace(tzinfo=None) == expected.replace(tzinfo=None)
+    assert result.utcoffset() == expected.utcoffset()
+    assert isinstance(result.tzinfo, ZoneInfo)
+    assert result.tzinfo.key == "Europe/Stockholm"
+
+
+@EQUIVALENCE
+@given(data=st.data())
+def test_kau_response_deadline_next_working_day_agrees_with_the_day_by_day_reference(
+    data: st.DataObject,
+) -> None:
+    """KAU-RESPONSE-DEADLINE: the next working day, across holidays and closures of weeks."""
+    start = data.draw(instants())
+    calendar = data.draw(calendars(start))
+    day = start.astimezone(SE).date() + timedelta(days=data.draw(st.integers(-5, 60)))
+    assert calendar.next_working_day(day) == reference_next_working_day(calendar, day)
+
+
+# --- What the arithmetic costs -----------------------------------------------------------------------
+
+
+@dataclass
+class Cost:
+    """Calls made into the calendar while one function runs."""
+
+    working_day_checks: int = 0
+    year_tables: int = 0
+
+
+@pytest.fixture
+def cost(monkeypatch: pytest.MonkeyPatch) -> Cost:
+    counted = Cost()
+    is_working_day = WorkingCalendar.is_working_day
+    swedish_days_off = deadlines._swedish_days_off
+
+    def counting_is_working_day(self: WorkingCalendar, day: date) -> bool:
+        counted.working_day_checks += 1
+        return is_working_day(self, day)
+
+    def counting_swedish_days_off(year: int) -> frozenset[date]:
+        counted.year_tables += 1
+        return swedish_days_off(year)
+
+    monkeypatch.setattr(WorkingCalendar, "is_working_day", counting_is_working_day)
+    monkeypatch.setattr(deadlines, "_swedish_days_off", counting_swedish_days_off)
+    return counted
+
+
+CLOSED_EVERY_FRIDAY_IN_DECEMBER = WorkingCalendar.with_days_off(
+    date(year, 12, day)
+    for year in range(1990, 2036)
+    for day in range(1, 32)
+    if date(year, 12, day).weekday() == 4
+)
+
+
+@pytest.mark.parametrize(
+    "calendar", [SWEDISH_CALENDAR, CLOSED_EVERY_FRIDAY_IN_DECEMBER], ids=["swedish", "extra"]
+)
+def test_kau_response_deadline_forty_years_cost_what_a_week_costs(
+    cost: Cost, calendar: WorkingCalendar
+) -> None:
+    """KAU-RESPONSE-DEADLINE: the time to answer an item imported from 1990 is counted in whole weeks and
+    the days off of each year, never day by day: no more day checks than for a week, and one table of
+    holidays per year spanned."""
+    received = datetime(1990, 3, 14, 9, 30, tzinfo=SE)
+    week = working_hours_between(received, received + timedelta(days=7), calendar)
+    week_cost = Cost(cost.working_day_checks, cost.year_tables)
+    cost.working_day_checks = cost.year_tables = 0
+
+    forty_years = working_hours_between(received, datetime(2030, 3, 14, 9, 30, tzinfo=SE), calendar)
+
+    assert week == 5 * 24
+    assert forty_years > 40 * 240 * 24
+    assert cost.working_day_checks <= max(week_cost.working_day_checks, 4)
+    assert cost.year_tables <= 41 + 2
+
+
+@pytest.mark.parametrize(
+    "calendar", [SWEDISH_CALENDAR, CLOSED_EVERY_FRIDAY_IN_DECEMBER], ids=["swedish", "extra"]
+)
+def test_kau_response_deadline_forty_years_of_hours_cost_what_a_day_costs(
+    cost: Cost, calendar: WorkingCalendar
+) -> None:
+    """KAU-RESPONSE-DEADLINE: add_working_hours jumps whole weeks and then corrects for the days off."""
+    start = datetime(1990, 3, 14, 9, 30, tzinfo=SE)
+    add_working_hours(start, 24, calendar)
+    day_cost = Cost(cost.working_day_checks, cost.year_tables)
+    cost.working_day_checks = cost.year_tables = 0
+
+    result = add_working_hours(start, 40 * 250 * 24, calendar)
+
+    assert result.year in (2029, 2030)
+    assert cost.working_day_checks <= max(day_cost.working_day_checks, 4)
+    assert cost.year_tables <= 2 * (41 + 2)
