@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Absence, Account, CoverageGap
 from accounts.selectors import manages_account as can_manage
+from core import bounds
 from core.history import record
 from core.models import Notification, User
 from core.notifications import notify
@@ -353,7 +354,9 @@ def absence_warnings(absence: Absence, *, now: datetime) -> list[GapWarning]:
     if absence.cancelled_at is not None:
         return []
     first = max(absence.starts_on, local_today(now))
-    return gaps_during(absence.person, first=first, last=absence.ends_on)
+    # At most the longest absence taken (core.bounds), also for one stored before there were bounds.
+    last = min(absence.ends_on, first + timedelta(days=bounds.ABSENCE_MAX_DAYS - 1))
+    return gaps_during(absence.person, first=first, last=last)
 
 
 @transaction.atomic
@@ -369,11 +372,24 @@ def record_absence(
     """
     if not may_record_absence_for(by, person):
         raise PermissionDenied
-    errors: dict[str, str] = {}
-    if ends_on < starts_on:
-        errors["ends_on"] = _("The last day cannot come before the first day.")
-    elif ends_on < local_today(now):
-        errors["ends_on"] = _("The absence has already ended; only absences still to come matter for cover.")
+    errors: dict[str, Any] = {}
+    today = local_today(now)
+    # The days of an absence stay within core.bounds, so that the days checked for cover are a few
+    # hundred, never millions (an absence from year 1 to 9999 once took seconds to record).
+    for name, day in (("starts_on", starts_on), ("ends_on", ends_on)):
+        try:
+            bounds.check_absence_day(day, today=today)
+        except ValidationError as exc:
+            errors[name] = exc
+    if not errors:  # a day out of bounds is the one thing to say about it
+        if ends_on < starts_on:
+            errors["ends_on"] = _("The last day cannot come before the first day.")
+        elif ends_on < today:
+            errors["ends_on"] = _(
+                "The absence has already ended; only absences still to come matter for cover."
+            )
+        elif (ends_on - starts_on).days + 1 > bounds.ABSENCE_MAX_DAYS:
+            errors["ends_on"] = bounds.absence_too_long_message()
     if kind not in Absence.Kind.values:
         errors["kind"] = _("Choose a kind of absence.")
     if errors:

@@ -5,13 +5,17 @@ Forms check the format of what is typed; accounts.coverage enforces the rules an
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Absence
+from core import bounds
 from core.forms import PeopleChoiceField, PersonChoiceField
 from core.models import User
 
@@ -123,9 +127,27 @@ class AbsenceForm(forms.Form):
         else:
             del self.fields["person"]
 
+    def clean_starts_on(self) -> date:
+        return self._within_bounds("starts_on")
+
+    def clean_ends_on(self) -> date:
+        return self._within_bounds("ends_on")
+
+    def _within_bounds(self, name: str) -> date:
+        value: date = self.cleaned_data[name]
+        # KAU-RESP-DAILY: from two years back up to three years ahead (core.bounds), so that the days
+        # checked for cover stay a few hundred, not millions.
+        bounds.check_absence_day(value, today=timezone.localdate())
+        return value
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         first, last = data.get("starts_on"), data.get("ends_on")
         if first is not None and last is not None and last < first:
             self.add_error("ends_on", _("The last day cannot come before the first day."))
+        elif first is not None and last is not None:
+            try:
+                bounds.check_absence_length(first, last)
+            except ValidationError as exc:
+                self.add_error("ends_on", exc)
         return data

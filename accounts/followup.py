@@ -34,6 +34,7 @@ from accounts.dates import add_months
 from accounts.models import Account, CoverageGap, FollowUp
 from accounts.selectors import accounts_visible_to, is_owner_or_deputy
 from accounts.selectors import manages_account as manages
+from core import bounds
 from core.history import record
 from core.models import Notification, User
 from core.notifications import notify
@@ -160,6 +161,7 @@ def record_followup(
     period_end = period_end or today
     if period_end > today:
         raise ValidationError({"period_end": _("The period cannot end in the future.")})
+    bounds.check_past_day(period_end, today=today, field="period_end")
     followup = FollowUp(
         account=locked,
         period_end=period_end,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.followup import MAX_INTERVAL_MONTHS, MIN_INTERVAL_MONTHS
 from accounts.models import FollowUp
+from core import bounds
 
 
 class FollowUpForm(forms.Form):
@@ -75,6 +76,8 @@ class FollowUpForm(forms.Form):
         value: date | None = self.cleaned_data.get("period_end")
         if value is not None and value > self.today:
             raise forms.ValidationError(_("The period cannot end in the future."))
+        if value is not None:  # KAU-FOLLOWUP: a day from 1990 up to today (core.bounds)
+            bounds.check_past_day(value, today=self.today)
         return value
 
     def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:

@@ -3,15 +3,18 @@ reads and archive.exports writes."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from archive.search import KIND_LABELS, KINDS, RULES, Criteria
+from core import bounds
 from core.forms import DirectSelect, UnitChoiceField
 from governance.models import OrgUnit
 
@@ -80,6 +83,18 @@ class SearchForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked to search everything."),
     )
+
+    def clean_start(self) -> date | None:
+        return self._within_bounds("start")
+
+    def clean_end(self) -> date | None:
+        return self._within_bounds("end")
+
+    def _within_bounds(self, name: str) -> date | None:
+        value: date | None = self.cleaned_data.get(name)
+        if value is not None:  # KAU-PUBLIC-RECORD: a period from 1990 up to a year ahead (core.bounds)
+            bounds.check_period_day(value, today=timezone.localdate())
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -38,6 +38,7 @@ from accounts.models import Account
 from accounts.selectors import manages_account
 from archive.models import CaptureAttempt, Screenshot
 from archive.services import capture_screenshot, store_screenshot
+from core import bounds
 from core.models import Notification, User
 from core.notifications import notify
 from core.roles import Role, has_role
@@ -167,6 +168,8 @@ def record_startpage_screenshot(
         raise ValidationError(_("The account is closed: there is nothing more to confirm."))
     if taken_at is not None and taken_at > now:
         raise ValidationError({"taken_at": _("The screenshot cannot be taken at a time still to come.")})
+    if taken_at is not None:
+        bounds.check_time(taken_at, now=now, field="taken_at")  # KAU-STARTPAGE: from 1990 on
     shot = store_screenshot(
         account,
         data=data,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from archive.images import MAX_BYTES
 from archive.uploads import screenshot_field, too_large_message
+from core import bounds
 
 
 class StartpageUploadForm(forms.Form):
@@ -27,6 +31,12 @@ class StartpageUploadForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave it empty for a screenshot taken today."),
     )
+
+    def clean_taken_on(self) -> date | None:
+        value: date | None = self.cleaned_data.get("taken_on")
+        if value is not None:  # KAU-STARTPAGE: a day from 1990 up to today (core.bounds)
+            bounds.check_past_day(value, today=timezone.localdate())
+        return value
 
     def clean_image(self) -> object:
         upload = self.cleaned_data["image"]

@@ -4,9 +4,11 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from core import bounds
 from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
 from core.models import User
 from governance.models import AccountRequest, Audience, InstitutionSettings, OrgUnit, PriorityArea
@@ -25,23 +27,47 @@ class DaysOffField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
+        # KAU-RESPONSE-DEADLINE: every day within core.bounds' window, and at most DAYS_OFF_MAX of
+        # them, as every deadline and every working time shown is counted on this list.
+        first, last = bounds.day_off_window(timezone.localdate())
         days: set[date] = set()
         bad: list[str] = []
         for number, line in enumerate(text.splitlines(), start=1):
+            if len(bad) >= 20 or len(days) > bounds.DAYS_OFF_MAX:
+                break  # enough to say what is wrong; the rest of a long paste is not read
             line = line.strip()
             if not line:
                 continue
             try:
                 if len(line) != 10:
                     raise ValueError(line)
-                days.add(date.fromisoformat(line))
+                day = date.fromisoformat(line)
             except ValueError:
                 bad.append(
                     _("Line %(number)d, “%(line)s”, is not a date written YYYY-MM-DD.")
                     % {"number": number, "line": line[:40]}
                 )
+                continue
+            if not first <= day <= last:
+                bad.append(
+                    _("Line %(number)d, %(line)s, is not between %(first)s and %(last)s.")
+                    % {
+                        "number": number,
+                        "line": line,
+                        "first": bounds.format_day(first),
+                        "last": bounds.format_day(last),
+                    }
+                )
+                continue
+            days.add(day)
         if bad:
             raise forms.ValidationError(bad, code="invalid_date")
+        if len(days) > bounds.DAYS_OFF_MAX:
+            raise forms.ValidationError(
+                _("At most %(limit)d extra days off can be set."),
+                code="too_many",
+                params={"limit": bounds.DAYS_OFF_MAX},
+            )
         return [day.isoformat() for day in sorted(days)]
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from archive.images import MAX_BYTES
 from archive.uploads import screenshot_field
+from core import bounds
 from moderation.deadlines import STOCKHOLM
 from moderation.models import Alert, Classification, Item, Prohibited
 from moderation.services import Triage, proposes_registration
@@ -23,7 +24,11 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
 class StockholmDateTimeField(forms.DateTimeField):
-    """A ``datetime-local`` input read as Europe/Stockholm, and shown on the same clock."""
+    """A ``datetime-local`` input read as Europe/Stockholm, and shown on the same clock.
+
+    Every such input is a time something happened (received, answered, taken): it is held to
+    core.bounds, from 1990 up to five minutes from now (KAU-RESPONSE-DEADLINE).
+    """
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
 
@@ -35,6 +40,11 @@ class StockholmDateTimeField(forms.DateTimeField):
         # A nonexistent or ambiguous wall-clock time (the DST change) is refused by Django here.
         with timezone.override(STOCKHOLM):
             return super().to_python(value)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if isinstance(value, datetime):
+            bounds.check_time(value, now=timezone.now())
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, datetime) and timezone.is_aware(value):

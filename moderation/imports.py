@@ -27,6 +27,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
+from core import bounds
+
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -376,6 +378,10 @@ def parse_received_at(value: str) -> datetime:
         except ValueError:
             raise ValueError(_("Not a time.")) from None
         local = naive.replace(tzinfo=STOCKHOLM)
+        if local < bounds.EARLIEST:
+            # Refused by its bounds (core.bounds) in _received_at; the DST check below would turn it
+            # into UTC, which for year 1 does not exist.
+            return local
         # DST: a wall-clock time that does not exist (spring) or occurs twice (autumn) is refused
         # rather than guessed; the offset settles it.
         if local.astimezone(UTC).astimezone(STOCKHOLM).replace(tzinfo=None) != naive:
@@ -415,5 +421,9 @@ def _received_at(value: str, number: int, *, now: datetime, errors: list[RowErro
         return None
     if received_at > now + FUTURE_SLACK:
         errors.append(RowError(number, "received_at", _("The time received cannot be in the future.")))
+        return None
+    if not bounds.within_time_bounds(received_at, now=now):
+        # KAU-RESPONSE-DEADLINE: from 1990 (core.bounds); the deadlines are counted from it.
+        errors.append(RowError(number, "received_at", str(bounds.TIME_MESSAGE)))
         return None
     return received_at

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core import bounds
 from core.forms import UnitChoiceField
 from governance.models import OrgUnit
 from moderation.reports import GROUP_ACCOUNT, GROUP_UNIT, default_period
@@ -58,6 +59,18 @@ class ReportFilterForm(forms.Form):
             data["group"] = GROUP_ACCOUNT
         super().__init__(data)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+    def clean_start(self) -> date | None:
+        return self._within_bounds("start")
+
+    def clean_end(self) -> date | None:
+        return self._within_bounds("end")
+
+    def _within_bounds(self, name: str) -> date | None:
+        value: date | None = self.cleaned_data.get(name)
+        if value is not None:  # from 1990 up to a year ahead (core.bounds)
+            bounds.check_period_day(value, today=self.today)
+        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

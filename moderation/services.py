@@ -23,6 +23,7 @@ from accounts.followup import heads_of
 from accounts.models import Account, Platform
 from archive.models import Screenshot
 from archive.services import store_screenshot
+from core import bounds
 from core.bulk import insert_rows
 from core.history import record
 from core.models import User
@@ -181,6 +182,8 @@ def log_item(
         raise AccountClosed({"account": _("The account is closed and takes no new items (KAU-CLOSE).")})
     if received_at > now + timedelta(minutes=5):
         raise ValidationError({"received_at": _("The time received cannot be in the future.")})
+    # KAU-RESPONSE-DEADLINE: the deadlines are counted from it, on every page that shows the item.
+    bounds.check_time(received_at, now=now, field="received_at")
     if platform_id and Item.objects.filter(account=account, platform_id=platform_id).exists():
         raise ValidationError(
             {"platform_id": _("An item with this platform id is already logged for the account.")}
@@ -629,6 +632,7 @@ def answer_item(
     answered_at = answered_at or now
     if answered_at > now + timedelta(minutes=5):
         raise ValidationError({"answered_at": _("The time of the answer cannot be in the future.")})
+    bounds.check_time(answered_at, now=now, field="answered_at")
     if answered_at < locked.received_at:
         raise ValidationError({"answered_at": _("The answer cannot come before the item was received.")})
     before = snapshot(locked)

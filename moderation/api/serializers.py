@@ -7,17 +7,20 @@ its offset (``2026-11-25T10:00:00+01:00``), the clock the deadlines are counted 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import bounds
 from moderation.deadlines import STOCKHOLM
 from moderation.models import Item
 
@@ -32,20 +35,29 @@ def _max_length(name: str) -> int:
 _max = {name: _max_length(name) for name in ("platform_id", "author", "url")}
 
 
+# ISO 8601 as the API documents it: date, time, optional fraction, optional offset. Anything else
+# (week dates, control characters, a hundred kilobytes of digits) is refused before it is parsed.
+_ISO_INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,6})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?"
+)
+
+
 @extend_schema_field(OpenApiTypes.DATETIME)
 class AwareDateTimeField(serializers.Field):
     """An ISO 8601 instant with its UTC offset. A time without an offset is refused rather than guessed:
-    a connector on a server in UTC and one in Stockholm would otherwise disagree by an hour."""
+    a connector on a server in UTC and one in Stockholm would otherwise disagree by an hour. It lies
+    within core.bounds: from 1990 up to five minutes from now (KAU-RESPONSE-DEADLINE)."""
 
     default_error_messages = {
         "invalid": _("Give the time in ISO 8601, e.g. 2026-11-24T10:00:00+01:00."),
         "naive": _(
             "Give the time with its UTC offset, e.g. 2026-11-24T10:00:00+01:00 or 2026-11-24T09:00:00Z."
         ),
+        "bounds": bounds.TIME_MESSAGE,
     }
 
     def to_internal_value(self, data: Any) -> datetime:
-        if not isinstance(data, str):
+        if not isinstance(data, str) or not _ISO_INSTANT.fullmatch(data.strip()):
             self.fail("invalid")
         try:
             value = parse_datetime(data.strip())
@@ -56,6 +68,10 @@ class AwareDateTimeField(serializers.Field):
         assert value is not None
         if value.tzinfo is None or value.utcoffset() is None:
             self.fail("naive")
+        # The view's clock (its "now" in the context), so the field and the service agree to the instant.
+        now = self.context.get("now") or timezone.now()
+        if not bounds.within_time_bounds(value, now=now):
+            self.fail("bounds")
         return value
 
     def to_representation(self, value: datetime) -> str:

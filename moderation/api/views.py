@@ -133,11 +133,12 @@ class ItemCreateView(ConnectorView):
     )
     def post(self, request: Request, account_id: int) -> Response:
         account = self.account(request, account_id)
-        body = ItemInSerializer(data=request.data)
+        now = timezone.now()
+        body = ItemInSerializer(data=request.data, context={"now": now})
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
-            item, created = receive_item(account, now=timezone.now(), source=Item.Source.API, **data)
+            item, created = receive_item(account, now=now, source=Item.Source.API, **data)
         except AccountClosed:
             # KAU-CLOSE: a closed channel takes nothing new (a replay of what it took still answers 200).
             return Response(

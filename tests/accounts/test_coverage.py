@@ -608,6 +608,89 @@ def test_an_absence_is_checked(cast: Cast, first: date, last: date, kind: str, f
     assert not Absence.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("first", "last", "fields"),
+    [
+        (date(1, 1, 1), date(9999, 12, 31), {"starts_on", "ends_on"}),
+        (date(1, 1, 1), d(12, 31), {"starts_on"}),
+        (d(12, 24), date(9999, 12, 31), {"ends_on"}),
+        (d(12, 21) - timedelta(days=2 * 366 + 1), d(12, 31), {"starts_on"}),  # more than two years back
+        (d(12, 24), d(12, 24, 2028), {"ends_on"}),  # 732 days: longer than two years
+    ],
+    ids=["year-1-to-9999", "from-year-1", "to-9999", "begun-long-ago", "longer-than-two-years"],
+)
+def test_kau_resp_daily_an_absence_out_of_bounds_is_refused_on_its_days(
+    cast: Cast, first: date, last: date, fields: set[str]
+) -> None:
+    """KAU-RESP-DAILY: an absence lies from two years back to three years ahead and lasts at most two
+    years (core.bounds); from year 1 to 9999 it was millions of days to check for cover."""
+    with pytest.raises(ValidationError) as error:
+        coverage.record_absence(
+            person=cast["deputy"],
+            starts_on=first,
+            ends_on=last,
+            kind="vacation",
+            note="",
+            by=cast["deputy"],
+            now=NOW,
+        )
+    assert set(error.value.message_dict) == fields
+    assert not Absence.objects.exists()
+
+
+def test_kau_resp_daily_the_longest_absence_checks_two_years_of_days(
+    cast: Cast, make_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cover of the longest absence taken is checked over its own days, at most two years of them."""
+    make_account()  # the deputy deputises for it
+    spans: list[int] = []
+    days_between = coverage.days_between
+
+    def counting(first: date, last: date) -> list[date]:
+        days = days_between(first, last)
+        spans.append(len(days))
+        return days
+
+    monkeypatch.setattr(coverage, "days_between", counting)
+    absence, _warnings = coverage.record_absence(
+        person=cast["deputy"],
+        starts_on=d(12, 24),
+        ends_on=d(12, 24) + timedelta(days=730),
+        kind="leave",
+        note="Föräldraledig",
+        by=cast["deputy"],
+        now=NOW,
+    )
+    assert absence.pk is not None
+    assert spans == [731]
+
+
+def test_kau_resp_daily_an_absence_stored_before_the_bounds_is_warned_of_over_two_years_at_most(
+    cast: Cast, make_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An absence from year 1 to 9999, stored before there were bounds, costs what the longest absence
+    taken costs when its page shows the days without cover."""
+    make_account()
+    absence = Absence.objects.create(
+        person=cast["deputy"],
+        starts_on=date(1, 1, 1),
+        ends_on=date(9999, 12, 31),
+        kind="leave",
+        created_by=None,
+    )
+    spans: list[int] = []
+    days_between = coverage.days_between
+
+    def counting(first: date, last: date) -> list[date]:
+        days = days_between(first, last)
+        spans.append(len(days))
+        return days
+
+    monkeypatch.setattr(coverage, "days_between", counting)
+    coverage.absence_warnings(absence, now=NOW)
+    assert spans == [731]
+
+
 def test_a_cancelled_absence_is_kept(cast: Cast) -> None:
     """KAU-PUBLIC-RECORD: an absence explains a gap; cancelling keeps the row."""
     absence = away(cast, "deputy", d(12, 24), d(12, 26))
