@@ -7,6 +7,7 @@ its offset (``2026-11-25T10:00:00+01:00``), the clock the deadlines are counted 
 
 from __future__ import annotations
 
+import heapq
 import re
 from datetime import datetime
 from typing import Any
@@ -83,6 +84,9 @@ def stockholm_iso(value: datetime) -> str:
     return value.astimezone(STOCKHOLM).isoformat()
 
 
+MAX_UNKNOWN_NAMED = 20
+
+
 class ItemInSerializer(serializers.Serializer[Item]):
     """The body of ``POST /api/v1/accounts/<account id>/items/``. Unknown fields are refused by name."""
 
@@ -108,8 +112,11 @@ class ItemInSerializer(serializers.Serializer[Item]):
         return value
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
-        # Unknown fields are named alongside any other error, so one round trip shows every mistake.
-        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        # Unknown fields are named alongside any other error, so one round trip shows every mistake;
+        # the first MAX_UNKNOWN_NAMED of them, so that a body of a million names is not answered in kind.
+        unknown = (
+            heapq.nsmallest(MAX_UNKNOWN_NAMED, set(data) - set(self.fields)) if isinstance(data, dict) else []
+        )
         errors: dict[str, Any] = {name: [self.error_messages["unknown"]] for name in unknown}
         try:
             value = super().to_internal_value(data)

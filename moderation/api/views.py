@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Account
 from moderation.api.authentication import BearerTokenAuthentication
+from moderation.api.parsers import BodyTooLarge, ConnectorJSONParser
 from moderation.api.serializers import ItemInSerializer, ItemOutSerializer
 from moderation.models import ApiToken, Item
 from moderation.services import AccountClosed, receive_item
@@ -94,6 +96,14 @@ class ConnectorView(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [ConnectorThrottle]
     throttle_scope = "connector"
+    parser_classes = [ConnectorJSONParser]
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE when it is first read, as a
+        # SuspiciousOperation that would become an HTML 400; a connector gets a JSON 413 instead.
+        if isinstance(exc, RequestDataTooBig):
+            exc = BodyTooLarge()
+        return super().handle_exception(exc)
 
     def token(self, request: Request) -> ApiToken:
         # IsAuthenticated has let only a valid token through: the only authenticator here is the token.
@@ -127,6 +137,7 @@ class ItemCreateView(ConnectorView):
                 ItemOutSerializer, description="A replay: the item with this platform id, as stored."
             ),
             400: OpenApiResponse(description="Bad input: each field named with its error. Nothing stored."),
+            413: OpenApiResponse(_ERROR, description="The body is larger than Kanalvakt reads."),
             **_COMMON_ERRORS,
             409: OpenApiResponse(_ERROR, description="The account is closed and takes no new items."),
         },

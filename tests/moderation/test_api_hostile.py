@@ -1,6 +1,7 @@
-"""Hostile times sent to the connector API: each is answered with a JSON 400 on ``received_at`` and
-nothing is stored (KAU-RESPONSE-DEADLINE: no time is stored that every later page would pay to count
-working hours from, and none that cannot be turned into Stockholm time).
+"""Hostile bodies sent to the connector API: each is answered in JSON, 400 naming the problem (the
+field, or ``detail`` for the body as a whole) or 413 for a body too large to read, and nothing is
+stored. No body reaches a 500 (KAU-RESPONSE-DEADLINE: a connector that gets a 500 cannot tell whether
+its item arrived), and no time is stored that every later page would pay to count working hours from.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -118,3 +120,107 @@ def test_the_bounds_themselves_are_accepted(api: APIClient, account: Account, va
     """The first instant of 1990 in Stockholm, given in any offset, and now plus five minutes."""
     response = api.post(items_url(account), {**GOOD, "received_at": value}, format="json")
     assert response.status_code == 201, response.content
+
+
+# --- Bodies that are not a good JSON object: 400 naming the problem -------------------------------------
+
+HOSTILE_BODIES: list[tuple[str, bytes, str, str]] = [
+    # (name, body, content type, the key that must name the problem)
+    ("truncated", b'{"platform_id": ', "application/json", "detail"),
+    ("trailing garbage", with_() + b" x", "application/json", "detail"),
+    ("a list", b"[]", "application/json", "non_field_errors"),
+    ("a string", b'"item"', "application/json", "non_field_errors"),
+    ("null", b"null", "application/json", "non_field_errors"),
+    ("nested 1,000 deep", nested(1_000).encode(), "application/json", "detail"),
+    ("nested 100,000 deep", nested(100_000).encode(), "application/json", "detail"),
+    ("a field nested 1,000 deep", raw_with("text", nested(1_000)), "application/json", "detail"),
+    (
+        "an object nested 5,000 deep",
+        ('{"a":' * 5_000 + "1" + "}" * 5_000).encode(),
+        "application/json",
+        "detail",
+    ),
+    ("a number of 5,000 digits", raw_with("platform_id", "1" * 5_000), "application/json", "detail"),
+    ("NaN", raw_with("platform_id", "NaN"), "application/json", "detail"),
+    ("Infinity", raw_with("platform_id", "-Infinity"), "application/json", "detail"),
+    ("NUL in the text", with_(text="Hej\x00då"), "application/json", "text"),
+    ("NUL in the author", with_(author="@a\x00b"), "application/json", "author"),
+    (
+        "NUL in the time",
+        with_(received_at="2026-11-24T10:00:00\x00+01:00"),
+        "application/json",
+        "received_at",
+    ),
+    ("NUL in a field name", with_(**{"te\x00xt": "x"}), "application/json", "te\x00xt"),
+    (
+        "a lone surrogate in the text",
+        raw_with("text", '"Hej \\ud800 d\\u00e5"'),
+        "application/json",
+        "text",
+    ),
+    ("a lone surrogate in the author", raw_with("author", '"\\udfff"'), "application/json", "author"),
+    ("a lone surrogate in the kind", raw_with("kind", '"\\ud83d"'), "application/json", "kind"),
+    ("a lone surrogate deep in a field", raw_with("text", '[{"a": "\\ud800"}]'), "application/json", "text"),
+    ("a lone surrogate in a field name", with_()[:-1] + b', "\\udc00": 1}', "application/json", "detail"),
+    ("invalid UTF-8", with_(text="Hej")[:-2] + b'\xff\xfe"}', "application/json", "detail"),
+    ("a byte-order mark", b"\xef\xbb\xbf" + with_(), "application/json", "detail"),
+    ("UTF-16 announced, UTF-8 sent", with_(text="Hej å"), "application/json; charset=utf-16", "detail"),
+    ("received_at as a number", raw_with("received_at", "1764583200"), "application/json", "received_at"),
+    ("received_at as an object", raw_with("received_at", '{"year": 1}'), "application/json", "received_at"),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "key"),
+    [case[1:] for case in HOSTILE_BODIES],
+    ids=[case[0] for case in HOSTILE_BODIES],
+)
+def test_a_hostile_body_is_a_json_400_naming_the_problem_and_stores_nothing(
+    api: APIClient, account: Account, body: bytes, content_type: str, key: str
+) -> None:
+    """KAU-RESPONSE-DEADLINE: a connector always learns, in JSON, why its item was not taken."""
+    before = stored()
+    response = send(api, account, body, content_type)
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+    answer = response.json()
+    assert key in answer, answer
+    assert all(message for messages in answer.values() for message in messages), answer
+    assert stored() == before
+
+
+def test_a_body_too_large_to_read_is_a_json_413_and_stores_nothing(api: APIClient, account: Account) -> None:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused, in JSON, before it is read or parsed."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    body = with_(text="x" * limit)
+    assert len(body) > limit
+    before = stored()
+    response = send(api, account, body)
+    assert response.status_code == 413, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+    assert stored() == before
+
+
+def test_a_body_just_within_the_limit_is_read(api: APIClient, account: Account) -> None:
+    """The control: the limit is the limit, a long text below it is taken."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    text = "x" * (limit - len(with_(text="")) - 1)
+    response = send(api, account, with_(text=text))
+    assert response.status_code == 201, response.content[:300]
+
+
+def test_ten_thousand_unknown_fields_are_named_at_most_a_few_at_a_time(
+    api: APIClient, account: Account
+) -> None:
+    """A body of many unknown fields is refused by naming the first of them, not by an answer as large
+    as the body."""
+    body = with_(**{f"extra{i}": i for i in range(10_000)})
+    before = stored()
+    response = send(api, account, body)
+    assert response.status_code == 400
+    answer = response.json()
+    assert "extra0" in answer
+    assert len(answer) <= 21
+    assert len(response.content) < 5_000
+    assert stored() == before
