@@ -22,9 +22,7 @@ Decisions written down here, because the pages depend on them:
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 from datetime import datetime
 from typing import Any
@@ -44,6 +42,7 @@ from django.utils.translation import gettext_lazy
 from archive import ledger
 from archive.models import DiaryPackage, LedgerEntry, Screenshot
 from archive.pdfa import build_pdfa
+from core import csvfile
 from core.history import record
 from core.models import Notification, User
 from core.notifications import notify
@@ -422,14 +421,11 @@ def export_fields(package: DiaryPackage) -> list[tuple[str, str, str]]:
 
 
 def package_fields_csv(package: DiaryPackage) -> bytes:
-    """The registry fields as CSV: one header row of field keys, one row of values (UTF-8 with BOM,
-    so that a spreadsheet opens å, ä and ö correctly)."""
+    """The registry fields as CSV: one header row of field keys, one row of values, in the dialect
+    and under the formula rule of every CSV of Kanalvakt (core.csvfile); the JSON beside it holds
+    each value exactly."""
     rows = export_fields(package)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([key for key, _label, _value in rows])
-    writer.writerow([value for _key, _label, value in rows])
-    return ("\ufeff" + out.getvalue()).encode()
+    return csvfile.csv_bytes([[key for key, _label, _value in rows], [value for _key, _label, value in rows]])
 
 
 def package_fields_json(package: DiaryPackage) -> bytes:

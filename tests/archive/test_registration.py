@@ -49,6 +49,13 @@ def build(item: Any, cast: Cast, person: str = "communicator", **extra: Any) -> 
     return registration.build_package(item, by=cast[person], **fields)
 
 
+def read_fields_csv(data: bytes) -> list[list[str]]:
+    """The package's CSV as Swedish Excel reads it: UTF-8 with a byte-order mark, semicolons."""
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))
+
+
 def stored(root: Path, folder: str) -> list[Path]:
     base = root / folder
     return sorted(path for path in base.rglob("*") if path.is_file()) if base.exists() else []
@@ -220,6 +227,32 @@ def test_the_files_are_in_the_fixity_ledger(cast: Cast, registrable: Any) -> Non
     assert entries.get(path=package.pdf.name).sha256 == package.pdf_sha256
 
 
+@pytest.mark.parametrize(
+    ("author", "written"),
+    [
+        ("visitor;=1+1", "visitor;=1+1"),
+        ("  =cmd|' /C calc'!A0", "'  =cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\t=1", "'\t=1"),
+    ],
+)
+def test_the_package_csv_keeps_a_visitors_formula_as_text_and_the_json_exactly(
+    cast: Cast, registrable: Any, media_root: Path, author: str, written: str
+) -> None:
+    """KAU-DIARY-ACTION: the CSV sent to the registry and kept beside the PDF quotes every cell and
+    neutralises a formula; the JSON beside it holds the sender as written."""
+    package = build(registrable(author=author), cast, subject="=Kritik")
+    sent = (media_root / package.pdf.name).with_suffix(".csv").read_bytes()  # as e-mailed
+    for data in (registration.package_fields_csv(package), sent):
+        header, values = read_fields_csv(data)
+        fields = dict(zip(header, values, strict=True))
+        assert (fields["sender"], fields["subject"]) == (written, "'=Kritik")
+        assert not any(value.lstrip()[:1] in {"=", "+", "-", "@"} for value in values)
+    document = json.loads(registration.package_fields_json(package))
+    assert (document["fields"]["sender"], document["fields"]["subject"]) == (author, "=Kritik")
+
+
 # --- Sending ------------------------------------------------------------------------------------------
 
 
@@ -283,7 +316,7 @@ def test_the_registrar_records_the_number(cast: Cast, registrable: Any) -> None:
     assert list(registration.awaiting_registration()) == []
     # The PDF is the record that was sent: unchanged. The number goes into the CSV and JSON.
     assert package.pdf.open("rb").read() == DiaryPackage.objects.get(pk=package.pk).pdf.open("rb").read()
-    rows = list(csv.reader(io.StringIO(registration.package_fields_csv(done).decode("utf-8-sig"))))
+    rows = read_fields_csv(registration.package_fields_csv(done))
     assert dict(zip(rows[0], rows[1], strict=True))["diary_number"] == "KAU 2026/123"
     document = json.loads(registration.package_fields_json(done))
     assert document["fields"]["diary_number"] == "KAU 2026/123"
