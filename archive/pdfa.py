@@ -7,6 +7,9 @@ PDF/A: the sRGB output intent, the XMP metadata, and a validation of the bytes w
 (``pikepdf.pdfa.save`` re-reads the file and raises unless the validator approves it), so this
 module never returns a file that does not pass.
 
+Dates in the XMP are written to the second: PDF/A-1 requires the Info dictionary's dates, which
+have no fractions of a second, to equal the XMP's.
+
 img2pdf's own PDF/A option is not used: the files it produces fail validation.
 
 Flavours:
@@ -26,6 +29,7 @@ from __future__ import annotations
 import io
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import img2pdf
 import pikepdf
@@ -56,6 +60,9 @@ XMP_FIELDS: dict[str, bool] = {
     "xmp:Label": False,
     "xmpMM:DocumentID": False,
 }
+
+# XMP dates (ISO 8601), written to the second.
+XMP_DATES = ("dc:date", "xmp:CreateDate")
 
 # The largest page side a PDF reader must support (PDF 1.4 implementation limit, 200 inches).
 MAX_PAGE_SIDE = 14_400.0
@@ -108,7 +115,8 @@ def build_pdfa(
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
         for key, value in {"xmpMM:DocumentID": f"uuid:{uuid.uuid4()}", **xmp}.items():
             if value:
-                meta[key] = [value] if XMP_FIELDS[key] else value
+                text = _to_the_second(value) if key in XMP_DATES else value
+                meta[key] = [text] if XMP_FIELDS[key] else text
 
     out = io.BytesIO()
     try:
@@ -119,6 +127,18 @@ def build_pdfa(
     except ValueError as exc:  # an output intent or save setting the flavour refuses
         raise PdfaRefused(f"The package cannot be written as PDF/A-{flavour}: {exc}") from exc
     return out.getvalue()
+
+
+def _to_the_second(value: str) -> str:
+    """An ISO 8601 date and time without its fraction of a second: PDF/A-1 compares the XMP date with
+    the Info dictionary's, which has none (ISO 19005-1, 6.7.3). Anything else is left as it is."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if "T" not in value and " " not in value:
+        return value  # a date alone
+    return moment.replace(microsecond=0).isoformat()
 
 
 def _output_intent(flavour: str) -> bytes | str:

@@ -126,3 +126,18 @@ def test_an_unknown_flavour_is_refused(flavour: str) -> None:
 def test_an_unknown_xmp_property_is_refused() -> None:
     with pytest.raises(PdfaRefused, match="dc:rights"):
         build_pdfa(cover_fields=COVER, images=[image()], xmp={"dc:rights": "x"})
+
+
+@pytest.mark.parametrize("flavour", ["1b", "2b"])
+def test_xmp_dates_are_written_to_the_second_so_pdfa_1b_validates(flavour: str) -> None:
+    """ISO 19005-1, 6.7.3: the Info dictionary's CreationDate, which has no fractions of a second,
+    must equal the XMP's CreateDate; a time with microseconds made every 1b package fail."""
+    fields = {**FIELDS, "xmp:CreateDate": "2026-11-26T10:00:00.123456+01:00"}
+    fields["dc:date"] = "2026-11-26T08:00:00.654321+01:00"
+    data = build_pdfa(cover_fields=COVER[:1], images=[image()], xmp=fields, flavour=flavour)
+    assert pikepdf.pdfa.validate_written(io.BytesIO(data), flavour).passed
+    pdf = opened(data)
+    meta = pdf.open_metadata()
+    assert meta[f"{XMP}CreateDate"] == "2026-11-26T10:00:00+01:00"
+    assert meta[f"{DC}date"] == ["2026-11-26T08:00:00+01:00"]
+    assert str(pdf.docinfo["/CreationDate"]) == "D:20261126100000+01'00"

@@ -253,6 +253,19 @@ def test_the_package_csv_keeps_a_visitors_formula_as_text_and_the_json_exactly(
     assert (document["fields"]["sender"], document["fields"]["subject"]) == (author, "=Kritik")
 
 
+def test_pdfa_1b_packages_are_built_at_any_moment(cast: Cast, registrable: Any, settings: Any) -> None:
+    """KANALVAKT_PDFA_FLAVOUR=1b never produced a package: the build time's microseconds made the
+    XMP CreateDate differ from the Info dictionary's CreationDate (ISO 19005-1, 6.7.3)."""
+    settings.KANALVAKT_PDFA_FLAVOUR = "1b"
+    package = build(registrable(), cast, now=NOW.replace(microsecond=123456))
+    with package.pdf.open("rb") as handle:
+        data = handle.read()
+    assert pikepdf.pdfa.validate_written(io.BytesIO(data), "1b").passed
+    pdf = pikepdf.open(io.BytesIO(data))
+    assert pdf.open_metadata()["{http://www.aiim.org/pdfa/ns/id/}part"] == "1"
+    assert str(pdf.docinfo["/CreationDate"]) == "D:20261126100000+01'00"
+
+
 # --- Sending ------------------------------------------------------------------------------------------
 
 
