@@ -1,11 +1,18 @@
 """The diary package as a PDF/A file (KAU-DIARY-ACTION, KAU-PROHIBITED-EVIDENCE). Pure: no ORM, no clock.
 
-A cover page of the registry fields, typeset with ReportLab in DejaVu Sans (embedded, so å, ä and ö
-survive and the text can be searched and copied), then one page per screenshot, placed by img2pdf
-without re-encoding (a PNG keeps its pixels, a JPEG its bytes). pikepdf then writes the file as
-PDF/A: the sRGB output intent, the XMP metadata, and a validation of the bytes written
-(``pikepdf.pdfa.save`` re-reads the file and raises unless the validator approves it), so this
-module never returns a file that does not pass.
+A cover page of the registry fields, typeset with ReportLab in embedded TrueType fonts (so the text
+can be searched and copied), then one page per screenshot, placed by img2pdf without re-encoding (a
+PNG keeps its pixels, a JPEG its bytes). pikepdf then writes the file as PDF/A: the sRGB output
+intent, the XMP metadata, and a validation of the bytes written (``pikepdf.pdfa.save`` re-reads the
+file and raises unless the validator approves it), so this module never returns a file that does
+not pass.
+
+Whatever a visitor typed, the package is built: each character of the cover is drawn in the first
+font of core.pdffonts' chain that has it (DejaVu Sans, then Symbola for emoji and symbols, then Droid
+Sans Fallback for Chinese, Japanese and Korean), and a character no font has is drawn as a visible
+placeholder. The XMP keeps the exact text wherever XML can hold it: the characters XML 1.0 forbids
+(NUL and the other C0 controls but tab and line ends, lone surrogates, U+FFFE and U+FFFF) are written
+there as U+FFFD. The CSV and JSON beside the PDF hold every value exactly.
 
 Dates in the XMP are written to the second: PDF/A-1 requires the Info dictionary's dates, which
 have no fractions of a second, to equal the XMP's.
@@ -29,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import io
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -38,15 +46,11 @@ import pikepdf
 import pikepdf.pdfa
 from PIL import Image, ImageCms
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-BOLD_FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
-FONT = "DejaVuSans"
-BOLD_FONT = "DejaVuSans-Bold"
+from core import pdffonts
+
+FONT = pdffonts.REGULAR.name
 
 FLAVOURS = ("2b", "1b")
 
@@ -65,6 +69,8 @@ XMP_FIELDS: dict[str, bool] = {
 
 # XMP dates (ISO 8601), written to the second.
 XMP_DATES = ("dc:date", "xmp:CreateDate")
+# What XML 1.0 cannot hold (its Char production), written as U+FFFD in the XMP.
+XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # The largest page side a PDF reader must support (PDF 1.4 implementation limit, 200 inches).
 MAX_PAGE_SIDE = 14_400.0
@@ -87,7 +93,8 @@ def build_pdfa(
     ``xmp`` maps the XMP properties of ``XMP_FIELDS`` to their values; an empty value is left out
     (``dc:identifier`` before the diary number is known). ``xmpMM:DocumentID`` defaults to a new
     UUID. Raises ``PdfaRefused`` for an unknown flavour, an unknown XMP property, a transparent image
-    in PDF/A-1b, or a file the validator does not approve (with its findings).
+    in PDF/A-1b, pages that cannot be typeset, or a file the validator does not approve (with its
+    findings): whatever the text, nothing else.
     """
     if flavour not in FLAVOURS:
         raise PdfaRefused(f"Unknown PDF/A flavour {flavour!r}: use one of {', '.join(FLAVOURS)}.")
@@ -103,9 +110,14 @@ def build_pdfa(
                 )
 
     pdf = pikepdf.new()
-    sources = [pikepdf.open(io.BytesIO(_cover(cover_fields)))]
-    if images:
-        sources.append(pikepdf.open(io.BytesIO(_image_pages(images))))
+    try:
+        sources = [pikepdf.open(io.BytesIO(_cover(cover_fields)))]
+        if images:
+            sources.append(pikepdf.open(io.BytesIO(_image_pages(images))))
+    except (ValueError, OSError, img2pdf.ImageOpenError, pikepdf.PdfError) as exc:
+        # An image img2pdf cannot place, a font ReportLab cannot read: said as a refusal, so the
+        # caller stores nothing and tells the person, rather than failing with a server error.
+        raise PdfaRefused(f"The package could not be typeset: {type(exc).__name__}: {exc}") from exc
     for source in sources:
         pdf.pages.extend(source.pages)
     for page in pdf.pages:
@@ -117,7 +129,7 @@ def build_pdfa(
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
         for key, value in {"xmpMM:DocumentID": f"uuid:{uuid.uuid4()}", **xmp}.items():
             if value:
-                text = _to_the_second(value) if key in XMP_DATES else value
+                text = _xmp_text(_to_the_second(value) if key in XMP_DATES else value)
                 meta[key] = [text] if XMP_FIELDS[key] else text
 
     out = io.BytesIO()
@@ -130,6 +142,12 @@ def build_pdfa(
     except ValueError as exc:  # an output intent or save setting the flavour refuses
         raise PdfaRefused(f"The package cannot be written as PDF/A-{flavour}: {exc}") from exc
     return out.getvalue()
+
+
+def _xmp_text(value: str) -> str:
+    """The value as XML can hold it: a character XML 1.0 forbids becomes U+FFFD, visibly, rather
+    than being dropped without a trace (as pikepdf would)."""
+    return XML_FORBIDDEN.sub("\ufffd", value)
 
 
 @contextlib.contextmanager
@@ -171,15 +189,10 @@ def _has_alpha(data: bytes) -> bool:
         return image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info)
 
 
-def _register_fonts() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, FONT_PATH))
-        pdfmetrics.registerFont(TTFont(BOLD_FONT, BOLD_FONT_PATH))
-
-
 def _cover(fields: Sequence[tuple[str, str]]) -> bytes:
-    """The cover: one label and value per field, wrapped, on as many A4 pages as it takes."""
-    _register_fonts()
+    """The cover: one label and value per field, wrapped, on as many A4 pages as it takes; each
+    character in a font that has it (core.pdffonts)."""
+    pdffonts.chain(bold=True)  # registers the fonts before the canvas names its first one
     width, height = A4
     buffer = io.BytesIO()
     # initialFontName: otherwise ReportLab starts every page in Helvetica, a font it does not embed,
@@ -195,20 +208,15 @@ def _cover(fields: Sequence[tuple[str, str]]) -> bytes:
             y = height - MARGIN
 
     for label, value in fields:
-        label_lines = simpleSplit(label, BOLD_FONT, 10, text_width)
-        value_lines: list[str] = []
-        for paragraph in (value or "–").splitlines() or ["–"]:
-            value_lines.extend(simpleSplit(paragraph, FONT, 10, text_width) or [""])
+        label_lines = pdffonts.wrap(label, text_width, 10, bold=True)
+        value_lines = pdffonts.wrap(value or "–", text_width, 10)
         need(14 * len(label_lines) + 13 * min(len(value_lines), 3))
         for line in label_lines:
-            pdf.setFont(BOLD_FONT, 10)
-            pdf.drawString(MARGIN, y, line)
+            pdffonts.draw(pdf, MARGIN, y, line, 10)
             y -= 14
-        pdf.setFont(FONT, 10)
         for line in value_lines:
             need(13)
-            pdf.setFont(FONT, 10)
-            pdf.drawString(MARGIN, y, line)
+            pdffonts.draw(pdf, MARGIN, y, line, 10)
             y -= 13
         y -= 8
     pdf.showPage()

@@ -253,6 +253,34 @@ def test_the_package_csv_keeps_a_visitors_formula_as_text_and_the_json_exactly(
     assert (document["fields"]["sender"], document["fields"]["subject"]) == (author, "=Kritik")
 
 
+@pytest.mark.parametrize(
+    "author",
+    [
+        "Lisa 🌸 Berg",
+        "👩\u200d👩\u200d👧 🇸🇪 👍🏽",
+        "王小明 김민준",
+        "דוד כהן",
+        "Zoë Ö\u0308 a\x01b",
+        "Å" * 200,
+    ],
+    ids=["emoji", "emoji sequences", "cjk", "hebrew", "marks and controls", "long"],
+)
+def test_a_package_for_any_sender_passes_pdfa_and_keeps_the_exact_name_kau_diary_action(
+    cast: Cast, registrable: Any, author: str
+) -> None:
+    """The cover draws what a font has and a placeholder for the rest; the XMP, the CSV and the JSON
+    keep the name as typed (in the XMP, as far as XML can hold it)."""
+    package = build(registrable(author=author), cast)
+    with package.pdf.open("rb") as handle:
+        data = handle.read()
+    assert pikepdf.pdfa.validate_written(io.BytesIO(data), "2b").passed
+    description = pikepdf.open(io.BytesIO(data)).open_metadata()[f"{DC}description"]
+    assert f"Avsändare: {author.replace(chr(1), chr(0xFFFD))}" in description
+    header, values = read_fields_csv(registration.package_fields_csv(package))
+    assert dict(zip(header, values, strict=True))["sender"] == author
+    assert json.loads(registration.package_fields_json(package))["fields"]["sender"] == author
+
+
 def test_pdfa_1b_packages_are_built_at_any_moment(cast: Cast, registrable: Any, settings: Any) -> None:
     """KANALVAKT_PDFA_FLAVOUR=1b never produced a package: the build time's microseconds made the
     XMP CreateDate differ from the Info dictionary's CreationDate (ISO 19005-1, 6.7.3)."""
