@@ -1,5 +1,6 @@
 """What every signed-in page sends besides its text: each ``<time datetime>`` valid under the HTML
-standard (seconds at most). The pages are those of the role-by-view table (test_access_matrix.py), visited
+standard (seconds at most), and a Cache-Control that keeps the page out of every cache but the
+person's own browser. The pages are those of the role-by-view table (test_access_matrix.py), visited
 by the roles that see the most, in the world of access_support.py.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from django.db.models import F
 from django.test import Client
+from django.urls import reverse
 
 from tests.core.access_support import World, sessions, signed_in, url_for, world
 from tests.core.test_access_matrix import ROUTES, ROWS
@@ -21,6 +23,10 @@ __all__ = ["sessions", "world"]
 # The GET pages of the table a signed-in person opens; the API answers tokens, not sessions.
 PAGES = [view for view, (method, _statuses) in ROWS.items() if method == "GET" and not view.startswith("api")]
 ROLES = ("owner", "lead", "reg", "head", "sec")
+# Open to everyone, and kept as they are for everyone: cached by the view's own header, or none.
+PUBLIC = {"login", "core:health", "official_accounts_json"}
+# Images of a screenshot: kept by the person's browser for an hour (they never change).
+IMAGES = {"archive:stamped", "archive:stamped#startpage", "moderation:screenshot"}
 
 # The HTML standard's "valid date string", "valid local date and time string" and "valid global
 # date and time string" (a time of hours and minutes, optionally seconds and one to three digits of
@@ -75,3 +81,44 @@ def test_every_time_element_has_a_valid_html_datetime_to_the_second(
             assert "." not in value, f"{view}: <time datetime={value!r}> has a fraction of a second"
             seen.append(value)
     assert len([value for value in seen if "T" in value]) >= 5, seen  # times were seen, not only dates
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_for_a_signed_in_person_is_private_and_not_stored(
+    db: None, world: World, sessions: dict[str, str], role: str
+) -> None:
+    """A page or file only a signed-in person may see is kept by no cache, not even the browser's
+    (Cache-Control: private, no-store), whatever its status; a screenshot's image may stay in that
+    person's browser for a while (private, max-age)."""
+    checked = 0
+    for view in PAGES:
+        if view in PUBLIC:
+            continue
+        response = visit(world, sessions, role, view)
+        control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+        status = response.status_code
+        if view in IMAGES and status == 200:
+            assert "private" in control, f"{view}: {control}"
+            assert any(part.startswith("max-age=") for part in control), f"{view}: {control}"
+        else:
+            assert {"private", "no-store"} <= control, f"{view} ({status}): Cache-Control {control}"
+        checked += 1
+    assert checked >= 40
+
+
+def test_public_pages_are_kept_as_they_are(client: Client, db: None) -> None:
+    """The public list's JSON is cached five minutes by anyone; health and the sign-in page are never
+    cached (their views say so); a visitor who is not signed in gets the public list's page without a
+    Cache-Control of ours."""
+    assert "public" in client.get(reverse("official_accounts_json"))["Cache-Control"]
+    assert "no-store" in client.get(reverse("core:health"))["Cache-Control"]
+    assert "no-store" in client.get(reverse("login"))["Cache-Control"]
+    assert "Cache-Control" not in client.get(reverse("official_accounts"))
+
+
+def test_a_signed_in_person_gets_even_the_public_list_uncached(
+    db: None, world: World, sessions: dict[str, str]
+) -> None:
+    """The public list's page shows the signed-in person's own menu, so for them it is private."""
+    response = signed_in(sessions, "owner").get(reverse("official_accounts"))
+    assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
