@@ -253,6 +253,14 @@ def _image_bytes(shot: Screenshot) -> bytes:
         return handle.read()
 
 
+def package_file_name(package: DiaryPackage, extension: str) -> str:
+    """The name the package's files go by, in storage, as the e-mail's attachments and as downloads:
+    ``diariepaket-<id>-<day built, Stockholm>.<extension>``, so that the registry can tell them apart
+    and see what they are ("1.pdf" could be anything)."""
+    built = timezone.localtime(package.built_at, STOCKHOLM).date().isoformat()
+    return f"diariepaket-{package.pk}-{built}.{extension}"
+
+
 # --- Services -----------------------------------------------------------------------------------------
 
 
@@ -348,7 +356,7 @@ def build_package(item: Item, *, subject: str, secrecy: str, by: User, now: date
     )
     record(package, by=by, reason="built")
     package.save()  # the pk names the files
-    package.pdf.save(f"{package.pk}.pdf", ContentFile(pdf), save=False)
+    package.pdf.save(package_file_name(package, "pdf"), ContentFile(pdf), save=False)
     package.screenshots.set(shots)
     base = package.pdf.name.removesuffix(".pdf")
     # Beside the PDF and sent with it. The stored copies are what was sent: no registration number

@@ -234,6 +234,10 @@ def test_the_fields_download_as_csv_and_json_with_the_number(
     assert "KAU 2026/7" in as_csv.content.decode("utf-8-sig")
     as_json = client.get(url, {"format": "json"})
     assert as_json.json()["fields"]["diary_number"] == "KAU 2026/7"
+    # The same names as the e-mail's attachments: the package's id and the day it was built.
+    base = f"diariepaket-{package.pk}-2026-11-26"
+    for response, extension in ((client.get(url), "pdf"), (as_csv, "csv"), (as_json, "json")):
+        assert response["Content-Disposition"] == f'attachment; filename="{base}.{extension}"'
 
 
 # --- Registering ----------------------------------------------------------------------------------------

@@ -315,7 +315,9 @@ def test_the_registry_gets_the_pdf_csv_and_json_when_delivered(
     (mail,) = mailoutbox
     assert mail.to == ["diariet@example.se"]
     names = [name for name, _content, _type in mail.attachments]
-    assert names == [f"{package.pk}.pdf", f"{package.pk}.csv", f"{package.pk}.json"]
+    # Named after the package (its id and the day it was built), not "1.pdf", "1.csv", "1.json".
+    base = f"diariepaket-{package.pk}-2026-11-26"
+    assert names == [f"{base}.pdf", f"{base}.csv", f"{base}.json"]
     _name, pdf_bytes, pdf_type = mail.attachments[0]
     assert pdf_type == "application/pdf"
     assert pdf_bytes == package.pdf.open("rb").read()
@@ -324,6 +326,27 @@ def test_the_registry_gets_the_pdf_csv_and_json_when_delivered(
 
     listed = registration.with_delivery(DiaryPackage.objects.filter(pk=package.pk)).get()
     assert listed.delivered_at == NOW + timedelta(minutes=1)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("language", "built_by"),
+    [
+        ("sv", "Ett diariepaket för diarieföring: ett inlägg på {account} (Instagram), skapat av {person}."),
+        ("en", "A diary package for registration: an item on {account} (Instagram), built by {person}."),
+    ],
+)
+def test_the_email_to_the_registry_names_who_built_the_package(
+    cast: Cast, registrable: Any, settings: Any, language: str, built_by: str
+) -> None:
+    """KAU-DIARY-ACTION: the registry reads who built the package; it read "skapat av ." before."""
+    settings.LANGUAGE_CODE = language  # the e-mail is written in the institution's language
+    item = registrable()
+    package = build(item, cast)
+    body = Notification.objects.get(kind="diary_package").body
+    person = cast["communicator"].get_full_name()
+    assert person
+    assert built_by.format(account=item.account.name, person=person) in body
+    assert str(package.built_by) == person
 
 
 def test_a_missing_attachment_keeps_the_email_unsent(
