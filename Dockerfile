@@ -14,9 +14,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     STATIC_ROOT=/app/staticfiles
 
 # Pillow needs a font on the system to draw text, such as the date stamped on screenshots
-# (KAU-DIARY-ACTION); single sign-on (pysaml2) signs and verifies SAML messages with xmlsec1.
+# (KAU-DIARY-ACTION); the PDFs embed DejaVu, Symbola (emoji, symbols) and Droid Sans Fallback
+# (Chinese, Japanese, Korean) for whatever a visitor typed (core.pdffonts); single sign-on
+# (pysaml2) signs and verifies SAML messages with xmlsec1.
 RUN apt-get update \
-    && apt-get install --yes --no-install-recommends fonts-dejavu-core xmlsec1 \
+    && apt-get install --yes --no-install-recommends fonts-dejavu-core fonts-symbola \
+       fonts-droid-fallback xmlsec1 \
     && rm -rf /var/lib/apt/lists/*
 
 # A fixed uid, so that the files in the var and media volumes keep their owner across rebuilds.

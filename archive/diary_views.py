@@ -142,7 +142,7 @@ def package_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     response = FileResponse(
         package.pdf.open("rb"),
         as_attachment=True,
-        filename=f"diariepaket-{package.pk}.pdf",
+        filename=registration.package_file_name(package, "pdf"),
         content_type="application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -151,7 +151,8 @@ def package_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 def _attachment(data: bytes, package: DiaryPackage, extension: str, content_type: str) -> HttpResponse:
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="diariepaket-{package.pk}.{extension}"'
+    name = registration.package_file_name(package, extension)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

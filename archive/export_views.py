@@ -227,4 +227,6 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         content_type="application/zip",
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # Public records and personal data: kept by no cache, not even the browser's (KAU-PUBLIC-RECORD).
+    response["Cache-Control"] = "private, no-store"
     return response

@@ -21,7 +21,6 @@ match its recorded SHA-256 fails the export rather than be passed on as the reco
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import logging
@@ -42,9 +41,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.views import _cell
+from archive import registration
 from archive.models import DiaryPackage, ExportJob, LedgerEntry, Screenshot
 from archive.search import DECISIONS, ITEMS, KINDS, LOG, SCREENSHOTS, Criteria, may_search, querysets
+from core import csvfile
 from core.models import User
 from governance.models import AccountRequest, InstitutionSettings
 from moderation.deadlines import STOCKHOLM
@@ -155,8 +155,8 @@ def _build(job: ExportJob, *, now: datetime) -> None:
         if items is not None
         else DiaryPackage.objects.none()
     )
-    copies, generated = _files(screenshots, packages)
-    total = 2 * len(RECORD_FILES) + len(copies) + 2 * len(generated)
+    copies, package_ids = _files(screenshots, packages)
+    total = 2 * len(RECORD_FILES) + len(copies) + 2 * len(package_ids)
     ExportJob.objects.filter(pk=job.pk).update(total=total)
     progress = _Progress(job.pk, total)
 
@@ -169,8 +169,9 @@ def _build(job: ExportJob, *, now: datetime) -> None:
         for source, expected, dest in copies:
             _copy(source, expected, bag_dir / dest)
             progress.step()
-        for pk, fields in generated:
-            _write_package_fields(bag_dir / "packages", pk, fields)
+        fields = DiaryPackage.objects.filter(pk__in=package_ids).select_related("registered_by")
+        for package in fields.order_by("pk").iterator(chunk_size=500):
+            _write_package_fields(bag_dir / "packages", package)
             progress.step(2)
         institution = InstitutionSettings.objects.get_solo().institution_name
         bagit.make_bag(  # moves everything written so far into data/, in place
@@ -230,10 +231,10 @@ class _Progress:
             self.written = self.done
 
 
-def _files(screenshots: Any, packages: Any) -> tuple[list[tuple[str, str, str]], list[tuple[int, Any]]]:
+def _files(screenshots: Any, packages: Any) -> tuple[list[tuple[str, str, str]], list[int]]:
     """What goes into the bag besides the records: (stored name, its recorded SHA-256 or "" when none
     is recorded, path in the bag before make_bag moves it under data/), and the packages whose
-    registry fields are written from the row because no CSV/JSON was stored beside the PDF."""
+    registry fields are written beside their PDF."""
     copies: list[tuple[str, str, str]] = []
     for image, sha, ext, stamped, stamped_sha in screenshots.values_list(
         "image", "sha256", "extension", "stamped", "stamped_sha256"
@@ -241,16 +242,12 @@ def _files(screenshots: Any, packages: Any) -> tuple[list[tuple[str, str, str]],
         copies.append((image, sha, f"screenshots/original/{sha}.{ext}"))
         if stamped:
             copies.append((stamped, stamped_sha, f"screenshots/stamped/{stamped_sha}.png"))
-    generated = []
-    for pk, pdf, pdf_sha, fields in packages.values_list("pk", "pdf", "pdf_sha256", "fields"):
+    package_ids = []
+    for pk, pdf, pdf_sha in packages.values_list("pk", "pdf", "pdf_sha256"):
         copies.append((pdf, pdf_sha, f"packages/{pk}.pdf"))
-        base = pdf.removesuffix(".pdf")
-        sidecars = [ext for ext in ("csv", "json") if default_storage.exists(f"{base}.{ext}")]
-        copies += [(f"{base}.{ext}", "", f"packages/{pk}.{ext}") for ext in sidecars]
-        if not sidecars and fields:
-            generated.append((pk, fields))
+        package_ids.append(pk)
     # The same image kept twice is one file, named by its content: copy it once.
-    return list(dict.fromkeys(copies)), generated
+    return list(dict.fromkeys(copies)), package_ids
 
 
 def _screenshots(matching: Any, items: Any) -> Any:
@@ -420,24 +417,15 @@ def _package_row(package: DiaryPackage) -> dict[str, Any]:
     }
 
 
-def _csv_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return _cell(json.dumps(value, ensure_ascii=False, sort_keys=True))
-    return _cell(value)
-
-
 class _RecordWriter:
-    """One kind of record as CSV (UTF-8 with a byte-order mark, cells escaped as in the registry's
-    export) and as JSON (a list of objects), written row by row."""
+    """One kind of record as CSV (core.csvfile: every cell quoted, a formula neutralised) and as JSON
+    (a list of objects, every value exactly as recorded), written row by row."""
 
     def __init__(self, folder: Path, name: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.csv_file: IO[str] = (folder / f"{name}.csv").open("w", encoding="utf-8", newline="")
         self.json_file: IO[str] = (folder / f"{name}.json").open("w", encoding="utf-8")
-        self.csv_file.write("\ufeff")
-        self.writer = csv.writer(self.csv_file, lineterminator="\r\n")
+        self.writer = csvfile.CsvWriter(self.csv_file)
         self.rows = 0
 
     def write(self, row: dict[str, Any]) -> None:
@@ -446,7 +434,7 @@ class _RecordWriter:
             self.json_file.write("[\n")
         else:
             self.json_file.write(",\n")
-        self.writer.writerow([_csv_value(value) for value in row.values()])
+        self.writer.writerow(row.values())
         self.json_file.write(json.dumps(row, ensure_ascii=False, sort_keys=False))
         self.rows += 1
 
@@ -492,18 +480,13 @@ def _write_records(
     return counts
 
 
-def _write_package_fields(folder: Path, pk: int, fields: dict[str, Any]) -> None:
-    """The package's registry fields beside its PDF, as CSV (one field a row) and JSON."""
+def _write_package_fields(folder: Path, package: DiaryPackage) -> None:
+    """The package's registry fields beside its PDF, written from the row with the registration as
+    known now, by the writers of the download (archive.registration): the CSV under core.csvfile's
+    rule, whenever the package was built, and the JSON with every value exactly."""
     folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f"{pk}.json").open("w", encoding="utf-8") as handle:
-        json.dump(fields, handle, ensure_ascii=False, indent=2, sort_keys=True)
-        handle.write("\n")
-    with (folder / f"{pk}.csv").open("w", encoding="utf-8", newline="") as handle:
-        handle.write("\ufeff")
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerow(["field", "value"])
-        for key, value in sorted(fields.items()):
-            writer.writerow([_cell(key), _csv_value(value)])
+    (folder / f"{package.pk}.csv").write_bytes(registration.package_fields_csv(package))
+    (folder / f"{package.pk}.json").write_bytes(registration.package_fields_json(package))
 
 
 # --- The bag's description -----------------------------------------------------------------------
@@ -580,7 +563,12 @@ Innehåll (under data/):
   screenshots/original/<sha256>.<typ>      skärmdumparna som de arkiverades
   screenshots/stamped/<sha256>.png         datumstämplade kopior (namngivna efter sin egen SHA-256)
   packages/<id>.pdf, .csv, .json           diariepaket (PDF/A) med registerfälten
-CSV-filerna är UTF-8 med BOM; JSON-filerna har samma fält. Tider är svensk tid (ISO 8601).
+CSV-filerna är UTF-8 med BOM, med semikolon mellan cellerna och varje cell inom
+citattecken, så att svenska Excel öppnar dem som de är. En cell med text som börjar med
+=, +, - eller @ (efter eventuella blanksteg), eller med tabb eller vagnretur, har fått
+en apostrof först, så att inget kalkylprogram kör den som en formel: besökarens =1+1
+står som '=1+1 i CSV-filen. Det exakta värdet finns i JSON-filen bredvid, som har
+samma fält. Tider är svensk tid (ISO 8601).
 
 Så kontrollerar du påsen: packa upp zip-filen och kör
   bagit.py --validate {f"kanalvakt-export-{job.pk}"}
@@ -611,8 +599,12 @@ Contents (under data/):
   screenshots/original/<sha256>.<ext>      the screenshots as archived
   screenshots/stamped/<sha256>.png         the date-stamped copies (named by their own SHA-256)
   packages/<id>.pdf, .csv, .json           diary packages (PDF/A) with their registry fields
-The CSV files are UTF-8 with a byte-order mark; the JSON files hold the same fields.
-Times are Swedish time (ISO 8601).
+The CSV files are UTF-8 with a byte-order mark, with semicolons between cells and every
+cell in double quotes, so that Swedish Excel opens them as they are. A cell of text that
+begins with =, +, - or @ (after any spaces), or with a tab or carriage return, has an
+apostrophe put in front, so that no spreadsheet runs it as a formula: a visitor's =1+1
+reads '=1+1 in the CSV file. The exact value is in the JSON file beside it, which holds
+the same fields. Times are Swedish time (ISO 8601).
 
 How to verify the bag: unzip it and run
   bagit.py --validate {f"kanalvakt-export-{job.pk}"}

@@ -1,11 +1,21 @@
 """The diary package as a PDF/A file (KAU-DIARY-ACTION, KAU-PROHIBITED-EVIDENCE). Pure: no ORM, no clock.
 
-A cover page of the registry fields, typeset with ReportLab in DejaVu Sans (embedded, so å, ä and ö
-survive and the text can be searched and copied), then one page per screenshot, placed by img2pdf
-without re-encoding (a PNG keeps its pixels, a JPEG its bytes). pikepdf then writes the file as
-PDF/A: the sRGB output intent, the XMP metadata, and a validation of the bytes written
-(``pikepdf.pdfa.save`` re-reads the file and raises unless the validator approves it), so this
-module never returns a file that does not pass.
+A cover page of the registry fields, typeset with ReportLab in embedded TrueType fonts (so the text
+can be searched and copied), then one page per screenshot, placed by img2pdf without re-encoding (a
+PNG keeps its pixels, a JPEG its bytes). pikepdf then writes the file as PDF/A: the sRGB output
+intent, the XMP metadata, and a validation of the bytes written (``pikepdf.pdfa.save`` re-reads the
+file and raises unless the validator approves it), so this module never returns a file that does
+not pass.
+
+Whatever a visitor typed, the package is built: each character of the cover is drawn in the first
+font of core.pdffonts' chain that has it (DejaVu Sans, then Symbola for emoji and symbols, then Droid
+Sans Fallback for Chinese, Japanese and Korean), and a character no font has is drawn as a visible
+placeholder. The XMP keeps the exact text wherever XML can hold it: the characters XML 1.0 forbids
+(NUL and the other C0 controls but tab and line ends, lone surrogates, U+FFFE and U+FFFF) are written
+there as U+FFFD. The CSV and JSON beside the PDF hold every value exactly.
+
+Dates in the XMP are written to the second: PDF/A-1 requires the Info dictionary's dates, which
+have no fractions of a second, to equal the XMP's.
 
 img2pdf's own PDF/A option is not used: the files it produces fail validation.
 
@@ -23,24 +33,24 @@ Flavours:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 import img2pdf
 import pikepdf
 import pikepdf.pdfa
 from PIL import Image, ImageCms
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.utils import simpleSplit
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-BOLD_FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
-FONT = "DejaVuSans"
-BOLD_FONT = "DejaVuSans-Bold"
+from core import pdffonts
+
+FONT = pdffonts.REGULAR.name
 
 FLAVOURS = ("2b", "1b")
 
@@ -56,6 +66,11 @@ XMP_FIELDS: dict[str, bool] = {
     "xmp:Label": False,
     "xmpMM:DocumentID": False,
 }
+
+# XMP dates (ISO 8601), written to the second.
+XMP_DATES = ("dc:date", "xmp:CreateDate")
+# What XML 1.0 cannot hold (its Char production), written as U+FFFD in the XMP.
+XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # The largest page side a PDF reader must support (PDF 1.4 implementation limit, 200 inches).
 MAX_PAGE_SIDE = 14_400.0
@@ -78,7 +93,8 @@ def build_pdfa(
     ``xmp`` maps the XMP properties of ``XMP_FIELDS`` to their values; an empty value is left out
     (``dc:identifier`` before the diary number is known). ``xmpMM:DocumentID`` defaults to a new
     UUID. Raises ``PdfaRefused`` for an unknown flavour, an unknown XMP property, a transparent image
-    in PDF/A-1b, or a file the validator does not approve (with its findings).
+    in PDF/A-1b, pages that cannot be typeset, or a file the validator does not approve (with its
+    findings): whatever the text, nothing else.
     """
     if flavour not in FLAVOURS:
         raise PdfaRefused(f"Unknown PDF/A flavour {flavour!r}: use one of {', '.join(FLAVOURS)}.")
@@ -94,9 +110,14 @@ def build_pdfa(
                 )
 
     pdf = pikepdf.new()
-    sources = [pikepdf.open(io.BytesIO(_cover(cover_fields)))]
-    if images:
-        sources.append(pikepdf.open(io.BytesIO(_image_pages(images))))
+    try:
+        sources = [pikepdf.open(io.BytesIO(_cover(cover_fields)))]
+        if images:
+            sources.append(pikepdf.open(io.BytesIO(_image_pages(images))))
+    except (ValueError, OSError, img2pdf.ImageOpenError, pikepdf.PdfError) as exc:
+        # An image img2pdf cannot place, a font ReportLab cannot read: said as a refusal, so the
+        # caller stores nothing and tells the person, rather than failing with a server error.
+        raise PdfaRefused(f"The package could not be typeset: {type(exc).__name__}: {exc}") from exc
     for source in sources:
         pdf.pages.extend(source.pages)
     for page in pdf.pages:
@@ -108,17 +129,53 @@ def build_pdfa(
     with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
         for key, value in {"xmpMM:DocumentID": f"uuid:{uuid.uuid4()}", **xmp}.items():
             if value:
-                meta[key] = [value] if XMP_FIELDS[key] else value
+                text = _xmp_text(_to_the_second(value) if key in XMP_DATES else value)
+                meta[key] = [text] if XMP_FIELDS[key] else text
 
     out = io.BytesIO()
     try:
-        pikepdf.pdfa.save(pdf, out, flavour, output_intent=_output_intent(flavour))
+        with _no_collection():
+            pikepdf.pdfa.save(pdf, out, flavour, output_intent=_output_intent(flavour))
     except pikepdf.pdfa.PdfaError as exc:
         findings = "; ".join(f"{f.rule}: {f.message}" for f in exc.report.findings[:10])
         raise PdfaRefused(f"The package does not pass PDF/A-{flavour}: {findings}") from exc
     except ValueError as exc:  # an output intent or save setting the flavour refuses
         raise PdfaRefused(f"The package cannot be written as PDF/A-{flavour}: {exc}") from exc
     return out.getvalue()
+
+
+def _xmp_text(value: str) -> str:
+    """The value as XML can hold it: a character XML 1.0 forbids becomes U+FFFD, visibly, rather
+    than being dropped without a trace (as pikepdf would)."""
+    return XML_FORBIDDEN.sub("\ufffd", value)
+
+
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """Collect garbage now, and not during validation. pikepdf's validator records every warning
+    raised while it parses a content stream as a finding, and the garbage collector finalising an
+    unrelated file left open elsewhere raises a ResourceWarning there: a sound package was refused
+    now and then (``pikepdf:content-parse: content stream: unclosed file``)."""
+    gc.collect()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _to_the_second(value: str) -> str:
+    """An ISO 8601 date and time without its fraction of a second: PDF/A-1 compares the XMP date with
+    the Info dictionary's, which has none (ISO 19005-1, 6.7.3). Anything else is left as it is."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if "T" not in value and " " not in value:
+        return value  # a date alone
+    return moment.replace(microsecond=0).isoformat()
 
 
 def _output_intent(flavour: str) -> bytes | str:
@@ -132,15 +189,10 @@ def _has_alpha(data: bytes) -> bool:
         return image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info)
 
 
-def _register_fonts() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, FONT_PATH))
-        pdfmetrics.registerFont(TTFont(BOLD_FONT, BOLD_FONT_PATH))
-
-
 def _cover(fields: Sequence[tuple[str, str]]) -> bytes:
-    """The cover: one label and value per field, wrapped, on as many A4 pages as it takes."""
-    _register_fonts()
+    """The cover: one label and value per field, wrapped, on as many A4 pages as it takes; each
+    character in a font that has it (core.pdffonts)."""
+    pdffonts.chain(bold=True)  # registers the fonts before the canvas names its first one
     width, height = A4
     buffer = io.BytesIO()
     # initialFontName: otherwise ReportLab starts every page in Helvetica, a font it does not embed,
@@ -156,20 +208,15 @@ def _cover(fields: Sequence[tuple[str, str]]) -> bytes:
             y = height - MARGIN
 
     for label, value in fields:
-        label_lines = simpleSplit(label, BOLD_FONT, 10, text_width)
-        value_lines: list[str] = []
-        for paragraph in (value or "–").splitlines() or ["–"]:
-            value_lines.extend(simpleSplit(paragraph, FONT, 10, text_width) or [""])
+        label_lines = pdffonts.wrap(label, text_width, 10, bold=True)
+        value_lines = pdffonts.wrap(value or "–", text_width, 10)
         need(14 * len(label_lines) + 13 * min(len(value_lines), 3))
         for line in label_lines:
-            pdf.setFont(BOLD_FONT, 10)
-            pdf.drawString(MARGIN, y, line)
+            pdffonts.draw(pdf, MARGIN, y, line, 10)
             y -= 14
-        pdf.setFont(FONT, 10)
         for line in value_lines:
             need(13)
-            pdf.setFont(FONT, 10)
-            pdf.drawString(MARGIN, y, line)
+            pdffonts.draw(pdf, MARGIN, y, line, 10)
             y -= 13
         y -= 8
     pdf.showPage()

@@ -22,10 +22,9 @@ Decisions written down here, because the pages depend on them:
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +42,8 @@ from django.utils.translation import gettext_lazy
 
 from archive import ledger
 from archive.models import DiaryPackage, LedgerEntry, Screenshot
-from archive.pdfa import build_pdfa
+from archive.pdfa import PdfaRefused, build_pdfa
+from core import csvfile
 from core.history import record
 from core.models import Notification, User
 from core.notifications import notify
@@ -54,6 +54,8 @@ from moderation.deadlines import STOCKHOLM
 from moderation.models import Item
 from moderation.selectors import items_visible_to
 from moderation.services import may_moderate
+
+logger = logging.getLogger(__name__)
 
 NOTIFICATION_KIND = "diary_package"
 DIARY_NUMBER_MAX = 60
@@ -251,6 +253,14 @@ def _image_bytes(shot: Screenshot) -> bytes:
         return handle.read()
 
 
+def package_file_name(package: DiaryPackage, extension: str) -> str:
+    """The name the package's files go by, in storage, as the e-mail's attachments and as downloads:
+    ``diariepaket-<id>-<day built, Stockholm>.<extension>``, so that the registry can tell them apart
+    and see what they are ("1.pdf" could be anything)."""
+    built = timezone.localtime(package.built_at, STOCKHOLM).date().isoformat()
+    return f"diariepaket-{package.pk}-{built}.{extension}"
+
+
 # --- Services -----------------------------------------------------------------------------------------
 
 
@@ -262,7 +272,8 @@ def build_package(item: Item, *, subject: str, secrecy: str, by: User, now: date
     Only the owner and the deputies build it (PermissionDenied), only for an item that requires
     registration or was removed as prohibited content, only with at least one screenshot of the post
     and its replies, and not once a package of the item is registered (ValidationError naming the
-    field). A refusal stores nothing. The PDF/A, and the CSV and JSON of its fields, are written to
+    field). A PDF/A that cannot be written is refused too (ValidationError without a field; the
+    log has why). A refusal stores nothing. The PDF/A, and the CSV and JSON of its fields, are written to
     storage and the e-mail to the registry address goes to the outbox in the same transaction;
     ``sent_at`` records that hand-off (see the module's docstring for what "sent" means).
     """
@@ -308,20 +319,32 @@ def build_package(item: Item, *, subject: str, secrecy: str, by: User, now: date
         cover = [(str(FIELD_LABELS[key]), value) for key, value in values]
         labels = {key: str(label) for key, label in FIELD_LABELS.items()}
         value_of = dict(values)
-        pdf = build_pdfa(
-            cover_fields=[(str(_("Diary package")), subject), *cover],
-            images=[_image_bytes(shot) for shot in shots],
-            xmp={
-                "dc:title": subject,
-                "dc:description": "\n".join(f"{label}: {value}" for label, value in cover),
-                "dc:source": locked.url,
-                "dc:date": timezone.localtime(locked.received_at, STOCKHOLM).isoformat(),
-                "dc:creator": str(by),
-                "xmp:CreateDate": timezone.localtime(now, STOCKHOLM).isoformat(),
-                "xmp:Label": value_of["secrecy"],
-            },
-            flavour=pdfa_flavour(),
-        )
+        try:
+            pdf = build_pdfa(
+                cover_fields=[(str(_("Diary package")), subject), *cover],
+                images=[_image_bytes(shot) for shot in shots],
+                xmp={
+                    "dc:title": subject,
+                    "dc:description": "\n".join(f"{label}: {value}" for label, value in cover),
+                    "dc:source": locked.url,
+                    "dc:date": timezone.localtime(locked.received_at, STOCKHOLM).isoformat(),
+                    "dc:creator": str(by),
+                    "xmp:CreateDate": timezone.localtime(now, STOCKHOLM).isoformat(),
+                    "xmp:Label": value_of["secrecy"],
+                },
+                flavour=pdfa_flavour(),
+            )
+        except PdfaRefused:
+            # Nothing is written before the PDF exists, so refusing here stores and sends nothing.
+            logger.exception("The diary package of item %s could not be written as PDF/A", locked.pk)
+            raise ValidationError(
+                # Lazy: said in the language of the person building, not the record's.
+                gettext_lazy(
+                    "Kanalvakt could not write the diary package as PDF/A, so nothing was built or "
+                    "sent. Try again; if it fails again, tell the administrator (the server's log "
+                    "has the details)."
+                )
+            ) from None
     package = DiaryPackage(
         item=locked,
         subject=subject,
@@ -333,7 +356,7 @@ def build_package(item: Item, *, subject: str, secrecy: str, by: User, now: date
     )
     record(package, by=by, reason="built")
     package.save()  # the pk names the files
-    package.pdf.save(f"{package.pk}.pdf", ContentFile(pdf), save=False)
+    package.pdf.save(package_file_name(package, "pdf"), ContentFile(pdf), save=False)
     package.screenshots.set(shots)
     base = package.pdf.name.removesuffix(".pdf")
     # Beside the PDF and sent with it. The stored copies are what was sent: no registration number
@@ -422,14 +445,11 @@ def export_fields(package: DiaryPackage) -> list[tuple[str, str, str]]:
 
 
 def package_fields_csv(package: DiaryPackage) -> bytes:
-    """The registry fields as CSV: one header row of field keys, one row of values (UTF-8 with BOM,
-    so that a spreadsheet opens å, ä and ö correctly)."""
+    """The registry fields as CSV: one header row of field keys, one row of values, in the dialect
+    and under the formula rule of every CSV of Kanalvakt (core.csvfile); the JSON beside it holds
+    each value exactly."""
     rows = export_fields(package)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([key for key, _label, _value in rows])
-    writer.writerow([value for _key, _label, value in rows])
-    return ("\ufeff" + out.getvalue()).encode()
+    return csvfile.csv_bytes([[key for key, _label, _value in rows], [value for _key, _label, value in rows]])
 
 
 def package_fields_json(package: DiaryPackage) -> bytes:

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the session and the user, which read the database: 503 while PostgreSQL is unreachable.
     "core.unavailable.DatabaseUnavailableMiddleware",
+    # Outside the session, so that it sees the answer as it leaves: private, no-store when signed in.
+    "core.middleware.PrivateCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.SwedishFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,4 +1,5 @@
-"""Kanalvakt's middleware: the interface language, the session time limits, and Permissions-Policy."""
+"""Kanalvakt's middleware: the interface language, the session time limits, Permissions-Policy, and
+Cache-Control for what only a signed-in person may see."""
 
 from __future__ import annotations
 
@@ -109,4 +110,32 @@ class PermissionsPolicyMiddleware:
         policy = getattr(settings, "PERMISSIONS_POLICY", "")
         if policy and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = policy
+        return response
+
+
+class PrivateCacheMiddleware:
+    """``Cache-Control: private, no-store`` on every answer to a signed-in person, unless the view set
+    a Cache-Control of its own (a screenshot's image: ``private, max-age``).
+
+    Pages and files behind the sign-in hold public records and personal data (KAU-PUBLIC-RECORD): no
+    shared cache may keep them, nor the browser's cache after sign-out, where the next person at a
+    shared computer could open them with Back. "Signed in" is read when the answer leaves: the person
+    the view saw, or one the request carried a session cookie for (so the answer to signing out is
+    covered too). An answer to someone not signed in is left as the view made it (the public list,
+    health, the sign-in page), and static files never reach here (WhiteNoise serves them first).
+    """
+
+    VALUE = "private, no-store"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        carried_session = settings.SESSION_COOKIE_NAME in request.COOKIES
+        response = self.get_response(request)
+        if "Cache-Control" in response:
+            return response
+        user = getattr(request, "user", None)
+        if carried_session or (user is not None and user.is_authenticated):
+            response["Cache-Control"] = self.VALUE
         return response

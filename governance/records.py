@@ -1,14 +1,15 @@
 """The decision record of a new-account request as PDF (*blankett för godkännande*).
 
 Built with ReportLab from the same context as the printable HTML page, so the two say the same.
-The standard Helvetica font covers å, ä and ö (WinAnsi), so no font file is needed.
+Its text is in embedded TrueType fonts chosen per character (core.pdffonts): Helvetica holds only
+Latin-1, and printed a requester's Ł, an emoji in an account's name or a Chinese character as a
+black square.
 """
 
 from __future__ import annotations
 
 from io import BytesIO
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -17,24 +18,26 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core import pdffonts
 from core.templatetags.kanalvakt import when
+
+REGULAR, BOLD = pdffonts.REGULAR.name, pdffonts.BOLD.name
 
 
 def _p(text: Any, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(str(text or "–")).replace("\n", "<br/>"), style)
+    return Paragraph(pdffonts.markup(str(text or "–"), bold=style.fontName == BOLD), style)
 
 
 def decision_record_pdf(context: dict[str, Any]) -> bytes:
+    """The decision record as PDF (KAU-START-APPROVAL): the decision, the request, the strategy
+    document, the review and the history."""
     req = context["req"]
+    pdffonts.chain(bold=True)  # registers the fonts the styles name
     styles = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontName="Helvetica", fontSize=9.5, leading=12.5)
-    label = ParagraphStyle("label", parent=body, fontName="Helvetica-Bold")
-    heading = ParagraphStyle(
-        "h2", parent=styles["Heading2"], fontName="Helvetica-Bold", fontSize=12, spaceBefore=8
-    )
-    title = ParagraphStyle(
-        "title", parent=styles["Title"], fontName="Helvetica-Bold", fontSize=16, alignment=0
-    )
+    body = ParagraphStyle("body", parent=styles["BodyText"], fontName=REGULAR, fontSize=9.5, leading=12.5)
+    label = ParagraphStyle("label", parent=body, fontName=BOLD)
+    heading = ParagraphStyle("h2", parent=styles["Heading2"], fontName=BOLD, fontSize=12, spaceBefore=8)
+    title = ParagraphStyle("title", parent=styles["Title"], fontName=BOLD, fontSize=16, alignment=0)
 
     def table(rows: list[tuple[str, Any]]) -> Table:
         data = [[_p(key, label), _p(value, body)] for key, value in rows]
@@ -42,6 +45,7 @@ def decision_record_pdf(context: dict[str, Any]) -> bytes:
         result.setStyle(
             TableStyle(
                 [
+                    ("FONT", (0, 0), (-1, -1), REGULAR),  # a table names a font for every cell
                     ("VALIGN", (0, 0), (-1, -1), "TOP"),
                     ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#c9d0d9")),
                     ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
@@ -129,6 +133,7 @@ def decision_record_pdf(context: dict[str, Any]) -> bytes:
         author="Kanalvakt",
         subject=f"{req.name} ({req.platform_label})",
         creator="Kanalvakt",
+        initialFontName=REGULAR,  # not Helvetica, which every page would otherwise name
     )
     document.build(story)
     return buffer.getvalue()

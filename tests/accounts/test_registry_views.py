@@ -363,7 +363,8 @@ def test_pages_of_50_keep_the_filters_in_their_links(client: Client, cast: Cast)
 
 
 def read_csv(response: Any) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    """The export as Swedish Excel reads it: cells separated by semicolons."""
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
 
 
 def test_the_export_is_utf8_with_a_byte_order_mark_and_the_flags_as_rule_ids(
@@ -415,6 +416,30 @@ def test_the_export_keeps_a_formula_from_running_in_a_spreadsheet(
     client.force_login(cast["social_media_lead"])
     rows = read_csv(client.get(reverse("accounts:export")))
     assert rows[1][3] == '\'=HYPERLINK("http://example.com")'
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("visitor;=1+1", "visitor;=1+1"),
+        ("  =cmd", "'  =cmd"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\t=1", "'\t=1"),
+    ],
+)
+def test_the_export_keeps_a_hostile_name_in_its_own_cell_as_text(
+    client: Client, cast: Cast, make_account: Any, name: str, written: str
+) -> None:
+    """Every cell quoted, so a semicolon stays inside its cell in Swedish Excel; a formula trigger
+    after leading whitespace is neutralised too (core.csvfile)."""
+    account = make_account(handle="fientlig_kau")
+    Account.objects.filter(pk=account.pk).update(name=name)
+    client.force_login(cast["social_media_lead"])
+    header, row = read_csv(client.get(reverse("accounts:export")))
+    assert len(row) == len(header) == 13
+    assert (row[0], row[3], row[4]) == (str(account.pk), written, "fientlig_kau")
+    assert not any(cell.lstrip()[:1] in {"=", "+", "-", "@"} for cell in row)
 
 
 # --- Direct registration --------------------------------------------------------------------------------

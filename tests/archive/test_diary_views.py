@@ -137,6 +137,49 @@ def test_an_item_not_requiring_registration_is_400(client: Client, cast: Cast, m
     assert not DiaryPackage.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "author",
+    ["Lisa 🌸 Berg", "👩\u200d👩\u200d👧 🇸🇪 👍🏽", "王小明 김민준", "محمد", "a\x01b\x1bc", "Å" * 200],
+    ids=["emoji", "emoji sequences", "cjk", "arabic", "controls", "long"],
+)
+def test_a_sender_named_with_any_characters_gets_a_package_not_a_server_error(
+    client: Client, cast: Cast, registrable: Any, author: str
+) -> None:
+    """KAU-DIARY-ACTION: building for a sender named ``Lisa 🌸 Berg`` answered 500."""
+    item = registrable(author=author)
+    response = login(client, cast, "communicator").post(
+        reverse("archive:package_build", args=[item.pk]),
+        {"package-subject": f"Kritik från {author[:50]}", "package-secrecy": ""},
+    )
+    assert response.status_code == 302
+    package = DiaryPackage.objects.get()
+    assert package.fields["rows"][1] == {"key": "sender", "label": "Avsändare", "value": author}
+
+
+def test_a_package_that_cannot_be_written_is_400_with_a_clear_error_and_nothing_stored(
+    client: Client, cast: Cast, registrable: Any, settings: Any, media_root: Any
+) -> None:
+    """Should the PDF/A still be refused (here: a flavour the setting should never hold), the person
+    is told and nothing is stored or sent, rather than a server error."""
+    from core.models import Notification
+
+    item = registrable()
+    files_before = sorted(p.name for p in media_root.rglob("*") if p.is_file())
+    settings.KANALVAKT_PDFA_FLAVOUR = "3b"
+    response = in_english(login(client, cast, "communicator")).post(
+        reverse("archive:package_build", args=[item.pk]), {"package-subject": "Kritik", "package-secrecy": ""}
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].non_field_errors()
+    assert errors == [
+        "Kanalvakt could not write the diary package as PDF/A, so nothing was built or sent. Try "
+        "again; if it fails again, tell the administrator (the server's log has the details)."
+    ]
+    assert not DiaryPackage.objects.exists()
+    assert not Notification.objects.filter(kind="diary_package").exists()
+    assert sorted(p.name for p in media_root.rglob("*") if p.is_file()) == files_before
+
+
 # --- One package --------------------------------------------------------------------------------------
 
 SEE = {
@@ -191,6 +234,10 @@ def test_the_fields_download_as_csv_and_json_with_the_number(
     assert "KAU 2026/7" in as_csv.content.decode("utf-8-sig")
     as_json = client.get(url, {"format": "json"})
     assert as_json.json()["fields"]["diary_number"] == "KAU 2026/7"
+    # The same names as the e-mail's attachments: the package's id and the day it was built.
+    base = f"diariepaket-{package.pk}-2026-11-26"
+    for response, extension in ((client.get(url), "pdf"), (as_csv, "csv"), (as_json, "json")):
+        assert response["Content-Disposition"] == f'attachment; filename="{base}.{extension}"'
 
 
 # --- Registering ----------------------------------------------------------------------------------------

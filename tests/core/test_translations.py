@@ -28,3 +28,19 @@ def test_gettext_is_imported_under_names_makemessages_extracts() -> None:
         for match in alias.finditer(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_no_blocktranslate_reads_an_attribute_or_a_filter() -> None:
+    """Inside ``{% blocktranslate %}`` only plain names are filled in: ``{{ package.built_by }}`` is
+    looked up as a variable named "package.built_by", finds nothing, and the e-mail to the registry
+    said "skapat av ." Name the value in ``with`` instead."""
+    block = re.compile(r"{%\s*blocktrans(?:late)?\b.*?%}(.*?){%\s*endblocktrans(?:late)?\s*%}", re.DOTALL)
+    offenders = [
+        f"{path.relative_to(ROOT)}: {{{{ {variable} }}}}"
+        for path in (ROOT / "templates").rglob("*")
+        if path.is_file()
+        for body in block.findall(path.read_text(encoding="utf-8"))
+        for variable in re.findall(r"{{\s*([^}]*?)\s*}}", body)
+        if not re.fullmatch(r"\w+", variable)
+    ]
+    assert offenders == []

@@ -7,9 +7,7 @@ nothing changes unless the response says it did.
 
 from __future__ import annotations
 
-import base64
 import re
-import zlib
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from django.urls import reverse
 from accounts.models import Account
 from governance.models import AccountRequest, RequestEvent
 from tests.conftest import Cast
+from tests.core import pdf_support
 from tests.governance.factories import complete_request_data, make_request
 
 PEOPLE = [
@@ -447,19 +446,6 @@ def test_there_is_no_decision_record_before_a_decision(client: Client, cast: Cas
         assert client.get(reverse("governance:request_record_pdf", args=[req.pk])).status_code == 403
 
 
-def pdf_text(content: bytes) -> str:
-    """The text operators of every page of a ReportLab PDF (its streams are ASCII85 and Flate encoded)."""
-    texts = []
-    for match in re.finditer(rb"<<(.*?)>>\s*stream\r?\n(.*?)endstream", content, re.DOTALL):
-        head, data = match.group(1), match.group(2).strip()
-        if b"ASCII85Decode" in head:
-            data = base64.a85decode(data.removesuffix(b"~>"), adobe=False)
-        if b"FlateDecode" in head:
-            data = zlib.decompress(data)
-        texts.append(data.decode("latin-1"))
-    return "\n".join(texts)
-
-
 @pytest.mark.parametrize("state", ["approved", "rejected"])
 def test_the_decision_record_prints_as_html_and_pdf(client: Client, cast: Cast, state: str) -> None:
     """KAU-START-APPROVAL: who requested, who decided, when and why, on paper."""
@@ -475,9 +461,35 @@ def test_the_decision_record_prints_as_html_and_pdf(client: Client, cast: Cast, 
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf["Content-Disposition"] == f'inline; filename="beslut-begaran-{req.pk}.pdf"'
     assert pdf.content.startswith(b"%PDF")
-    text = pdf_text(pdf.content)
-    assert r"Fysik vid Karlstads universitet \(Instagram\) fysik_kau" in text
+    text = pdf_support.text(pdf.content)
+    assert "Fysik vid Karlstads universitet (Instagram) fysik_kau" in text
     assert "Head Of Unit" in text
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Lisa 🌸 Berg", "Łukasz Żółć", "王小明 김민준", "Ωμέγα Ямал", "a\x01b"],
+    ids=["emoji", "polish", "cjk", "greek and cyrillic", "control"],
+)
+def test_the_decision_record_pdf_prints_every_character_of_a_name(
+    client: Client, cast: Cast, name: str
+) -> None:
+    """KAU-START-APPROVAL: the record on paper names the account as requested. In Helvetica, which
+    holds only Latin-1, an emoji, a Ł or a 王 printed as nothing; the record embeds fonts that have them,
+    and shows a control character by its picture."""
+    pdf_support.require_fallback_fonts()
+    req = make_request(cast, state="approved", name=name)
+    client.force_login(cast["registrar"])
+    pdf = client.get(reverse("governance:request_record_pdf", args=[req.pk]))
+    assert pdf.status_code == 200
+    drawn = name.replace("\x01", "\u2401")
+    assert f"{drawn} (Instagram) fysik_kau" in pdf_support.text(pdf.content)
+    assert pdf_support.font_names(pdf.content) <= {
+        "DejaVuSans",
+        "DejaVuSans-Bold",
+        "Symbola",
+        "DroidSansFallback",
+    }
 
 
 # --- CSRF ---------------------------------------------------------------------------------------------------

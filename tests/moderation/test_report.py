@@ -380,7 +380,7 @@ def read_csv(response: Any) -> list[list[str]]:
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeff")
     assert "\r\n" in body
-    return list(csv.reader(io.StringIO(body[1:])))
+    return list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
 
 
 def test_the_export_holds_the_same_rows_and_the_total(client: Client, cast: Cast, dataset: Dataset) -> None:
@@ -402,13 +402,13 @@ def test_the_export_holds_the_same_rows_and_the_total(client: Client, cast: Cast
             "1",
             "0",
             "3",
-            "18.0",
+            "18,0",
             "3",
             "6",
-            "50.0",
+            "50,0",
             "4",
             "5",
-            "80.0",
+            "80,0",
         ],
         [
             "Andra kontot",
@@ -418,15 +418,15 @@ def test_the_export_holds_the_same_rows_and_the_total(client: Client, cast: Cast
             "0",
             "0",
             "0",
-            "24.0",
+            "24,0",
             "1",
             "1",
-            "100.0",
+            "100,0",
             "1",
             "1",
-            "100.0",
+            "100,0",
         ],
-        ["All", "", "8", "4", "1", "0", "3", "21.0", "4", "7", "57.1", "5", "6", "83.3"],
+        ["All", "", "8", "4", "1", "0", "3", "21,0", "4", "7", "57,1", "5", "6", "83,3"],
     ]
 
 
@@ -452,3 +452,22 @@ def test_the_export_keeps_a_formula_as_text(
     client.force_login(cast["social_media_lead"])
     _header, *rows = read_csv(client.get(reverse("moderation:report_export"), PERIOD))
     assert rows[0][0] == '\'=HYPERLINK("http://example.com")'
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [("visitor;=1+1", "visitor;=1+1"), ("  =cmd", "'  =cmd"), ("-2+3", "'-2+3"), ("@SUM(1)", "'@SUM(1)")],
+)
+def test_the_export_keeps_a_hostile_account_name_in_its_own_cell_as_text(
+    client: Client, cast: Cast, make_account: Any, make_item: Any, name: str, written: str
+) -> None:
+    """Swedish Excel splits at semicolons: every cell is quoted, and a formula after leading spaces
+    is neutralised as well (core.csvfile). The figures stay numbers, with a decimal comma."""
+    account = make_account(name=name)
+    make_item(account, received_at=at(20, 9), now=NOW)
+    client.force_login(cast["social_media_lead"])
+    header, *rows = read_csv(client.get(reverse("moderation:report_export"), PERIOD))
+    assert [len(row) for row in rows] == [len(header)] * 2
+    assert rows[0][0] == written
+    assert rows[0][2:7] == ["1", "0", "0", "0", "1"]
+    assert not any(cell.lstrip()[:1] in {"=", "+", "-", "@"} for row in rows for cell in row)
