@@ -9,6 +9,7 @@ The README lists every variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -499,3 +500,18 @@ if KANALVAKT_SSO == "saml":
         "core.sso.BreakGlassModelBackend",
         "core.sso.SamlBackend",
     ]
+
+# --- Outbound requests (core/outbound.py) ----------------------------------------------------------
+# Kanalvakt fetches only public addresses on ports 80 and 443. For tests and local development only,
+# these networks (e.g. 127.0.0.1/32, a page the test serves) are let through too, on any port. Empty
+# by default; refused under production settings, where it would let a capture reach the inside.
+KANALVAKT_OUTBOUND_ALLOW_NETWORKS = env_list("KANALVAKT_OUTBOUND_ALLOW_NETWORKS", [])
+if PRODUCTION and KANALVAKT_OUTBOUND_ALLOW_NETWORKS:
+    raise EnvironmentConfigError("KANALVAKT_OUTBOUND_ALLOW_NETWORKS must be empty in production.")
+for _network in KANALVAKT_OUTBOUND_ALLOW_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise EnvironmentConfigError(
+            f"KANALVAKT_OUTBOUND_ALLOW_NETWORKS holds {_network!r}, not a network such as 127.0.0.1/32."
+        ) from _error
