@@ -515,3 +515,10 @@ for _network in KANALVAKT_OUTBOUND_ALLOW_NETWORKS:
         raise EnvironmentConfigError(
             f"KANALVAKT_OUTBOUND_ALLOW_NETWORKS holds {_network!r}, not a network such as 127.0.0.1/32."
         ) from _error
+# Captures a person may ask for, and captures of one account by everyone, counted in the shared cache
+# (CACHES) like the API's rate. The daily start-page job is not counted.
+CAPTURE_RATE_PER_PERSON = env_str("CAPTURE_RATE_PER_PERSON", "5/min")
+CAPTURE_RATE_PER_ACCOUNT = env_str("CAPTURE_RATE_PER_ACCOUNT", "30/hour")
+for _name in ("CAPTURE_RATE_PER_PERSON", "CAPTURE_RATE_PER_ACCOUNT"):
+    if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
+        raise EnvironmentConfigError(f"{_name} must be a number of captures per unit, e.g. 5/min.")
