@@ -369,3 +369,27 @@ def test_the_proxy_only_connects(
         client.close()
     assert code == 7  # "command not supported"
     assert recorders["allowed"].hits == 0
+
+
+# --- The identity provider's metadata -------------------------------------------------------------------
+
+
+def test_remote_saml_metadata_at_an_inside_address_is_never_fetched(
+    settings: Any, tmp_path: Path, no_allowance: None, recorders: dict[str, Recorder]
+) -> None:
+    """SAML_IDP_METADATA_URL is fetched by pysaml2 when sign-in first needs it: an address that leads
+    inside is refused before pysaml2 is asked, with the setting named."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core import sso
+    from tests.core.test_sso import _key_pair
+
+    settings.SAML_IDP_METADATA_FILE = ""
+    settings.SAML_IDP_METADATA_URL = f"http://127.0.0.2:{recorders['inside'].port}/metadata.xml"
+    settings.SAML_IDP_METADATA_CERT_FILE = _key_pair(tmp_path, "federation")[1]
+    settings.SAML_SP_KEY_FILE, settings.SAML_SP_CERT_FILE = _key_pair(tmp_path, "sp")
+    with pytest.raises(
+        ImproperlyConfigured, match=r"SAML_IDP_METADATA_URL.*127\.0\.0\.2 is not a public address"
+    ):
+        sso.saml_config_loader()
+    assert recorders["inside"].hits == 0
