@@ -243,7 +243,8 @@ def parse_url(url: str) -> Destination:
     else:
         host, address = _read_host(netloc.split(":", 1)[0])
     scheme = parts.scheme.lower()
-    return Destination(scheme=scheme, host=host, port=port or DEFAULT_PORTS[scheme], address=address)
+    port = DEFAULT_PORTS[scheme] if port is None else port  # ":0" is port 0, not the default
+    return Destination(scheme=scheme, host=host, port=port, address=address)
 
 
 def _malformed() -> OutboundRefused:
@@ -263,6 +264,8 @@ def _read_host(raw: str) -> tuple[str, IPAddress | None]:
     if not raw:
         raise _malformed()
     if ":" in raw:  # only an IPv6 literal has a colon; a zone ("%eth0") is not allowed in a URL
+        if "%" in raw:
+            raise _malformed()
         try:
             v6 = ipaddress.IPv6Address(raw)
         except ValueError as exc:
@@ -325,7 +328,7 @@ def check_static(url: str) -> Destination:
     destination = parse_url(url)
     if destination.address is not None:
         check_addresses(destination.host, destination.port, [destination.address])
-    elif destination.host == "localhost" or destination.host.endswith(".localhost"):
+    elif (name := destination.host.rstrip(".")) == "localhost" or name.endswith(".localhost"):
         check_addresses(destination.host, destination.port, [ipaddress.IPv4Address("127.0.0.1")])
     elif destination.port not in PORTS:
         raise OutboundRefused(

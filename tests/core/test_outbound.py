@@ -151,6 +151,10 @@ REFUSED_URLS = [
     ("file:///etc/passwd", "scheme", ""),
     ("gopher://127.0.0.1:6379/_FLUSHALL", "scheme", ""),
     ("javascript:alert(1)", "scheme", ""),
+    ("http://localhost./", "address", "127.0.0.1"),
+    ("http://%6c%6f%63%61%6c%68%6f%73%74/", "address", "127.0.0.1"),  # "localhost", percent-encoded
+    ("http://8.8.8.8:0/", "port", ""),  # port 0 is not the default port
+    ("http://[2606:4700::1%25eth0]/", "malformed", ""),  # no zone in a URL
     ("http://256.0.0.1/", "malformed", ""),  # a number too large: no browser opens it
     ("http:///path-only", "malformed", ""),
     ("http://exa mple.org/", "malformed", ""),
