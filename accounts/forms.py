@@ -11,6 +11,7 @@ from accounts.flags import FLAGS
 from accounts.models import Account, Platform
 from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
 from core.models import User
+from core.outbound import validate_public_url
 from governance.models import OrgUnit
 
 SORT_CHOICES = [
@@ -96,6 +97,7 @@ class AccountRegisterForm(forms.ModelForm):
         max_length=500,
         assume_scheme="https",
         help_text=_("The address of the account's page, starting with https://."),
+        validators=[validate_public_url],  # an address Kanalvakt could never capture is refused here
     )
     deputies = PeopleChoiceField(
         label=_("Deputies"),

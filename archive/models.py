@@ -180,6 +180,18 @@ class CaptureAttempt(models.Model):
                 condition=~Q(outcome="captured") | Q(screenshot__isnull=False),
                 name="capture_captured_has_screenshot",
             ),
+            # One capture of a page at a time (archive.services._begin_capture): an item, and an
+            # account's start page. Their indexes also serve the look-up of a running capture.
+            models.UniqueConstraint(
+                fields=["item"],
+                condition=Q(outcome="pending", item__isnull=False),
+                name="capture_one_pending_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(outcome="pending", purpose="startpage"),
+                name="capture_one_pending_startpage_per_account",
+            ),
         ]
 
     def __str__(self) -> str:

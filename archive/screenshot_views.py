@@ -96,20 +96,30 @@ def item_capture(request: HttpRequest, item_id: int) -> HttpResponse:
     """Capture the item's address with headless Chromium and keep it (KAU-DIARY-ACTION).
 
     Runs while the person waits (a few seconds for one page); the service records the attempt and,
-    on failure, tells the account owner why.
+    on failure, tells the account owner why. A capture the service does not start (too many asked
+    for: 429 with Retry-After; the item is being captured now: 409) is said on the upload page.
     """
     user, item = _acting_on(request, item_id)
     if not item.url:
         messages.error(request, _("The item has no address to capture. Upload a screenshot instead."))
         return redirect("moderation:item", pk=item.pk)
-    attempt = services.capture_screenshot(
-        item.account,
-        url=item.url,
-        purpose=Screenshot.Purpose.ITEM,
-        item=item,
-        by=user,
-        now=timezone.now(),
-    )
+    try:
+        attempt = services.capture_screenshot(
+            item.account,
+            url=item.url,
+            purpose=Screenshot.Purpose.ITEM,
+            item=item,
+            by=user,
+            now=timezone.now(),
+        )
+    except services.CaptureRefused as exc:
+        # Nothing was started or stored: say why, on the page where a screenshot can be uploaded.
+        messages.error(request, exc.reason)
+        status = 429 if exc.code == "rate" else 409
+        response = _upload_page(request, item, ItemScreenshotForm(), status=status)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if attempt.outcome == CaptureAttempt.Outcome.CAPTURED:
         messages.success(request, _("The page was captured and kept, with a date-stamped copy."))
     else:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from archive.images import ImageRefused, normalise
 from archive.images import sha256 as sha256_of
 from archive.models import CaptureAttempt, LedgerEntry, Screenshot, screenshot_path
 from archive.stamp import stamp
+from core import ratelimit
 from core.models import User
 from core.notifications import notify
 
@@ -121,6 +122,28 @@ def store_screenshot(
 # --- Capture -------------------------------------------------------------------------------------------
 
 CAPTURE_FAILED_SUBJECT = gettext_lazy("A page of %(account)s could not be captured")
+CAPTURE_TIMEOUT_MS = 20000
+# A capture still pending this long after it started died with its process: Chromium's own time-out,
+# plus starting the browser, resolving the address and storing the picture.
+CAPTURE_GRACE = timedelta(seconds=60)
+_UNITS = {
+    1: gettext_lazy("second"),
+    60: gettext_lazy("minute"),
+    3600: gettext_lazy("hour"),
+    86400: gettext_lazy("day"),
+}
+
+
+class CaptureRefused(Exception):
+    """A capture that is not started, and leaves no trace: the person or the account has asked for
+    as many as the rate allows (``code`` "rate", ``retry_after`` in seconds), or the same page is
+    being captured now (``code`` "running")."""
+
+    def __init__(self, reason: str, *, code: str, retry_after: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+        self.retry_after = retry_after
 
 
 def capture_screenshot(
@@ -132,11 +155,21 @@ def capture_screenshot(
     now: datetime,
     item: object | None = None,
     block_other_origins: bool = True,
-    timeout_ms: int = 20000,
+    timeout_ms: int = CAPTURE_TIMEOUT_MS,
 ) -> CaptureAttempt:
     """Capture ``url`` with headless Chromium and keep it as a screenshot (KAU-STARTPAGE,
     KAU-DIARY-ACTION); a failure is recorded on the attempt and reported to the account owner, never
     silent.
+
+    The browser reaches only public addresses on ports 80 and 443 (archive.capture, core.outbound): a
+    page, a redirect or an address that leads inside is a failed attempt whose reason names the
+    address, and keeps no file.
+
+    A capture costs seconds of a browser, so it is refused before anything is written
+    (CaptureRefused) when the person, or everyone together on the account, has asked for as many as
+    CAPTURE_RATE_PER_PERSON and CAPTURE_RATE_PER_ACCOUNT allow; the daily job (``by`` None) is not
+    counted. The same page (the item, or the account's start page) is captured once at a time, by
+    anyone, the daily job included: the database holds one pending attempt per page.
 
     Must be called outside any transaction (it refuses otherwise): Chromium takes seconds, and no
     row may stay locked meanwhile. The attempt is committed first, so that even a crash mid-capture
@@ -144,16 +177,11 @@ def capture_screenshot(
     ``now`` is when the capture starts; the finish and the moment the picture was taken follow from
     the time the browser took.
     """
-    # durable: refuses to run inside another transaction (a test's own wrapper excepted).
-    with transaction.atomic(durable=True):
-        attempt = CaptureAttempt.objects.create(
-            account=account,
-            item=item,  # type: ignore[misc]
-            purpose=purpose,
-            url=url,
-            requested_by=by,
-            started_at=now,
-        )
+    if by is not None:
+        _count_against_rates(account, by=by, now=now)
+    attempt = _begin_capture(
+        account, url=url, purpose=purpose, by=by, now=now, item=item, timeout_ms=timeout_ms
+    )
     started = time.monotonic()
     try:
         result = capture_page(url, block_other_origins=block_other_origins, timeout_ms=timeout_ms)
@@ -186,6 +214,89 @@ def capture_screenshot(
     except ImageRefused as exc:  # a page too long to keep (over the pixel limit), say
         return _capture_failed(attempt, reason=str(exc), status=result.status, now=finished)
     return attempt
+
+
+def _count_against_rates(account: Account, *, by: User, now: datetime) -> None:
+    """Count the request against the person's rate, then the account's; CaptureRefused over either.
+
+    Counted in the shared cache (core.ratelimit), so that the limits hold across processes.
+    """
+    person = ratelimit.parse_rate(settings.CAPTURE_RATE_PER_PERSON)
+    wait = ratelimit.hit(f"capture:person:{by.pk}", person, now=now)
+    if wait is not None:
+        raise CaptureRefused(
+            _(
+                "You may ask for at most %(count)d captures per %(unit)s. Try again in %(seconds)d "
+                "seconds, or upload a screenshot instead."
+            )
+            % {"count": person.count, "unit": _UNITS.get(person.seconds, ""), "seconds": wait},
+            code="rate",
+            retry_after=wait,
+        )
+    per_account = ratelimit.parse_rate(settings.CAPTURE_RATE_PER_ACCOUNT)
+    wait = ratelimit.hit(f"capture:account:{account.pk}", per_account, now=now)
+    if wait is not None:
+        raise CaptureRefused(
+            _(
+                "This account's pages may be captured at most %(count)d times per %(unit)s. Try again "
+                "in %(seconds)d seconds, or upload a screenshot instead."
+            )
+            % {"count": per_account.count, "unit": _UNITS.get(per_account.seconds, ""), "seconds": wait},
+            code="rate",
+            retry_after=wait,
+        )
+
+
+def _begin_capture(
+    account: Account,
+    *,
+    url: str,
+    purpose: str,
+    by: User | None,
+    now: datetime,
+    item: object | None,
+    timeout_ms: int,
+) -> CaptureAttempt:
+    """Commit the pending attempt, unless the same page is being captured now (CaptureRefused).
+
+    "Once at a time" is the database's: a partial unique constraint allows one pending attempt per
+    item and one per account's start page, so that two processes asking at once cannot both start
+    (the second insert waits for the first and fails). A pending attempt older than the capture's
+    time-out and CAPTURE_GRACE died with its process; it is closed as failed, and told, first.
+    """
+    same_page = CaptureAttempt.objects.filter(
+        account=account,
+        purpose=purpose,
+        item=item,  # type: ignore[misc]
+        outcome=CaptureAttempt.Outcome.PENDING,
+    )
+    running_since = now - timedelta(milliseconds=max(timeout_ms, CAPTURE_TIMEOUT_MS)) - CAPTURE_GRACE
+    running = CaptureRefused(
+        _("This page is being captured right now. Wait for that capture to finish, then look again."),
+        code="running",
+    )
+    try:
+        # durable: refuses to run inside another transaction (a test's own wrapper excepted).
+        with transaction.atomic(durable=True):
+            for abandoned in same_page.filter(started_at__lte=running_since).select_for_update():
+                _capture_failed(
+                    abandoned,
+                    reason=_("The capture did not finish: the process running it stopped."),
+                    status=None,
+                    now=now,
+                )
+            if same_page.exists():
+                raise running
+            return CaptureAttempt.objects.create(
+                account=account,
+                item=item,  # type: ignore[misc]
+                purpose=purpose,
+                url=url,
+                requested_by=by,
+                started_at=now,
+            )
+    except IntegrityError as exc:  # another process began the same page's capture at this moment
+        raise running from exc
 
 
 def _later(now: datetime, started: float) -> datetime:

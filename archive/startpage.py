@@ -37,7 +37,7 @@ from accounts.followup import heads_of
 from accounts.models import Account
 from accounts.selectors import manages_account
 from archive.models import CaptureAttempt, Screenshot
-from archive.services import capture_screenshot, store_screenshot
+from archive.services import CaptureRefused, capture_screenshot, store_screenshot
 from core import bounds
 from core.models import Notification, User
 from core.notifications import notify
@@ -198,7 +198,9 @@ def capture_startpage(account: Account, *, by: User | None, now: datetime) -> Ca
 
     Runs outside any transaction: the browser may take many seconds, and the attempt is recorded by
     archive.services whatever its outcome (a failure is reported to the owner there, never silent).
-    ``by`` is the person who asked, or None for the daily job.
+    ``by`` is the person who asked, or None for the daily job. Raises archive.services.CaptureRefused,
+    storing nothing, when the person or the account has asked for too many captures (the daily job is
+    not counted) or the start page is being captured now.
     """
     if by is not None and not may_record(by, account):
         raise PermissionDenied
@@ -308,7 +310,12 @@ def _check_batch(accounts: Sequence[Account], *, now: datetime, months: int, gra
     still_due = []
     for account in accounts:
         if account.capture_start_page and account.url and account.pk not in tried:
-            attempt = capture_startpage(account, by=None, now=now)
+            try:
+                attempt = capture_startpage(account, by=None, now=now)
+            except CaptureRefused:
+                # Someone is capturing this start page right now: that capture answers the need, or
+                # its failure is told to the owner; the next run looks again.
+                continue
             if attempt.outcome == CaptureAttempt.Outcome.CAPTURED:
                 done += 1
                 continue

@@ -24,6 +24,7 @@ from accounts.selectors import accounts_visible_to
 from archive import startpage as service
 from archive.images import ImageRefused
 from archive.models import CaptureAttempt, Screenshot
+from archive.services import CaptureRefused
 from archive.startpage_forms import StartpageUploadForm
 from core.models import User
 from governance.models import InstitutionSettings
@@ -132,7 +133,9 @@ def startpage_capture(request: HttpRequest, account_id: int) -> HttpResponse:
     """Capture the account's public start page now with headless Chromium (KAU-STARTPAGE).
 
     The owner or a deputy asks; only where the account has an address. The capture runs outside any
-    transaction, and a failure is recorded and said, never silent.
+    transaction, and a failure is recorded and said, never silent. A capture the service does not
+    start (too many asked for: 429 with Retry-After; the start page is being captured now: 409) is
+    said on the page, and nothing is stored.
     """
     user = _person(request)
     account = _account_or_404(user, account_id)
@@ -149,7 +152,14 @@ def startpage_capture(request: HttpRequest, account_id: int) -> HttpResponse:
             ),
         )
         return redirect("archive:startpage", account_id=account.pk)
-    attempt = service.capture_startpage(account, by=user, now=timezone.now())
+    try:
+        attempt = service.capture_startpage(account, by=user, now=timezone.now())
+    except CaptureRefused as exc:  # nothing was started or stored
+        messages.error(request, exc.reason)
+        response = _render(request, account, status=429 if exc.code == "rate" else 409)
+        if exc.retry_after is not None:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if attempt.outcome == CaptureAttempt.Outcome.CAPTURED:
         messages.success(request, _("The start page is captured, kept and recorded."))
     else:

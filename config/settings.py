@@ -9,6 +9,7 @@ The README lists every variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -501,3 +502,25 @@ if KANALVAKT_SSO == "saml":
         "core.sso.BreakGlassModelBackend",
         "core.sso.SamlBackend",
     ]
+
+# --- Outbound requests (core/outbound.py) ----------------------------------------------------------
+# Kanalvakt fetches only public addresses on ports 80 and 443. For tests and local development only,
+# these networks (e.g. 127.0.0.1/32, a page the test serves) are let through too, on any port. Empty
+# by default; refused under production settings, where it would let a capture reach the inside.
+KANALVAKT_OUTBOUND_ALLOW_NETWORKS = env_list("KANALVAKT_OUTBOUND_ALLOW_NETWORKS", [])
+if PRODUCTION and KANALVAKT_OUTBOUND_ALLOW_NETWORKS:
+    raise EnvironmentConfigError("KANALVAKT_OUTBOUND_ALLOW_NETWORKS must be empty in production.")
+for _network in KANALVAKT_OUTBOUND_ALLOW_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise EnvironmentConfigError(
+            f"KANALVAKT_OUTBOUND_ALLOW_NETWORKS holds {_network!r}, not a network such as 127.0.0.1/32."
+        ) from _error
+# Captures a person may ask for, and captures of one account by everyone, counted in the shared cache
+# (CACHES) like the API's rate. The daily start-page job is not counted.
+CAPTURE_RATE_PER_PERSON = env_str("CAPTURE_RATE_PER_PERSON", "5/min")
+CAPTURE_RATE_PER_ACCOUNT = env_str("CAPTURE_RATE_PER_ACCOUNT", "30/hour")
+for _name in ("CAPTURE_RATE_PER_PERSON", "CAPTURE_RATE_PER_ACCOUNT"):
+    if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
+        raise EnvironmentConfigError(f"{_name} must be a number of captures per unit, e.g. 5/min.")

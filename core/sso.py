@@ -40,7 +40,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -50,6 +50,7 @@ from djangosaml2 import views as saml_views
 from djangosaml2.backends import Saml2Backend
 from saml2.config import SPConfig
 
+from core import outbound
 from core.forms import LoginForm
 from core.history import record
 from core.sessions import client_ip
@@ -151,11 +152,29 @@ def saml_config_loader(request: HttpRequest | None = None) -> SPConfig:
         cached = _config_cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < settings.SAML_METADATA_CACHE_SECONDS:
             return cached[1]
+        if not local:
+            _check_metadata_url(settings.SAML_IDP_METADATA_URL)
         sp_config = SPConfig()
         sp_config.load(config)
         _config_cache.clear()
         _config_cache[key] = (time.monotonic(), sp_config)
         return sp_config
+
+
+def _check_metadata_url(url: str) -> None:
+    """The identity provider's metadata, like every address Kanalvakt fetches, must lead to a public
+    address on port 80 or 443 (core.outbound); a misconfigured one stops here, with the setting named.
+
+    pysaml2 fetches the metadata itself (requests, which follows redirects), so only the address
+    configured is checked, not where its server may redirect: it is the operator's address, not one
+    from outside, and its answer counts only with the federation's signature.
+    """
+    try:
+        outbound.check_url(url)
+    except outbound.OutboundRefused as exc:
+        raise ImproperlyConfigured(f"SAML_IDP_METADATA_URL: {exc.reason}") from exc
+    except outbound.OutboundUnreachable:
+        pass  # pysaml2 reports a server it cannot reach in its own words
 
 
 def _refuse(request: HttpRequest | None, reason: str) -> None:

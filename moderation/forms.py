@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from archive.images import MAX_BYTES
 from archive.uploads import screenshot_field
 from core import bounds
+from core.outbound import validate_public_url
 from moderation.deadlines import STOCKHOLM
 from moderation.models import Alert, Classification, Item, Prohibited
 from moderation.services import Triage, proposes_registration
@@ -125,6 +126,7 @@ class ItemForm(TriageFields):
         max_length=500,
         assume_scheme="https",
         help_text=_("The address of the post or comment on the platform, starting with https://."),
+        validators=[validate_public_url],  # an address Kanalvakt could never capture is refused here
     )
     platform_id = forms.CharField(
         label=_("Platform id"),

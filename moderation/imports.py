@@ -28,6 +28,7 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
 from core import bounds
+from core.outbound import validate_public_url
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -352,6 +353,11 @@ def _clean_row(
             errors.append(
                 RowError(number, "url", _("Give a full address starting with https:// or http://."))
             )
+        else:
+            try:
+                validate_public_url(url)  # an address Kanalvakt could never capture
+            except ValidationError as exc:
+                errors.append(RowError(number, "url", " ".join(exc.messages)))
     received_at = None
     if cleaned.get("received_at"):
         received_at = _received_at(cleaned["received_at"], number, now=now, errors=errors)

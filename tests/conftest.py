@@ -119,6 +119,16 @@ def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _a_cache_of_its_own(settings: Any) -> None:
+    """Each test counts rate limits (captures, the API) in an empty cache of its own: in the shared
+    file cache in var/, counts of earlier tests and runs under the same ids would remain."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+
+
 # --- The cast -----------------------------------------------------------------------------------------
 
 

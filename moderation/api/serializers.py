@@ -22,6 +22,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import bounds
+from core.outbound import validate_public_url
 from moderation.deadlines import STOCKHOLM
 from moderation.models import Item
 
@@ -99,7 +100,10 @@ class ItemInSerializer(serializers.Serializer[Item]):
     kind = serializers.ChoiceField(choices=Item.Kind.choices)
     author = serializers.CharField(max_length=_max["author"])
     text = serializers.CharField(trim_whitespace=False)
-    url = serializers.URLField(max_length=_max["url"], required=False, allow_blank=True, default="")
+    # An address Kanalvakt could never capture (not http or https, an inside address) is refused here.
+    url = serializers.URLField(
+        max_length=_max["url"], required=False, allow_blank=True, default="", validators=[validate_public_url]
+    )
     received_at = AwareDateTimeField(
         help_text=_("When the item arrived on the platform: ISO 8601 with its UTC offset.")
     )

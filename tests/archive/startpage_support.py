@@ -57,8 +57,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(name="start_page_server")
-def start_page_server_fixture() -> Iterator[str]:
+def start_page_server_fixture(settings: Any) -> Iterator[str]:
     """An account's public start page, served on 127.0.0.1 in a thread: its base URL."""
+    # The page is on 127.0.0.1, which a capture reaches only because the test setting allows it.
+    settings.KANALVAKT_OUTBOUND_ALLOW_NETWORKS = ["127.0.0.1/32"]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

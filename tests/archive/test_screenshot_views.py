@@ -289,7 +289,9 @@ class _Page(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def post_site() -> Iterator[str]:
+def post_site(settings: Any) -> Iterator[str]:
+    # The page is on 127.0.0.1, which a capture reaches only because the test setting allows it.
+    settings.KANALVAKT_OUTBOUND_ALLOW_NETWORKS = ["127.0.0.1/32"]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
