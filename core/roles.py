@@ -71,7 +71,8 @@ def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
 
 def roles_of(user: Any) -> frozenset[Role]:
     """The roles of a signed-in user, read once per request and kept on the user object."""
-    if not getattr(user, "is_authenticated", False):
+    # A connector's token (moderation.api) is authenticated but is not a person and has no groups.
+    if not getattr(user, "is_authenticated", False) or not hasattr(user, "groups"):
         return frozenset()
     cached: frozenset[Role] | None = getattr(user, "_kanalvakt_roles", None)
     if cached is None:

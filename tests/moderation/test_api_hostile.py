@@ -224,3 +224,23 @@ def test_ten_thousand_unknown_fields_are_named_at_most_a_few_at_a_time(
     assert len(answer) <= 21
     assert len(response.content) < 5_000
     assert stored() == before
+
+
+def test_an_unexpected_failure_behind_a_token_is_answered_in_json(
+    api: APIClient, account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The error page is rendered for a connector, not a person: it has no groups or menu, and a
+    failure inside a view must still end in a plain JSON 500 rather than a second failure."""
+    from moderation.api import views
+
+    def broken(**_kwargs: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(views, "receive_item", broken)
+    api.raise_request_exception = False
+    before = Item.objects.count()
+    response = send(api, account, json.dumps(GOOD).encode())
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+    assert Item.objects.count() == before
