@@ -34,14 +34,13 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Absence, Account, CoverageGap
 from accounts.selectors import manages_account as can_manage
 from core import bounds
+from core.calendar import local_today
 from core.history import record
 from core.models import Notification, User
 from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from governance.models import OrgUnit
-from governance.selectors import unit_paths_headed_by
-from moderation.deadlines import STOCKHOLM
+from core.units import active_heads, nearest_head, unit_paths_headed_by
 
 # KAU-RESP-DAILY: the daily job looks this many calendar days ahead, today included.
 LOOKAHEAD_DAYS = 14
@@ -103,11 +102,6 @@ def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-def local_today(now: datetime) -> date:
-    """The calendar day in Europe/Stockholm: a day without cover is a Swedish day."""
-    return now.astimezone(STOCKHOLM).date()
-
-
 def format_run(run: Run) -> str:
     """A run of days as people read it: "6 jul 2026" or "6 jul 2026–19 jul 2026"."""
     first, last = (date_format(day, "j M Y").lower() for day in run)
@@ -122,25 +116,6 @@ def may_record_absence_for(user: Any, person: User) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return bool(user.pk == person.pk or has_role(user, Role.SOCIAL_MEDIA_LEAD))
-
-
-def _heads_by_unit() -> dict[int, User]:
-    """The active head of every active unit that has one, in one query."""
-    return {
-        unit.pk: unit.head
-        for unit in OrgUnit.objects.filter(is_active=True, head__isnull=False, head__is_active=True)
-        .select_related("head")
-        .only("pk", "head")
-        if unit.head is not None
-    }
-
-
-def _head_for(unit: OrgUnit, heads: dict[int, User]) -> User | None:
-    """The head of ``unit`` or, where it has no active head, of the nearest unit above (KAU-RESP-MANAGER)."""
-    for unit_id in reversed([int(part) for part in unit.path.strip("/").split("/") if part]):
-        if unit_id in heads:
-            return heads[unit_id]
-    return None
 
 
 def _social_media_leads() -> list[User]:
@@ -495,7 +470,7 @@ def check_coverage(*, now: datetime) -> int:
         Q(resolved_at__isnull=True, ends_on__gte=today) | Q(starts_on__gte=today)
     ).order_by("starts_on", "pk"):
         gaps_by_account.setdefault(gap.account_id, []).append(gap)
-    heads = _heads_by_unit()
+    heads = active_heads()
 
     changed: dict[int, CoverageGap] = {}
     to_open: list[tuple[Account, Run]] = []
@@ -526,7 +501,7 @@ def check_coverage(*, now: datetime) -> int:
         )
     created = 0
     for account, run in to_open:
-        if _open_gap(account, run, now=now, head=_head_for(account.unit, heads)):
+        if _open_gap(account, run, now=now, head=nearest_head(account.unit.path, heads)):
             created += 1
     return created
 
@@ -609,13 +584,13 @@ def _report_departures(accounts: Iterable[Account], *, only: User | None = None)
     ]
     if not pairs:
         return 0
-    heads = _heads_by_unit()
+    heads = active_heads()
     leads = _social_media_leads()
 
     # The pairs already reported, in one query on exact keys (the unique index serves it), so that a
     # steady state costs no query per pair.
     def told(account: Account) -> list[User]:
-        head = _head_for(account.unit, heads)
+        head = nearest_head(account.unit.path, heads)
         return [*([head] if head else []), *leads]
 
     keys = {

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,14 +22,11 @@ from accounts import coverage
 from accounts.coverage_forms import AbsenceForm, DetailsForm, PeopleForm
 from accounts.models import Absence, Account
 from accounts.selectors import accounts_visible_to
+from core.calendar import local_today
+from core.forms import add_service_errors
+from core.http import signed_in
 from core.models import User
 from core.roles import Role, has_role
-
-
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _manageable_or_404(user: User, pk: int) -> Account:
@@ -41,19 +37,11 @@ def _manageable_or_404(user: User, pk: int) -> Account:
     return account
 
 
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @require_http_methods(["GET", "POST"])
 def account_people(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the account owner and the deputies (KAU-RESP-OWNER); a new owner asks for a new start-page
     screenshot (KAU-STARTPAGE)."""
-    user = _person(request)
+    user = signed_in(request)
     account = _manageable_or_404(user, pk)
     template = "accounts/account_people.html"
     if request.method != "POST":
@@ -74,7 +62,7 @@ def account_people(request: HttpRequest, pk: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if owner.pk != previous_owner:
                 messages.success(
@@ -95,7 +83,7 @@ def account_people(request: HttpRequest, pk: int) -> HttpResponse:
 def account_details(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename the account, change its handle or its address, or switch automatic start-page capture on
     or off; a new name or handle asks for a new start-page screenshot (KAU-STARTPAGE)."""
-    user = _person(request)
+    user = signed_in(request)
     account = _manageable_or_404(user, pk)
     template = "accounts/account_details_form.html"
     if request.method != "POST":
@@ -123,7 +111,7 @@ def account_details(request: HttpRequest, pk: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if major:
                 messages.success(
@@ -149,9 +137,9 @@ def _visible_absences(user: User) -> Any:
 def _render_absences(
     request: HttpRequest, *, form: AbsenceForm | None = None, status: int = 200
 ) -> HttpResponse:
-    user = _person(request)
+    user = signed_in(request)
     now = timezone.now()
-    today = coverage.local_today(now)
+    today = local_today(now)
     is_lead = has_role(user, Role.SOCIAL_MEDIA_LEAD)
     own = list(Absence.objects.filter(person=user).select_related("person").order_by("starts_on", "pk"))
     upcoming = [absence for absence in own if absence.ends_on >= today]
@@ -218,7 +206,7 @@ def _render_absences(
 def absence_list(request: HttpRequest) -> HttpResponse:
     """The person's absences and a form to record one; after recording, which accounts would have
     nobody available and on which days (KAU-RESP-DAILY)."""
-    user = _person(request)
+    user = signed_in(request)
     if request.method != "POST":
         return _render_absences(request)
     form = AbsenceForm(request.POST, choose_person=has_role(user, Role.SOCIAL_MEDIA_LEAD))
@@ -236,7 +224,7 @@ def absence_list(request: HttpRequest) -> HttpResponse:
             now=timezone.now(),
         )
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return _render_absences(request, form=form, status=400)
     if warnings:
         messages.warning(
@@ -256,7 +244,7 @@ def absence_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def absence_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """Cancel an absence still to come; it is kept, marked cancelled."""
-    user = _person(request)
+    user = signed_in(request)
     absence = get_object_or_404(_visible_absences(user), pk=pk)
     try:
         coverage.cancel_absence(absence, by=user, now=timezone.now())

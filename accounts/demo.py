@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from accounts import services
 from accounts.models import Account, Platform
-from core.models import User
-from governance.models import OrgUnit
+from core.models import OrgUnit, User
 
 # (unit code, platform, name, handle, url, owner, deputies, status)
 ACCOUNTS: tuple[tuple[str, str, str, str, str, str, tuple[str, ...], str], ...] = (

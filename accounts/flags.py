@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.dates import add_months
 from accounts.models import Account, CoverageGap
-from moderation.deadlines import STOCKHOLM
+from core.calendar import STOCKHOLM
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ FLAGS_BY_KEY: dict[str, Flag] = {flag.key: flag for flag in FLAGS}
 def moment_at(now: datetime, *, startpage_interval_months: int | None = None) -> Moment:
     """The values the flags need at ``now``; reads the institution's interval unless it is given."""
     if startpage_interval_months is None:
-        from governance.models import InstitutionSettings
+        from core.models import InstitutionSettings
 
         startpage_interval_months = InstitutionSettings.objects.get_solo().startpage_interval_months
     local = timezone.localtime(now, STOCKHOLM)

@@ -36,12 +36,11 @@ from accounts.selectors import accounts_visible_to, is_owner_or_deputy
 from accounts.selectors import manages_account as manages
 from core import bounds
 from core.history import record
-from core.models import Notification, User
+from core.models import InstitutionSettings, Notification, OrgUnit, User
 from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from governance.models import InstitutionSettings, OrgUnit
-from governance.selectors import unit_paths_headed_by
+from core.units import heads_for_paths, unit_paths_headed_by
 
 # KAU-FOLLOWUP: the owner and deputies are reminded this many days before a follow-up is due.
 REMIND_DAYS_BEFORE = 14
@@ -227,28 +226,7 @@ def set_followup_interval(account: Account, *, months: int | None, by: User, now
 def heads_of(accounts: Sequence[Account]) -> dict[int, User | None]:
     """The manager answering for each account (KAU-RESP-MANAGER): the head of its unit, or the
     nearest active head above. One query for any number of accounts."""
-    ids_by_account = {
-        account.pk: [int(part) for part in account.unit.path.strip("/").split("/") if part]
-        for account in accounts
-    }
-    wanted = {unit_id for ids in ids_by_account.values() for unit_id in ids}
-    heads = {
-        unit.pk: unit.head
-        for unit in OrgUnit.objects.filter(pk__in=wanted, is_active=True, head__isnull=False).select_related(
-            "head"
-        )
-    }
-    result: dict[int, User | None] = {}
-    for account_id, ids in ids_by_account.items():
-        result[account_id] = next(
-            (
-                head
-                for unit_id in reversed(ids)
-                if (head := heads.get(unit_id)) is not None and head.is_active
-            ),
-            None,
-        )
-    return result
+    return heads_for_paths({account.pk: account.unit.path for account in accounts})
 
 
 def _reachable(people: Iterable[User | None]) -> list[User]:

@@ -7,8 +7,6 @@ reason in words.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,27 +21,14 @@ from accounts import followup
 from accounts.followup_forms import CommentingForm, FollowUpForm, IntervalForm, StartClosingForm
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
-from core.models import User
-from governance.models import InstitutionSettings, OrgUnit
-
-
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
+from core.forms import add_service_errors
+from core.http import signed_in
+from core.models import InstitutionSettings, OrgUnit, User
 
 
 def _account_or_404(user: User, pk: int) -> Account:
     """The account, if the person may see it; otherwise "not found", so that nothing is revealed."""
     return get_object_or_404(accounts_visible_to(user).select_related("unit", "owner"), pk=pk)
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --- Follow-up ---------------------------------------------------------------------------------------
@@ -84,7 +69,7 @@ def _render_followup(
 def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a follow-up of the account, or (for the head and the lead) change its interval
     (KAU-FOLLOWUP)."""
-    user = _person(request)
+    user = signed_in(request)
     account = _account_or_404(user, pk)
     rights = followup.rights_for(user, account)
     if not rights.record_followup:
@@ -107,7 +92,7 @@ def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
             return _render_followup(request, account, rights=rights, status=409)
         except ValidationError as exc:
-            _add_errors(interval_form, exc)
+            add_service_errors(interval_form, exc)
             return _render_followup(request, account, rights=rights, status=400, interval_form=interval_form)
         messages.success(request, _("The follow-up interval is changed and the next due date recomputed."))
         return redirect("accounts:followup", pk=account.pk)
@@ -120,7 +105,7 @@ def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return _render_followup(request, account, rights=rights, status=409, form=form)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return _render_followup(request, account, rights=rights, status=400, form=form)
     messages.success(
         request,
@@ -161,7 +146,7 @@ def closing(request: HttpRequest, pk: int) -> HttpResponse:
     GET shows where the account stands; POST takes one ``step``. Who may take which step is
     ``followup.rights_for``; a step the state does not allow is 409 with what is missing named.
     """
-    user = _person(request)
+    user = signed_in(request)
     account = _account_or_404(user, pk)
     rights = followup.rights_for(user, account)
     if not rights.any_closing:
@@ -228,7 +213,7 @@ def closing_candidates(request: HttpRequest) -> HttpResponse:
     For the communications department and the social media lead (every account) and for heads
     (their units' accounts); 403 for anyone else. A fixed number of queries.
     """
-    scope = followup.closing_scope(_person(request))
+    scope = followup.closing_scope(signed_in(request))
     if scope is None:
         raise PermissionDenied
     now = timezone.now()
@@ -243,7 +228,7 @@ def closing_candidates(request: HttpRequest) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     """A unit's accounts side by side with their latest follow-up (KAU-FOLLOWUP). Only accounts the
     person may see; a fixed number of queries."""
-    user = _person(request)
+    user = signed_in(request)
     units = list(OrgUnit.objects.filter(is_active=True).order_by("path"))
     chosen = request.GET.get("enhet", "")
     unit = None

@@ -10,9 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.flags import FLAGS
 from accounts.models import Account, Platform
 from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
-from core.models import User
+from core.models import OrgUnit, User
 from core.outbound import validate_public_url
-from governance.models import OrgUnit
 
 SORT_CHOICES = [
     ("name", _("Name, A–Ö")),

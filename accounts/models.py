@@ -47,7 +47,7 @@ class Account(models.Model):
         CLOSED = "closed", _("Closed")
 
     unit = models.ForeignKey(
-        "governance.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="accounts"
+        "core.OrgUnit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="accounts"
     )
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
     platform_other = models.CharField(_("other platform"), max_length=100, blank=True)

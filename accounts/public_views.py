@@ -20,7 +20,8 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from accounts.models import Account, Platform
-from governance.models import InstitutionSettings, OrgUnit
+from core.models import InstitutionSettings, OrgUnit
+from core.units import path_ids
 
 CACHE_SECONDS = 300
 
@@ -35,10 +36,6 @@ def _official() -> QuerySet[Account]:
     return Account.objects.filter(status=Account.Status.ACTIVE)
 
 
-def _path_ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
-
-
 @login_not_required
 @require_GET
 def official_accounts(request: HttpRequest) -> HttpResponse:
@@ -49,7 +46,7 @@ def official_accounts(request: HttpRequest) -> HttpResponse:
     official = _official()
     # The unit filter offers every unit that has an official account, and the units above them.
     paths = set(official.order_by().values_list("unit__path", flat=True).distinct())
-    unit_ids = {unit_id for path in paths for unit_id in _path_ids(path)}
+    unit_ids = {unit_id for path in paths for unit_id in path_ids(path)}
     units = list(
         OrgUnit.objects.filter(pk__in=unit_ids).only("pk", "name", "name_en", "path").order_by("path")
     )

@@ -13,10 +13,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AccountGroupObjectPermission, AccountUserObjectPermission
-from core.models import User
+from core.models import OrgUnit, User
 from core.roles import Role, has_role
-from governance.models import OrgUnit
-from governance.selectors import unit_paths_headed_by
+from core.units import unit_paths_headed_by
 
 
 def accounts_visible_to(user: User) -> QuerySet[Account]:

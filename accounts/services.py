@@ -16,9 +16,8 @@ from accounts.models import Account
 from accounts.selectors import is_owner_or_deputy
 from archive.models import Screenshot
 from core.history import record
-from core.models import User
+from core.models import InstitutionSettings, OrgUnit, User
 from core.roles import Role, has_role
-from governance.models import InstitutionSettings, OrgUnit
 
 # --- Who may act on the registry ----------------------------------------------------------------------
 # The views ask these to show an action or answer 403; the services ask them again before they write.

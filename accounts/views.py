@@ -25,22 +25,18 @@ from accounts.forms import AccountRegisterForm, ConfirmForm, RegistryFilterForm
 from accounts.models import Account
 from accounts.selectors import account_for_page, account_history, registry
 from core import csvfile
+from core.calendar import STOCKHOLM
+from core.forms import add_service_errors
+from core.http import signed_in
 from core.models import User
-from moderation.deadlines import STOCKHOLM
 
 PAGE_SIZE = 50
 DETAIL_ITEMS = 10
 
 
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _filtered(request: HttpRequest) -> tuple[RegistryFilterForm, Any]:
     form = RegistryFilterForm(request.GET)
-    return form, registry(_person(request), now=timezone.now(), **form.values())
+    return form, registry(signed_in(request), now=timezone.now(), **form.values())
 
 
 @require_GET
@@ -88,15 +84,6 @@ def _columns(sort: str) -> list[dict[str, Any]]:
                 column["aria_sort"] = "descending"
         columns.append(column)
     return columns
-
-
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """A service's refusal on the form: on the field it names, or above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _csv_rows(accounts: Iterable[Account]) -> Iterable[list[object]]:
@@ -153,7 +140,7 @@ def account_register(request: HttpRequest) -> HttpResponse:
     """The communications department registers a channel that existed before Kanalvakt
     (KAU-START-COMMS). Its strategy document is missing until a request for it is approved
     (KAU-START-CHECKLIST)."""
-    user = _person(request)
+    user = signed_in(request)
     if not services.may_register(user):
         raise PermissionDenied
     template = "accounts/account_register.html"
@@ -165,7 +152,7 @@ def account_register(request: HttpRequest) -> HttpResponse:
     try:
         account = services.register_existing_account(by=user, now=timezone.now(), **form.service_data())
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return render(request, template, {"form": form}, status=400)
     messages.success(
         request,
@@ -179,7 +166,7 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
     from moderation.models import Item
     from moderation.selectors import may_read_account_items
 
-    user = _person(request)
+    user = signed_in(request)
     # Items are read only by those moderation lets read them: the communications department and the
     # registrar see the account, not what visitors wrote to it.
     can_read_items = may_read_account_items(user, account)
@@ -237,7 +224,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one account: people, flags with their rules, strategy document, dates,
     unanswered items and the history of changes."""
     now = timezone.now()
-    account = account_for_page(_person(request), pk, now=now)
+    account = account_for_page(signed_in(request), pk, now=now)
     return render(request, "accounts/account_detail.html", _detail_context(request, account, now=now))
 
 
@@ -246,7 +233,7 @@ def account_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """The owner, a deputy or the communications department confirms the public-records notice
     (KAU-INFORM) or sender and profile (KAU-SENDER). A start page is recorded by uploading its
     screenshot on the archive's start-page page (KAU-STARTPAGE), never by a day alone."""
-    user = _person(request)
+    user = signed_in(request)
     now = timezone.now()
     account = account_for_page(user, pk, now=now)
     if not services.may_confirm(user, account):
@@ -270,7 +257,7 @@ def account_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 services.confirm_sender(account.pk, by=user, now=now)
                 messages.success(request, _("Confirmed: sender and profile follow the profile guide."))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("accounts:detail", pk=account.pk)
     context = _detail_context(request, account, now=now)

@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -25,26 +24,14 @@ from django.views.decorators.http import require_GET, require_POST
 from archive import registration
 from archive.diary_forms import PackageForm, RegisterForm
 from archive.models import DiaryPackage
+from core.forms import add_service_errors
+from core.http import signed_in
 from core.models import User
 from core.roles import Role, has_role
 from moderation.models import Item
 from moderation.selectors import item_or_404, items_visible_to
 
 QUEUE_PAGE_SIZE = 25
-
-
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _add_errors(form: Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _package_or_404(user: User, pk: int) -> DiaryPackage:
@@ -70,7 +57,7 @@ def register_form(package: DiaryPackage, data: Any = None) -> RegisterForm:
 def package_build(request: HttpRequest, item_id: int) -> HttpResponse:
     """Build the item's diary package and send it to the registry (KAU-DIARY-ACTION). The owner and the
     deputies build it; others who see the item get 403."""
-    user = _person(request)
+    user = signed_in(request)
     item = item_or_404(user, item_id)
     if not registration.may_build(user, item):
         raise PermissionDenied
@@ -85,7 +72,7 @@ def package_build(request: HttpRequest, item_id: int) -> HttpResponse:
                 now=timezone.now(),
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The diary package is built and sent to the registry."))
             return redirect("archive:package", pk=package.pk)
@@ -98,7 +85,7 @@ def package_build(request: HttpRequest, item_id: int) -> HttpResponse:
 def _render_package(
     request: HttpRequest, package: DiaryPackage, *, form: RegisterForm | None = None, status: int = 200
 ) -> HttpResponse:
-    user = _person(request)
+    user = signed_in(request)
     may_register = registration.may_register(user) and package.registered_at is None
     context = {
         "package": package,
@@ -124,14 +111,14 @@ def item_visible(user: User, item: Item) -> bool:
 def package_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A package: its registry fields as on the cover, its screenshots, whether it was sent and
     registered, the download, and for the registrar the number form."""
-    return _render_package(request, _package_or_404(_person(request), pk))
+    return _render_package(request, _package_or_404(signed_in(request), pk))
 
 
 @require_GET
 def package_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The PDF/A as it was sent (``?format=csv`` or ``json`` for the fields, with the registration
     number once recorded)."""
-    package = _package_or_404(_person(request), pk)
+    package = _package_or_404(signed_in(request), pk)
     kind = request.GET.get("format", "pdf")
     if kind == "csv":
         return _attachment(
@@ -161,7 +148,7 @@ def _attachment(data: bytes, package: DiaryPackage, extension: str, content_type
 def package_register(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the registration number (KAU-DIARY-ACTION): the registrar only (403 for others who see
     the package). Back to the queue when the form was sent from there."""
-    user = _person(request)
+    user = signed_in(request)
     package = _package_or_404(user, pk)
     if not registration.may_register(user):
         raise PermissionDenied
@@ -172,7 +159,7 @@ def package_register(request: HttpRequest, pk: int) -> HttpResponse:
                 package, diary_number=form.cleaned_data["diary_number"], by=user, now=timezone.now()
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -192,7 +179,7 @@ def registry_queue(request: HttpRequest) -> HttpResponse:
     """The registrar's queue (KAU-DIARY-ACTION): packages awaiting a registration number, oldest
     first, or the registered ones, newest first. The registrar only; a fixed number of queries per
     page however many packages there are."""
-    user = _person(request)
+    user = signed_in(request)
     if not (has_role(user, Role.REGISTRAR) or registration.may_register(user)):
         raise PermissionDenied
     show = "registered" if request.GET.get("show") == "registered" else "awaiting"

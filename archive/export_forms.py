@@ -16,7 +16,7 @@ from accounts.models import Account
 from archive.search import KIND_LABELS, KINDS, RULES, Criteria
 from core import bounds
 from core.forms import DirectSelect, UnitChoiceField
-from governance.models import OrgUnit
+from core.models import OrgUnit
 
 
 class AccountChoiceField(forms.ModelChoiceField):

@@ -26,21 +26,16 @@ from archive import search as archive_search
 from archive.export_forms import ExportForm, SearchForm
 from archive.models import ExportJob
 from archive.search import KINDS, Criteria
+from core.http import signed_in
 from core.models import User
 
 SEARCH_TEMPLATE = "archive/search.html"
 LIST_SIZE = 100
 
 
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _archivist(request: HttpRequest) -> User:
     """The registrar/archivist or the social media lead; anyone else is refused the page (403)."""
-    user = _person(request)
+    user = signed_in(request)
     if not archive_search.may_search(user):
         raise PermissionDenied
     return user
@@ -198,7 +193,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """An export's status and progress; as JSON with ``?format=json`` or ``Accept: application/json``
     (static/js/archive-export.js polls it and reads the progress out in a polite live region)."""
-    job = _job_or_404(_person(request), pk)
+    job = _job_or_404(signed_in(request), pk)
     status = _status(job)
     if _wants_json(request):
         return JsonResponse(status)
@@ -217,7 +212,7 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The zipped bag, to the person who asked for it, the registrar/archivist and the social media
     lead. The job row already records the export; the download adds nothing to the log."""
-    job = _job_or_404(_person(request), pk)
+    job = _job_or_404(signed_in(request), pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
     response = FileResponse(

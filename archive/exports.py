@@ -45,9 +45,9 @@ from archive import registration
 from archive.models import DiaryPackage, ExportJob, LedgerEntry, Screenshot
 from archive.search import DECISIONS, ITEMS, KINDS, LOG, SCREENSHOTS, Criteria, may_search, querysets
 from core import csvfile
-from core.models import User
-from governance.models import AccountRequest, InstitutionSettings
-from moderation.deadlines import STOCKHOLM
+from core.calendar import STOCKHOLM
+from core.models import InstitutionSettings, User
+from governance.models import AccountRequest
 from moderation.models import Item, LogEntry
 
 logger = logging.getLogger(__name__)

@@ -44,13 +44,12 @@ from archive import ledger
 from archive.models import DiaryPackage, LedgerEntry, Screenshot
 from archive.pdfa import PdfaRefused, build_pdfa
 from core import csvfile
+from core.calendar import STOCKHOLM
 from core.history import record
-from core.models import Notification, User
+from core.models import InstitutionSettings, Notification, User
 from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from governance.models import InstitutionSettings
-from moderation.deadlines import STOCKHOLM
 from moderation.models import Item
 from moderation.selectors import items_visible_to
 from moderation.services import may_moderate

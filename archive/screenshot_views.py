@@ -23,21 +23,16 @@ from archive.models import CaptureAttempt, Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
 from archive.selectors import may_see_screenshot
 from archive.uploads import declared_too_large, image_response, too_large_message
+from core.http import signed_in
 from core.models import User
 from moderation.models import Item
 from moderation.selectors import item_or_404
 from moderation.services import may_moderate
 
 
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _acting_on(request: HttpRequest, item_id: int) -> tuple[User, Item]:
     """The item, if the person sees it (else 404) and moderates its account (else 403)."""
-    user = _person(request)
+    user = signed_in(request)
     item = item_or_404(user, item_id)
     if not may_moderate(user, item.account):
         raise PermissionDenied
@@ -139,7 +134,7 @@ def stamped_image(request: HttpRequest, pk: int) -> FileResponse:
     (KAU-DIARY-ACTION, KAU-PUBLIC-RECORD).
     """
     shot = get_object_or_404(Screenshot.objects.select_related("account", "account__unit"), pk=pk)
-    if not may_see_screenshot(_person(request), shot) or not shot.stamped:
+    if not may_see_screenshot(signed_in(request), shot) or not shot.stamped:
         raise Http404
     try:
         handle = shot.stamped.open("rb")

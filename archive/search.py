@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from archive.models import Screenshot
-from core.models import User
-from governance.models import AccountRequest, OrgUnit
+from core.calendar import STOCKHOLM
+from core.models import OrgUnit, User
+from governance.models import AccountRequest
 from governance.selectors import requests_visible_to
-from moderation.deadlines import STOCKHOLM
 from moderation.models import Classification, Item, LogEntry
 
 PERMISSION = "archive.export_archive"

@@ -39,11 +39,10 @@ from accounts.selectors import manages_account
 from archive.models import CaptureAttempt, Screenshot
 from archive.services import CaptureRefused, capture_screenshot, store_screenshot
 from core import bounds
-from core.models import Notification, User
+from core.calendar import STOCKHOLM
+from core.models import InstitutionSettings, Notification, User
 from core.notifications import notify
 from core.roles import Role, has_role
-from governance.models import InstitutionSettings
-from moderation.deadlines import STOCKHOLM
 
 SWEEP_BATCH = 200
 

@@ -26,17 +26,11 @@ from archive.images import ImageRefused
 from archive.models import CaptureAttempt, Screenshot
 from archive.services import CaptureRefused
 from archive.startpage_forms import StartpageUploadForm
-from core.models import User
-from governance.models import InstitutionSettings
+from core.http import signed_in
+from core.models import InstitutionSettings, User
 
 TEMPLATE = "archive/startpage.html"
 SHOWN_ATTEMPTS = 5
-
-
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _account_or_404(user: User, account_id: int) -> Account:
@@ -58,7 +52,7 @@ def _render(
     form: StartpageUploadForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _person(request)
+    user = signed_in(request)
     now = timezone.now()
     months = InstitutionSettings.objects.get_solo().startpage_interval_months
     can_record = service.may_record(user, account) and account.status != Account.Status.CLOSED
@@ -93,7 +87,7 @@ def _refuse_closed(request: HttpRequest, account: Account) -> HttpResponse:
 def startpage(request: HttpRequest, account_id: int) -> HttpResponse:
     """The account's start-page screenshots with their stamped copies and where the account stands
     (KAU-STARTPAGE); POST uploads a new one (the owner or a deputy)."""
-    user = _person(request)
+    user = signed_in(request)
     account = _account_or_404(user, account_id)
     if request.method != "POST":
         return _render(request, account)
@@ -137,7 +131,7 @@ def startpage_capture(request: HttpRequest, account_id: int) -> HttpResponse:
     start (too many asked for: 429 with Retry-After; the start page is being captured now: 409) is
     said on the page, and nothing is stored.
     """
-    user = _person(request)
+    user = signed_in(request)
     account = _account_or_404(user, account_id)
     if not service.may_record(user, account):
         raise PermissionDenied

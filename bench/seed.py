@@ -4,7 +4,7 @@
 5,000,000 moderation items over three years with their log entries, about 1 % open and 0.2 % past
 due. Handled items are made by ``INSERT … SELECT generate_series`` (deadlines approximated: a day on
 a working day, over the weekend otherwise); the open ones, the only ones whose deadlines the app reads
-today, get exact working-hour deadlines (moderation.deadlines) and are written with ``COPY``. Past-due
+today, get exact working-hour deadlines (core.calendar) and are written with ``COPY``. Past-due
 items already have the reminder (and, past the limit, the escalation) the sweep would have sent, so
 that ``alert_after`` is set exactly on the open items with an alert still to come
 (item_alert_after_idx) and an idle sweep finds nothing.
@@ -40,9 +40,8 @@ from django.utils import timezone
 
 from accounts.models import Account, FollowUp
 from archive.models import Screenshot
-from core.models import User
-from governance.models import InstitutionSettings, OrgUnit
-from moderation.deadlines import response_deadlines
+from core.calendar import response_deadlines
+from core.models import InstitutionSettings, OrgUnit, User
 from moderation.models import Alert, Item, LogEntry
 
 MARKER_TABLE = "bench_seed"

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -84,3 +85,13 @@ class UnitChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{'— ' * obj.depth}{obj.display_name}"
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """A service's refusal on the form: on the field it names, or above the form when it names
+    none (or one the form does not have)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)

@@ -43,7 +43,7 @@ def _staff(user: Any) -> bool:
 
 def _reads_response_times(user: Any) -> bool:
     """The report is for the social media lead and the heads of unit (KAU-RESP-MANAGER)."""
-    from governance.selectors import unit_paths_headed_by
+    from core.units import unit_paths_headed_by
 
     return _roles(Role.SOCIAL_MEDIA_LEAD)(user) or bool(unit_paths_headed_by(user))
 

@@ -18,7 +18,7 @@ from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse
 
-from governance.models import OrgUnit, remembered_settings
+from core.models import OrgUnit, remembered_settings
 
 
 def load_principal(user: Any) -> None:

@@ -28,14 +28,14 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
     Role.HEAD_OF_UNIT: set(),
     Role.COMMUNICATIONS: {
         "accounts.view_all_accounts",
-        "governance.view_orgunit",
+        "core.view_orgunit",
         "governance.view_all_requests",
         "governance.review_request",  # KAU-START-COMMS
     },
     Role.SOCIAL_MEDIA_LEAD: {
         "accounts.view_all_accounts",
-        "governance.view_orgunit",
-        "governance.change_institutionsettings",
+        "core.view_orgunit",
+        "core.change_institutionsettings",
         "governance.view_all_requests",  # KAU-HIERARCHY
         "governance.review_request",
         "moderation.view_all_items",  # reads every inbox; owners and deputies moderate

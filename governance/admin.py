@@ -7,7 +7,8 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import NoDeleteAdminMixin
-from governance.models import AccountRequest, InstitutionSettings, OrgUnit
+from core.models import InstitutionSettings, OrgUnit
+from governance.models import AccountRequest
 
 
 @admin.register(OrgUnit)

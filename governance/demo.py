@@ -10,10 +10,9 @@ from datetime import datetime
 
 from django.contrib.auth.models import Group
 
-from core.models import User
+from core.models import InstitutionSettings, OrgUnit, User
 from core.roles import Role
 from governance import services
-from governance.models import InstitutionSettings, OrgUnit
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from core import bounds
 from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
-from core.models import User
-from governance.models import AccountRequest, Audience, InstitutionSettings, OrgUnit, PriorityArea
+from core.models import InstitutionSettings, OrgUnit, User
+from governance.models import AccountRequest, Audience, PriorityArea
 
 
 class DaysOffField(forms.CharField):

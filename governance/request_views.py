@@ -19,18 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
-from core.models import User
+from core.forms import add_service_errors
+from core.http import signed_in
 from governance import services, workflow
 from governance.forms import AccountRequestForm, CommentForm, DecisionForm, ReviewForm, WithdrawForm
 from governance.models import AccountRequest
 from governance.profile_guide import check_profile, guide_table
 from governance.selectors import approver_for, approvers_for, requests_visible_to
-
-
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _visible_or_404(user: Any, pk: int) -> AccountRequest:
@@ -98,7 +93,7 @@ def _render_detail(
 def request_list(request: HttpRequest) -> HttpResponse:
     """The requests the person may see: their own, their units', or all for the communications department."""
     status = request.GET.get("status", "")
-    requests = requests_visible_to(_person(request)).select_related("unit", "requester")
+    requests = requests_visible_to(signed_in(request)).select_related("unit", "requester")
     if status in AccountRequest.Status.values:
         requests = requests.filter(status=status)
     page = Paginator(requests.order_by("-updated_at", "-pk"), 50).get_page(request.GET.get("sida"))
@@ -111,7 +106,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 def _save(request: HttpRequest, form: AccountRequestForm, req: AccountRequest | None) -> HttpResponse:
     """Save the draft; with action=submit also submit it, naming every missing part on the form."""
-    user = _person(request)
+    user = signed_in(request)
     now = timezone.now()
     template = "governance/accountrequest_form.html"
     if not form.is_valid():
@@ -125,7 +120,7 @@ def _save(request: HttpRequest, form: AccountRequestForm, req: AccountRequest | 
             now=now,
         )
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return render(request, template, {"form": form, "req": req}, status=400)
     except workflow.InvalidTransition as exc:
         messages.error(request, exc.message)
@@ -138,7 +133,7 @@ def _save(request: HttpRequest, form: AccountRequestForm, req: AccountRequest | 
     except services.IncompleteRequest as exc:
         form = AccountRequestForm(request.POST, instance=saved)
         form.is_valid()
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         messages.error(
             request, _("The draft is saved, but it cannot be submitted yet: complete the parts marked below.")
         )
@@ -147,18 +142,13 @@ def _save(request: HttpRequest, form: AccountRequestForm, req: AccountRequest | 
     return redirect(saved)
 
 
-def _add_errors(form: AccountRequestForm, exc: ValidationError) -> None:
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _existing_account(request: HttpRequest) -> Account | None:
     """The account named by ?konto=, if the person may see it and it lacks a strategy document."""
     raw = request.GET.get("konto", "")
     if not raw.isdigit():
         return None
     return (
-        accounts_visible_to(_person(request))
+        accounts_visible_to(signed_in(request))
         .filter(pk=int(raw), request__isnull=True)
         .prefetch_related("deputies")
         .first()
@@ -221,7 +211,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def request_submit(request: HttpRequest, pk: int) -> HttpResponse:
     req = _visible_or_404(request.user, pk)
     try:
-        services.submit_request(req.pk, by=_person(request), now=timezone.now())
+        services.submit_request(req.pk, by=signed_in(request), now=timezone.now())
     except workflow.InvalidTransition as exc:
         return _conflict(request, req, exc.message)
     except services.IncompleteRequest:
@@ -241,7 +231,7 @@ def request_review(request: HttpRequest, pk: int) -> HttpResponse:
         if form.cleaned_data["action"] == "accept":
             services.accept_request(
                 req.pk,
-                by=_person(request),
+                by=signed_in(request),
                 advice=form.cleaned_data["advice"],
                 accepted_deviations=form.cleaned_data["accepted_deviations"],
                 now=timezone.now(),
@@ -249,7 +239,7 @@ def request_review(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The review is recorded. The head of unit decides next."))
         else:
             services.return_request(
-                req.pk, by=_person(request), advice=form.cleaned_data["advice"], now=timezone.now()
+                req.pk, by=signed_in(request), advice=form.cleaned_data["advice"], now=timezone.now()
             )
             messages.success(request, _("The request is returned to the requester with your advice."))
     except workflow.InvalidTransition as exc:
@@ -270,12 +260,12 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if form.cleaned_data["action"] == "approve":
             services.approve_request(
-                req.pk, by=_person(request), reason=form.cleaned_data["reason"], now=timezone.now()
+                req.pk, by=signed_in(request), reason=form.cleaned_data["reason"], now=timezone.now()
             )
             messages.success(request, _("The request is approved and the account is in the registry."))
         else:
             services.reject_request(
-                req.pk, by=_person(request), reason=form.cleaned_data["reason"], now=timezone.now()
+                req.pk, by=signed_in(request), reason=form.cleaned_data["reason"], now=timezone.now()
             )
             messages.success(request, _("The request is rejected. The requester has been told."))
     except workflow.InvalidTransition as exc:
@@ -296,7 +286,7 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     try:
         services.withdraw_request(
-            req.pk, by=_person(request), comment=form.cleaned_data.get("comment", ""), now=timezone.now()
+            req.pk, by=signed_in(request), comment=form.cleaned_data.get("comment", ""), now=timezone.now()
         )
     except workflow.InvalidTransition as exc:
         return _conflict(request, req, exc.message)
@@ -312,7 +302,7 @@ def request_comment(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_detail(request, req, status=400, comment_form=form)
     try:
         services.comment_on_request(
-            req.pk, by=_person(request), comment=form.cleaned_data["comment"], now=timezone.now()
+            req.pk, by=signed_in(request), comment=form.cleaned_data["comment"], now=timezone.now()
         )
     except workflow.InvalidTransition as exc:
         return _conflict(request, req, exc.message)

@@ -10,31 +10,13 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from core.models import User
+from core.models import OrgUnit, User
+from core.units import path_ids, unit_paths_headed_by
 from governance.models import (
     AccountRequest,
     AccountRequestGroupObjectPermission,
     AccountRequestUserObjectPermission,
-    OrgUnit,
 )
-
-
-def unit_paths_headed_by(user: User) -> list[str]:
-    """The tree paths of the units ``user`` heads, read once per request and kept on the user."""
-    cached: list[str] | None = getattr(user, "_kanalvakt_headed_paths", None)
-    if cached is None:
-        cached = list(OrgUnit.objects.filter(head=user, is_active=True).values_list("path", flat=True))
-        user._kanalvakt_headed_paths = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def units_in_tree_order() -> QuerySet[OrgUnit]:
-    """Every unit, ordered so that each follows its parent, with its head in the same query."""
-    return OrgUnit.objects.select_related("head").order_by("path")
-
-
-def _path_ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def approvers_for(requests: Iterable[AccountRequest]) -> dict[int, User | None]:
@@ -47,7 +29,7 @@ def approvers_for(requests: Iterable[AccountRequest]) -> dict[int, User | None]:
     such unit (a dean filing for a department is decided above the faculty).
     """
     requests = list(requests)
-    ids = {unit_id for request in requests for unit_id in _path_ids(request.unit.path)}
+    ids = {unit_id for request in requests for unit_id in path_ids(request.unit.path)}
     heads = {
         unit.pk: unit.head
         for unit in OrgUnit.objects.filter(pk__in=ids, is_active=True).select_related("head")
@@ -55,7 +37,7 @@ def approvers_for(requests: Iterable[AccountRequest]) -> dict[int, User | None]:
     result: dict[int, User | None] = {}
     for request in requests:
         result[request.pk] = None
-        path = _path_ids(request.unit.path)
+        path = path_ids(request.unit.path)
         headed_by_requester = [
             i for i, unit_id in enumerate(path) if _head_id(heads, unit_id) == request.requester_id
         ]

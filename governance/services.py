@@ -15,18 +15,12 @@ from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
 from core.history import record
-from core.models import User
+from core.models import InstitutionSettings, OrgUnit, User
 from core.notifications import notify
 from core.roles import Role
 from governance import workflow
 from governance.completeness import missing_parts
-from governance.models import (
-    AccountRequest,
-    AccountRequestUserObjectPermission,
-    InstitutionSettings,
-    OrgUnit,
-    RequestEvent,
-)
+from governance.models import AccountRequest, AccountRequestUserObjectPermission, RequestEvent
 from governance.profile_guide import Deviation, check_profile
 from governance.selectors import approver_for, existing_channels_for, requests_visible_to
 

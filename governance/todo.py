@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import User
 from core.todo import TodoSection
+from core.units import unit_paths_headed_by
 from governance.models import AccountRequest
-from governance.selectors import approvers_for, unit_paths_headed_by
+from governance.selectors import approvers_for
 
 TEMPLATE = "governance/todo_requests.html"
 

@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.selectors import accounts_visible_to
+from core.models import InstitutionSettings, OrgUnit
+from core.units import units_in_tree_order
 from governance import services
 from governance.forms import InstitutionSettingsForm
-from governance.models import InstitutionSettings, OrgUnit
-from governance.selectors import units_in_tree_order
 
 
 @require_GET
@@ -45,7 +45,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@permission_required("governance.change_institutionsettings", raise_exception=True)
+@permission_required("core.change_institutionsettings", raise_exception=True)
 @require_http_methods(["GET", "POST"])
 def settings_edit(request: HttpRequest) -> HttpResponse:
     """The institution's settings, edited by the social media lead."""

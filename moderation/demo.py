@@ -13,10 +13,9 @@ from datetime import date, datetime, time, timedelta
 from PIL import Image, ImageDraw
 
 from accounts.models import Account
-from core.models import User
-from governance.models import InstitutionSettings
+from core.calendar import STOCKHOLM, SWEDISH_CALENDAR, response_deadlines
+from core.models import InstitutionSettings, User
 from moderation import services
-from moderation.deadlines import STOCKHOLM, SWEDISH_CALENDAR, response_deadlines
 from moderation.models import Classification, Item, Prohibited
 
 

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from archive.images import MAX_BYTES
 from archive.uploads import screenshot_field
 from core import bounds
+from core.calendar import STOCKHOLM
 from core.outbound import validate_public_url
-from moderation.deadlines import STOCKHOLM
 from moderation.models import Alert, Classification, Item, Prohibited
 from moderation.services import Triage, proposes_registration
 

@@ -24,22 +24,16 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import Account
 from archive.uploads import display_name
-from core.models import User
-from governance.models import InstitutionSettings
+from core.calendar import response_deadlines
+from core.http import signed_in
+from core.models import InstitutionSettings, User
 from moderation import imports, services
-from moderation.deadlines import response_deadlines
 from moderation.import_forms import ImportConfirmForm, ImportUploadForm
 from moderation.imports import ImportRow, RowError
 from moderation.models import Item
 from moderation.selectors import account_inbox_or_404
 
 TEMPLATE = "moderation/import.html"
-
-
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def session_key(account: Account) -> str:
@@ -74,7 +68,7 @@ def _context(account: Account, **extra: Any) -> dict[str, Any]:
 def import_items(request: HttpRequest, account_id: int) -> HttpResponse:
     """The account owner and the deputies import items; the head of unit and the social media lead,
     who read the account's items but do not moderate them, are refused (403); anyone else sees 404."""
-    user = _person(request)
+    user = signed_in(request)
     account = account_inbox_or_404(user, account_id)
     if not services.may_moderate(user, account):
         raise PermissionDenied

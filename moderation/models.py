@@ -49,7 +49,7 @@ class Item(models.Model):
 
     Everything visitors write in dialogue with the university is a public record (KAU-PUBLIC-RECORD):
     items are never deleted (on PostgreSQL a trigger refuses it). ``due_at`` and ``limit_at`` are
-    computed by moderation.deadlines when the item is logged, and again only when the institution's
+    computed by core.calendar when the item is logged, and again only when the institution's
     calendar changes (KAU-RESPONSE-DEADLINE). ``alert_after`` is the sweep's bookkeeping: the next
     instant a reminder or escalation falls due, or empty when nothing more will.
     """

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import bounds
 from core.forms import UnitChoiceField
-from governance.models import OrgUnit
+from core.models import OrgUnit
 from moderation.reports import GROUP_ACCOUNT, GROUP_UNIT, default_period
 
 # A longer period would still be right, only slower: each answer's working hours are counted in Python.

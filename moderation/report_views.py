@@ -16,22 +16,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from core import csvfile
-from core.models import User
-from moderation.deadlines import STOCKHOLM
+from core.calendar import STOCKHOLM
+from core.http import signed_in
 from moderation.report_forms import ReportFilterForm
 from moderation.reports import GROUP_ACCOUNT, ResponseReport, may_read_report, report_units, response_report
 
 TEMPLATE = "moderation/report.html"
 
 
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _report(request: HttpRequest) -> tuple[ReportFilterForm, ResponseReport | None]:
-    user = _person(request)
+    user = signed_in(request)
     if not may_read_report(user):
         raise PermissionDenied
     now = timezone.now()

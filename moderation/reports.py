@@ -5,7 +5,7 @@ A read-side module like a selector: it takes the person and the filters and retu
 items come through moderation.selectors.items_visible_to, the same gate as every other page, narrowed
 for a head of unit to the units they head (KAU-RESP-MANAGER). The counts are one grouped SQL query;
 the median is computed in Python from one more query, because "working hours" is a calendar
-question (moderation.deadlines) that SQL cannot answer. The number of queries does not grow with the
+question (core.calendar) that SQL cannot answer. The number of queries does not grow with the
 number of accounts or items.
 
 How an item counts against a deadline: one dealt with (answered, closed or removed) counts as met
@@ -27,11 +27,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from core.models import User
+from core.calendar import STOCKHOLM, working_hours_between
+from core.models import InstitutionSettings, OrgUnit, User
 from core.roles import Role, has_role
-from governance.models import InstitutionSettings, OrgUnit
-from governance.selectors import unit_paths_headed_by
-from moderation.deadlines import STOCKHOLM, working_hours_between
+from core.units import unit_paths_headed_by
 from moderation.models import Item
 from moderation.selectors import items_visible_to
 

@@ -13,7 +13,7 @@ from accounts.models import Account
 from core.models import User
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from governance.selectors import unit_paths_headed_by
+from core.units import unit_paths_headed_by
 from moderation.models import Alert, Item
 
 

@@ -25,14 +25,13 @@ from archive.models import Screenshot
 from archive.services import store_screenshot
 from core import bounds
 from core.bulk import insert_rows
+from core.calendar import response_deadlines
 from core.history import record
-from core.models import User
+from core.models import InstitutionSettings, User
 from core.notifications import Event, deliver_after_commit, notify_many
 from core.roles import Role
 from core.templatetags.kanalvakt import when
-from governance.models import InstitutionSettings
 from moderation import sweep_sql
-from moderation.deadlines import response_deadlines
 from moderation.imports import ImportRow
 from moderation.models import Alert, Classification, Item, LogEntry, Prohibited
 

@@ -33,10 +33,11 @@ from archive.images import ALLOWED, MAX_BYTES, ImageRefused
 from archive.models import Screenshot
 from archive.selectors import may_see_screenshot
 from archive.uploads import declared_too_large, image_response, too_large_message
-from core.models import User
-from governance.models import InstitutionSettings
+from core.calendar import WorkingCalendar
+from core.forms import add_service_errors
+from core.http import signed_in
+from core.models import InstitutionSettings, User
 from moderation import services
-from moderation.deadlines import WorkingCalendar
 from moderation.forms import (
     AnswerForm,
     CloseForm,
@@ -60,12 +61,6 @@ PAGE_SIZE = 50
 SAFE_IMAGE_TYPES = frozenset(content_type for content_type, _extension in ALLOWED.values())
 KEY_PARAM = "efter"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _person(request: HttpRequest) -> User:
-    # LoginRequiredMiddleware has already turned anonymous visitors away.
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _calendar() -> WorkingCalendar:
@@ -124,7 +119,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     """ "My queue": the unanswered items on every account the person owns or deputises for, earliest
     due first, so what is overdue comes first and is marked, with the working time left
     (KAU-RESPONSE-DEADLINE)."""
-    user = _person(request)
+    user = signed_in(request)
     now = timezone.now()
     after = _parse_key(request.GET.get(KEY_PARAM))
     items = items_to_answer(user)
@@ -151,7 +146,7 @@ def inbox(request: HttpRequest, account_id: int) -> HttpResponse:
     The owner and the deputies, the head of the unit (and the heads above) and the social media lead
     read it; nobody else learns that the account has an inbox.
     """
-    user = _person(request)
+    user = signed_in(request)
     now = timezone.now()
     account = account_inbox_or_404(user, account_id)
     form = InboxFilterForm(request.GET)
@@ -187,20 +182,11 @@ def inbox(request: HttpRequest, account_id: int) -> HttpResponse:
 # --- Logging an item by hand -----------------------------------------------------------------------------
 
 
-def _add_errors(form: Any, exc: ValidationError) -> None:
-    """A service's refusal on the form: on the field it names, or above the form."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
-
-
 @require_http_methods(["GET", "POST"])
 def item_create(request: HttpRequest, account_id: int) -> HttpResponse:
     """The owner or a deputy logs an item by hand, optionally with its triage at once; its deadlines
     are fixed when it is logged (KAU-RESPONSE-DEADLINE)."""
-    user = _person(request)
+    user = signed_in(request)
     account = account_inbox_or_404(user, account_id)
     if not services.may_moderate(user, account):
         raise PermissionDenied
@@ -213,7 +199,7 @@ def item_create(request: HttpRequest, account_id: int) -> HttpResponse:
     try:
         item = services.log_item(account, by=user, now=timezone.now(), **form.service_data())
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return render(request, template, {"form": form, "account": account}, status=400)
     messages.success(request, _("The item is logged."))
     return redirect("moderation:item", pk=item.pk)
@@ -278,7 +264,7 @@ def _changes(entry: LogEntry) -> list[dict[str, str]]:
 
 
 def _render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms: Any) -> HttpResponse:
-    user = _person(request)
+    user = signed_in(request)
     now = timezone.now()
     can_moderate = services.may_moderate(user, item.account)
     log = list(item.log.select_related("actor").order_by("at", "pk"))
@@ -310,12 +296,12 @@ def _render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One item: what was written, its deadlines and time left, its triage and state, the evidence,
     the alerts sent and the full moderation log (KAU-PUBLIC-RECORD). Forms only for moderators."""
-    return _render_item(request, item_or_404(_person(request), pk))
+    return _render_item(request, item_or_404(signed_in(request), pk))
 
 
 def _acting_on(request: HttpRequest, pk: int) -> tuple[User, Item]:
     """The item, if the person sees it (else 404) and moderates its account (else 403)."""
-    user = _person(request)
+    user = signed_in(request)
     item = item_or_404(user, pk)
     if not services.may_moderate(user, item.account):
         raise PermissionDenied
@@ -327,7 +313,7 @@ def _refused(request: HttpRequest, item: Item, name: str, form: Any, exc: Valida
         for message in exc.messages:
             messages.error(request, message)
         return _render_item(request, item, status=409)
-    _add_errors(form, exc)
+    add_service_errors(form, exc)
     return _render_item(request, item, status=400, **{name: form})
 
 
@@ -491,7 +477,7 @@ def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
     file was decoded and re-encoded when it arrived, and nosniff keeps a browser from reading it as
     anything else (KAU-PROHIBITED-EVIDENCE).
     """
-    user = _person(request)
+    user = signed_in(request)
     shot = get_object_or_404(Screenshot.objects.select_related("account", "account__unit"), pk=pk)
     if not may_see_screenshot(user, shot) or shot.content_type not in SAFE_IMAGE_TYPES:
         raise Http404
@@ -508,7 +494,7 @@ def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
 def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     """Take an alert off the start page. Only someone it reached may (the same gate as their start
     page: selectors.open_alerts_for); any other alert is not found."""
-    user = _person(request)
+    user = signed_in(request)
     alert = get_object_or_404(open_alerts_for(user), pk=pk)
     services.acknowledge_alert(alert, by=user, now=timezone.now())
     messages.success(request, _("The alert is acknowledged."))

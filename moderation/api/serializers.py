@@ -22,8 +22,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import bounds
+from core.calendar import STOCKHOLM
 from core.outbound import validate_public_url
-from moderation.deadlines import STOCKHOLM
 from moderation.models import Item
 
 

@@ -11,7 +11,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from moderation.deadlines import WorkingCalendar, working_hours_between
+from core.calendar import WorkingCalendar, working_hours_between
 from moderation.models import Item
 
 register = template.Library()
@@ -69,7 +69,7 @@ def _calendar(context: template.Context) -> WorkingCalendar:
     cached = getattr(request, "_kanalvakt_calendar", None)
     if isinstance(cached, WorkingCalendar):
         return cached
-    from governance.models import InstitutionSettings
+    from core.models import InstitutionSettings
 
     calendar = InstitutionSettings.objects.get_solo().working_calendar()
     if request is not None:

@@ -13,7 +13,7 @@ import pytest
 
 from accounts.flags import FLAGS, flagged, raised, with_flags
 from accounts.models import Account, CoverageGap
-from governance.models import InstitutionSettings
+from core.models import InstitutionSettings
 from moderation.models import Item
 from tests.conftest import Cast
 from tests.governance.factories import make_request

@@ -21,9 +21,8 @@ from django.urls import reverse
 from accounts import followup
 from accounts.dates import add_months
 from accounts.models import Account, FollowUp
-from core.models import Notification
+from core.models import InstitutionSettings, Notification
 from governance import services as governance_services
-from governance.models import InstitutionSettings
 from tests.conftest import Cast, browser_login
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")

@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
+from core.models import InstitutionSettings
 from governance import services as governance_services
-from governance.models import InstitutionSettings
 from tests.conftest import Cast
 
 PAGE = "/officiella-konton/"

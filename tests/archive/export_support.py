@@ -15,7 +15,7 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from moderation.deadlines import STOCKHOLM
+from core.calendar import STOCKHOLM
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW, account, make_item
 

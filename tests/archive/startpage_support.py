@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from moderation.deadlines import STOCKHOLM
+from core.calendar import STOCKHOLM
 
 # A fixed "now": Thursday 26 November 2026, 10:00 in Stockholm. No test depends on today's date.
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM)

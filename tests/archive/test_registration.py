@@ -22,9 +22,8 @@ from PIL import Image
 from archive import registration
 from archive.models import DiaryPackage, LedgerEntry
 from archive.services import store_screenshot
-from core.models import Notification
+from core.models import InstitutionSettings, Notification
 from core.notifications import deliver_pending
-from governance.models import InstitutionSettings
 from moderation import services
 from tests.archive.diary_support import (
     NOW,

@@ -176,7 +176,7 @@ def test_the_upload_keeps_the_time_it_was_taken(client: Client, cast: Cast, make
     client.force_login(cast["deputy"])
     data = {**upload(), "shot-taken_at": "2026-11-26T09:15"}
     assert client.post(reverse("archive:item_screenshot", args=[item.pk]), data).status_code == 302
-    from moderation.deadlines import STOCKHOLM
+    from core.calendar import STOCKHOLM
 
     assert Screenshot.objects.get().taken_at.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M") == (
         "2026-11-26 09:15"

@@ -20,8 +20,7 @@ from accounts.models import Account
 from archive import startpage
 from archive.images import ImageRefused
 from archive.models import CaptureAttempt, LedgerEntry, Screenshot
-from core.models import Notification
-from governance.models import InstitutionSettings
+from core.models import InstitutionSettings, Notification
 from tests.archive.startpage_support import (  # noqa: F401 (fixtures)
     NOW,
     media_root_fixture,

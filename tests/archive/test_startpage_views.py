@@ -169,7 +169,7 @@ def test_only_the_owner_and_deputies_upload(
 def test_an_upload_for_an_earlier_day_is_recorded_at_that_days_end(
     client: Client, cast: Cast, account: Account
 ) -> None:
-    from moderation.deadlines import STOCKHOLM
+    from core.calendar import STOCKHOLM
 
     client.force_login(cast["communicator"])
     day = timezone.localdate(timezone.now(), STOCKHOLM) - timedelta(days=3)

@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 from PIL import Image
 
-from moderation.deadlines import STOCKHOLM
+from core.calendar import STOCKHOLM
 from tests.conftest import Cast
 
 # A fixed "now" for the world: Thursday 26 November 2026, 10:00 in Stockholm.

@@ -63,7 +63,7 @@ def _send(client: Any, method: str, url: str) -> Any:
 @pytest.mark.postgres
 def test_the_write_counter_sees_a_write(db: None, world: World) -> None:
     """The check below is only as good as its counter: a write in the transaction moves it."""
-    from governance.models import OrgUnit
+    from core.models import OrgUnit
 
     before = writes_so_far()
     OrgUnit.objects.filter(pk=world["unit"].pk).update(name="Institutionen")

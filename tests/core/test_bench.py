@@ -13,8 +13,7 @@ from django.utils import timezone
 from accounts.models import Account, FollowUp
 from archive.models import Screenshot
 from bench.seed import Scale, seed
-from core.models import User
-from governance.models import OrgUnit
+from core.models import OrgUnit, User
 from moderation.models import Alert, Item, LogEntry
 from moderation.services import claimable
 

@@ -25,9 +25,9 @@ from PIL import Image
 
 from accounts.models import Absence, Account, FollowUp
 from archive.models import ExportJob, Screenshot
-from governance.models import InstitutionSettings
+from core.calendar import STOCKHOLM
+from core.models import InstitutionSettings
 from moderation import services as moderation_services
-from moderation.deadlines import STOCKHOLM
 from moderation.models import Item, LogEntry
 from tests.conftest import Cast
 

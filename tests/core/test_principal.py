@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from core.models import User
 from core.principal import load_principal
 from core.roles import roles_of
-from governance.selectors import unit_paths_headed_by
+from core.units import unit_paths_headed_by
 from tests.conftest import Cast
 
 
@@ -61,4 +61,4 @@ def test_an_inactive_person_has_no_permissions(cast: Cast) -> None:
     person.is_active = False
     load_principal(person)
     assert person.get_all_permissions() == set()
-    assert not person.has_perm("governance.change_institutionsettings")
+    assert not person.has_perm("core.change_institutionsettings")

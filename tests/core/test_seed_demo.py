@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from accounts.models import Account
 from archive.models import DiaryPackage, Screenshot
-from core.models import Notification, User
+from core.calendar import STOCKHOLM, SWEDISH_CALENDAR
+from core.models import Notification, OrgUnit, User
 from core.roles import Role
-from governance.models import AccountRequest, OrgUnit
-from moderation.deadlines import STOCKHOLM, SWEDISH_CALENDAR
+from governance.models import AccountRequest
 from moderation.models import Alert, Item, LogEntry
 
 

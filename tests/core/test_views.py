@@ -66,13 +66,13 @@ def test_only_the_social_media_lead_edits_institution_settings(
     assert get(client, cast, person, reverse("governance:settings")).status_code == expected
     response = client.post(reverse("governance:settings"), {"institution_name": "Hackat"})
     assert response.status_code == (400 if expected == 200 else 403)
-    from governance.models import InstitutionSettings
+    from core.models import InstitutionSettings
 
     assert InstitutionSettings.objects.get_solo().institution_name == "Karlstads universitet"
 
 
 def test_settings_are_saved_with_history_and_bad_input_changes_nothing(client: Any, cast: Cast) -> None:
-    from governance.models import InstitutionSettings
+    from core.models import InstitutionSettings
 
     client.force_login(cast["social_media_lead"])
     valid = {

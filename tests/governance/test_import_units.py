@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.models import OrgUnit
 from core.roles import Role
-from governance.models import OrgUnit
 from tests.conftest import Cast
 
 HEADER = "code,name,name_en,kind,parent_code,head\n"

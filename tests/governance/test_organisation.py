@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.models import InstitutionSettings, OrgUnit
 from core.roles import Role
 from governance import services
-from governance.models import InstitutionSettings, OrgUnit
 from tests.conftest import Cast
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from moderation.deadlines import STOCKHOLM
+from core.calendar import STOCKHOLM
 from tests.conftest import Cast
 
 # A fixed "now": Thursday 26 November 2026, 10:00 in Stockholm. No test depends on today's date.

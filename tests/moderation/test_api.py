@@ -15,9 +15,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Account
+from core.calendar import STOCKHOLM
 from moderation import tokens
 from moderation.api.views import ConnectorThrottle
-from moderation.deadlines import STOCKHOLM
 from moderation.models import Alert, ApiToken, Item, LogEntry
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW

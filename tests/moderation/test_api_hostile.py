@@ -16,8 +16,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import Account
+from core.calendar import STOCKHOLM
 from moderation import tokens
-from moderation.deadlines import STOCKHOLM
 from moderation.models import ApiToken, Item, LogEntry
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from governance.models import InstitutionSettings
+from core.calendar import STOCKHOLM
+from core.models import InstitutionSettings
 from moderation import services
-from moderation.deadlines import STOCKHOLM
 from moderation.models import Item, LogEntry
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW

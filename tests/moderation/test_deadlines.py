@@ -1,4 +1,4 @@
-"""The response deadline of incoming comments, rule KAU-RESPONSE-DEADLINE (moderation.deadlines).
+"""The response deadline of incoming comments, rule KAU-RESPONSE-DEADLINE (core.calendar).
 
 KAU-RESPONSE-DEADLINE: hours count only while the clock is inside a working day in Europe/Stockholm.
 A working day is Monday-Friday that is neither a Swedish public holiday nor a de facto day off
@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from moderation import deadlines
-from moderation.deadlines import (
+from core import calendar as deadlines
+from core.calendar import (
     SWEDISH_CALENDAR,
     WorkingCalendar,
     add_working_hours,

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from moderation.deadlines import STOCKHOLM
+from core.calendar import STOCKHOLM
 from moderation.import_views import session_key
 from moderation.models import Item, LogEntry
 from tests.conftest import Cast

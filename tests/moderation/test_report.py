@@ -24,8 +24,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from core.calendar import STOCKHOLM
 from moderation import services
-from moderation.deadlines import STOCKHOLM
 from moderation.reports import ReportRow, default_period, report_chart, response_report
 from tests.conftest import Cast
 

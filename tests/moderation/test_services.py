@@ -14,9 +14,9 @@ from django.db import DatabaseError, transaction
 from django.test import RequestFactory
 from PIL import Image
 
+from core.calendar import STOCKHOLM
 from core.models import Notification
 from moderation import services
-from moderation.deadlines import STOCKHOLM
 from moderation.models import Alert, Item, LogEntry
 from moderation.services import ItemNotOpen, Triage
 from tests.conftest import Cast

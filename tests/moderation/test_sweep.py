@@ -16,9 +16,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.calendar import STOCKHOLM, response_deadlines
 from core.models import Notification
 from moderation import services
-from moderation.deadlines import STOCKHOLM, response_deadlines
 from moderation.models import Alert, Item, LogEntry
 from tests.conftest import REDIS_URL, Cast
 from tests.core.test_worker import client, worker

@@ -255,7 +255,7 @@ def test_the_queue_counts_time_left_on_the_institutions_calendar(
     client: Client, cast: Cast, make_item: Any
 ) -> None:
     """A day the institution closes does not count as working time (KAU-RESPONSE-DEADLINE)."""
-    from governance.models import InstitutionSettings
+    from core.models import InstitutionSettings
 
     item = make_item()  # Thursday 08:00 → due Friday 08:00
     settings_row = InstitutionSettings.objects.get_solo()

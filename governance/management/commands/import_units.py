@@ -14,9 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from core.models import User
+from core.models import OrgUnit, User
 from governance import services
-from governance.models import OrgUnit
 
 COLUMNS = ("code", "name", "name_en", "kind", "parent_code", "head")
 

@@ -31,6 +31,11 @@ import holidays
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
+def local_today(now: datetime) -> date:
+    """The calendar day in Europe/Stockholm at ``now``: deadlines, cover and follow-up are Swedish days."""
+    return now.astimezone(STOCKHOLM).date()
+
+
 # One table a year, kept for the life of the process: a few hundred bytes a year, and a span of many
 # years must not read the same tables over and over.
 @cache
