@@ -8,7 +8,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import coverage, followup
-        from core import todo
+        from core import events, todo
 
         todo.register(coverage.todo_gaps, order=40)
         todo.register(followup.todo_followups, order=50)
+        events.person_deactivated.listen(coverage.deactivate_person)

@@ -7,9 +7,11 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import events
 from core.models import Heartbeat, Notification, User
 
 
@@ -36,11 +38,7 @@ class KanalvaktUserAdmin(NoDeleteAdminMixin, UserAdmin, SimpleHistoryAdmin):
         if change and "is_active" in form.changed_data and not obj.is_active:
             # KAU-RESP-OWNER: the heads and the social media lead hear at once that an owner or a
             # deputy has left; the hourly sweep is only the safety net.
-            from django.utils import timezone
-
-            from accounts.coverage import deactivate_person
-
-            deactivate_person(obj, by=request.user, now=timezone.now())  # type: ignore[arg-type]
+            events.person_deactivated.announce(person=obj, by=request.user, now=timezone.now())
 
 
 @admin.register(Heartbeat)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
+from core import events
 from core.history import record
 from core.models import InstitutionSettings, OrgUnit, User
 from core.notifications import notify
@@ -87,9 +88,7 @@ def update_institution_settings(*, by: User, **fields: Any) -> InstitutionSettin
         sorted(current.extra_days_off),
     ) != calendar_before:
         # KAU-RESPONSE-DEADLINE: the open items' deadlines follow the new hours and days off.
-        from moderation.tasks import recompute_open_deadlines
-
-        recompute_open_deadlines.delay_on_commit(by.pk)
+        events.working_calendar_changed.announce(by=by)
     return current
 
 

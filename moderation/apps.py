@@ -7,8 +7,10 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self) -> None:
-        from core import todo
+        from core import events, todo
         from moderation.selectors import alerts_todo, items_to_answer_todo
+        from moderation.tasks import recompute_after_calendar_change
 
         todo.register(alerts_todo, order=5)  # a threat is told at once (KAU-THREAT)
         todo.register(items_to_answer_todo, order=10)  # deadlines in working hours come next
+        events.working_calendar_changed.listen(recompute_after_calendar_change)

@@ -40,3 +40,9 @@ def sweep_deadlines() -> int:
 def recompute_open_deadlines(by_id: int | None = None) -> int:
     by = User.objects.filter(pk=by_id).first() if by_id else None
     return services.recompute_open_deadlines(by=by, now=timezone.now())
+
+
+def recompute_after_calendar_change(*, by: User | None) -> None:
+    """Listens to core.events.working_calendar_changed: the open items' deadlines follow the new
+    hours and days off (KAU-RESPONSE-DEADLINE), in the worker once the change is committed."""
+    recompute_open_deadlines.delay_on_commit(by.pk if by is not None else None)
