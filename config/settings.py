@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "moderation",
     "archive",
+    "demo",
 ]
 
 MIDDLEWARE = [

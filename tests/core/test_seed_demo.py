@@ -164,10 +164,10 @@ def test_seed_demo_holds_items_in_every_state(settings: Any, tmp_path: Path) -> 
     ids=["thursday", "sunday", "monday-early", "after-midsummer", "christmas", "after-epiphany"],
 )
 def test_demo_items_hold_every_state_whatever_the_day(settings: Any, tmp_path: Path, now: datetime) -> None:
-    from accounts.demo import seed_accounts
     from core.roles import sync_roles
-    from governance.demo import seed_people, seed_units
-    from moderation.demo import seed_items
+    from demo.accounts import seed_accounts
+    from demo.governance import seed_people, seed_units
+    from demo.moderation import seed_items
 
     settings.MEDIA_ROOT = tmp_path
     sync_roles()

@@ -9,11 +9,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import seed_accounts, seed_registry
-from archive.demo import seed_packages
 from core.roles import sync_roles
-from governance.demo import PEOPLE, seed_people, seed_requests, seed_units
-from moderation.demo import seed_items
+from demo.accounts import seed_accounts, seed_registry
+from demo.archive import seed_packages
+from demo.governance import PEOPLE, seed_people, seed_requests, seed_units
+from demo.moderation import seed_items
 
 
 class Command(BaseCommand):
