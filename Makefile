@@ -42,9 +42,11 @@ run: seed
 worker: $(STAMP)
 	$(VENV)/bin/celery -A config worker -B --loglevel INFO -s var/celerybeat-schedule
 
+# ruff, then the layers of CONTRIBUTING.md ([tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy .
