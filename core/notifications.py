@@ -73,59 +73,25 @@ def notify(
 
     Returns the rows created now (not those that existed already).
     """
-    with translation.override(settings.LANGUAGE_CODE):
-        return _notify(
-            kind=kind,
-            key=key,
-            recipients=recipients,
-            subject=str(subject) % subject_params if subject_params else str(subject),
-            template=template,
-            context=context,
-            url=url,
-            attachments=list(attachments),
-        )
-
-
-def _notify(
-    *,
-    kind: str,
-    key: str,
-    recipients: Iterable[User | str],
-    subject: str,
-    template: str,
-    context: dict[str, Any],
-    url: str,
-    attachments: list[str],
-) -> list[Notification]:
-    template_name = template if template.startswith("emails/") else f"emails/{template}"
-    subject = " ".join(subject.split())[:255]  # a line break in a header is refused when sending
-    wanted = _addressees(recipients, key=key)
-    if not wanted:
-        return []
-    existing = set(
-        Notification.objects.filter(key__in=[k for k, _u, _e in wanted]).values_list("key", flat=True)
+    event = Event(
+        kind=kind,
+        key=key,
+        recipients=list(recipients),
+        subject=subject,
+        template=template,
+        context=context,
+        url=url,
+        subject_params=subject_params,
+        attachments=tuple(attachments),
     )
     created: list[Notification] = []
-    for row_key, user, email in wanted:
-        if row_key in existing:
-            continue
-        body = render_to_string(template_name, {**context, "recipient": user, "email": email}).strip()
+    for row in _untold_rows([event]):
         try:
             # A savepoint, so that losing the race for the key leaves the caller's transaction usable.
             with transaction.atomic():
-                notification = Notification.objects.create(
-                    key=row_key,
-                    kind=kind,
-                    recipient=user,
-                    email=email,
-                    subject=subject,
-                    body=body,
-                    url=url,
-                    attachments=attachments,
-                )
+                created.append(Notification.objects.create(**row))
         except IntegrityError:
             continue  # written by a concurrent transaction that has committed meanwhile: already notified
-        created.append(notification)
     if created:
         deliver_after_commit()
     return created
@@ -167,14 +133,27 @@ def notify_many(events: Sequence[Event]) -> int:
     """``notify`` for many events at once, for the jobs that report thousands in one transaction (the
     deadline sweep): one multi-row insert per thousand rows (core.bulk), and a body that reads the
     same for everyone is rendered once per event, or not at all when the caller wrote it. The same
-    unique key decides "once": a row that exists already, or is written meanwhile by a concurrent
-    transaction, is skipped by the insert (``ON CONFLICT DO NOTHING``). Returns how many rows were
-    offered, not how many were new."""
+    unique key decides "once": a row that exists already is left out before anything is rendered,
+    and one written meanwhile by a concurrent transaction is skipped by the insert
+    (``ON CONFLICT DO NOTHING``). Returns how many rows were new when it looked."""
+    rows = _untold_rows(events)
+    if rows:
+        insert_rows(Notification, rows, ignore_conflicts=True)
+        deliver_after_commit()
+    return len(rows)
+
+
+def _untold_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
+    """The notification rows for ``events`` that nobody has been sent yet: one per distinct address,
+    written in the institution's language; the keys already told are read in one query."""
+    planned = [(event, _addressees(event.recipients, key=event.key)) for event in events]
+    keys = [row_key for _event, addressees in planned for row_key, _user, _email in addressees]
+    told = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
     rows: list[dict[str, Any]] = []
     now = timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
-        for event in events:
-            addressees = _addressees(event.recipients, key=event.key)
+        for event, addressees in planned:
+            addressees = [entry for entry in addressees if entry[0] not in told]
             if not addressees:
                 continue
             template_name = _template_name(event.template)
@@ -200,10 +179,7 @@ def notify_many(events: Sequence[Event]) -> int:
                         "created_at": now,
                     }
                 )
-    if rows:
-        insert_rows(Notification, rows, ignore_conflicts=True)
-        deliver_after_commit()
-    return len(rows)
+    return rows
 
 
 def _template_name(template: str) -> str:
