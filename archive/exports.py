@@ -38,6 +38,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -538,81 +539,15 @@ def readme(
     made = timezone.localtime(now, STOCKHOLM).strftime("%Y-%m-%d %H:%M %Z")
     criteria_text = "\n".join(f"  {sv} / {en}: {value}" for sv, en, value in _criteria_lines(criteria))
     count_text = "\n".join(f"  data/records/{name}.csv, .json: {n}" for name, n in counts.items())
-    return f"""Kanalvakt – arkivexport / archive export {job.pk}
-{"=" * 60}
-
-SVENSKA
-
-Denna BagIt-påse (RFC 8493) innehåller allmänna handlingar från {institution}s
-officiella konton i sociala medier, hämtade ur Kanalvakt för att besvara en begäran
-om allmän handling eller för arkivering (KAU-PUBLIC-RECORD).
-
-Ursprung: {institution}, Kanalvakt
-Exporterad av: {who}
-Exporterad: {made}
-Beskrivning: {job.description}
-Sökvillkor:
-{criteria_text}
-
-Innehåll (under data/):
-  records/items.csv, items.json            inkomna inlägg, kommentarer och meddelanden
-  records/log.csv, log.json                modereringsloggen: vem gjorde vad och när
-  records/decisions.csv, decisions.json    beslut om nya konton
-  records/screenshots.csv, .json           skärmdumparna i påsen, med SHA-256
-  records/packages.csv, .json              diariepaketen i påsen
-  screenshots/original/<sha256>.<typ>      skärmdumparna som de arkiverades
-  screenshots/stamped/<sha256>.png         datumstämplade kopior (namngivna efter sin egen SHA-256)
-  packages/<id>.pdf, .csv, .json           diariepaket (PDF/A) med registerfälten
-CSV-filerna är UTF-8 med BOM, med semikolon mellan cellerna och varje cell inom
-citattecken, så att svenska Excel öppnar dem som de är. En cell med text som börjar med
-=, +, - eller @ (efter eventuella blanksteg), eller med tabb eller vagnretur, har fått
-en apostrof först, så att inget kalkylprogram kör den som en formel: besökarens =1+1
-står som '=1+1 i CSV-filen. Det exakta värdet finns i JSON-filen bredvid, som har
-samma fält. Tider är svensk tid (ISO 8601).
-
-Så kontrollerar du påsen: packa upp zip-filen och kör
-  bagit.py --validate {f"kanalvakt-export-{job.pk}"}
-eller, inifrån påsens mapp,
-  sha256sum -c manifest-sha256.txt
-  sha512sum -c manifest-sha512.txt
-Varje fil i data/ ska anges som OK. Skärmdumparnas filnamn är deras SHA-256 när de togs.
-
-ENGLISH
-
-This BagIt bag (RFC 8493) holds public records from the official social media accounts
-of {institution}, taken from Kanalvakt to answer a request for public records
-(begäran om allmän handling) or for the archive (KAU-PUBLIC-RECORD).
-
-Source: {institution}, Kanalvakt
-Exported by: {who}
-Exported at: {made}
-Description: {job.description}
-Search criteria:
-{criteria_text}
-
-Contents (under data/):
-  records/items.csv, items.json            incoming posts, comments and messages
-  records/log.csv, log.json                the moderation log: who did what, when
-  records/decisions.csv, decisions.json    decisions on new accounts
-  records/screenshots.csv, .json           the screenshots in the bag, with their SHA-256
-  records/packages.csv, .json              the diary packages in the bag
-  screenshots/original/<sha256>.<ext>      the screenshots as archived
-  screenshots/stamped/<sha256>.png         the date-stamped copies (named by their own SHA-256)
-  packages/<id>.pdf, .csv, .json           diary packages (PDF/A) with their registry fields
-The CSV files are UTF-8 with a byte-order mark, with semicolons between cells and every
-cell in double quotes, so that Swedish Excel opens them as they are. A cell of text that
-begins with =, +, - or @ (after any spaces), or with a tab or carriage return, has an
-apostrophe put in front, so that no spreadsheet runs it as a formula: a visitor's =1+1
-reads '=1+1 in the CSV file. The exact value is in the JSON file beside it, which holds
-the same fields. Times are Swedish time (ISO 8601).
-
-How to verify the bag: unzip it and run
-  bagit.py --validate {f"kanalvakt-export-{job.pk}"}
-or, from inside the bag's folder,
-  sha256sum -c manifest-sha256.txt
-  sha512sum -c manifest-sha512.txt
-Every file in data/ must be reported OK. A screenshot's file name is its SHA-256 when taken.
-
-Records / Poster:
-{count_text}
-"""
+    return render_to_string(
+        "archive/export_readme.txt",
+        {
+            "job": job,
+            "institution": institution,
+            "who": who,
+            "made": made,
+            "criteria_text": criteria_text,
+            "count_text": count_text,
+            "rule": "=" * 60,
+        },
+    )
