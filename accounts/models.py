@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from core.models import person_field
+
 
 @functools.lru_cache(maxsize=8)
 def _platform_labels(language: str | None) -> dict[str, str]:
@@ -65,14 +67,7 @@ class Account(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("deputies"), related_name="deputy_accounts", blank=True
     )
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registered by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    registered_by = person_field(_("registered by"))
 
     # KAU-FOLLOWUP: when the next follow-up is due; an interval of the account's own overrides the
     # institution's. Written by accounts.services whenever its inputs change.
@@ -99,23 +94,9 @@ class Account(models.Model):
 
     # KAU-INFORM and KAU-SENDER: confirmed by the owner, with who and when.
     notice_confirmed_at = models.DateTimeField(_("public-records notice confirmed"), null=True, blank=True)
-    notice_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("notice confirmed by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    notice_confirmed_by = person_field(_("notice confirmed by"))
     sender_confirmed_at = models.DateTimeField(_("sender and profile confirmed"), null=True, blank=True)
-    sender_confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sender confirmed by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    sender_confirmed_by = person_field(_("sender confirmed by"))
 
     # KAU-CLOSE: closing is a workflow; the account stays in the registry when closed.
     closing_started_at = models.DateTimeField(_("closing started"), null=True, blank=True)
@@ -131,14 +112,7 @@ class Account(models.Model):
         ],
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("closed by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    closed_by = person_field(_("closed by"))
 
     history = HistoricalRecords(m2m_fields=[deputies])
 
@@ -325,9 +299,7 @@ class FollowUp(models.Model):
     decision = models.CharField(_("decision"), max_length=8, choices=Decision.choices)
     note = models.TextField(_("note"), blank=True)
     recorded_at = models.DateTimeField(_("recorded at"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = person_field(_("recorded by"), null=False)
 
     history = HistoricalRecords()
 

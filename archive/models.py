@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core.models import person_field
 
 
 def screenshot_path(instance: Screenshot, filename: str) -> str:
@@ -55,14 +56,7 @@ class Screenshot(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     received_sha256 = models.CharField(_("SHA-256 as received"), max_length=64)
     taken_at = models.DateTimeField(_("taken at"))
-    taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("taken by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    taken_by = person_field(_("taken by"))
     taken_from = models.CharField(
         _("taken from"), max_length=100, blank=True, help_text=_("The client address.")
     )
@@ -102,14 +96,7 @@ class LedgerEntry(models.Model):
     size = models.PositiveBigIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     recorded_at = models.DateTimeField(_("recorded at"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("recorded by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    recorded_by = person_field(_("recorded by"))
     previous_hash = models.CharField(_("previous entry's hash"), max_length=64)
     entry_hash = models.CharField(_("entry hash"), max_length=64)
 
@@ -148,15 +135,7 @@ class CaptureAttempt(models.Model):
     )
     purpose = models.CharField(_("purpose"), max_length=10, choices=Screenshot.Purpose.choices)
     url = models.URLField(_("address"), max_length=500)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("Empty when the daily start-page job asked."),
-    )
+    requested_by = person_field(_("requested by"), help_text=_("Empty when the daily start-page job asked."))
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
@@ -223,20 +202,11 @@ class DiaryPackage(models.Model):
     fields = models.JSONField(_("registry fields"), default=dict)
     screenshots = models.ManyToManyField(Screenshot, verbose_name=_("screenshots"), related_name="packages")
     built_at = models.DateTimeField(_("built at"))
-    built_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("built by"), on_delete=models.PROTECT, related_name="+"
-    )
+    built_by = person_field(_("built by"), null=False)
     sent_at = models.DateTimeField(_("queued for the registry at"), null=True, blank=True)
     diary_number = models.CharField(_("registration number"), max_length=60, blank=True)
     registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("registered by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    registered_by = person_field(_("registered by"))
 
     history = HistoricalRecords()
 
@@ -272,9 +242,7 @@ class ExportJob(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
-    )
+    requested_by = person_field(_("requested by"), null=False)
     requested_at = models.DateTimeField(_("requested at"))
     description = models.CharField(_("what"), max_length=500)
     criteria = models.JSONField(_("search"), default=dict)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -19,6 +20,21 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.calendar import WorkingCalendar
+
+
+def person_field(verbose_name: Any, *, null: bool = True, **extra: Any) -> models.ForeignKey[Any, Any]:
+    """A record's column naming a person: who did it (``recorded_by``, ``decided_by``) or who is meant
+    (``proposed_owner``). Protected, since people are deactivated and never deleted, and with no
+    reverse accessor. ``null`` (and ``blank``) where the system itself may act or nobody is named."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=null,
+        blank=null,
+        on_delete=models.PROTECT,
+        related_name="+",
+        **extra,
+    )
 
 
 class User(AbstractUser):

@@ -12,7 +12,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Platform
-from core.models import OrgUnit
+from core.models import OrgUnit, person_field
 from governance.profile_guide import ProfilePicture, SenderType, check_profile
 
 
@@ -148,14 +148,7 @@ class AccountRequest(models.Model):
     terms_note = models.TextField(_("note on the terms of use"), blank=True)
 
     # Responsibility (KAU-RESP-OWNER).
-    proposed_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("proposed account owner"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    proposed_owner = person_field(_("proposed account owner"))
     proposed_deputies = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("proposed deputies"),
@@ -164,14 +157,7 @@ class AccountRequest(models.Model):
     )
 
     # Blogs (KTH-BLOG).
-    blogger = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("blogger (employee)"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    blogger = person_field(_("blogger (employee)"))
     blogger_external_name = models.CharField(_("blogger (not employed)"), max_length=200, blank=True)
     blogger_assigning_unit = models.ForeignKey(
         OrgUnit,
@@ -189,23 +175,9 @@ class AccountRequest(models.Model):
     )
     accepted_deviations = models.JSONField(_("deviations accepted"), default=list, blank=True)
     review_advice = models.TextField(_("advice from the communications department"), blank=True)
-    reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reviewed by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    reviewed_by = person_field(_("reviewed by"))
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    decided_by = person_field(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
     # A request for a channel that existed before Kanalvakt: its approval gives that account its
@@ -325,9 +297,7 @@ class RequestEvent(models.Model):
     round = models.PositiveSmallIntegerField(_("review round"))
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
-    )
+    actor = person_field(_("by"), null=False)
     at = models.DateTimeField(_("at"))
     comment = models.TextField(_("comment"), blank=True)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core.models import person_field
 
 
 class Classification(models.TextChoices):
@@ -97,14 +98,7 @@ class Item(models.Model):
     # What was done.
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("handled by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    handled_by = person_field(_("handled by"))
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     close_reason = models.TextField(_("reason for closing"), blank=True)
@@ -119,14 +113,7 @@ class Item(models.Model):
 
     alert_after = models.DateTimeField(_("next reminder at"), null=True, blank=True, editable=False)
 
-    logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("logged by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    logged_by = person_field(_("logged by"))
     logged_at = models.DateTimeField(_("logged at"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["alert_after"])
@@ -233,14 +220,8 @@ class LogEntry(models.Model):
 
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="log")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text=_("Empty when Kanalvakt itself acted (the deadline sweep, a connector)."),
+    actor = person_field(
+        _("by"), help_text=_("Empty when Kanalvakt itself acted (the deadline sweep, a connector).")
     )
     at = models.DateTimeField(_("at"))
     note = models.TextField(_("note"), blank=True)
@@ -287,34 +268,13 @@ class Alert(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     target = models.CharField(_("to"), max_length=10, choices=Target.choices)
     created_at = models.DateTimeField(_("created at"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = person_field(_("by"))
     note = models.TextField(_("note"), blank=True)
     # The head of unit it was routed to (the nearest active head up the tree when it was written), so
     # that their start page shows it however the tree changes later.
-    head = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("head of unit"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    head = person_field(_("head of unit"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("acknowledged by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    acknowledged_by = person_field(_("acknowledged by"))
 
     class Meta:
         verbose_name = _("alert")
@@ -356,23 +316,9 @@ class ApiToken(models.Model):
         "accounts.Account", verbose_name=_("accounts"), blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("issued at"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("issued by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = person_field(_("issued by"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("revoked by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    revoked_by = person_field(_("revoked by"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["last_used_at"])
