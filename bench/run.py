@@ -124,7 +124,7 @@ def data_sizes() -> dict[str, Any]:
 
     tables = [
         "core_user",
-        "governance_orgunit",
+        "core_orgunit",
         "accounts_account",
         "accounts_account_deputies",
         "accounts_followup",
@@ -552,7 +552,7 @@ def table(results: dict[str, Any]) -> str:
     )
     item = data["moderation_item"]
     lines.append(
-        f"Data: {data['accounts_account']['rows']:,} accounts, {data['governance_orgunit']['rows']:,} units, "
+        f"Data: {data['accounts_account']['rows']:,} accounts, {data['core_orgunit']['rows']:,} units, "
         f"{data['core_user']['rows']:,} people; {item['rows']:,} items "
         f"({item['received_from']} – {item['received_to']}; {item['open']:,} open, "
         f"{item['past_due']:,} past due), {data['moderation_logentry']['rows']:,} log entries; "

@@ -186,7 +186,7 @@ class _Loader:
         started = time.monotonic()
         for table in (
             "core_user",
-            "governance_orgunit",
+            "core_orgunit",
             "accounts_account",
             "accounts_account_deputies",
             "accounts_followup",
@@ -280,13 +280,13 @@ class _Loader:
                 f"units ({kind})",
                 OrgUnit,
                 f"""
-                INSERT INTO governance_orgunit (name, name_en, code, kind, path, is_active, head_id,
+                INSERT INTO core_orgunit (name, name_en, code, kind, path, is_active, head_id,
                                                 parent_id)
                 SELECT %(name)s || ' ' || u.k, '', 'bench-u-' || u.k, %(kind)s, '', true, head.id, parent.id
                        /*defaults*/
                 FROM generate_series(%(first)s, %(last)s) AS u(k)
                 JOIN bench_people head ON head.kind = 'head' AND head.n = u.k
-                LEFT JOIN governance_orgunit parent ON parent.code = 'bench-u-' || ({parent})
+                LEFT JOIN core_orgunit parent ON parent.code = 'bench-u-' || ({parent})
                 ORDER BY u.k
                 """,  # noqa: S608 - the parent expression is ours
                 {"name": name, "kind": kind, "first": first, "last": last},
@@ -295,18 +295,18 @@ class _Loader:
             "unit paths",
             """
             WITH RECURSIVE tree AS (
-                SELECT id, '/' || id || '/' AS path FROM governance_orgunit WHERE code = 'bench-u-1'
+                SELECT id, '/' || id || '/' AS path FROM core_orgunit WHERE code = 'bench-u-1'
                 UNION ALL
                 SELECT c.id, tree.path || c.id || '/'
-                FROM governance_orgunit c JOIN tree ON c.parent_id = tree.id
+                FROM core_orgunit c JOIN tree ON c.parent_id = tree.id
             )
-            UPDATE governance_orgunit o SET path = tree.path FROM tree WHERE o.id = tree.id
+            UPDATE core_orgunit o SET path = tree.path FROM tree WHERE o.id = tree.id
             """,
         )
         self.sql(
             "",
             "CREATE TEMP TABLE bench_units ON COMMIT DROP AS SELECT split_part(code, '-', 3)::int AS n, id, "
-            "kind, head_id FROM governance_orgunit WHERE code LIKE 'bench-u-%%'",
+            "kind, head_id FROM core_orgunit WHERE code LIKE 'bench-u-%%'",
         )
 
     def accounts(self) -> None:
@@ -363,7 +363,7 @@ class _Loader:
             CREATE TEMP TABLE bench_accounts ON COMMIT DROP AS
             SELECT split_part(a.handle, '_', 2)::int AS n, a.id, a.owner_id, a.unit_id, a.status,
                    a.last_startpage_at, u.head_id
-            FROM accounts_account a JOIN governance_orgunit u ON u.id = a.unit_id
+            FROM accounts_account a JOIN core_orgunit u ON u.id = a.unit_id
             WHERE a.handle LIKE 'bench\\_%%'
             """,
         )
