@@ -30,3 +30,16 @@ def isoformat(value: datetime | None) -> str:
 @register.filter
 def overdue(item: Any, now: datetime) -> bool:
     return bool(item.is_overdue(now))
+
+
+@register.inclusion_tag("includes/fields.html")
+def fields(form: Any, *names: str) -> dict[str, Any]:
+    """The named fields of a form, in that order, each as ``includes/field.html`` renders it. A name
+    the form does not have (a field left out for this user) is passed over."""
+    return {"fields": [form[name] for name in names if name in form.fields]}
+
+
+@register.inclusion_tag("includes/column_heads.html")
+def column_heads(*labels: str) -> dict[str, Any]:
+    """A table's ``<thead>``: one column header a label, in that order."""
+    return {"labels": labels}
