@@ -21,33 +21,17 @@ from accounts.models import Account, CoverageGap, FollowUp
 from accounts.selectors import accounts_visible_to
 from core.models import User
 from tests.conftest import Cast, browser_login
+from tests.support import HIDDEN, PEOPLE, login
+
+pytestmark = pytest.mark.usefixtures("media_root")
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2030, 3, 15, 9, 0, tzinfo=STOCKHOLM)
 TODAY = NOW.date()
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "communicator",  # the owner
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}
 MANAGERS = {"head_of_unit", "dean", "social_media_lead"}
 STARTERS = MANAGERS | {"communicator"}
 CONFIRMERS = MANAGERS | {"communicator", "deputy"}
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 def take_startpage_screenshot(account: Account, *, at: datetime, by: User) -> None:
@@ -476,11 +460,6 @@ def test_two_people_closing_at_once_close_once(cast: Cast, make_account: Any) ->
 
 
 # --- Views: every role ---------------------------------------------------------------------------------
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
 
 
 # view: (method, the state the account is in, POST data)

@@ -23,21 +23,11 @@ from accounts import coverage
 from accounts.models import Absence, Account
 from core.models import User
 from tests.conftest import Cast
+from tests.support import login, people
 
 NOW = datetime(2026, 12, 21, 5, 0, tzinfo=UTC)  # Monday 21 December 2026, 06:00 in Stockholm
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "owner",
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
+PEOPLE = people(owner="owner", without={"security_officer"})
 HIDDEN = {"outsider", "other_head"}  # nothing ties them to the department's account
 MANAGERS = {"head_of_unit", "dean", "social_media_lead"}  # KAU-RESP-MANAGER, and the lead
 
@@ -46,15 +36,6 @@ MANAGERS = {"head_of_unit", "dean", "social_media_lead"}  # KAU-RESP-MANAGER, an
 def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The views read the time once, from ``timezone.now()``; here it is NOW."""
     monkeypatch.setattr("accounts.coverage_views.timezone", SimpleNamespace(now=lambda: NOW))
-
-
-def who(cast: Cast, person: str) -> Any:
-    return cast["communicator"] if person == "owner" else cast[person]
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(who(cast, person))
 
 
 def state_of(account: Account) -> tuple[Any, ...]:

@@ -25,25 +25,12 @@ from core.models import Notification
 from governance import services as governance_services
 from governance.models import InstitutionSettings
 from tests.conftest import Cast, browser_login
+from tests.support import HIDDEN, PEOPLE, login
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2030, 3, 15, 9, 0, tzinfo=STOCKHOLM)
 TODAY = NOW.date()
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "communicator",  # the owner
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}  # nothing ties them to the department
 RECORDERS = {"communicator", "deputy", "head_of_unit", "dean", "social_media_lead"}
 MANAGERS = {"head_of_unit", "dean", "social_media_lead"}
 
@@ -481,11 +468,6 @@ def test_the_start_page_section_is_one_query(
 
 
 # --- Views: every role ---------------------------------------------------------------------------------
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
 
 
 def expected(view: str, person: str) -> int:

@@ -25,28 +25,10 @@ from core.history import record
 from moderation.models import Item
 from tests.conftest import Cast
 from tests.governance.factories import make_request
+from tests.support import HIDDEN, PEOPLE, in_english, login
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "communicator",  # the owner
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}  # nothing ties them to the department
 REGISTERS = {"communications", "social_media_lead"}  # KAU-START-COMMS
 CONFIRMS = {"communicator", "deputy", "communications", "social_media_lead"}  # KAU-INFORM, KAU-SENDER
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
 
 
 def register_data(cast: Cast, **overrides: Any) -> dict[str, Any]:
@@ -531,11 +513,6 @@ def test_the_register_link_is_shown_only_to_those_who_may_register(
 
 
 # --- The account page -------------------------------------------------------------------------------------
-
-
-def in_english(client: Client) -> None:
-    """Swedish is the default; these tests read the English field labels."""
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
 
 
 def change_deputies(

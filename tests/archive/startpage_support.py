@@ -3,7 +3,6 @@ upload, a fixed "now", and a page served on 127.0.0.1 for Chromium to capture.""
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -12,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from moderation.deadlines import STOCKHOLM
+from tests import support
 
 # A fixed "now": Thursday 26 November 2026, 10:00 in Stockholm. No test depends on today's date.
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM)
@@ -27,15 +26,13 @@ START_PAGE = (
 
 
 @pytest.fixture(autouse=True, name="media_root")
-def media_root_fixture(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+def media_root_fixture(media_root: Path) -> Path:
+    """The media folder of tests/conftest.py, for every test that imports this."""
+    return media_root
 
 
 def png(size: tuple[int, int] = (160, 120), colour: tuple[int, int, int] = (30, 60, 200)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "PNG")
-    return out.getvalue()
+    return support.png(size, colour)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -22,6 +22,7 @@ from archive import exports
 from archive.models import ExportJob
 from tests.archive.export_support import NOW, Archive, account, archive, make_item, media_root
 from tests.conftest import Cast
+from tests.support import login
 
 pytestmark = pytest.mark.django_db
 # The shared fixtures, used here by name.
@@ -39,12 +40,6 @@ OTHERS = [
     "outsider",
     "staff",
 ]
-
-
-def login(client: Client, cast: Cast, person: str) -> Client:
-    if person != "anonymous":
-        client.force_login(cast[person])
-    return client
 
 
 def make_job(cast: Cast, *, person: str = "registrar", run: bool = True, **criteria: Any) -> ExportJob:

@@ -34,6 +34,7 @@ from tests.archive.screenshot_support import (
     stored_files,
 )
 from tests.conftest import Cast
+from tests.support import in_english, login
 
 __all__ = ["account", "make_item", "media_root"]
 
@@ -44,17 +45,6 @@ READERS = ["communicator", "deputy", "head_of_unit", "dean", "social_media_lead"
 MODERATORS = ["communicator", "deputy"]
 HIDDEN = ["outsider", "communications", "registrar", "other_head", "security_officer"]
 EVERYONE = ["anonymous", *HIDDEN, *READERS]
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
-
-
-def in_english(client: Client) -> Client:
-    """The app is Swedish-first and ignores Accept-Language; the language cookie chooses English."""
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def upload(data: bytes | None = None, name: str = "skarm.png") -> dict[str, Any]:

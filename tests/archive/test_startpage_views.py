@@ -25,28 +25,10 @@ from tests.archive.startpage_support import (  # noqa: F401 (fixtures)
     start_page_server_fixture,
 )
 from tests.conftest import Cast
+from tests.support import HIDDEN, PEOPLE, login
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "communicator",  # the owner
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}  # they may not see the account: 404
 RECORDS = {"communicator", "deputy"}  # KAU-STARTPAGE: the account owner takes it; deputies stand in
 VIEWS = RECORDS | {"head_of_unit", "dean", "communications", "social_media_lead", "registrar"}
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
 
 
 def page_url(account: Account) -> str:

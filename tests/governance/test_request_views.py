@@ -21,31 +21,10 @@ from governance.models import AccountRequest, RequestEvent
 from tests.conftest import Cast
 from tests.core import pdf_support
 from tests.governance.factories import complete_request_data, make_request
+from tests.support import HIDDEN, login, people, who
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "requester",
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}  # nothing ties them to the department
+PEOPLE = people(owner="requester")
 VISIBLE = [person for person in PEOPLE if person not in HIDDEN | {"anonymous"}]
-
-
-def who(cast: Cast, person: str) -> Any:
-    return cast["communicator"] if person == "requester" else cast[person]
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(who(cast, person))
 
 
 def form_data(
