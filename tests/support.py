@@ -242,12 +242,6 @@ def make_organisation(heads: dict[str, Any]) -> dict[str, Any]:
 
     units: dict[str, Any] = {}
     for key, name, code, kind, parent in UNITS:
-        units[key] = create_unit(
-            name=name,
-            code=code,
-            kind=kind,
-            parent=units[parent] if parent else None,
-            head=heads.get(key),
-            by=None,
-        )
+        above = units[parent] if parent else None
+        units[key] = create_unit(name=name, code=code, kind=kind, parent=above, head=heads.get(key), by=None)
     return units

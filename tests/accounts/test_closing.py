@@ -21,7 +21,7 @@ from accounts.models import Account, CoverageGap, FollowUp
 from accounts.selectors import accounts_visible_to
 from core.models import User
 from tests.conftest import Cast, browser_login
-from tests.support import HIDDEN, PEOPLE, login
+from tests.support import HIDDEN, PEOPLE, assert_accessible, login
 
 pytestmark = pytest.mark.usefixtures("media_root")
 
@@ -597,13 +597,6 @@ def test_the_page_shows_the_steps_and_only_the_actions_allowed(
 @pytest.mark.django_db(transaction=True)
 def test_closing_in_the_browser_passes_axe(page: Any, cast: Cast, make_account: Any) -> None:
     """KAU-CLOSE, KAU-ACCESS: the head closes an account step by step; every state passes axe."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    wcag_aa = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-    def assert_accessible() -> None:
-        results = Axe().run(page, options=wcag_aa)
-        assert results.violations_count == 0, results.generate_report()
 
     account = make_account(name="Gammal kanal", deputies=("staff",))
     cast["staff"].is_active = False
@@ -611,19 +604,19 @@ def test_closing_in_the_browser_passes_axe(page: Any, cast: Cast, make_account: 
     browser_login(page, "head_of_unit", "pw-head_of_unit-0123")
     page.goto(reverse("accounts:closing_candidates"))
     assert page.locator(f'tr[data-account="{account.pk}"] [data-reason="no_deputy"]').count() == 1
-    assert_accessible()
+    assert_accessible(page)
     url = reverse("accounts:closing", args=[account.pk])
     page.goto(url)
-    assert_accessible()
+    assert_accessible(page)
     page.fill("#id_reason", "Ingen kan bevaka kanalen längre.")
     with page.expect_navigation():
         page.locator('form:has(input[name="step"][value="start"]) button[type=submit]').click()
     assert Account.objects.get(pk=account.pk).status == "closing"
-    assert_accessible()
+    assert_accessible(page)
     with page.expect_navigation():
         page.locator('form:has(input[name="step"][value="close"]) button[type=submit]').click()
     assert page.locator(".message--error").count() == 2  # 409: commenting and the screenshot
-    assert_accessible()
+    assert_accessible(page)
     page.check("#id_commenting_0")
     with page.expect_navigation():
         page.locator('form:has(input[name="step"][value="commenting"]) button[type=submit]').click()
@@ -634,4 +627,4 @@ def test_closing_in_the_browser_passes_axe(page: Any, cast: Cast, make_account: 
         page.locator('form:has(input[name="step"][value="close"]) button[type=submit]').click()
     closed = Account.objects.get(pk=account.pk)
     assert (closed.status, closed.commenting, closed.closed_by) == ("closed", "off", cast["head_of_unit"])
-    assert_accessible()
+    assert_accessible(page)

@@ -23,7 +23,7 @@ from accounts import coverage
 from accounts.models import Absence, Account
 from core.models import User
 from tests.conftest import Cast
-from tests.support import login, people
+from tests.support import assert_accessible, login, people
 
 NOW = datetime(2026, 12, 21, 5, 0, tzinfo=UTC)  # Monday 21 December 2026, 06:00 in Stockholm
 
@@ -571,15 +571,6 @@ def test_an_absence_that_has_ended_is_not_cancelled(client: Client, cast: Cast) 
 
 
 # --- In the browser ---------------------------------------------------------------------------------------
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def assert_accessible(page: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.browser

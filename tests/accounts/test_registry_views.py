@@ -25,7 +25,7 @@ from core.history import record
 from moderation.models import Item
 from tests.conftest import Cast
 from tests.governance.factories import make_request
-from tests.support import HIDDEN, PEOPLE, in_english, login
+from tests.support import HIDDEN, PEOPLE, assert_accessible, in_english, login
 
 REGISTERS = {"communications", "social_media_lead"}  # KAU-START-COMMS
 CONFIRMS = {"communicator", "deputy", "communications", "social_media_lead"}  # KAU-INFORM, KAU-SENDER
@@ -792,15 +792,6 @@ def test_a_confirmation_needs_a_post(client: Client, cast: Cast, make_account: A
 
 
 # --- In a real browser: WCAG 2.1 AA (KAU-ACCESS) ---------------------------------------------------------
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def assert_accessible(page: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.browser

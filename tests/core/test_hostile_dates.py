@@ -27,7 +27,7 @@ from moderation import services as moderation_services
 from moderation.deadlines import STOCKHOLM
 from moderation.models import Item, LogEntry
 from tests.conftest import Cast
-from tests.support import png
+from tests.support import INSTITUTION_SETTINGS, png
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "media_root")]
 
@@ -208,17 +208,7 @@ def _export(field: str) -> Callable[[Client, Any, str], Any]:
 def _days_off(client: Client, account: Account, value: str) -> Any:
     return client.post(
         reverse("governance:settings"),
-        {
-            "institution_name": "Karlstads universitet",
-            "social_media_address": "socialamedier@kau.se",
-            "security_officer_address": "sakerhet@kau.se",
-            "registry_address": "registrator@kau.se",
-            "response_due_hours": 24,
-            "response_limit_hours": 48,
-            "startpage_interval_months": 6,
-            "followup_interval_months": 12,
-            "extra_days_off": f"2026-12-28\n{value}",
-        },
+        {**INSTITUTION_SETTINGS, "extra_days_off": f"2026-12-28\n{value}"},
     )
 
 
