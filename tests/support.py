@@ -24,6 +24,20 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# A Celery worker that runs one task at a time, without talking to other workers (after the ``celery``
+# command; a name and more options follow).
+SOLO_WORKER = [
+    "-A",
+    "config",
+    "worker",
+    "--pool",
+    "solo",
+    "--loglevel",
+    "INFO",
+    "--without-gossip",
+    "--without-mingle",
+]
+
 # Everyone a view of the department's account is tried against, "anonymous" for nobody signed in.
 # "communicator" owns the cast's accounts; a test that names the owner's part (e.g. "owner",
 # "requester") passes ``owner=`` and the person is the communicator still (see ``who``).
@@ -62,6 +76,13 @@ def login(client: Client, cast: Any, person: str) -> Client:
     if person != "anonymous":
         client.force_login(who(cast, person))
     return client
+
+
+def assert_answer(response: Any, person: str, expected: int) -> None:
+    """The view answered the person with the expected status; nobody signed in is sent to sign in."""
+    assert response.status_code == expected, response.content[:500]
+    if person == "anonymous":
+        assert response["Location"].startswith(reverse("login"))
 
 
 def in_english(client: Client) -> Client:
@@ -245,3 +266,22 @@ def make_organisation(heads: dict[str, Any]) -> dict[str, Any]:
         above = units[parent] if parent else None
         units[key] = create_unit(name=name, code=code, kind=kind, parent=above, head=heads.get(key), by=None)
     return units
+
+
+def absence_of(
+    person: Any,
+    starts_on: Any,
+    ends_on: Any,
+    *,
+    now: Any,
+    kind: str = "vacation",
+    note: str = "",
+    by: Any = None,
+) -> Any:
+    """An absence recorded (accounts.coverage) by the person, or for them by ``by``: the absence and the
+    warnings."""
+    from accounts import coverage
+
+    return coverage.record_absence(
+        person=person, starts_on=starts_on, ends_on=ends_on, kind=kind, note=note, by=by or person, now=now
+    )

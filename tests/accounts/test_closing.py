@@ -108,6 +108,43 @@ def test_the_accounts_own_interval_decides_what_is_long(cast: Cast, make_account
     assert reasons_for(cast) == {}
 
 
+# A follow-up's answers: a channel that does well, and one that does not.
+FINE: dict[str, Any] = {
+    "followers": 1,
+    "posts": 1,
+    "reactions": 1,
+    "comments": 1,
+    "traffic": "same",
+    "reaches_audiences": "yes",
+    "keeps_up": "yes",
+    "value_estimate": "Ok.",
+}
+POOR: dict[str, Any] = {
+    **FINE,
+    "posts": 0,
+    "reactions": 0,
+    "comments": 0,
+    "traffic": "down",
+    "reaches_audiences": "no",
+    "keeps_up": "no",
+    "value_estimate": "Ingen.",
+}
+
+
+def written_followup(
+    cast: Cast, account: Account, *, period_end: date, decision: str, **answers: Any
+) -> FollowUp:
+    """A follow-up the owner recorded at NOW, written straight to the table: no due date moves."""
+    return FollowUp.objects.create(
+        account=account,
+        period_end=period_end,
+        decision=decision,
+        recorded_at=NOW,
+        recorded_by=cast["communicator"],
+        **{**FINE, **answers},
+    )
+
+
 def test_no_followup_within_two_intervals_of_registration_is_proposed(cast: Cast, make_account: Any) -> None:
     never = healthy(make_account, name="Aldrig uppföljt")
     young = healthy(make_account, name="Ungt")
@@ -115,21 +152,7 @@ def test_no_followup_within_two_intervals_of_registration_is_proposed(cast: Cast
     Account.objects.filter(pk=never.pk).update(created_at=datetime(2028, 3, 10, tzinfo=STOCKHOLM))
     Account.objects.filter(pk=young.pk).update(created_at=datetime(2028, 3, 20, tzinfo=STOCKHOLM))
     Account.objects.filter(pk=followed.pk).update(created_at=datetime(2028, 3, 10, tzinfo=STOCKHOLM))
-    FollowUp.objects.create(
-        account=followed,
-        period_end=date(2029, 3, 1),
-        followers=1,
-        posts=1,
-        reactions=1,
-        comments=1,
-        traffic="same",
-        reaches_audiences="yes",
-        keeps_up="yes",
-        value_estimate="Ok.",
-        decision="continue",
-        recorded_at=NOW,
-        recorded_by=cast["communicator"],
-    )
+    written_followup(cast, followed, period_end=date(2029, 3, 1), decision="continue")
     assert reasons_for(cast) == {"Aldrig uppföljt": [followup.Reason.NO_FOLLOWUP]}
 
 
@@ -146,25 +169,14 @@ def test_a_latest_followup_deciding_to_close_is_proposed(cast: Cast, make_accoun
         "keeps_up": "no",
         "value_estimate": "Liten nytta.",
     }
-    followup.record_followup(
-        decided, by=cast["communicator"], now=NOW, period_end=date(2030, 1, 31), decision="close", **common
-    )
-    followup.record_followup(
-        changed_mind,
-        by=cast["communicator"],
-        now=NOW,
-        period_end=date(2029, 6, 30),
-        decision="close",
-        **common,
-    )
-    followup.record_followup(
-        changed_mind,
-        by=cast["communicator"],
-        now=NOW,
-        period_end=date(2030, 1, 31),
-        decision="change",
-        **common,
-    )
+    for account, period_end, decision in (
+        (decided, date(2030, 1, 31), "close"),
+        (changed_mind, date(2029, 6, 30), "close"),
+        (changed_mind, date(2030, 1, 31), "change"),
+    ):
+        followup.record_followup(
+            account, by=cast["communicator"], now=NOW, period_end=period_end, decision=decision, **common
+        )
     assert reasons_for(cast) == {"Beslutat": [followup.Reason.DECIDED_CLOSE]}
 
 
@@ -195,21 +207,7 @@ def test_no_active_deputy_is_proposed(cast: Cast, make_account: Any) -> None:
 def test_every_reason_is_given_at_once(cast: Cast, make_account: Any) -> None:
     account = healthy(make_account, name="Allt", deputies=("staff",))
     Account.objects.filter(pk=account.pk).update(followup_due_on=date(2028, 1, 1))
-    FollowUp.objects.create(
-        account=account,
-        period_end=date(2027, 1, 1),
-        followers=1,
-        posts=0,
-        reactions=0,
-        comments=0,
-        traffic="down",
-        reaches_audiences="no",
-        keeps_up="no",
-        value_estimate="Ingen.",
-        decision="close",
-        recorded_at=NOW,
-        recorded_by=cast["communicator"],
-    )
+    written_followup(cast, account, period_end=date(2027, 1, 1), decision="close", **POOR)
     CoverageGap.objects.create(
         account=account, starts_on=TODAY, ends_on=TODAY + timedelta(days=30), found_at=NOW
     )

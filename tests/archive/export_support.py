@@ -17,8 +17,24 @@ from moderation.deadlines import STOCKHOLM
 from tests import support
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW, account, make_item
+from tests.support import PEOPLE
 
-__all__ = ["NOW", "Archive", "account", "archive", "make_item", "media_root", "png"]
+__all__ = [
+    "ARCHIVISTS",
+    "NOT_ARCHIVISTS",
+    "NOW",
+    "Archive",
+    "account",
+    "archive",
+    "make_item",
+    "media_root",
+    "png",
+]
+
+
+# Who may search the archive and export from it, and everyone else in the cast.
+ARCHIVISTS = ["registrar", "social_media_lead"]
+NOT_ARCHIVISTS = [person for person in PEOPLE if person not in {"anonymous", *ARCHIVISTS}] + ["staff"]
 
 
 @pytest.fixture(autouse=True)

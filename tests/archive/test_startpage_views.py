@@ -35,6 +35,21 @@ def page_url(account: Account) -> str:
     return reverse("archive:startpage", args=[account.pk])
 
 
+def assert_answered(response: Any, person: str, account: Account) -> None:
+    """Nobody signed in is sent to sign in, those who may not see the account get 404, the owner and
+    deputies are sent back to the page, and everyone else is refused (403)."""
+    if person == "anonymous":
+        assert response.status_code == 302
+        assert "/logga-in/" in response["Location"]
+    elif person in HIDDEN:
+        assert response.status_code == 404
+    elif person in RECORDS:
+        assert response.status_code == 302
+        assert response["Location"] == page_url(account)
+    else:
+        assert response.status_code == 403
+
+
 def upload_data(**extra: Any) -> dict[str, Any]:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -130,20 +145,12 @@ def test_only_the_owner_and_deputies_upload(
     login(client, cast, person)
     response = client.post(page_url(account), upload_data())
     kept = Screenshot.objects.filter(account=account, purpose=Screenshot.Purpose.STARTPAGE)
-    if person == "anonymous":
-        assert response.status_code == 302
-        assert "/logga-in/" in response["Location"]
-    elif person in HIDDEN:
-        assert response.status_code == 404
-    elif person in RECORDS:
-        assert response.status_code == 302
-        assert response["Location"] == page_url(account)
+    assert_answered(response, person, account)
+    if person in RECORDS:
         shot = kept.get()
         assert (shot.taken_by, shot.source, shot.taken_from) == (cast[person], "upload", "127.0.0.1")
         assert Account.objects.get(pk=account.pk).last_startpage_at == shot.taken_at
         return
-    else:
-        assert response.status_code == 403
     assert not kept.exists()
     assert Account.objects.get(pk=account.pk).last_startpage_at is None
 
@@ -229,16 +236,7 @@ def test_who_may_ask_for_a_capture(client: Client, cast: Cast, make_account: Any
     account = make_account()  # no address: nothing reaches the browser
     login(client, cast, person)
     response = client.post(reverse("archive:startpage_capture", args=[account.pk]))
-    if person == "anonymous":
-        assert response.status_code == 302
-        assert "/logga-in/" in response["Location"]
-    elif person in HIDDEN:
-        assert response.status_code == 404
-    elif person in RECORDS:
-        assert response.status_code == 302
-        assert response["Location"] == page_url(account)
-    else:
-        assert response.status_code == 403
+    assert_answered(response, person, account)
     assert not CaptureAttempt.objects.exists()
 
 
