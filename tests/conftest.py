@@ -129,6 +129,23 @@ def _a_cache_of_its_own(settings: Any) -> None:
     cache.clear()
 
 
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded and generated files go to this test's own folder."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    return tmp_path / "media"
+
+
+@pytest.fixture
+def fixed_clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """timezone.now() is always the test module's NOW."""
+    from django.utils import timezone
+
+    now = request.module.NOW
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    return now
+
+
 # --- The cast -----------------------------------------------------------------------------------------
 
 
@@ -152,26 +169,11 @@ class Cast:
 
 @pytest.fixture
 def cast(db: None) -> Cast:
-    from core.models import User
     from core.roles import Role, sync_roles
-    from governance import services
+    from tests.support import make_organisation, make_person
 
     sync_roles()
-
-    def person(username: str, *roles: Role, **extra: Any) -> User:
-        user = User.objects.create_user(
-            username=username,
-            password=f"pw-{username}-0123",
-            first_name=username.replace("_", " ").title(),
-            email=f"{username}@example.se",
-            **extra,
-        )
-        for role in roles:
-            from django.contrib.auth.models import Group
-
-            user.groups.add(Group.objects.get(name=role.value))
-        return user
-
+    person = make_person
     people = {
         "communicator": person("communicator", Role.COMMUNICATOR),
         "deputy": person("deputy", Role.COMMUNICATOR),
@@ -185,43 +187,14 @@ def cast(db: None) -> Cast:
         "outsider": person("outsider"),
         "staff": person("staff", is_staff=True),
     }
-    university = services.create_unit(
-        name="Universitetet", code="uni", kind="university", parent=None, head=None, by=None
+    units = make_organisation(
+        {
+            "faculty": people["dean"],
+            "department": people["head_of_unit"],
+            "other": people["other_head"],
+            "comms": people["social_media_lead"],
+        }
     )
-    faculty = services.create_unit(
-        name="Fakulteten", code="fak", kind="faculty", parent=university, head=people["dean"], by=None
-    )
-    department = services.create_unit(
-        name="Institutionen",
-        code="inst",
-        kind="department",
-        parent=faculty,
-        head=people["head_of_unit"],
-        by=None,
-    )
-    other = services.create_unit(
-        name="Andra institutionen",
-        code="annan",
-        kind="department",
-        parent=faculty,
-        head=people["other_head"],
-        by=None,
-    )
-    comms = services.create_unit(
-        name="Kommunikationsavdelningen",
-        code="komm",
-        kind="communications",
-        parent=university,
-        head=people["social_media_lead"],
-        by=None,
-    )
-    units = {
-        "university": university,
-        "faculty": faculty,
-        "department": department,
-        "other": other,
-        "comms": comms,
-    }
     return Cast(people=people, units=units)
 
 

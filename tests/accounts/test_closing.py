@@ -21,33 +21,17 @@ from accounts.models import Account, CoverageGap, FollowUp
 from accounts.selectors import accounts_visible_to
 from core.models import User
 from tests.conftest import Cast, browser_login
+from tests.support import HIDDEN, PEOPLE, assert_accessible, login
+
+pytestmark = pytest.mark.usefixtures("media_root")
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2030, 3, 15, 9, 0, tzinfo=STOCKHOLM)
 TODAY = NOW.date()
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "communicator",  # the owner
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}
 MANAGERS = {"head_of_unit", "dean", "social_media_lead"}
 STARTERS = MANAGERS | {"communicator"}
 CONFIRMERS = MANAGERS | {"communicator", "deputy"}
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 def take_startpage_screenshot(account: Account, *, at: datetime, by: User) -> None:
@@ -124,6 +108,43 @@ def test_the_accounts_own_interval_decides_what_is_long(cast: Cast, make_account
     assert reasons_for(cast) == {}
 
 
+# A follow-up's answers: a channel that does well, and one that does not.
+FINE: dict[str, Any] = {
+    "followers": 1,
+    "posts": 1,
+    "reactions": 1,
+    "comments": 1,
+    "traffic": "same",
+    "reaches_audiences": "yes",
+    "keeps_up": "yes",
+    "value_estimate": "Ok.",
+}
+POOR: dict[str, Any] = {
+    **FINE,
+    "posts": 0,
+    "reactions": 0,
+    "comments": 0,
+    "traffic": "down",
+    "reaches_audiences": "no",
+    "keeps_up": "no",
+    "value_estimate": "Ingen.",
+}
+
+
+def written_followup(
+    cast: Cast, account: Account, *, period_end: date, decision: str, **answers: Any
+) -> FollowUp:
+    """A follow-up the owner recorded at NOW, written straight to the table: no due date moves."""
+    return FollowUp.objects.create(
+        account=account,
+        period_end=period_end,
+        decision=decision,
+        recorded_at=NOW,
+        recorded_by=cast["communicator"],
+        **{**FINE, **answers},
+    )
+
+
 def test_no_followup_within_two_intervals_of_registration_is_proposed(cast: Cast, make_account: Any) -> None:
     never = healthy(make_account, name="Aldrig uppföljt")
     young = healthy(make_account, name="Ungt")
@@ -131,21 +152,7 @@ def test_no_followup_within_two_intervals_of_registration_is_proposed(cast: Cast
     Account.objects.filter(pk=never.pk).update(created_at=datetime(2028, 3, 10, tzinfo=STOCKHOLM))
     Account.objects.filter(pk=young.pk).update(created_at=datetime(2028, 3, 20, tzinfo=STOCKHOLM))
     Account.objects.filter(pk=followed.pk).update(created_at=datetime(2028, 3, 10, tzinfo=STOCKHOLM))
-    FollowUp.objects.create(
-        account=followed,
-        period_end=date(2029, 3, 1),
-        followers=1,
-        posts=1,
-        reactions=1,
-        comments=1,
-        traffic="same",
-        reaches_audiences="yes",
-        keeps_up="yes",
-        value_estimate="Ok.",
-        decision="continue",
-        recorded_at=NOW,
-        recorded_by=cast["communicator"],
-    )
+    written_followup(cast, followed, period_end=date(2029, 3, 1), decision="continue")
     assert reasons_for(cast) == {"Aldrig uppföljt": [followup.Reason.NO_FOLLOWUP]}
 
 
@@ -162,25 +169,14 @@ def test_a_latest_followup_deciding_to_close_is_proposed(cast: Cast, make_accoun
         "keeps_up": "no",
         "value_estimate": "Liten nytta.",
     }
-    followup.record_followup(
-        decided, by=cast["communicator"], now=NOW, period_end=date(2030, 1, 31), decision="close", **common
-    )
-    followup.record_followup(
-        changed_mind,
-        by=cast["communicator"],
-        now=NOW,
-        period_end=date(2029, 6, 30),
-        decision="close",
-        **common,
-    )
-    followup.record_followup(
-        changed_mind,
-        by=cast["communicator"],
-        now=NOW,
-        period_end=date(2030, 1, 31),
-        decision="change",
-        **common,
-    )
+    for account, period_end, decision in (
+        (decided, date(2030, 1, 31), "close"),
+        (changed_mind, date(2029, 6, 30), "close"),
+        (changed_mind, date(2030, 1, 31), "change"),
+    ):
+        followup.record_followup(
+            account, by=cast["communicator"], now=NOW, period_end=period_end, decision=decision, **common
+        )
     assert reasons_for(cast) == {"Beslutat": [followup.Reason.DECIDED_CLOSE]}
 
 
@@ -211,21 +207,7 @@ def test_no_active_deputy_is_proposed(cast: Cast, make_account: Any) -> None:
 def test_every_reason_is_given_at_once(cast: Cast, make_account: Any) -> None:
     account = healthy(make_account, name="Allt", deputies=("staff",))
     Account.objects.filter(pk=account.pk).update(followup_due_on=date(2028, 1, 1))
-    FollowUp.objects.create(
-        account=account,
-        period_end=date(2027, 1, 1),
-        followers=1,
-        posts=0,
-        reactions=0,
-        comments=0,
-        traffic="down",
-        reaches_audiences="no",
-        keeps_up="no",
-        value_estimate="Ingen.",
-        decision="close",
-        recorded_at=NOW,
-        recorded_by=cast["communicator"],
-    )
+    written_followup(cast, account, period_end=date(2027, 1, 1), decision="close", **POOR)
     CoverageGap.objects.create(
         account=account, starts_on=TODAY, ends_on=TODAY + timedelta(days=30), found_at=NOW
     )
@@ -478,11 +460,6 @@ def test_two_people_closing_at_once_close_once(cast: Cast, make_account: Any) ->
 # --- Views: every role ---------------------------------------------------------------------------------
 
 
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
-
-
 # view: (method, the state the account is in, POST data)
 VIEWS: dict[str, tuple[str, str, dict[str, str]]] = {
     "page": ("get", "active", {}),
@@ -618,13 +595,6 @@ def test_the_page_shows_the_steps_and_only_the_actions_allowed(
 @pytest.mark.django_db(transaction=True)
 def test_closing_in_the_browser_passes_axe(page: Any, cast: Cast, make_account: Any) -> None:
     """KAU-CLOSE, KAU-ACCESS: the head closes an account step by step; every state passes axe."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    wcag_aa = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-    def assert_accessible() -> None:
-        results = Axe().run(page, options=wcag_aa)
-        assert results.violations_count == 0, results.generate_report()
 
     account = make_account(name="Gammal kanal", deputies=("staff",))
     cast["staff"].is_active = False
@@ -632,19 +602,19 @@ def test_closing_in_the_browser_passes_axe(page: Any, cast: Cast, make_account: 
     browser_login(page, "head_of_unit", "pw-head_of_unit-0123")
     page.goto(reverse("accounts:closing_candidates"))
     assert page.locator(f'tr[data-account="{account.pk}"] [data-reason="no_deputy"]').count() == 1
-    assert_accessible()
+    assert_accessible(page)
     url = reverse("accounts:closing", args=[account.pk])
     page.goto(url)
-    assert_accessible()
+    assert_accessible(page)
     page.fill("#id_reason", "Ingen kan bevaka kanalen längre.")
     with page.expect_navigation():
         page.locator('form:has(input[name="step"][value="start"]) button[type=submit]').click()
     assert Account.objects.get(pk=account.pk).status == "closing"
-    assert_accessible()
+    assert_accessible(page)
     with page.expect_navigation():
         page.locator('form:has(input[name="step"][value="close"]) button[type=submit]').click()
     assert page.locator(".message--error").count() == 2  # 409: commenting and the screenshot
-    assert_accessible()
+    assert_accessible(page)
     page.check("#id_commenting_0")
     with page.expect_navigation():
         page.locator('form:has(input[name="step"][value="commenting"]) button[type=submit]').click()
@@ -655,4 +625,4 @@ def test_closing_in_the_browser_passes_axe(page: Any, cast: Cast, make_account: 
         page.locator('form:has(input[name="step"][value="close"]) button[type=submit]').click()
     closed = Account.objects.get(pk=account.pk)
     assert (closed.status, closed.commenting, closed.closed_by) == ("closed", "off", cast["head_of_unit"])
-    assert_accessible()
+    assert_accessible(page)

@@ -23,6 +23,7 @@ from accounts.coverage import runs, uncovered_days
 from accounts.models import Absence, Account, CoverageGap
 from core.models import Notification, User
 from tests.conftest import Cast
+from tests.support import absence_of
 
 NOW = datetime(2026, 12, 21, 5, 0, tzinfo=UTC)  # 06:00 in Stockholm
 LATER = NOW + timedelta(days=1)
@@ -33,9 +34,7 @@ def d(month: int, day: int, year: int = 2026) -> date:
 
 
 def away(cast: Cast, person: str, first: date, last: date, *, now: datetime = NOW) -> Absence:
-    absence, _warnings = coverage.record_absence(
-        person=cast[person], starts_on=first, ends_on=last, kind="vacation", note="", by=cast[person], now=now
-    )
+    absence, _warnings = absence_of(cast[person], first, last, now=now)
     return absence
 
 
@@ -545,14 +544,8 @@ def test_recording_an_absence_warns_of_the_days_without_cover(cast: Cast, make_a
     summer = make_account(name="Sommarkontot")
     make_account(name="Täckta kontot", deputies=("deputy", "staff"))
     away(cast, "communicator", d(7, 6, 2027), d(7, 19, 2027))
-    absence, warnings = coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(6, 28, 2027),
-        ends_on=d(8, 8, 2027),
-        kind=Absence.Kind.LEAVE,
-        note="Föräldraledig",
-        by=cast["deputy"],
-        now=NOW,
+    absence, warnings = absence_of(
+        cast["deputy"], d(6, 28, 2027), d(8, 8, 2027), now=NOW, kind=Absence.Kind.LEAVE, note="Föräldraledig"
     )
     assert absence.pk is not None
     assert absence.created_by == cast["deputy"]
@@ -563,25 +556,9 @@ def test_recording_an_absence_warns_of_the_days_without_cover(cast: Cast, make_a
 
 
 def test_the_lead_may_record_anyones_absence_and_nobody_else(cast: Cast) -> None:
-    coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(12, 24),
-        ends_on=d(12, 24),
-        kind="vacation",
-        note="",
-        by=cast["social_media_lead"],
-        now=NOW,
-    )
+    absence_of(cast["deputy"], d(12, 24), d(12, 24), now=NOW, by=cast["social_media_lead"])
     with pytest.raises(PermissionDenied):
-        coverage.record_absence(
-            person=cast["deputy"],
-            starts_on=d(12, 24),
-            ends_on=d(12, 24),
-            kind="vacation",
-            note="",
-            by=cast["head_of_unit"],
-            now=NOW,
-        )
+        absence_of(cast["deputy"], d(12, 24), d(12, 24), now=NOW, by=cast["head_of_unit"])
     assert Absence.objects.count() == 1
 
 
@@ -595,15 +572,7 @@ def test_the_lead_may_record_anyones_absence_and_nobody_else(cast: Cast) -> None
 )
 def test_an_absence_is_checked(cast: Cast, first: date, last: date, kind: str, field: str) -> None:
     with pytest.raises(ValidationError) as error:
-        coverage.record_absence(
-            person=cast["deputy"],
-            starts_on=first,
-            ends_on=last,
-            kind=kind,
-            note="",
-            by=cast["deputy"],
-            now=NOW,
-        )
+        absence_of(cast["deputy"], first, last, now=NOW, kind=kind)
     assert field in error.value.message_dict
     assert not Absence.objects.exists()
 
@@ -625,24 +594,13 @@ def test_kau_resp_daily_an_absence_out_of_bounds_is_refused_on_its_days(
     """KAU-RESP-DAILY: an absence lies from two years back to three years ahead and lasts at most two
     years (core.bounds); from year 1 to 9999 it was millions of days to check for cover."""
     with pytest.raises(ValidationError) as error:
-        coverage.record_absence(
-            person=cast["deputy"],
-            starts_on=first,
-            ends_on=last,
-            kind="vacation",
-            note="",
-            by=cast["deputy"],
-            now=NOW,
-        )
+        absence_of(cast["deputy"], first, last, now=NOW)
     assert set(error.value.message_dict) == fields
     assert not Absence.objects.exists()
 
 
-def test_kau_resp_daily_the_longest_absence_checks_two_years_of_days(
-    cast: Cast, make_account: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The cover of the longest absence taken is checked over its own days, at most two years of them."""
-    make_account()  # the deputy deputises for it
+def count_spans(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, how many days each call of coverage.days_between spans, in order."""
     spans: list[int] = []
     days_between = coverage.days_between
 
@@ -652,14 +610,22 @@ def test_kau_resp_daily_the_longest_absence_checks_two_years_of_days(
         return days
 
     monkeypatch.setattr(coverage, "days_between", counting)
-    absence, _warnings = coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(12, 24),
-        ends_on=d(12, 24) + timedelta(days=730),
+    return spans
+
+
+def test_kau_resp_daily_the_longest_absence_checks_two_years_of_days(
+    cast: Cast, make_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cover of the longest absence taken is checked over its own days, at most two years of them."""
+    make_account()  # the deputy deputises for it
+    spans = count_spans(monkeypatch)
+    absence, _warnings = absence_of(
+        cast["deputy"],
+        d(12, 24),
+        d(12, 24) + timedelta(days=730),
+        now=NOW,
         kind="leave",
         note="Föräldraledig",
-        by=cast["deputy"],
-        now=NOW,
     )
     assert absence.pk is not None
     assert spans == [731]
@@ -678,15 +644,7 @@ def test_kau_resp_daily_an_absence_stored_before_the_bounds_is_warned_of_over_tw
         kind="leave",
         created_by=None,
     )
-    spans: list[int] = []
-    days_between = coverage.days_between
-
-    def counting(first: date, last: date) -> list[date]:
-        days = days_between(first, last)
-        spans.append(len(days))
-        return days
-
-    monkeypatch.setattr(coverage, "days_between", counting)
+    spans = count_spans(monkeypatch)
     coverage.absence_warnings(absence, now=NOW)
     assert spans == [731]
 

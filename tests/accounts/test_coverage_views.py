@@ -23,21 +23,11 @@ from accounts import coverage
 from accounts.models import Absence, Account
 from core.models import User
 from tests.conftest import Cast
+from tests.support import absence_of, assert_accessible, assert_answer, login, people
 
 NOW = datetime(2026, 12, 21, 5, 0, tzinfo=UTC)  # Monday 21 December 2026, 06:00 in Stockholm
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "owner",
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
+PEOPLE = people(owner="owner", without={"security_officer"})
 HIDDEN = {"outsider", "other_head"}  # nothing ties them to the department's account
 MANAGERS = {"head_of_unit", "dean", "social_media_lead"}  # KAU-RESP-MANAGER, and the lead
 
@@ -46,15 +36,6 @@ MANAGERS = {"head_of_unit", "dean", "social_media_lead"}  # KAU-RESP-MANAGER, an
 def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """The views read the time once, from ``timezone.now()``; here it is NOW."""
     monkeypatch.setattr("accounts.coverage_views.timezone", SimpleNamespace(now=lambda: NOW))
-
-
-def who(cast: Cast, person: str) -> Any:
-    return cast["communicator"] if person == "owner" else cast[person]
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(who(cast, person))
 
 
 def state_of(account: Account) -> tuple[Any, ...]:
@@ -116,9 +97,7 @@ def test_permission_matrix(client: Client, cast: Cast, make_account: Any, view: 
     login(client, cast, person)
     response = client.post(url, post_data(cast, view)) if method == "post" else client.get(url)
     expected = expected_status(view, person)
-    assert response.status_code == expected, response.content[:500]
-    if person == "anonymous":
-        assert response["Location"].startswith(reverse("login"))
+    assert_answer(response, person, expected)
     if expected != 302 or person == "anonymous":
         assert state_of(account) == before
     elif view == "people_save":
@@ -317,15 +296,7 @@ def test_recording_an_absence_warns_which_account_has_nobody_on_which_days(
     nobody for two weeks in July; the covered account is not named."""
     make_account(name="Sommarkontot")
     make_account(name="Det täckta kontot", deputies=("deputy", "staff"))
-    coverage.record_absence(
-        person=cast["communicator"],
-        starts_on=d(7, 6, 2027),
-        ends_on=d(7, 19, 2027),
-        kind="vacation",
-        note="",
-        by=cast["communicator"],
-        now=NOW,
-    )
+    absence_of(cast["communicator"], d(7, 6, 2027), d(7, 19, 2027), now=NOW)
     client.force_login(cast["deputy"])
     response = client.post(
         reverse("accounts:absences"),
@@ -379,17 +350,15 @@ def test_a_bad_absence_is_refused_with_the_field_named(
     assert not Absence.objects.exists()
 
 
+def record_leave_for(client: Client, person: User) -> Any:
+    """Post a week's leave on the absence page, naming the person it is for."""
+    data = {"person": str(person.pk), "starts_on": "2027-01-04", "ends_on": "2027-01-08", "kind": "leave"}
+    return client.post(reverse("accounts:absences"), data)
+
+
 def test_the_lead_records_an_absence_for_someone_else(client: Client, cast: Cast) -> None:
     client.force_login(cast["social_media_lead"])
-    response = client.post(
-        reverse("accounts:absences"),
-        {
-            "person": str(cast["deputy"].pk),
-            "starts_on": "2027-01-04",
-            "ends_on": "2027-01-08",
-            "kind": "leave",
-        },
-    )
+    response = record_leave_for(client, cast["deputy"])
     assert response.status_code == 302
     absence = Absence.objects.get()
     assert (absence.person, absence.created_by) == (cast["deputy"], cast["social_media_lead"])
@@ -398,58 +367,20 @@ def test_the_lead_records_an_absence_for_someone_else(client: Client, cast: Cast
 def test_nobody_else_can_record_for_another_person(client: Client, cast: Cast) -> None:
     """Without the lead's role the person field is not read: the absence is one's own."""
     client.force_login(cast["head_of_unit"])
-    response = client.post(
-        reverse("accounts:absences"),
-        {
-            "person": str(cast["deputy"].pk),
-            "starts_on": "2027-01-04",
-            "ends_on": "2027-01-08",
-            "kind": "leave",
-        },
-    )
+    response = record_leave_for(client, cast["deputy"])
     assert response.status_code == 302
     assert Absence.objects.get().person == cast["head_of_unit"]
 
 
 def test_the_page_lists_own_absences_upcoming_past_and_cancelled(client: Client, cast: Cast) -> None:
     then = datetime(2026, 11, 2, 9, tzinfo=UTC)
-    past, _w = coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(11, 2),
-        ends_on=d(11, 6),
-        kind="vacation",
-        note="Höstlov",
-        by=cast["deputy"],
-        now=then,
-    )
-    coming, _w = coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(12, 28),
-        ends_on=d(12, 30),
-        kind="vacation",
-        note="Mellandagarna",
-        by=cast["deputy"],
-        now=NOW,
-    )
-    cancelled, _w = coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(1, 11, 2027),
-        ends_on=d(1, 12, 2027),
-        kind="other",
-        note="Kurs",
-        by=cast["deputy"],
-        now=NOW,
+    past, _w = absence_of(cast["deputy"], d(11, 2), d(11, 6), now=then, note="Höstlov")
+    coming, _w = absence_of(cast["deputy"], d(12, 28), d(12, 30), now=NOW, note="Mellandagarna")
+    cancelled, _w = absence_of(
+        cast["deputy"], d(1, 11, 2027), d(1, 12, 2027), now=NOW, kind="other", note="Kurs"
     )
     coverage.cancel_absence(cancelled, by=cast["deputy"], now=NOW)
-    coverage.record_absence(
-        person=cast["communicator"],
-        starts_on=d(12, 28),
-        ends_on=d(12, 30),
-        kind="vacation",
-        note="Någon annans",
-        by=cast["communicator"],
-        now=NOW,
-    )
+    absence_of(cast["communicator"], d(12, 28), d(12, 30), now=NOW, note="Någon annans")
     client.force_login(cast["deputy"])
     body = client.get(reverse("accounts:absences")).content.decode()
     for note in ("Höstlov", "Mellandagarna", "Kurs"):
@@ -468,24 +399,8 @@ def test_the_warning_of_someone_elses_absence_is_not_shown(
     client: Client, cast: Cast, make_account: Any
 ) -> None:
     make_account(name="Hemliga kontot")
-    coverage.record_absence(
-        person=cast["communicator"],
-        starts_on=d(12, 24),
-        ends_on=d(12, 24),
-        kind="vacation",
-        note="",
-        by=cast["communicator"],
-        now=NOW,
-    )
-    absence, _w = coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(12, 24),
-        ends_on=d(12, 24),
-        kind="vacation",
-        note="",
-        by=cast["deputy"],
-        now=NOW,
-    )
+    absence_of(cast["communicator"], d(12, 24), d(12, 24), now=NOW)
+    absence, _w = absence_of(cast["deputy"], d(12, 24), d(12, 24), now=NOW)
     client.force_login(cast["outsider"])
     body = client.get(reverse("accounts:absences") + f"?franvaro={absence.pk}").content.decode()
     assert "Hemliga kontot" not in body
@@ -497,23 +412,9 @@ def test_the_warning_of_someone_elses_absence_is_not_shown(
 def test_the_absence_page_reads_in_a_fixed_number_of_queries(client: Client, cast: Cast) -> None:
     def add(count: int) -> None:
         for n in range(count):
-            coverage.record_absence(
-                person=cast["social_media_lead"],
-                starts_on=d(1, 4 + n, 2027),
-                ends_on=d(1, 4 + n, 2027),
-                kind="vacation",
-                note="",
-                by=cast["social_media_lead"],
-                now=NOW,
-            )
-            coverage.record_absence(
-                person=cast["deputy"],
-                starts_on=d(1, 4 + n, 2027),
-                ends_on=d(1, 4 + n, 2027),
-                kind="vacation",
-                note="",
-                by=cast["social_media_lead"],
-                now=NOW,
+            absence_of(cast["social_media_lead"], d(1, 4 + n, 2027), d(1, 4 + n, 2027), now=NOW)
+            absence_of(
+                cast["deputy"], d(1, 4 + n, 2027), d(1, 4 + n, 2027), now=NOW, by=cast["social_media_lead"]
             )
 
     client.force_login(cast["social_media_lead"])
@@ -531,15 +432,7 @@ def test_the_absence_page_reads_in_a_fixed_number_of_queries(client: Client, cas
 @pytest.mark.parametrize("person", PEOPLE)
 def test_only_the_person_or_the_lead_cancels_an_absence(client: Client, cast: Cast, person: str) -> None:
     """Someone else's absence is not found; the person and the lead cancel it; it is kept, cancelled."""
-    absence, _w = coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(12, 28),
-        ends_on=d(12, 30),
-        kind="vacation",
-        note="",
-        by=cast["deputy"],
-        now=NOW,
-    )
+    absence, _w = absence_of(cast["deputy"], d(12, 28), d(12, 30), now=NOW)
     login(client, cast, person)
     response = client.post(reverse("accounts:absence_cancel", args=[absence.pk]))
     absence.refresh_from_db()
@@ -557,15 +450,7 @@ def test_only_the_person_or_the_lead_cancels_an_absence(client: Client, cast: Ca
 
 
 def test_cancelling_is_a_post(client: Client, cast: Cast) -> None:
-    absence, _w = coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(12, 28),
-        ends_on=d(12, 30),
-        kind="vacation",
-        note="",
-        by=cast["deputy"],
-        now=NOW,
-    )
+    absence, _w = absence_of(cast["deputy"], d(12, 28), d(12, 30), now=NOW)
     client.force_login(cast["deputy"])
     assert client.get(reverse("accounts:absence_cancel", args=[absence.pk])).status_code == 405
     absence.refresh_from_db()
@@ -573,15 +458,7 @@ def test_cancelling_is_a_post(client: Client, cast: Cast) -> None:
 
 
 def test_an_absence_that_has_ended_is_not_cancelled(client: Client, cast: Cast) -> None:
-    absence, _w = coverage.record_absence(
-        person=cast["deputy"],
-        starts_on=d(12, 1),
-        ends_on=d(12, 4),
-        kind="vacation",
-        note="",
-        by=cast["deputy"],
-        now=datetime(2026, 11, 30, 9, tzinfo=UTC),
-    )
+    absence, _w = absence_of(cast["deputy"], d(12, 1), d(12, 4), now=datetime(2026, 11, 30, 9, tzinfo=UTC))
     client.force_login(cast["deputy"])
     response = client.post(reverse("accounts:absence_cancel", args=[absence.pk]))
     assert response.status_code == 409
@@ -590,15 +467,6 @@ def test_an_absence_that_has_ended_is_not_cancelled(client: Client, cast: Cast) 
 
 
 # --- In the browser ---------------------------------------------------------------------------------------
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def assert_accessible(page: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.browser
@@ -609,15 +477,7 @@ def test_per_records_his_leave_and_the_head_adds_a_deputy(page: Any, cast: Cast,
     from tests.conftest import browser_login
 
     account = make_account(name="Sommarkontot")
-    coverage.record_absence(
-        person=cast["communicator"],
-        starts_on=d(7, 6, 2027),
-        ends_on=d(7, 19, 2027),
-        kind="vacation",
-        note="",
-        by=cast["communicator"],
-        now=NOW,
-    )
+    absence_of(cast["communicator"], d(7, 6, 2027), d(7, 19, 2027), now=NOW)
 
     browser_login(page, "deputy", "pw-deputy-0123")
     page.goto(reverse("accounts:absences"))

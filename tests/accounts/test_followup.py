@@ -4,15 +4,13 @@ side-by-side comparison, the start page, and every follow-up view against every 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,25 +22,12 @@ from accounts.models import Account, FollowUp
 from core.models import InstitutionSettings, Notification
 from governance import services as governance_services
 from tests.conftest import Cast, browser_login
+from tests.support import HIDDEN, PEOPLE, assert_accessible, login, run_in_threads
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NOW = datetime(2030, 3, 15, 9, 0, tzinfo=STOCKHOLM)
 TODAY = NOW.date()
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "communicator",  # the owner
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}  # nothing ties them to the department
 RECORDERS = {"communicator", "deputy", "head_of_unit", "dean", "social_media_lead"}
 MANAGERS = {"head_of_unit", "dean", "social_media_lead"}
 
@@ -349,30 +334,6 @@ def test_two_sweeps_at_once_notify_each_person_once(cast: Cast, make_account: An
     assert Notification.objects.count() == 4 * 3
 
 
-def run_in_threads(*works: Callable[[], Any]) -> list[Any]:
-    """Run each callable in its own thread, all at once, each on its own database connection."""
-    barrier = threading.Barrier(len(works))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run(work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(work())
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in works]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
-
-
 # --- The account page: history, chart and table ------------------------------------------------------------
 
 
@@ -480,11 +441,6 @@ def test_the_start_page_section_is_one_query(
 
 
 # --- Views: every role ---------------------------------------------------------------------------------
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
 
 
 def expected(view: str, person: str) -> int:
@@ -665,14 +621,10 @@ def test_compare_makes_the_same_queries_for_2_and_12_accounts(
 @pytest.mark.django_db(transaction=True)
 def test_the_followup_form_in_the_browser_passes_axe(page: Any, cast: Cast, make_account: Any) -> None:
     """KAU-FOLLOWUP, KAU-ACCESS: the owner records a follow-up with the keyboard-friendly form."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    wcag_aa = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
     account = make_account(name="Fysik på Instagram")
     browser_login(page, "head_of_unit", "pw-head_of_unit-0123")
     page.goto(reverse("accounts:followup", args=[account.pk]))
-    results = Axe().run(page, options=wcag_aa)
-    assert results.violations_count == 0, results.generate_report()
+    assert_accessible(page)
     page.fill("#id_period_end", "2025-01-31")
     page.fill("#id_followers", "1450")
     page.fill("#id_posts", "20")
@@ -697,8 +649,7 @@ def test_the_followup_form_in_the_browser_passes_axe(page: Any, cast: Cast, make
     with page.expect_navigation():
         page.locator('form:has(input[name="form"][value="followup"]) button[type=submit]').click()
     assert page.locator("#form-errors").count() == 1
-    results = Axe().run(page, options=wcag_aa)
-    assert results.violations_count == 0, results.generate_report()
+    assert_accessible(page)
 
 
 def test_a_late_entry_for_an_earlier_period_never_moves_the_due_date_back(

@@ -25,28 +25,10 @@ from core.history import record
 from moderation.models import Item
 from tests.conftest import Cast
 from tests.governance.factories import make_request
+from tests.support import HIDDEN, PEOPLE, assert_accessible, assert_answer, in_english, login
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "communicator",  # the owner
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}  # nothing ties them to the department
 REGISTERS = {"communications", "social_media_lead"}  # KAU-START-COMMS
 CONFIRMS = {"communicator", "deputy", "communications", "social_media_lead"}  # KAU-INFORM, KAU-SENDER
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
 
 
 def register_data(cast: Cast, **overrides: Any) -> dict[str, Any]:
@@ -143,9 +125,7 @@ def test_permission_matrix(client: Client, cast: Cast, make_account: Any, view: 
     login(client, cast, person)
     response = client.post(url, data) if method == "post" else client.get(url)
     expected = expected_status(view, person)
-    assert response.status_code == expected, response.content[:500]
-    if person == "anonymous":
-        assert response["Location"].startswith(reverse("login"))
+    assert_answer(response, person, expected)
     if expected != 302 or person == "anonymous":
         assert state_of(account) == before
     elif view == "register":
@@ -533,11 +513,6 @@ def test_the_register_link_is_shown_only_to_those_who_may_register(
 # --- The account page -------------------------------------------------------------------------------------
 
 
-def in_english(client: Client) -> None:
-    """Swedish is the default; these tests read the English field labels."""
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
-
-
 def change_deputies(
     account: Account, deputies: list[Any], *, by: Any, reason: str = "deputies changed"
 ) -> None:
@@ -815,15 +790,6 @@ def test_a_confirmation_needs_a_post(client: Client, cast: Cast, make_account: A
 
 
 # --- In a real browser: WCAG 2.1 AA (KAU-ACCESS) ---------------------------------------------------------
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
-
-def assert_accessible(page: Any) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.browser

@@ -3,13 +3,12 @@ test_diary_views.py): the moderation fixtures, a media root per test, and items 
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 
+from tests import support
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW, account, make_item
 
@@ -17,15 +16,13 @@ __all__ = ["NOW", "account", "make_item", "media_root", "png", "registrable", "s
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+def media_root(media_root: Path) -> Path:
+    """The media folder of tests/conftest.py, for every test that imports this."""
+    return media_root
 
 
 def png(size: tuple[int, int] = (120, 90), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "PNG")
-    return out.getvalue()
+    return support.png(size, colour)
 
 
 def screenshot(item: Any, cast: Cast, *, purpose: str = "item", person: str = "communicator") -> Any:

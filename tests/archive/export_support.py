@@ -5,7 +5,6 @@ record of every kind, made through the services."""
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,25 +12,39 @@ from typing import Any
 
 import pytest
 from django.core.files.base import ContentFile
-from PIL import Image
 
 from core.calendar import STOCKHOLM
+from tests import support
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW, account, make_item
+from tests.support import PEOPLE
 
-__all__ = ["NOW", "Archive", "account", "archive", "make_item", "media_root", "png"]
+__all__ = [
+    "ARCHIVISTS",
+    "NOT_ARCHIVISTS",
+    "NOW",
+    "Archive",
+    "account",
+    "archive",
+    "make_item",
+    "media_root",
+    "png",
+]
+
+
+# Who may search the archive and export from it, and everyone else in the cast.
+ARCHIVISTS = ["registrar", "social_media_lead"]
+NOT_ARCHIVISTS = [person for person in PEOPLE if person not in {"anonymous", *ARCHIVISTS}] + ["staff"]
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+def media_root(media_root: Path) -> Path:
+    """The media folder of tests/conftest.py, for every test that imports this."""
+    return media_root
 
 
 def png(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "PNG")
-    return out.getvalue()
+    return support.png(size, colour)
 
 
 def at(day: int, hour: int = 10, month: int = 11) -> datetime:

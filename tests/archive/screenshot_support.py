@@ -27,9 +27,9 @@ __all__ = [
 
 
 @pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+def media_root(media_root: Path) -> Path:
+    """The media folder of tests/conftest.py, for every test that imports this."""
+    return media_root
 
 
 def image_bytes(

@@ -3,18 +3,16 @@ upload, a fixed "now", and a page served on 127.0.0.1 for Chromium to capture.""
 
 from __future__ import annotations
 
-import io
-import threading
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 
 from core.calendar import STOCKHOLM
+from tests import support
+from tests.support import QuietHandler, serve
 
 # A fixed "now": Thursday 26 November 2026, 10:00 in Stockholm. No test depends on today's date.
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM)
@@ -27,33 +25,21 @@ START_PAGE = (
 
 
 @pytest.fixture(autouse=True, name="media_root")
-def media_root_fixture(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
+def media_root_fixture(media_root: Path) -> Path:
+    """The media folder of tests/conftest.py, for every test that imports this."""
+    return media_root
 
 
 def png(size: tuple[int, int] = (160, 120), colour: tuple[int, int, int] = (30, 60, 200)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "PNG")
-    return out.getvalue()
+    return support.png(size, colour)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
+class _Handler(QuietHandler):
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
         if self.path.startswith("/missing"):
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(b"<!doctype html><title>Saknas</title><p>Finns inte.</p>")
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(START_PAGE)))
-        self.end_headers()
-        self.wfile.write(START_PAGE)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+            self.send_html(404, b"<!doctype html><title>Saknas</title><p>Finns inte.</p>")
+        else:
+            self.send_html(200, START_PAGE)
 
 
 @pytest.fixture(name="start_page_server")
@@ -61,12 +47,5 @@ def start_page_server_fixture(settings: Any) -> Iterator[str]:
     """An account's public start page, served on 127.0.0.1 in a thread: its base URL."""
     # The page is on 127.0.0.1, which a capture reaches only because the test setting allows it.
     settings.KANALVAKT_OUTBOUND_ALLOW_NETWORKS = ["127.0.0.1/32"]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve(_Handler) as url:
+        yield url

@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from archive.models import CaptureAttempt, LedgerEntry, Screenshot
 from core.models import Notification
 from tests.archive.screenshot_support import NOW, account, make_item, media_root, nothing_stored
 from tests.conftest import Cast
+from tests.support import QuietHandler
 
 __all__ = ["account", "make_item", "media_root"]
 
@@ -42,34 +43,24 @@ class Site:
         self.release = threading.Event()
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
                 site.requests.append((self.headers.get("Host", ""), self.path))
                 if self.path == "/konto":
-                    self._send(200, WELCOME.format(port=site.port).encode())
+                    self.send_html(200, WELCOME.format(port=site.port).encode())
                 elif self.path == "/inloggning-kravs":
-                    self._send(200, LOGIN.encode())
+                    self.send_html(200, LOGIN.encode())
                 elif self.path == "/logga-in":
-                    self._send(200, b"<!doctype html><title>Logga in</title><p>Hej</p>")
+                    self.send_html(200, b"<!doctype html><title>Logga in</title><p>Hej</p>")
                 elif self.path == "/flyttad":
                     self.send_response(302)
                     self.send_header("Location", "/logga-in")
                     self.end_headers()
                 elif self.path == "/langsam":
                     site.release.wait(timeout=30)  # never answers within the capture's time
-                    self._send(200, b"<p>sent</p>")
+                    self.send_html(200, b"<p>sent</p>")
                 else:
-                    self._send(404, b"<!doctype html><title>Saknas</title><p>Finns inte</p>")
-
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:  # quiet
-                pass
+                    self.send_html(404, b"<!doctype html><title>Saknas</title><p>Finns inte</p>")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True

@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -27,6 +27,7 @@ from archive.models import CaptureAttempt
 from core.models import Notification
 from tests.archive.screenshot_support import NOW, account, make_item, media_root, nothing_stored
 from tests.conftest import Cast
+from tests.support import QuietHandler
 
 __all__ = ["account", "make_item", "media_root"]
 
@@ -73,37 +74,27 @@ class Server:
         self.requests: list[str] = []
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
                 server.requests.append(self.path)
                 parts = urlsplit(self.path)
                 if parts.path == "/konto":
-                    self._send(200, PAGE.encode())
+                    self.send_html(200, PAGE.encode())
                 elif parts.path == "/vidare":  # a redirect of the page itself, to ?till=<address>
                     self.send_response(302)
                     self.send_header("Location", parse_qs(parts.query)["till"][0])
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                 elif parts.path == "/inbaddat":
-                    self._send(200, server.subresources.encode())
+                    self.send_html(200, server.subresources.encode())
                 elif parts.path == "/slow.png":
                     time.sleep(1.5)
-                    self._send(404, b"")
+                    self.send_html(404, b"")
                 else:
-                    self._send(200, b"inside")
+                    self.send_html(200, b"inside")
 
-            def do_POST(self) -> None:
+            def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
                 self.do_GET()
-
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
 
         class Recording(ThreadingHTTPServer):
             address_family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -10,21 +10,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from archive import registration
 from archive.models import DiaryPackage
 from tests.archive.diary_support import NOW, account, make_item, media_root, registrable
 from tests.conftest import Cast
+from tests.support import in_english, login
 
 __all__ = ["account", "make_item", "media_root", "registrable"]  # fixtures used by name
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock")]
 
 PEOPLE = [
     "anonymous",
@@ -36,22 +35,6 @@ PEOPLE = [
     "communicator",
     "deputy",
 ]
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
-
-
-def login(client: Client, cast: Cast, person: str) -> Client:
-    if person != "anonymous":
-        client.force_login(cast[person])
-    return client
-
-
-def in_english(client: Client) -> Client:
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def assert_sign_in(response: Any) -> None:

@@ -20,31 +20,24 @@ from django.urls import reverse
 
 from archive import exports
 from archive.models import ExportJob
-from tests.archive.export_support import NOW, Archive, account, archive, make_item, media_root
+from tests.archive.export_support import (
+    ARCHIVISTS,
+    NOT_ARCHIVISTS,
+    NOW,
+    Archive,
+    account,
+    archive,
+    make_item,
+    media_root,
+)
 from tests.conftest import Cast
+from tests.support import login
 
 pytestmark = pytest.mark.django_db
 # The shared fixtures, used here by name.
 FIXTURES = (account, archive, make_item, media_root)
 
-ARCHIVISTS = ["registrar", "social_media_lead"]
-OTHERS = [
-    "communicator",
-    "deputy",
-    "head_of_unit",
-    "other_head",
-    "dean",
-    "communications",
-    "security_officer",
-    "outsider",
-    "staff",
-]
-
-
-def login(client: Client, cast: Cast, person: str) -> Client:
-    if person != "anonymous":
-        client.force_login(cast[person])
-    return client
+OTHERS = NOT_ARCHIVISTS
 
 
 def make_job(cast: Cast, *, person: str = "registrar", run: bool = True, **criteria: Any) -> ExportJob:

@@ -6,7 +6,6 @@ job from the same PostgreSQL database and the files from the same media folder, 
 
 from __future__ import annotations
 
-import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from archive import exports
 from archive.models import ExportJob
 from tests.archive.export_support import NOW, Archive, account, archive, make_item, media_root
 from tests.conftest import REDIS_URL, Cast
-from tests.core.test_worker import client, worker
+from tests.core.test_worker import client, wait_for, worker
 
 # The shared fixtures, used here by name.
 FIXTURES = (account, archive, make_item, media_root)
@@ -29,14 +28,11 @@ EXPORT_REDIS_URL = urlunparse(urlparse(REDIS_URL)._replace(path="/12"))
 
 
 def wait_until_finished(job_id: int, var_dir: Path, timeout: float = 120.0) -> ExportJob:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def finished() -> ExportJob | None:
         job = ExportJob.objects.get(pk=job_id)
-        if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED):
-            return job
-        time.sleep(0.25)
-    log = (var_dir / "worker.log").read_text()
-    raise AssertionError(f"the worker never finished the export; its log:\n{log[-4000:]}")
+        return job if job.status in (ExportJob.Status.DONE, ExportJob.Status.FAILED) else None
+
+    return wait_for(finished, var_dir, "finished the export", timeout)
 
 
 @pytest.mark.worker

@@ -4,9 +4,7 @@ section the item page includes."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,7 @@ from tests.archive.screenshot_support import (
     stored_files,
 )
 from tests.conftest import Cast
+from tests.support import QuietHandler, in_english, login, serve
 
 __all__ = ["account", "make_item", "media_root"]
 
@@ -44,17 +43,6 @@ READERS = ["communicator", "deputy", "head_of_unit", "dean", "social_media_lead"
 MODERATORS = ["communicator", "deputy"]
 HIDDEN = ["outsider", "communications", "registrar", "other_head", "security_officer"]
 EVERYONE = ["anonymous", *HIDDEN, *READERS]
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
-
-
-def in_english(client: Client) -> Client:
-    """The app is Swedish-first and ignores Accept-Language; the language cookie chooses English."""
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
 
 
 def upload(data: bytes | None = None, name: str = "skarm.png") -> dict[str, Any]:
@@ -275,29 +263,18 @@ def test_a_capture_without_a_csrf_token_is_refused(cast: Cast, make_item: Any) -
     assert not CaptureAttempt.objects.exists()
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
+class _Page(QuietHandler):
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
         body = "<!doctype html><meta charset=utf-8><title>Inlägg</title><p>Välkommen till kontot</p>".encode()
-        self.send_response(200 if self.path == "/inlagg" else 404)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+        self.send_html(200 if self.path == "/inlagg" else 404, body)
 
 
 @pytest.fixture
 def post_site(settings: Any) -> Iterator[str]:
     # The page is on 127.0.0.1, which a capture reaches only because the test setting allows it.
     settings.KANALVAKT_OUTBOUND_ALLOW_NETWORKS = ["127.0.0.1/32"]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(_Page) as url:
+        yield url
 
 
 @pytest.mark.browser

@@ -16,25 +16,22 @@ from django.urls import reverse
 
 from archive.search import DECISIONS, ITEMS, KINDS, LOG, SCREENSHOTS, Criteria, search
 from moderation.models import LogEntry
-from tests.archive.export_support import Archive, account, archive, make_item, media_root
+from tests.archive.export_support import (
+    ARCHIVISTS,
+    NOT_ARCHIVISTS,
+    Archive,
+    account,
+    archive,
+    make_item,
+    media_root,
+)
 from tests.conftest import Cast
 
 pytestmark = pytest.mark.django_db
 # The shared fixtures, used here by name.
 FIXTURES = (account, archive, make_item, media_root)
 
-SEARCHERS = ["registrar", "social_media_lead"]
-EVERYONE_ELSE = [
-    "communicator",
-    "deputy",
-    "head_of_unit",
-    "other_head",
-    "dean",
-    "communications",
-    "security_officer",
-    "outsider",
-    "staff",
-]
+SEARCHERS, EVERYONE_ELSE = ARCHIVISTS, NOT_ARCHIVISTS
 
 
 def ids(rows: list[Any]) -> set[int]:

@@ -25,32 +25,29 @@ from tests.archive.startpage_support import (  # noqa: F401 (fixtures)
     start_page_server_fixture,
 )
 from tests.conftest import Cast
+from tests.support import HIDDEN, PEOPLE, assert_accessible, login
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "communicator",  # the owner
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}  # they may not see the account: 404
 RECORDS = {"communicator", "deputy"}  # KAU-STARTPAGE: the account owner takes it; deputies stand in
 VIEWS = RECORDS | {"head_of_unit", "dean", "communications", "social_media_lead", "registrar"}
 
 
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
-
-
 def page_url(account: Account) -> str:
     return reverse("archive:startpage", args=[account.pk])
+
+
+def assert_answered(response: Any, person: str, account: Account) -> None:
+    """Nobody signed in is sent to sign in, those who may not see the account get 404, the owner and
+    deputies are sent back to the page, and everyone else is refused (403)."""
+    if person == "anonymous":
+        assert response.status_code == 302
+        assert "/logga-in/" in response["Location"]
+    elif person in HIDDEN:
+        assert response.status_code == 404
+    elif person in RECORDS:
+        assert response.status_code == 302
+        assert response["Location"] == page_url(account)
+    else:
+        assert response.status_code == 403
 
 
 def upload_data(**extra: Any) -> dict[str, Any]:
@@ -148,20 +145,12 @@ def test_only_the_owner_and_deputies_upload(
     login(client, cast, person)
     response = client.post(page_url(account), upload_data())
     kept = Screenshot.objects.filter(account=account, purpose=Screenshot.Purpose.STARTPAGE)
-    if person == "anonymous":
-        assert response.status_code == 302
-        assert "/logga-in/" in response["Location"]
-    elif person in HIDDEN:
-        assert response.status_code == 404
-    elif person in RECORDS:
-        assert response.status_code == 302
-        assert response["Location"] == page_url(account)
+    assert_answered(response, person, account)
+    if person in RECORDS:
         shot = kept.get()
         assert (shot.taken_by, shot.source, shot.taken_from) == (cast[person], "upload", "127.0.0.1")
         assert Account.objects.get(pk=account.pk).last_startpage_at == shot.taken_at
         return
-    else:
-        assert response.status_code == 403
     assert not kept.exists()
     assert Account.objects.get(pk=account.pk).last_startpage_at is None
 
@@ -247,16 +236,7 @@ def test_who_may_ask_for_a_capture(client: Client, cast: Cast, make_account: Any
     account = make_account()  # no address: nothing reaches the browser
     login(client, cast, person)
     response = client.post(reverse("archive:startpage_capture", args=[account.pk]))
-    if person == "anonymous":
-        assert response.status_code == 302
-        assert "/logga-in/" in response["Location"]
-    elif person in HIDDEN:
-        assert response.status_code == 404
-    elif person in RECORDS:
-        assert response.status_code == 302
-        assert response["Location"] == page_url(account)
-    else:
-        assert response.status_code == 403
+    assert_answered(response, person, account)
     assert not CaptureAttempt.objects.exists()
 
 
@@ -320,8 +300,6 @@ def test_the_closing_page_offers_the_final_start_page_upload(
 
 # --- In a real browser: WCAG 2.1 AA (KAU-ACCESS) -------------------------------------------------------
 
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
@@ -329,25 +307,19 @@ def test_the_start_page_page_passes_axe_with_and_without_errors(
     page: Any, cast: Cast, make_account: Any, tmp_path: Any
 ) -> None:
     """KAU-ACCESS: the page, a refused upload with its error, and the page with a kept screenshot."""
-    from axe_playwright_python.sync_playwright import Axe
-
     from tests.conftest import browser_login
-
-    def assert_accessible() -> None:
-        results = Axe().run(page, options=WCAG_AA)
-        assert results.violations_count == 0, results.generate_report()
 
     account = make_account()
     browser_login(page, "communicator", "pw-communicator-0123")
     page.goto(page_url(account))
-    assert_accessible()
+    assert_accessible(page)
     bad = tmp_path / "startsida.png"
     bad.write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>")
     page.set_input_files("#id_image", str(bad))
     with page.expect_navigation():
         page.locator("form[enctype] button[type=submit]").click()
     assert page.locator("#startpage-errors").count() == 1
-    assert_accessible()
+    assert_accessible(page)
     good = tmp_path / "bra.png"
     good.write_bytes(png())
     page.set_input_files("#id_image", str(good))
@@ -355,4 +327,4 @@ def test_the_start_page_page_passes_axe_with_and_without_errors(
         page.locator("form[enctype] button[type=submit]").click()
     assert Screenshot.objects.filter(account=account).count() == 1
     assert page.locator("table.startpage-shots tbody tr").count() == 1
-    assert_accessible()
+    assert_accessible(page)

@@ -8,7 +8,6 @@ a test makes is undone before the next one.
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,9 +21,9 @@ from django.db import connection, transaction
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
-from PIL import Image
 
 from core.calendar import STOCKHOLM
+from tests import support
 from tests.conftest import Cast
 
 # A fixed "now" for the world: Thursday 26 November 2026, 10:00 in Stockholm.
@@ -155,43 +154,29 @@ class World:
 
 
 def png(colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (120, 90), colour).save(out, "PNG")
-    return out.getvalue()
+    return support.png((120, 90), colour)
 
 
 def build_world() -> World:
     """The organisation of tests/conftest.py's cast, an account of each department, requests in every
     state that a view acts on, items, an alert, screenshots, a diary package, an export, an absence
     and an API token, all through the services."""
-    from django.contrib.auth.models import Group
 
     from accounts import services as account_services
     from accounts.models import Absence
     from archive import exports, registration
     from archive.services import store_screenshot
-    from core.models import User
     from core.roles import Role, sync_roles
-    from governance import services as governance_services
     from governance.models import AccountRequest
     from moderation import services as moderation_services
     from moderation.models import Alert
     from moderation.tokens import issue_token
     from tests.governance.factories import make_request
+    from tests.support import make_organisation, make_person
 
     sync_roles()
 
-    def person(username: str, *roles: Role, **extra: Any) -> User:
-        user = User.objects.create_user(
-            username=username,
-            password=f"pw-{username}-0123",
-            first_name=username.replace("_", " ").title(),
-            email=f"{username}@example.se",
-            **extra,
-        )
-        user.groups.add(*Group.objects.filter(name__in=[role.value for role in roles]))
-        return user
-
+    person = make_person
     people = {
         "comm": person("communicator_elsewhere", Role.COMMUNICATOR),
         "colleague": person("colleague", Role.COMMUNICATOR),
@@ -206,32 +191,8 @@ def build_world() -> World:
         "out": person("outsider"),
         "staff": person("staff", is_staff=True, is_superuser=True),
     }
-    create_unit = governance_services.create_unit
-    university = create_unit(
-        name="Universitetet", code="uni", kind="university", parent=None, head=None, by=None
-    )
-    faculty = create_unit(
-        name="Fakulteten", code="fak", kind="faculty", parent=university, head=None, by=None
-    )
-    department = create_unit(
-        name="Institutionen", code="inst", kind="department", parent=faculty, head=people["head"], by=None
-    )
-    other = create_unit(
-        name="Andra institutionen",
-        code="annan",
-        kind="department",
-        parent=faculty,
-        head=people["ohead"],
-        by=None,
-    )
-    comms = create_unit(
-        name="Kommunikationsavdelningen",
-        code="komm",
-        kind="communications",
-        parent=university,
-        head=None,
-        by=None,
-    )
+    units = make_organisation({"department": people["head"], "other": people["ohead"]})
+    department, other = units["department"], units["other"]
     # The factories of tests/governance speak the conftest cast's names.
     cast = Cast(
         people={
@@ -246,13 +207,7 @@ def build_world() -> World:
             "outsider": people["out"],
             "staff": people["staff"],
         },
-        units={
-            "university": university,
-            "faculty": faculty,
-            "department": department,
-            "other": other,
-            "comms": comms,
-        },
+        units=units,
     )
     world = World(cast=cast, people=people)
     objects = world.objects

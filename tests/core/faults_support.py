@@ -26,6 +26,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tests.support import SOLO_WORKER
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MESSAGE_ID = re.compile(rb"^Message-ID: <kanalvakt-notification-(\d+)@[^>]+>", re.MULTILINE)
@@ -295,15 +297,7 @@ def worker_service(env: dict[str, str], var_dir: Path, *, beat: bool, name: str 
     """A solo worker: one task at a time, so at most one e-mail is in flight when it is killed."""
     args = [
         str(BIN / "celery"),
-        "-A",
-        "config",
-        "worker",
-        "--pool",
-        "solo",
-        "--loglevel",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
+        *SOLO_WORKER,
         "--without-heartbeat",
         "-n",
         f"{name}-{os.getpid()}@%h",

@@ -9,7 +9,6 @@ count working hours from is refused where it comes in.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +19,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import BaseForm
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
-from PIL import Image
 
 from accounts.models import Absence, Account, FollowUp
 from archive.models import ExportJob, Screenshot
@@ -30,8 +27,9 @@ from core.models import InstitutionSettings
 from moderation import services as moderation_services
 from moderation.models import Item, LogEntry
 from tests.conftest import Cast
+from tests.support import INSTITUTION_SETTINGS, png
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fixed_clock", "media_root")]
 
 # Wednesday 2 December 2026, 10:00 in Stockholm: the views' clock in every test here.
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=STOCKHOLM)
@@ -59,24 +57,8 @@ HOSTILE_DAYS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Any) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (120, 90), (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
-
-
 def upload(name: str = "bild.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, png(), content_type="image/png")
+    return SimpleUploadedFile(name, png((120, 90)), content_type="image/png")
 
 
 def stored() -> dict[str, Any]:
@@ -226,17 +208,7 @@ def _export(field: str) -> Callable[[Client, Any, str], Any]:
 def _days_off(client: Client, account: Account, value: str) -> Any:
     return client.post(
         reverse("governance:settings"),
-        {
-            "institution_name": "Karlstads universitet",
-            "social_media_address": "socialamedier@kau.se",
-            "security_officer_address": "sakerhet@kau.se",
-            "registry_address": "registrator@kau.se",
-            "response_due_hours": 24,
-            "response_limit_hours": 48,
-            "startpage_interval_months": 6,
-            "followup_interval_months": 12,
-            "extra_days_off": f"2026-12-28\n{value}",
-        },
+        {**INSTITUTION_SETTINGS, "extra_days_off": f"2026-12-28\n{value}"},
     )
 
 

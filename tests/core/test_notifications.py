@@ -7,7 +7,7 @@ import smtplib
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -24,6 +24,7 @@ from core.notifications import deliver_pending, notify
 from core.tasks import deliver_notifications
 from tests.conftest import Cast
 from tests.core.test_worker import client, filesystem_options, worker
+from tests.support import run_in_threads
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -430,30 +431,6 @@ def counting_backend(settings: Any) -> Iterator[Counter[str]]:
     SENT.clear()
     yield SENT
     SENT.clear()
-
-
-def run_in_threads(*works: Callable[[], Any]) -> list[Any]:
-    """Run each callable in its own thread, all at once, each on its own database connection."""
-    barrier = threading.Barrier(len(works))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-
-    def run(work: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(work())
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()  # this thread's connections only
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in works]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.postgres

@@ -21,6 +21,7 @@ from core import sessions
 from core.models import User, UserSession
 from tests.conftest import Cast
 from tests.core.test_settings import run_python
+from tests.support import admin_deactivation
 
 pytestmark = pytest.mark.postgres
 
@@ -185,17 +186,7 @@ def test_deactivation_by_the_service_ends_all_sessions(cast: Cast) -> None:
 def test_deactivation_in_the_admin_ends_all_sessions(client: Client, cast: Cast) -> None:
     clients = signed_in_clients("communicator", 2)
     keys = [one.session.session_key for one in clients]
-    admin = cast["staff"]
-    admin.is_superuser = True
-    admin.save()
-    client.force_login(admin)
-    person = cast["communicator"]
-    url = reverse("admin:core_user_change", args=[person.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
-    data.update(groups=[g.pk for g in person.groups.all()], user_permissions=[], is_active="")
-    data["date_joined_0"], data["date_joined_1"] = person.date_joined.strftime("%Y-%m-%d"), "10:00:00"
-    data["last_login_0"] = data["last_login_1"] = ""
+    url, data = admin_deactivation(client, cast, "communicator")
     assert client.post(url, data).status_code == 302
     assert_signed_out(clients, keys)
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import assert_check_deploy_is_clean, run_project
 
 
 def run_python(code: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -19,15 +18,7 @@ def run_python(code: str, env: dict[str, str], tmp_path: Path) -> subprocess.Com
     }
     clean.update({"KANALVAKT_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "config.settings"})
     clean.update(env)
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_project(["-c", code], clean)
 
 
 def test_nothing_configured_means_sqlite_and_filesystem_broker_in_var(tmp_path: Path) -> None:
@@ -93,17 +84,7 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path: Path) 
     }
     env.update(_production_env())
     env["KANALVAKT_VAR_DIR"] = str(tmp_path / "var")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert_check_deploy_is_clean(env)
 
 
 def test_production_posture(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import Cast
+from tests.support import INSTITUTION_SETTINGS, admin_deactivation
 
 ROLES = [
     "communicator",
@@ -75,16 +76,7 @@ def test_settings_are_saved_with_history_and_bad_input_changes_nothing(client: A
     from core.models import InstitutionSettings
 
     client.force_login(cast["social_media_lead"])
-    valid = {
-        "institution_name": "Karlstads universitet",
-        "social_media_address": "socialamedier@kau.se",
-        "security_officer_address": "sakerhet@kau.se",
-        "registry_address": "registrator@kau.se",
-        "response_due_hours": 24,
-        "response_limit_hours": 48,
-        "startpage_interval_months": 6,
-        "followup_interval_months": 12,
-    }
+    valid = INSTITUTION_SETTINGS
     bad = {**valid, "response_due_hours": 50, "social_media_address": "inte en adress"}
     response = client.post(reverse("governance:settings"), bad)
     assert response.status_code == 400
@@ -178,17 +170,8 @@ def test_deactivating_an_owner_in_the_admin_tells_the_head_and_the_lead_at_once(
     from core.models import Notification
 
     account = make_account()
-    superuser = cast["staff"]
-    superuser.is_superuser = True
-    superuser.save()
-    client.force_login(superuser)
     owner = cast["communicator"]
-    url = reverse("admin:core_user_change", args=[owner.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
-    data.update(groups=[g.pk for g in owner.groups.all()], user_permissions=[], is_active="")
-    data["date_joined_0"], data["date_joined_1"] = owner.date_joined.strftime("%Y-%m-%d"), "10:00:00"
-    data["last_login_0"] = data["last_login_1"] = ""
+    url, data = admin_deactivation(client, cast, "communicator")
     response = client.post(url, data)
     assert response.status_code == 302, (
         response.context["adminform"].form.errors if response.context else response

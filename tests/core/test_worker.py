@@ -11,10 +11,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from celery import Celery
@@ -22,7 +22,9 @@ from django.db import connection
 
 from core.models import Heartbeat
 from tests.conftest import REDIS_URL
+from tests.support import SOLO_WORKER
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 
@@ -79,15 +81,7 @@ def worker(
     process = subprocess.Popen(
         [
             CELERY,
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
+            *SOLO_WORKER,
             "-n",
             f"test-{os.getpid()}@%h",
             *extra_args,
@@ -110,15 +104,20 @@ def worker(
         log.close()
 
 
-def wait_for_heartbeat(var_dir: Path, name: str = "worker", timeout: float = 60.0) -> Heartbeat:
+def wait_for(found: Callable[[], T | None], var_dir: Path, what: str, timeout: float = 60.0) -> T:
+    """What ``found`` returns once it is not None; the worker's log in the failure if it never is."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        beat = Heartbeat.objects.filter(name=name).first()
-        if beat is not None:
-            return beat
+        result = found()
+        if result is not None:
+            return result
         time.sleep(0.25)
     log = (var_dir / "worker.log").read_text()
-    raise AssertionError(f"the worker never ran the task; its log:\n{log[-4000:]}")
+    raise AssertionError(f"the worker never {what}; its log:\n{log[-4000:]}")
+
+
+def wait_for_heartbeat(var_dir: Path, name: str = "worker", timeout: float = 60.0) -> Heartbeat:
+    return wait_for(lambda: Heartbeat.objects.filter(name=name).first(), var_dir, "ran the task", timeout)
 
 
 @pytest.mark.worker

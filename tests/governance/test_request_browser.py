@@ -12,17 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from playwright.sync_api import expect
 
 from accounts.models import Account
 from governance.models import AccountRequest
 from tests.conftest import Cast, browser_login
+from tests.support import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 NAME = "Civilingenjörernas studentliv"
 HANDLE = "civing_studentliv"
@@ -41,11 +39,6 @@ ANSWERS = {
     "#id_resource_people": "Kommunikatören och två studentambassadörer",
     "#id_terms_note": "Villkoren strider inte mot universitetets värderingar; bilderna förblir våra.",
 }
-
-
-def assert_accessible(page: Any) -> None:
-    results = Axe().run(page, options=WCAG_AA)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def sign_out(page: Any) -> None:

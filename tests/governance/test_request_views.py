@@ -21,31 +21,10 @@ from governance.models import AccountRequest, RequestEvent
 from tests.conftest import Cast
 from tests.core import pdf_support
 from tests.governance.factories import complete_request_data, make_request
+from tests.support import HIDDEN, assert_answer, login, people, who
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "other_head",
-    "security_officer",
-    "requester",
-    "deputy",
-    "head_of_unit",
-    "dean",
-    "communications",
-    "social_media_lead",
-    "registrar",
-]
-HIDDEN = {"outsider", "other_head", "security_officer"}  # nothing ties them to the department
+PEOPLE = people(owner="requester")
 VISIBLE = [person for person in PEOPLE if person not in HIDDEN | {"anonymous"}]
-
-
-def who(cast: Cast, person: str) -> Any:
-    return cast["communicator"] if person == "requester" else cast[person]
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(who(cast, person))
 
 
 def form_data(
@@ -150,9 +129,7 @@ def test_permission_matrix(client: Client, cast: Cast, view: str, person: str) -
     login(client, cast, person)
     response = client.post(url, data) if method == "post" else client.get(url)
     expected = expected_status(view, person)
-    assert response.status_code == expected, response.content[:500]
-    if person == "anonymous":
-        assert response["Location"].startswith(reverse("login"))
+    assert_answer(response, person, expected)
     if expected in (403, 404) or person == "anonymous" or view == "check":
         assert state_of(req) == before
     elif view in MOVES:

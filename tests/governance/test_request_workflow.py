@@ -245,31 +245,25 @@ def test_a_draft_is_not_open_for_comments_but_a_submitted_request_is(cast: Cast)
 # --- Completeness (KAU-START-CHECKLIST and friends) ---------------------------------------------------
 
 
+def bare_draft(cast: Cast) -> AccountRequest:
+    """The communicator's draft with nothing but a unit, a platform and a name."""
+    data = {"unit": cast.units["department"], "platform": "instagram", "name": "Nytt konto"}
+    return services.save_draft(None, by=cast["communicator"], data=data, deputies=[], now=NOW)
+
+
 def test_a_draft_needs_only_a_unit_a_platform_and_a_name(cast: Cast) -> None:
     with pytest.raises(ValidationError) as raised:
         services.save_draft(None, by=cast["communicator"], data={}, deputies=[], now=NOW)
     assert {"unit", "platform", "name"} <= set(raised.value.message_dict)
     assert not AccountRequest.objects.exists()
-    draft = services.save_draft(
-        None,
-        by=cast["communicator"],
-        data={"unit": cast.units["department"], "platform": "instagram", "name": "Nytt konto"},
-        deputies=[],
-        now=NOW,
-    )
+    draft = bare_draft(cast)
     assert draft.status == "draft"
 
 
 def test_an_empty_request_cannot_be_submitted_and_every_missing_part_is_named(cast: Cast) -> None:
     """KAU-START-CHECKLIST, KAU-START-PURPOSE, KAU-CONTENT, KTH-RESOURCES, KTH-TERMS, KAU-RESP-OWNER:
     a request with nothing but its name, unit and platform names every part it lacks, and stays a draft."""
-    draft = services.save_draft(
-        None,
-        by=cast["communicator"],
-        data={"unit": cast.units["department"], "platform": "instagram", "name": "Nytt konto"},
-        deputies=[],
-        now=NOW,
-    )
+    draft = bare_draft(cast)
     before = snapshot(draft)
     with pytest.raises(services.IncompleteRequest) as raised:
         services.submit_request(draft.pk, by=cast["communicator"], now=NOW)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +24,7 @@ from moderation.api.views import ConnectorThrottle
 from moderation.models import ApiToken, Item, LogEntry
 from tests.conftest import REDIS_URL, Cast
 from tests.moderation.conftest import NOW
+from tests.support import run_project
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 BODY = {
@@ -167,15 +166,7 @@ def _second_process(url: str, count: int, *, cache_url: str, secret: str) -> lis
         "KANALVAKT_TEST_TOKEN": secret,
         "LOG_LEVEL": "ERROR",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", _SECOND_PROCESS, url, str(count)],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_project(["-c", _SECOND_PROCESS, url, str(count)], env, cwd=BASE_DIR, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     return list(json.loads(done.stdout.strip().splitlines()[-1]))
 

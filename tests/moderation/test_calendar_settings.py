@@ -15,18 +15,10 @@ from moderation import services
 from moderation.models import Item, LogEntry
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW
+from tests.support import INSTITUTION_SETTINGS
 
 URL = reverse("governance:settings")
-VALID = {
-    "institution_name": "Karlstads universitet",
-    "social_media_address": "socialamedier@kau.se",
-    "security_officer_address": "sakerhet@kau.se",
-    "registry_address": "registrator@kau.se",
-    "response_due_hours": 24,
-    "response_limit_hours": 48,
-    "startpage_interval_months": 6,
-    "followup_interval_months": 12,
-}
+VALID = INSTITUTION_SETTINGS
 FRIDAY = "2026-11-27"  # the day after NOW (Thursday 26 November 2026)
 
 

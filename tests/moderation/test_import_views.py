@@ -17,29 +17,18 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from core.calendar import STOCKHOLM
 from moderation.import_views import session_key
 from moderation.models import Item, LogEntry
 from tests.conftest import Cast
+from tests.support import PEOPLE, login
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")
 
 # Wednesday 2 December 2026, 10:00: after the items in the files below were received.
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=STOCKHOLM)
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "communications",
-    "registrar",
-    "other_head",
-    "security_officer",
-    "head_of_unit",
-    "dean",
-    "social_media_lead",
-    "communicator",
-    "deputy",
-]
 HIDDEN = {"outsider", "communications", "registrar", "other_head", "security_officer"}
 READERS = {"head_of_unit", "dean", "social_media_lead"}  # read the account's items, do not moderate
 MODERATORS = {"communicator", "deputy"}
@@ -49,17 +38,6 @@ CLEAN_CSV = (
     "ig-1;comment;@anna;När öppnar anmälan?;https://www.instagram.com/p/1/;2026-11-27T15:00:00+01:00\r\n"
     "ig-2;message;@bo;Hej, en fråga om schemat;;2026-11-27 15:00\r\n"
 ).encode()
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The views read timezone.now(); here it is always NOW."""
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
 
 
 def url(account: Any) -> str:

@@ -12,7 +12,6 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,13 +20,14 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
-from PIL import Image
 
 from core.calendar import STOCKHOLM
 from moderation import services
 from moderation.reports import ReportRow, default_period, report_chart, response_report
 from tests.conftest import Cast
+from tests.support import png
+
+pytestmark = pytest.mark.usefixtures("fixed_clock", "media_root")
 
 # Thursday 26 November 2026, 10:00 in Stockholm, as in conftest.
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=STOCKHOLM)
@@ -36,22 +36,6 @@ PERIOD = {"start": "2026-11-01", "end": "2026-11-26"}
 
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
     return datetime(2026, month, day, hour, minute, tzinfo=STOCKHOLM)
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def png_bytes() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
 
 
 @dataclass
@@ -109,7 +93,7 @@ def dataset(cast: Cast, make_account: Any, make_item: Any) -> Dataset:
     answered(comms, at(10, 10), at(10, 10, 30))
     removed = make_item(comms, received_at=at(12, 10), now=NOW)
     services.classify_item(removed, triage=services.Triage(prohibited=[3]), by=owner, now=at(12, 10, 30))
-    services.attach_evidence(removed, data=png_bytes(), by=owner, now=at(12, 10, 45))
+    services.attach_evidence(removed, data=png(), by=owner, now=at(12, 10, 45))
     services.remove_item(removed, note="Personangrepp.", by=owner, now=at(12, 11))
     return Dataset(department=department, other=other, comms=comms)
 

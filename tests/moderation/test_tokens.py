@@ -21,6 +21,7 @@ from moderation import tokens
 from moderation.models import ApiToken
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW
+from tests.support import login
 
 # --- Services -------------------------------------------------------------------------------------------
 
@@ -204,11 +205,6 @@ PEOPLE = [
     "staff",
     "social_media_lead",
 ]
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
 
 
 def issue_data(account: Account | None = None, **overrides: Any) -> dict[str, Any]:

@@ -8,71 +8,28 @@ the moderation tests' NOW (a Thursday, 10:00 in Stockholm), so no test depends o
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
-from PIL import Image
 
 from archive.models import Screenshot
 from moderation.models import Alert, Item, LogEntry
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW
+from tests.support import PEOPLE, in_english, login, png
 
-PEOPLE = [
-    "anonymous",
-    "outsider",
-    "communications",
-    "registrar",
-    "other_head",
-    "security_officer",
-    "head_of_unit",
-    "dean",
-    "social_media_lead",
-    "communicator",
-    "deputy",
-]
+pytestmark = pytest.mark.usefixtures("fixed_clock", "media_root")
+
 HIDDEN = {"outsider", "communications", "registrar", "other_head", "security_officer"}
 READERS = {"head_of_unit", "dean", "social_media_lead"}  # KAU-RESP-MANAGER; the lead reads all
 MODERATORS = {"communicator", "deputy"}  # KAU-RESP-OWNER
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The views read timezone.now(); here it is always NOW."""
-    monkeypatch.setattr(timezone, "now", lambda: NOW)
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    return tmp_path / "media"
-
-
-def in_english(client: Client) -> Client:
-    """The app is Swedish-first and ignores Accept-Language; the language cookie chooses English."""
-    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def login(client: Client, cast: Cast, person: str) -> None:
-    if person != "anonymous":
-        client.force_login(cast[person])
-
-
-def png_bytes(size: tuple[int, int] = (40, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(out, "PNG")
-    return out.getvalue()
 
 
 def stored_files(root: Path) -> list[Path]:
@@ -161,7 +118,7 @@ def test_every_action_by_role(
         from moderation import services
 
         services.classify_item(item, triage=services.Triage(prohibited=[3]), by=cast["communicator"], now=NOW)
-        services.attach_evidence(item, data=png_bytes(), by=cast["communicator"], now=NOW)
+        services.attach_evidence(item, data=png(), by=cast["communicator"], now=NOW)
     before = state_of(item)
     url_name, data = ACTIONS[action]
     login(client, cast, person)
@@ -619,7 +576,7 @@ def test_a_real_png_is_kept_as_evidence_and_then_the_item_is_removed(
     item = make_item()
     flag_prohibited(item, cast)
     client.force_login(cast["deputy"])
-    upload = SimpleUploadedFile("skarm.png", png_bytes(), content_type="image/png")
+    upload = SimpleUploadedFile("skarm.png", png(), content_type="image/png")
     response = client.post(reverse("moderation:evidence", args=[item.pk]), {"evidence-image": upload})
     assert response.status_code == 302
     shot = Screenshot.objects.get()
@@ -639,7 +596,7 @@ def test_a_real_png_is_kept_as_evidence_and_then_the_item_is_removed(
         (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>', "x.jpg"),
         (b"<html><script>alert(1)</script></html>", "bild.png"),
         (b"", "tom.png"),
-        (png_bytes()[:60], "trasig.png"),
+        (png()[:60], "trasig.png"),
     ],
 )
 def test_an_upload_that_is_not_an_image_is_400_and_stores_nothing(
@@ -666,7 +623,7 @@ def test_an_oversized_upload_is_refused_before_it_is_read(
     item = make_item()
     before = state_of(item)
     client.force_login(cast["communicator"])
-    upload = SimpleUploadedFile("stor.png", png_bytes((400, 400)), content_type="image/png")
+    upload = SimpleUploadedFile("stor.png", png((400, 400)), content_type="image/png")
     response = client.post(reverse("moderation:evidence", args=[item.pk]), {"evidence-image": upload})
     assert response.status_code == 413
     assert "image" in field_errors(response, "evidence_form")
@@ -681,7 +638,7 @@ def test_the_evidence_image_is_served_only_to_those_who_see_the_item(
     from moderation import services
 
     item = make_item()
-    shot = services.attach_evidence(item, data=png_bytes(), by=cast["communicator"], now=NOW)
+    shot = services.attach_evidence(item, data=png(), by=cast["communicator"], now=NOW)
     login(client, cast, person)
     response = client.get(reverse("moderation:screenshot", args=[shot.pk]))
     if person == "anonymous":
@@ -703,7 +660,7 @@ def test_the_security_officer_sees_the_evidence_of_a_threat(
     from moderation import services
 
     item = make_item(triage=services.Triage(threat=True))
-    shot = services.attach_evidence(item, data=png_bytes(), by=cast["communicator"], now=NOW)
+    shot = services.attach_evidence(item, data=png(), by=cast["communicator"], now=NOW)
     client.force_login(cast["security_officer"])
     assert client.get(reverse("moderation:screenshot", args=[shot.pk])).status_code == 200
 
@@ -729,7 +686,7 @@ def test_an_evidence_upload_without_a_csrf_token_stores_nothing(
     item = make_item()
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(cast["communicator"])
-    upload = SimpleUploadedFile("skarm.png", png_bytes(), content_type="image/png")
+    upload = SimpleUploadedFile("skarm.png", png(), content_type="image/png")
     assert (
         browser.post(reverse("moderation:evidence", args=[item.pk]), {"evidence-image": upload}).status_code
         == 403
