@@ -64,10 +64,10 @@ def test_records_cannot_be_deleted_in_the_admin(admin_client: Any, cast: Cast) -
     from django.urls import reverse
 
     unit = cast.units["other"]
-    response = admin_client.get(reverse("admin:governance_orgunit_delete", args=[unit.pk]))
+    response = admin_client.get(reverse("admin:core_orgunit_delete", args=[unit.pk]))
     assert response.status_code == 403
     admin_client.post(
-        reverse("admin:governance_orgunit_changelist"),
+        reverse("admin:core_orgunit_changelist"),
         {"action": "delete_selected", "_selected_action": [unit.pk]},
     )
     assert OrgUnit.objects.filter(pk=unit.pk).exists()
