@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
@@ -244,6 +245,12 @@ class AccountRequest(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
+
+    def not_editable_message(self) -> str:
+        """Why the requester can no longer change the request: it has left the editable states."""
+        return gettext("The request is %(status)s and can no longer be changed.") % {
+            "status": str(self.get_status_display()).lower()
+        }
 
     @property
     def is_blog(self) -> bool:

@@ -212,10 +212,7 @@ def save_draft(
         if request.requester_id != by.pk:
             raise PermissionDenied
         if not request.is_editable:
-            raise workflow.InvalidTransition(
-                str(_("The request is %(status)s and can no longer be changed."))
-                % {"status": str(request.get_status_display()).lower()}
-            )
+            raise workflow.InvalidTransition(request.not_editable_message())
         _apply_fields(request, data, by=by)
         request.full_clean()
         record(request, by=by, reason="draft saved")
