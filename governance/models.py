@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Platform
 from core.models import OrgUnit, person_field
+from governance.completeness import CHECKLIST_FIELDS, CONTENT_FIELDS
 from governance.profile_guide import ProfilePicture, SenderType, check_profile
 
 
@@ -73,15 +74,8 @@ class AccountRequest(models.Model):
         "profile_picture",
         "areas",
         "audiences",
-        "purpose",
-        "checklist_audience",
-        "checklist_purpose",
-        "checklist_goals",
-        "checklist_staffing",
-        "checklist_resources",
-        "content_strategy",
-        "editorial_goals",
-        "editorial_stakeholders",
+        *CHECKLIST_FIELDS,
+        *CONTENT_FIELDS,
         "planned_frequency",
         "resource_hours_per_week",
         "resource_people",
