@@ -13,7 +13,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Platform
-from core.models import OrgUnit, person_field
+from core.models import OrgUnit, person_field, reference_field
 from governance.completeness import CHECKLIST_FIELDS, CONTENT_FIELDS
 from governance.profile_guide import ProfilePicture, SenderType, check_profile
 
@@ -154,14 +154,7 @@ class AccountRequest(models.Model):
     # Blogs (KTH-BLOG).
     blogger = person_field(_("blogger (employee)"))
     blogger_external_name = models.CharField(_("blogger (not employed)"), max_length=200, blank=True)
-    blogger_assigning_unit = models.ForeignKey(
-        OrgUnit,
-        verbose_name=_("unit that assigns the blogger"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    blogger_assigning_unit = reference_field(OrgUnit, _("unit that assigns the blogger"))
 
     # Review and decision.
     deviations = models.JSONField(_("deviations from the profile guide"), default=list, blank=True)
@@ -177,14 +170,7 @@ class AccountRequest(models.Model):
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
     # A request for a channel that existed before Kanalvakt: its approval gives that account its
     # strategy document instead of registering a new one (KAU-START-CHECKLIST).
-    existing_account = models.ForeignKey(
-        "accounts.Account",
-        verbose_name=_("existing account"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    existing_account = reference_field("accounts.Account", _("existing account"))
     account = models.OneToOneField(
         "accounts.Account",
         verbose_name=_("registered account"),

@@ -189,7 +189,7 @@ def _apply_fields(request: AccountRequest, data: dict[str, Any], *, by: User) ->
             raise ValidationError(
                 {"existing_account": _("You may not write the strategy document of this account.")}
             )
-        request.unit_id = request.existing_account.unit_id  # type: ignore[union-attr]
+        request.unit_id = request.existing_account.unit_id
 
 
 @transaction.atomic
