@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.models import User
 from core.todo import TodoSection
-from core.units import unit_paths_headed_by
+from core.units import in_subtrees, unit_paths_headed_by
 from governance.models import AccountRequest
 from governance.selectors import approvers_for
 
@@ -57,11 +56,8 @@ def requests_to_decide(user: User, now: datetime) -> TodoSection | None:
     paths = unit_paths_headed_by(user)
     if not paths:
         return None
-    in_my_units = Q()
-    for path in paths:
-        in_my_units |= Q(unit__path__startswith=path)
     candidates = list(
-        AccountRequest.objects.filter(in_my_units, status=AccountRequest.Status.REVIEWED)
+        AccountRequest.objects.filter(in_subtrees(paths), status=AccountRequest.Status.REVIEWED)
         .select_related("unit", "requester")
         .order_by("reviewed_at", "pk")[:1000]  # reviewed requests wait briefly; this bounds the page
     )
