@@ -108,23 +108,36 @@ class InstitutionSettingsForm(forms.ModelForm):
         return data
 
 
+def _action(*choices: tuple[str, StrOrPromise]) -> forms.ChoiceField:
+    """Which of a form's buttons was pressed: each button posts its own value."""
+    return forms.ChoiceField(choices=list(choices), widget=forms.HiddenInput)
+
+
+def _text(label: StrOrPromise, *, rows: int, **options: Any) -> forms.CharField:
+    """A written answer of a few lines."""
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **options)
+
+
+def _checkboxes(label: StrOrPromise, **options: Any) -> forms.MultipleChoiceField:
+    """Any number of the choices, or none: one checkbox each."""
+    return forms.MultipleChoiceField(
+        label=label, widget=forms.CheckboxSelectMultiple, required=False, **options
+    )
+
+
 class AccountRequestForm(forms.ModelForm):
     """The request and its strategy document. Saving a draft checks only the format of what is
     filled in; submitting asks governance.completeness for everything the policy requires."""
 
     unit = UnitChoiceField(label=_("Requesting unit"), queryset=OrgUnit.objects.none())
-    areas = forms.MultipleChoiceField(
-        label=_("Priority areas"),
+    areas = _checkboxes(
+        _("Priority areas"),
         choices=PriorityArea.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
         help_text=_("Which of the university's priority areas does the account serve? (KAU-AREA)"),
     )
-    audiences = forms.MultipleChoiceField(
-        label=_("Audiences"),
+    audiences = _checkboxes(
+        _("Audiences"),
         choices=Audience.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
         help_text=_("Staff and students include prospective ones; partners include funders. (KAU-AUDIENCE)"),
     )
     proposed_owner = PersonChoiceField(
@@ -272,16 +285,6 @@ class AccountRequestForm(forms.ModelForm):
         return data
 
 
-def _action(*choices: tuple[str, StrOrPromise]) -> forms.ChoiceField:
-    """Which of a form's buttons was pressed: each button posts its own value."""
-    return forms.ChoiceField(choices=list(choices), widget=forms.HiddenInput)
-
-
-def _text(label: StrOrPromise, *, rows: int, **options: Any) -> forms.CharField:
-    """A written answer of a few lines."""
-    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **options)
-
-
 class ReviewForm(forms.Form):
     action = _action(("accept", _("Accept")), ("return", _("Return for changes")))
     advice = _text(
@@ -292,11 +295,7 @@ class ReviewForm(forms.Form):
             "account follow the profile guide? (KAU-START-COMMS)"
         ),
     )
-    accepted_deviations = forms.MultipleChoiceField(
-        label=_("Deviations from the profile guide accepted"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    accepted_deviations = _checkboxes(_("Deviations from the profile guide accepted"))
 
     def __init__(self, *args: Any, deviations: list[dict[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
