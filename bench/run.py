@@ -122,18 +122,9 @@ def machine() -> dict[str, Any]:
 def data_sizes() -> dict[str, Any]:
     from django.db import connection
 
-    tables = [
-        "core_user",
-        "core_orgunit",
-        "accounts_account",
-        "accounts_account_deputies",
-        "accounts_followup",
-        "archive_screenshot",
-        "moderation_item",
-        "moderation_logentry",
-        "moderation_alert",
-        "core_notification",
-    ]
+    from bench.seed import SEEDED_TABLES
+
+    tables = [*SEEDED_TABLES, "core_notification"]
     sizes: dict[str, Any] = {}
     with connection.cursor() as cursor:
         for table in tables:

@@ -48,6 +48,23 @@ MARKER_TABLE = "bench_seed"
 # Every seeded person can sign in with it (the load test uses sessions made in-process instead).
 PASSWORD = "bench-password-0123"  # noqa: S105
 BIG_TABLES = ("moderation_item", "moderation_logentry")
+# Every table the load fills: analysed after it, and measured in the results.
+SEEDED_TABLES = (
+    "core_user",
+    "core_orgunit",
+    "accounts_account",
+    "accounts_account_deputies",
+    "accounts_followup",
+    "archive_screenshot",
+    *BIG_TABLES,
+    "moderation_alert",
+)
+# The columns of a screenshot's record that the load writes; with_defaults adds the rest.
+SCREENSHOT_INSERT = """
+    INSERT INTO archive_screenshot (purpose, source, source_url, image, content_type, extension,
+        width, height, size, sha256, received_sha256, taken_at, taken_from, account_id, item_id,
+        taken_by_id, stamped, stamped_sha256)
+"""
 
 
 @dataclass(frozen=True)
@@ -184,16 +201,7 @@ class _Loader:
         self.restore(dropped)
         self.sql("", "SET CONSTRAINTS ALL DEFERRED")
         started = time.monotonic()
-        for table in (
-            "core_user",
-            "core_orgunit",
-            "accounts_account",
-            "accounts_account_deputies",
-            "accounts_followup",
-            "archive_screenshot",
-            "moderation_alert",
-            *BIG_TABLES,
-        ):
+        for table in SEEDED_TABLES:
             self.sql("", f"ANALYZE {table}")
         self.log(f"  analyse: {time.monotonic() - started:.1f} s")
         info = self.facts()
@@ -402,10 +410,8 @@ class _Loader:
         self.insert(
             "start-page screenshots' records",
             Screenshot,
-            """
-            INSERT INTO archive_screenshot (purpose, source, source_url, image, content_type, extension,
-                width, height, size, sha256, received_sha256, taken_at, taken_from, account_id, item_id,
-                taken_by_id, stamped, stamped_sha256)
+            SCREENSHOT_INSERT  # noqa: S608 (constants only)
+            + """
             SELECT 'startpage', 'upload', 'https://example.org/bench_' || a.n,
                    'screenshots/' || left(h.original, 2) || '/' || h.original || '.png', 'image/png', 'png',
                    1280, 1600, 240000 + a.n %% 5000, h.original, h.original, a.last_startpage_at,
@@ -743,10 +749,8 @@ class _Loader:
         self.insert(
             "export screenshots' records",
             Screenshot,
-            """
-                INSERT INTO archive_screenshot (purpose, source, source_url, image, content_type, extension,
-                    width, height, size, sha256, received_sha256, taken_at, taken_from, account_id, item_id,
-                    taken_by_id, stamped, stamped_sha256)
+            SCREENSHOT_INSERT
+            + """
                 VALUES ('item', 'upload', '', %s, 'image/png', 'png', 1280, 1600, %s, %s, %s, %s, '127.0.0.1',
                         %s, %s, NULL, %s, %s /*defaults*/)
                 """,

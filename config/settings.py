@@ -15,6 +15,7 @@ import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -309,55 +310,40 @@ DEADLINE_SWEEP_INTERVAL = env_int("DEADLINE_SWEEP_INTERVAL", 120)
 HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 60)
 if min(NOTIFICATION_DELIVERY_INTERVAL, DEADLINE_SWEEP_INTERVAL, HEARTBEAT_INTERVAL) < 1:
     raise EnvironmentConfigError("The beat intervals are whole seconds, at least 1.")
+
+
+def _beat(task: str, schedule: float | crontab, *, expires: int) -> dict[str, Any]:
+    return {"task": task, "schedule": schedule, "options": {"expires": expires}}
+
+
+def _every(task: str, seconds: int, *, margin: int) -> dict[str, Any]:
+    """A job run every ``seconds``, expiring ``margin`` seconds before the next run is sent."""
+    return _beat(task, float(seconds), expires=max(seconds - margin, 1))
+
+
 # Every periodic job, in one visible place.
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {
-        "task": "core.tasks.heartbeat",
-        "schedule": float(HEARTBEAT_INTERVAL),
-        "options": {"expires": max(HEARTBEAT_INTERVAL - 1, 1)},
-    },
+    "heartbeat": _every("core.tasks.heartbeat", HEARTBEAT_INTERVAL, margin=1),
     # A safety net: notifications are delivered right after their transaction commits; this run
     # picks up any whose wake-up message was lost or whose mail server was down.
-    "deliver-notifications": {
-        "task": "core.tasks.deliver_notifications",
-        "schedule": float(NOTIFICATION_DELIVERY_INTERVAL),
-        "options": {"expires": max(NOTIFICATION_DELIVERY_INTERVAL - 5, 1)},
-    },
+    "deliver-notifications": _every(
+        "core.tasks.deliver_notifications", NOTIFICATION_DELIVERY_INTERVAL, margin=5
+    ),
     # KAU-RESP-DAILY: look 14 days ahead for days when nobody can watch an account.
-    "check-coverage": {
-        "task": "accounts.tasks.check_coverage",
-        "schedule": crontab(hour=6, minute=5),
-        "options": {"expires": 3600},
-    },
+    "check-coverage": _beat("accounts.tasks.check_coverage", crontab(hour=6, minute=5), expires=3600),
     # KAU-RESP-OWNER: an owner or deputy who has left is reported the same day.
-    "flag-deactivated-people": {
-        "task": "accounts.tasks.flag_deactivated_people",
-        "schedule": crontab(minute=20),
-        "options": {"expires": 3000},
-    },
+    "flag-deactivated-people": _beat(
+        "accounts.tasks.flag_deactivated_people", crontab(minute=20), expires=3000
+    ),
     # KAU-FOLLOWUP: remind owners before a follow-up is due.
-    "remind-followups": {
-        "task": "accounts.tasks.remind_followups",
-        "schedule": crontab(hour=6, minute=15),
-        "options": {"expires": 3600},
-    },
+    "remind-followups": _beat("accounts.tasks.remind_followups", crontab(hour=6, minute=15), expires=3600),
     # KAU-RESPONSE-DEADLINE: remind of items past due, escalate items past the outer limit.
-    "sweep-deadlines": {
-        "task": "moderation.tasks.sweep_deadlines",
-        "schedule": float(DEADLINE_SWEEP_INTERVAL),
-        "options": {"expires": max(DEADLINE_SWEEP_INTERVAL - 5, 1)},
-    },
+    "sweep-deadlines": _every("moderation.tasks.sweep_deadlines", DEADLINE_SWEEP_INTERVAL, margin=5),
     # KAU-STARTPAGE: capture start pages where allowed, remind owners where not, then deputies and head.
-    "check-startpages": {
-        "task": "archive.tasks.check_startpages",
-        "schedule": crontab(hour=6, minute=25),
-        "options": {"expires": 3600},
-    },
-    "clear-expired-sessions": {
-        "task": "core.tasks.clear_expired_sessions",
-        "schedule": crontab(hour=3, minute=17),
-        "options": {"expires": 3600},
-    },
+    "check-startpages": _beat("archive.tasks.check_startpages", crontab(hour=6, minute=25), expires=3600),
+    "clear-expired-sessions": _beat(
+        "core.tasks.clear_expired_sessions", crontab(hour=3, minute=17), expires=3600
+    ),
 }
 
 # --- Security ---------------------------------------------------------------------------------------

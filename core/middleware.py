@@ -13,11 +13,23 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from core import sessions
 
 logger = logging.getLogger(__name__)
+
+# Why a sign-in ended, translated when the limit is found (the plural follows the named number).
+_LIFETIME_REACHED = ngettext_lazy(
+    "You were signed out because you signed in %(hours)d hour ago. Please sign in again.",
+    "You were signed out because you signed in %(hours)d hours ago. Please sign in again.",
+    "hours",
+)
+_IDLE_REACHED = ngettext_lazy(
+    "You were signed out after %(minutes)d minute without activity. Please sign in again.",
+    "You were signed out after %(minutes)d minutes without activity. Please sign in again.",
+    "minutes",
+)
 
 
 class SwedishFirstLocaleMiddleware(LocaleMiddleware):
@@ -75,20 +87,10 @@ class SessionLimitsMiddleware:
             return
         if now - started >= settings.SESSION_COOKIE_AGE:
             reason = "lifetime"
-            hours = max(1, settings.SESSION_COOKIE_AGE // 3600)
-            message = ngettext(
-                "You were signed out because you signed in %(hours)d hour ago. Please sign in again.",
-                "You were signed out because you signed in %(hours)d hours ago. Please sign in again.",
-                hours,
-            ) % {"hours": hours}
+            message = _LIFETIME_REACHED % {"hours": max(1, settings.SESSION_COOKIE_AGE // 3600)}
         elif now - seen >= settings.SESSION_IDLE_TIMEOUT:
             reason = "idle"
-            minutes = max(1, settings.SESSION_IDLE_TIMEOUT // 60)
-            message = ngettext(
-                "You were signed out after %(minutes)d minute without activity. Please sign in again.",
-                "You were signed out after %(minutes)d minutes without activity. Please sign in again.",
-                minutes,
-            ) % {"minutes": minutes}
+            message = _IDLE_REACHED % {"minutes": max(1, settings.SESSION_IDLE_TIMEOUT // 60)}
         else:
             if now - seen >= self.SEEN_RESOLUTION:
                 session[sessions.SEEN_AT] = int(now)

@@ -22,18 +22,40 @@ from simple_history.models import HistoricalRecords
 from core.calendar import WorkingCalendar
 
 
-def person_field(verbose_name: Any, *, null: bool = True, **extra: Any) -> models.ForeignKey[Any, Any]:
-    """A record's column naming a person: who did it (``recorded_by``, ``decided_by``) or who is meant
-    (``proposed_owner``). Protected, since people are deactivated and never deleted, and with no
-    reverse accessor. ``null`` (and ``blank``) where the system itself may act or nobody is named."""
+def reference_field(
+    to: Any, verbose_name: Any, *, null: bool = True, related_name: str = "+", **extra: Any
+) -> models.ForeignKey[Any, Any]:
+    """A record's column naming another record. Protected, since what it names is deactivated or
+    closed and never deleted; ``null`` (and ``blank``) where nothing need be named; no reverse
+    accessor unless ``related_name`` asks for one."""
     return models.ForeignKey(
-        settings.AUTH_USER_MODEL,
+        to,
         verbose_name=verbose_name,
         null=null,
         blank=null,
         on_delete=models.PROTECT,
-        related_name="+",
+        related_name=related_name,
         **extra,
+    )
+
+
+def person_field(verbose_name: Any, *, null: bool = True, **extra: Any) -> models.ForeignKey[Any, Any]:
+    """A record's column naming a person: who did it (``recorded_by``, ``decided_by``) or who is meant
+    (``proposed_owner``). Protected, since people are deactivated and never deleted, and with no
+    reverse accessor. ``null`` (and ``blank``) where the system itself may act or nobody is named."""
+    return reference_field(settings.AUTH_USER_MODEL, verbose_name, null=null, **extra)
+
+
+def setting_number(
+    verbose_name: Any, *, default: int, low: int, high: int, help_text: Any
+) -> models.PositiveSmallIntegerField[Any, int]:
+    """A whole number in the institution's settings, kept between ``low`` and ``high`` so that a slip of
+    the keyboard cannot stop (or flood) the work the number paces."""
+    return models.PositiveSmallIntegerField(
+        verbose_name,
+        default=default,
+        validators=[MinValueValidator(low), MaxValueValidator(high)],
+        help_text=help_text,
     )
 
 
@@ -200,22 +222,8 @@ class OrgUnit(models.Model):
     name_en = models.CharField(_("name in English"), max_length=200, blank=True)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    parent = models.ForeignKey(
-        "self",
-        verbose_name=_("parent unit"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-    )
-    head = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("head of unit"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="headed_units",
-    )
+    parent = reference_field("self", _("parent unit"), related_name="children")
+    head = person_field(_("head of unit"), related_name="headed_units")
     path = models.CharField(_("path"), max_length=255, editable=False, db_index=True)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -315,18 +323,20 @@ class InstitutionSettings(models.Model):
         default="registrator@kau.se",
         help_text=_("Where diary packages are sent for registration (KAU-DIARY-ACTION)."),
     )
-    response_due_hours = models.PositiveSmallIntegerField(
+    response_due_hours = setting_number(
         _("response due after (working hours)"),
         default=24,
-        validators=[MinValueValidator(1), MaxValueValidator(240)],
+        low=1,
+        high=240,
         help_text=_(
             "Incoming questions and comments are due after this many working hours (KAU-RESPONSE-DEADLINE)."
         ),
     )
-    response_limit_hours = models.PositiveSmallIntegerField(
+    response_limit_hours = setting_number(
         _("response limit (working hours)"),
         default=48,
-        validators=[MinValueValidator(1), MaxValueValidator(480)],
+        low=1,
+        high=480,
         help_text=_("The outer limit for an answer, in working hours (KAU-RESPONSE-DEADLINE)."),
     )
     extra_days_off = models.JSONField(
@@ -338,25 +348,28 @@ class InstitutionSettings(models.Model):
             "no working hours count on them (KAU-RESPONSE-DEADLINE)."
         ),
     )
-    startpage_interval_months = models.PositiveSmallIntegerField(
+    startpage_interval_months = setting_number(
         _("start-page screenshot interval (months)"),
         default=6,
-        validators=[MinValueValidator(1), MaxValueValidator(24)],
+        low=1,
+        high=24,
         help_text=_("How often each account's start page is captured (KAU-STARTPAGE)."),
     )
-    startpage_grace_days = models.PositiveSmallIntegerField(
+    startpage_grace_days = setting_number(
         _("start-page reminder grace period (days)"),
         default=14,
-        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        low=1,
+        high=90,
         help_text=_(
             "Days after the owner is reminded before the deputies and the head of unit are told too "
             "(KAU-STARTPAGE)."
         ),
     )
-    followup_interval_months = models.PositiveSmallIntegerField(
+    followup_interval_months = setting_number(
         _("follow-up interval (months)"),
         default=12,
-        validators=[MinValueValidator(1), MaxValueValidator(36)],
+        low=1,
+        high=36,
         help_text=_("How often each account is followed up and evaluated (KAU-FOLLOWUP)."),
     )
 

@@ -125,39 +125,24 @@ def address_kind(address: IPAddress) -> str | None:
         embedded = _embedded_ipv4(address)
         if embedded is not None:
             return address_kind(embedded)
-        if address.is_unspecified:
-            return "unspecified"
-        if address.is_loopback:
-            return "loopback"
-        if address.is_link_local:
-            return "link-local"
-        if address in _UNIQUE_LOCAL:
-            return "unique-local"
-        if address.is_site_local:
-            return "site-local"
-        if address.is_multicast:
-            return "multicast"
-        if address.is_reserved:
-            return "reserved"
-        if not address.is_global or any(address in net for net in _NOT_GLOBAL_V6):
-            return "not-global"
-        return None
-    if address.is_unspecified:
-        return "unspecified"
-    if address.is_loopback:
-        return "loopback"
-    if address.is_link_local:
-        return "link-local"
-    if address.is_multicast:
-        return "multicast"
-    if any(address in net for net in _RFC1918):
-        return "private"
-    if address in _SHARED:
-        return "shared"
-    if address.is_reserved:  # 240.0.0.0/4, with the broadcast address
-        return "reserved"
-    if not address.is_global:
-        return "not-global"
+        own_kinds = [("unique-local", address in _UNIQUE_LOCAL), ("site-local", address.is_site_local)]
+        listed_not_global = any(address in net for net in _NOT_GLOBAL_V6)
+    else:
+        own_kinds = [("private", any(address in net for net in _RFC1918)), ("shared", address in _SHARED)]
+        listed_not_global = False
+    # The first kind that holds. A family's own kinds overlap none of the shared kinds before them.
+    # IPv4's reserved range is 240.0.0.0/4, with the broadcast address.
+    for kind, holds in (
+        ("unspecified", address.is_unspecified),
+        ("loopback", address.is_loopback),
+        ("link-local", address.is_link_local),
+        ("multicast", address.is_multicast),
+        *own_kinds,
+        ("reserved", address.is_reserved),
+        ("not-global", not address.is_global or listed_not_global),
+    ):
+        if holds:
+            return kind
     return None
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -11,7 +11,11 @@ from accounts.models import Account
 from core import bounds
 from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
 from core.models import InstitutionSettings, OrgUnit, User
+from governance.completeness import CHECKLIST_FIELDS, CONTENT_FIELDS, MIN_WORDS
 from governance.models import AccountRequest, Audience, PriorityArea
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class DaysOffField(forms.CharField):
@@ -104,23 +108,36 @@ class InstitutionSettingsForm(forms.ModelForm):
         return data
 
 
+def _action(*choices: tuple[str, StrOrPromise]) -> forms.ChoiceField:
+    """Which of a form's buttons was pressed: each button posts its own value."""
+    return forms.ChoiceField(choices=list(choices), widget=forms.HiddenInput)
+
+
+def _text(label: StrOrPromise, *, rows: int, **options: Any) -> forms.CharField:
+    """A written answer of a few lines."""
+    return forms.CharField(label=label, widget=forms.Textarea(attrs={"rows": rows}), **options)
+
+
+def _checkboxes(label: StrOrPromise, **options: Any) -> forms.MultipleChoiceField:
+    """Any number of the choices, or none: one checkbox each."""
+    return forms.MultipleChoiceField(
+        label=label, widget=forms.CheckboxSelectMultiple, required=False, **options
+    )
+
+
 class AccountRequestForm(forms.ModelForm):
     """The request and its strategy document. Saving a draft checks only the format of what is
     filled in; submitting asks governance.completeness for everything the policy requires."""
 
     unit = UnitChoiceField(label=_("Requesting unit"), queryset=OrgUnit.objects.none())
-    areas = forms.MultipleChoiceField(
-        label=_("Priority areas"),
+    areas = _checkboxes(
+        _("Priority areas"),
         choices=PriorityArea.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
         help_text=_("Which of the university's priority areas does the account serve? (KAU-AREA)"),
     )
-    audiences = forms.MultipleChoiceField(
-        label=_("Audiences"),
+    audiences = _checkboxes(
+        _("Audiences"),
         choices=Audience.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
         help_text=_("Staff and students include prospective ones; partners include funders. (KAU-AUDIENCE)"),
     )
     proposed_owner = PersonChoiceField(
@@ -254,18 +271,9 @@ class AccountRequestForm(forms.ModelForm):
             self.fields[name].queryset = people  # type: ignore[attr-defined]
         if self.instance.pk:
             self.initial["proposed_deputies"] = list(self.instance.proposed_deputies.all())
-        for name in (
-            "checklist_audience",
-            "checklist_purpose",
-            "checklist_goals",
-            "checklist_staffing",
-            "checklist_resources",
-            "purpose",
-            "content_strategy",
-            "editorial_goals",
-            "editorial_stakeholders",
-        ):
-            self.fields[name].widget.attrs["data-min-words"] = "5"
+        # The page counts words as they are typed, against what submitting asks (KAU-START-CHECKLIST).
+        for name in (*CHECKLIST_FIELDS, *CONTENT_FIELDS):
+            self.fields[name].widget.attrs["data-min-words"] = str(MIN_WORDS)
 
     def _post_clean(self) -> None:
         # The service applies the data and validates the model; the form only checks its own fields.
@@ -278,22 +286,16 @@ class AccountRequestForm(forms.ModelForm):
 
 
 class ReviewForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[("accept", _("Accept")), ("return", _("Return for changes"))], widget=forms.HiddenInput
-    )
-    advice = forms.CharField(
-        label=_("Advice from the communications department"),
-        widget=forms.Textarea(attrs={"rows": 4}),
+    action = _action(("accept", _("Accept")), ("return", _("Return for changes")))
+    advice = _text(
+        _("Advice from the communications department"),
+        rows=4,
         help_text=_(
             "Does a channel for this need already exist? Does the "
             "account follow the profile guide? (KAU-START-COMMS)"
         ),
     )
-    accepted_deviations = forms.MultipleChoiceField(
-        label=_("Deviations from the profile guide accepted"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
+    accepted_deviations = _checkboxes(_("Deviations from the profile guide accepted"))
 
     def __init__(self, *args: Any, deviations: list[dict[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -301,21 +303,17 @@ class ReviewForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[("approve", _("Approve")), ("reject", _("Reject"))], widget=forms.HiddenInput
-    )
-    reason = forms.CharField(
-        label=_("Reason for the decision"),
-        widget=forms.Textarea(attrs={"rows": 3}),
+    action = _action(("approve", _("Approve")), ("reject", _("Reject")))
+    reason = _text(
+        _("Reason for the decision"),
+        rows=3,
         help_text=_("A sentence is enough; it goes into the decision record."),
     )
 
 
 class CommentForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    comment = _text(_("Comment"), rows=3)
 
 
 class WithdrawForm(forms.Form):
-    comment = forms.CharField(
-        label=_("Why is the request withdrawn?"), required=False, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    comment = _text(_("Why is the request withdrawn?"), rows=2, required=False)

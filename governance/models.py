@@ -7,12 +7,14 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Platform
-from core.models import OrgUnit, person_field
+from core.models import OrgUnit, person_field, reference_field
+from governance.completeness import CHECKLIST_FIELDS, CONTENT_FIELDS
 from governance.profile_guide import ProfilePicture, SenderType, check_profile
 
 
@@ -72,15 +74,8 @@ class AccountRequest(models.Model):
         "profile_picture",
         "areas",
         "audiences",
-        "purpose",
-        "checklist_audience",
-        "checklist_purpose",
-        "checklist_goals",
-        "checklist_staffing",
-        "checklist_resources",
-        "content_strategy",
-        "editorial_goals",
-        "editorial_stakeholders",
+        *CHECKLIST_FIELDS,
+        *CONTENT_FIELDS,
         "planned_frequency",
         "resource_hours_per_week",
         "resource_people",
@@ -159,14 +154,7 @@ class AccountRequest(models.Model):
     # Blogs (KTH-BLOG).
     blogger = person_field(_("blogger (employee)"))
     blogger_external_name = models.CharField(_("blogger (not employed)"), max_length=200, blank=True)
-    blogger_assigning_unit = models.ForeignKey(
-        OrgUnit,
-        verbose_name=_("unit that assigns the blogger"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    blogger_assigning_unit = reference_field(OrgUnit, _("unit that assigns the blogger"))
 
     # Review and decision.
     deviations = models.JSONField(_("deviations from the profile guide"), default=list, blank=True)
@@ -182,14 +170,7 @@ class AccountRequest(models.Model):
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
     # A request for a channel that existed before Kanalvakt: its approval gives that account its
     # strategy document instead of registering a new one (KAU-START-CHECKLIST).
-    existing_account = models.ForeignKey(
-        "accounts.Account",
-        verbose_name=_("existing account"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    existing_account = reference_field("accounts.Account", _("existing account"))
     account = models.OneToOneField(
         "accounts.Account",
         verbose_name=_("registered account"),
@@ -244,6 +225,12 @@ class AccountRequest(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE_STATUSES
+
+    def not_editable_message(self) -> str:
+        """Why the requester can no longer change the request: it has left the editable states."""
+        return gettext("The request is %(status)s and can no longer be changed.") % {
+            "status": str(self.get_status_display()).lower()
+        }
 
     @property
     def is_blog(self) -> bool:

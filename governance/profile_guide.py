@@ -173,12 +173,19 @@ def read_guide(path: str) -> Guide:
     return {sender: _sender_rule(rows[sender], where=f"sender type {sender!r}", fail=fail) for sender in rows}
 
 
-def _sender_rule(raw: Any, *, where: str, fail: _Fail) -> SenderRule:
+def _require_object(
+    raw: Any, *, keys: frozenset[str], where: str, fail: _Fail, expected: str = "an object"
+) -> None:
+    """``raw`` must be a JSON object with no key but ``keys``: a misspelt key is an error, not ignored."""
     if not isinstance(raw, dict):
-        raise fail(f"{where} must be an object")
-    extra = sorted(set(raw) - _SENDER_KEYS)
+        raise fail(f"{where} must be {expected}")
+    extra = sorted(set(raw) - keys)
     if extra:
         raise fail(f"{where} has unknown key(s): {', '.join(extra)}")
+
+
+def _sender_rule(raw: Any, *, where: str, fail: _Fail) -> SenderRule:
+    _require_object(raw, keys=_SENDER_KEYS, where=where, fail=fail)
     pictures = _pictures(raw.get("profile_pictures"), where=f"{where}, profile_pictures", fail=fail)
     platforms_raw = raw.get("platforms")
     if not isinstance(platforms_raw, dict):
@@ -195,11 +202,7 @@ def _sender_rule(raw: Any, *, where: str, fail: _Fail) -> SenderRule:
 
 
 def _platform_rule(spec: Any, *, where: str, fail: _Fail) -> PlatformRule:
-    if not isinstance(spec, dict):
-        raise fail(f"{where} must be false or an object")
-    extra = sorted(set(spec) - _PLATFORM_KEYS)
-    if extra:
-        raise fail(f"{where} has unknown key(s): {', '.join(extra)}")
+    _require_object(spec, keys=_PLATFORM_KEYS, where=where, fail=fail, expected="false or an object")
     pattern: re.Pattern[str] | None = None
     example = spec.get("handle_example", "")
     if not isinstance(example, str):

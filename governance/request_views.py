@@ -6,6 +6,8 @@ Forbidden transitions come back from the service as InvalidTransition and are sh
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -53,6 +55,19 @@ def _review_choices(req: AccountRequest) -> list[dict[str, str]]:
 def _conflict(request: HttpRequest, req: AccountRequest, message: str) -> HttpResponse:
     messages.error(request, message)
     return _render_detail(request, req, status=409)
+
+
+def _act(
+    request: HttpRequest, req: AccountRequest, change: Callable[[], object], *, done: str
+) -> HttpResponse:
+    """Make one change through its service and go back to the request; a change the request's state
+    forbids changes nothing and is shown with 409."""
+    try:
+        change()
+    except workflow.InvalidTransition as exc:
+        return _conflict(request, req, exc.message)
+    messages.success(request, done)
+    return redirect(req)
 
 
 def _render_detail(
@@ -189,11 +204,7 @@ def request_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if req.requester_id != request.user.pk:
         raise PermissionDenied
     if not req.is_editable:
-        messages.error(
-            request,
-            _("The request is %(status)s and can no longer be changed.")
-            % {"status": req.get_status_display().lower()},
-        )
+        messages.error(request, req.not_editable_message())
         return redirect(req)
     if request.method == "POST":
         return _save(request, AccountRequestForm(request.POST, instance=req), req)
@@ -284,14 +295,14 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     req = _visible_or_404(request.user, pk)
     form = WithdrawForm(request.POST, prefix="withdraw")
     form.is_valid()
-    try:
-        services.withdraw_request(
-            req.pk, by=signed_in(request), comment=form.cleaned_data.get("comment", ""), now=timezone.now()
-        )
-    except workflow.InvalidTransition as exc:
-        return _conflict(request, req, exc.message)
-    messages.success(request, _("The request is withdrawn. It stays on record."))
-    return redirect(req)
+    withdraw = partial(
+        services.withdraw_request,
+        req.pk,
+        by=signed_in(request),
+        comment=form.cleaned_data.get("comment", ""),
+        now=timezone.now(),
+    )
+    return _act(request, req, withdraw, done=_("The request is withdrawn. It stays on record."))
 
 
 @require_POST
@@ -300,14 +311,14 @@ def request_comment(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, req, status=400, comment_form=form)
-    try:
-        services.comment_on_request(
-            req.pk, by=signed_in(request), comment=form.cleaned_data["comment"], now=timezone.now()
-        )
-    except workflow.InvalidTransition as exc:
-        return _conflict(request, req, exc.message)
-    messages.success(request, _("Your comment is added."))
-    return redirect(req)
+    comment = partial(
+        services.comment_on_request,
+        req.pk,
+        by=signed_in(request),
+        comment=form.cleaned_data["comment"],
+        now=timezone.now(),
+    )
+    return _act(request, req, comment, done=_("Your comment is added."))
 
 
 def _record_context(req: AccountRequest) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from core.models import OrgUnit, User
-from core.units import path_ids, unit_paths_headed_by
+from core.units import in_subtrees, path_ids, unit_paths_headed_by
 from governance.models import (
     AccountRequest,
     AccountRequestGroupObjectPermission,
@@ -83,8 +83,7 @@ def requests_visible_to(user: User) -> QuerySet[AccountRequest]:
             ).values("content_object_id")
         )
     )
-    for path in unit_paths_headed_by(user):
-        condition |= Q(unit__path__startswith=path)
+    condition |= in_subtrees(unit_paths_headed_by(user))
     return AccountRequest.objects.filter(condition)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -10,10 +11,12 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm
 
+from accounts.models import Account
 from core import events
 from core.history import record
 from core.models import InstitutionSettings, OrgUnit, User
@@ -147,6 +150,30 @@ def _reviewers() -> QuerySet[User]:
     ).distinct()
 
 
+def _tell(
+    request: AccountRequest,
+    *,
+    kind: str,
+    key: str,
+    recipients: Iterable[User],
+    subject: str | Promise,
+    template: str,
+    **context: Any,
+) -> None:
+    """Tell people of a step in the request's life: the subject names the request, the e-mail links to
+    it, and ``key`` (after the request's own) makes it one e-mail per person however often it is told."""
+    notify(
+        kind=kind,
+        key=f"request:{request.pk}:{key}",
+        recipients=recipients,
+        subject=subject,
+        subject_params={"name": request.name},
+        template=template,
+        context={"request": request, **context},
+        url=request.get_absolute_url(),
+    )
+
+
 def _apply_fields(request: AccountRequest, data: dict[str, Any], *, by: User) -> None:
     unknown = set(data) - set(AccountRequest.REQUESTER_FIELDS)
     if unknown:
@@ -162,7 +189,7 @@ def _apply_fields(request: AccountRequest, data: dict[str, Any], *, by: User) ->
             raise ValidationError(
                 {"existing_account": _("You may not write the strategy document of this account.")}
             )
-        request.unit_id = request.existing_account.unit_id  # type: ignore[union-attr]
+        request.unit_id = request.existing_account.unit_id
 
 
 @transaction.atomic
@@ -185,10 +212,7 @@ def save_draft(
         if request.requester_id != by.pk:
             raise PermissionDenied
         if not request.is_editable:
-            raise workflow.InvalidTransition(
-                str(_("The request is %(status)s and can no longer be changed."))
-                % {"status": str(request.get_status_display()).lower()}
-            )
+            raise workflow.InvalidTransition(request.not_editable_message())
         _apply_fields(request, data, by=by)
         request.full_clean()
         record(request, by=by, reason="draft saved")
@@ -235,15 +259,13 @@ def submit_request(request_id: int, *, by: User, now: datetime) -> AccountReques
     request.accepted_deviations = []
     request.save()
     _event(request, kind=RequestEvent.Kind.SUBMITTED, by=by, now=now, from_status=before)
-    notify(
+    _tell(
+        request,
         kind="request_submitted",
-        key=f"request:{request.pk}:round:{request.round}:submitted",
+        key=f"round:{request.round}:submitted",
         recipients=_reviewers().exclude(pk=by.pk),
         subject=gettext_lazy("New-account request to review: %(name)s"),
-        subject_params={"name": request.name},
         template="emails/request_submitted.txt",
-        context={"request": request},
-        url=request.get_absolute_url(),
     )
     return request
 
@@ -264,15 +286,14 @@ def return_request(request_id: int, *, by: User, advice: str, now: datetime) -> 
     request.review_advice, request.reviewed_by, request.reviewed_at = advice, by, now
     request.save()
     _event(request, kind=RequestEvent.Kind.RETURNED, by=by, now=now, comment=advice, from_status=before)
-    notify(
+    _tell(
+        request,
         kind="request_returned",
-        key=f"request:{request.pk}:round:{request.round}:returned",
+        key=f"round:{request.round}:returned",
         recipients=[request.requester],
         subject=gettext_lazy("Your request was returned for changes: %(name)s"),
-        subject_params={"name": request.name},
         template="emails/request_returned.txt",
-        context={"request": request, "advice": advice},
-        url=request.get_absolute_url(),
+        advice=advice,
     )
     return request
 
@@ -302,15 +323,14 @@ def accept_request(
     request.save()
     _event(request, kind=RequestEvent.Kind.REVIEWED, by=by, now=now, comment=advice, from_status=before)
     approver = approver_for(request)
-    notify(
+    _tell(
+        request,
         kind="request_reviewed",
-        key=f"request:{request.pk}:round:{request.round}:reviewed",
+        key=f"round:{request.round}:reviewed",
         recipients=[approver] if approver else [],
         subject=gettext_lazy("A new-account request awaits your decision: %(name)s"),
-        subject_params={"name": request.name},
         template="emails/request_reviewed.txt",
-        context={"request": request, "advice": advice},
-        url=request.get_absolute_url(),
+        advice=advice,
     )
     return request
 
@@ -336,74 +356,82 @@ def _decision_recipients(request: AccountRequest) -> list[User]:
 def approve_request(request_id: int, *, by: User, reason: str, now: datetime) -> AccountRequest:
     """The head of the requesting unit approves (KAU-START-APPROVAL); the account enters the registry
     with its owner and deputies (KAU-RESP-OWNER), linked to this request as its strategy document."""
-    from accounts.services import register_account
+    return _decide(
+        request_id,
+        approve=True,
+        by=by,
+        reason=reason,
+        now=now,
+        subject=gettext_lazy("New-account request approved: %(name)s"),
+    )
 
+
+@transaction.atomic
+def reject_request(request_id: int, *, by: User, reason: str, now: datetime) -> AccountRequest:
+    """The head of the requesting unit rejects the request, with a written reason (KAU-START-APPROVAL)."""
+    return _decide(
+        request_id,
+        approve=False,
+        by=by,
+        reason=reason,
+        now=now,
+        subject=gettext_lazy("New-account request rejected: %(name)s"),
+    )
+
+
+def _decide(
+    request_id: int, *, approve: bool, by: User, reason: str, now: datetime, subject: str | Promise
+) -> AccountRequest:
+    """The decision on a reviewed request, either way: only its approver decides, always with a written
+    reason (KAU-START-APPROVAL); the decision goes on record and everyone the request names is told."""
     request = _locked(request_id)
     _require_approver(request, by)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for the decision.")})
-    before = _move(request, workflow.Action.APPROVE, by=by, reason="approved")
+    outcome = workflow.APPROVED if approve else workflow.REJECTED
+    before = _move(
+        request, workflow.Action.APPROVE if approve else workflow.Action.REJECT, by=by, reason=outcome
+    )
+    if approve:
+        request.account = _approved_account(request, by=by, now=now)
+    request.decided_by, request.decided_at, request.decision_reason = by, now, reason
+    request.save()
+    _event(request, kind=RequestEvent.Kind(outcome), by=by, now=now, comment=reason, from_status=before)
+    _tell(
+        request,
+        kind=f"request_{outcome}",
+        key=outcome,
+        recipients=_decision_recipients(request),
+        subject=subject,
+        template="emails/request_decided.txt",
+        approved=approve,
+    )
+    return request
+
+
+def _approved_account(request: AccountRequest, *, by: User, now: datetime) -> Account:
+    """The account an approved request is the strategy document of: registered now with its owner and
+    deputies (KAU-RESP-OWNER), or the channel that existed before Kanalvakt."""
+    from accounts.services import register_account
+
     assert request.proposed_owner is not None  # a reviewed request is complete
     if request.existing_account is not None:
         # The channel existed before Kanalvakt: the approved request becomes its strategy document.
         account = request.existing_account
         if account.unit_id != request.unit_id or AccountRequest.objects.filter(account=account).exists():
             raise ValidationError(_("This account already has an approved strategy document."))
-    else:
-        account = register_account(
-            unit=request.unit,
-            platform=request.platform,
-            platform_other=request.platform_other,
-            name=request.name,
-            handle=request.handle,
-            owner=request.proposed_owner,
-            deputies=list(request.proposed_deputies.all()),
-            by=by,
-            now=now,
-        )
-    request.account, request.decided_by, request.decided_at, request.decision_reason = (
-        account,
-        by,
-        now,
-        reason,
+        return account
+    return register_account(
+        unit=request.unit,
+        platform=request.platform,
+        platform_other=request.platform_other,
+        name=request.name,
+        handle=request.handle,
+        owner=request.proposed_owner,
+        deputies=list(request.proposed_deputies.all()),
+        by=by,
+        now=now,
     )
-    request.save()
-    _event(request, kind=RequestEvent.Kind.APPROVED, by=by, now=now, comment=reason, from_status=before)
-    notify(
-        kind="request_approved",
-        key=f"request:{request.pk}:approved",
-        recipients=_decision_recipients(request),
-        subject=gettext_lazy("New-account request approved: %(name)s"),
-        subject_params={"name": request.name},
-        template="emails/request_decided.txt",
-        context={"request": request, "approved": True},
-        url=request.get_absolute_url(),
-    )
-    return request
-
-
-@transaction.atomic
-def reject_request(request_id: int, *, by: User, reason: str, now: datetime) -> AccountRequest:
-    """The head of the requesting unit rejects the request, with a written reason (KAU-START-APPROVAL)."""
-    request = _locked(request_id)
-    _require_approver(request, by)
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give a reason for the decision.")})
-    before = _move(request, workflow.Action.REJECT, by=by, reason="rejected")
-    request.decided_by, request.decided_at, request.decision_reason = by, now, reason
-    request.save()
-    _event(request, kind=RequestEvent.Kind.REJECTED, by=by, now=now, comment=reason, from_status=before)
-    notify(
-        kind="request_rejected",
-        key=f"request:{request.pk}:rejected",
-        recipients=_decision_recipients(request),
-        subject=gettext_lazy("New-account request rejected: %(name)s"),
-        subject_params={"name": request.name},
-        template="emails/request_decided.txt",
-        context={"request": request, "approved": False},
-        url=request.get_absolute_url(),
-    )
-    return request
 
 
 @transaction.atomic
@@ -431,15 +459,14 @@ def comment_on_request(request_id: int, *, by: User, comment: str, now: datetime
         raise ValidationError({"comment": _("Write a comment.")})
     event = _event(request, kind=RequestEvent.Kind.COMMENTED, by=by, now=now, comment=comment)
     if by.pk != request.requester_id:
-        notify(
+        _tell(
+            request,
             kind="request_commented",
-            key=f"request:{request.pk}:comment:{event.pk}",
+            key=f"comment:{event.pk}",
             recipients=[request.requester],
             subject=gettext_lazy("New comment on your request: %(name)s"),
-            subject_params={"name": request.name},
             template="emails/request_commented.txt",
-            context={"request": request, "event": event},
-            url=request.get_absolute_url(),
+            event=event,
         )
     return event
 

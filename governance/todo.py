@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Q
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from core.models import User
 from core.todo import TodoSection
-from core.units import unit_paths_headed_by
+from core.units import in_subtrees, unit_paths_headed_by
 from governance.models import AccountRequest
 from governance.selectors import approvers_for
 
 TEMPLATE = "governance/todo_requests.html"
+
+
+def _section(
+    key: str, title: str | Promise, rows: list[AccountRequest], *, empty: str | Promise = ""
+) -> TodoSection:
+    """A start-page section of requests, each row a link to its request."""
+    return TodoSection(key=key, title=title, empty=empty, template=TEMPLATE, rows=rows)
 
 
 def requests_to_finish(user: User, now: datetime) -> TodoSection | None:
@@ -24,13 +31,7 @@ def requests_to_finish(user: User, now: datetime) -> TodoSection | None:
     )
     if not rows:
         return None
-    return TodoSection(
-        key="requests-mine",
-        title=_("Your requests to finish"),
-        empty="",
-        template=TEMPLATE,
-        rows=rows,
-    )
+    return _section("requests-mine", _("Your requests to finish"), rows)
 
 
 def requests_to_review(user: User, now: datetime) -> TodoSection | None:
@@ -42,12 +43,11 @@ def requests_to_review(user: User, now: datetime) -> TodoSection | None:
         .select_related("unit", "requester")
         .order_by("submitted_at", "pk")[:50]
     )
-    return TodoSection(
-        key="requests-review",
-        title=_("New-account requests to review"),
+    return _section(
+        "requests-review",
+        _("New-account requests to review"),
+        rows,
         empty=_("No request waits for the communications department."),
-        template=TEMPLATE,
-        rows=rows,
     )
 
 
@@ -56,11 +56,8 @@ def requests_to_decide(user: User, now: datetime) -> TodoSection | None:
     paths = unit_paths_headed_by(user)
     if not paths:
         return None
-    in_my_units = Q()
-    for path in paths:
-        in_my_units |= Q(unit__path__startswith=path)
     candidates = list(
-        AccountRequest.objects.filter(in_my_units, status=AccountRequest.Status.REVIEWED)
+        AccountRequest.objects.filter(in_subtrees(paths), status=AccountRequest.Status.REVIEWED)
         .select_related("unit", "requester")
         .order_by("reviewed_at", "pk")[:1000]  # reviewed requests wait briefly; this bounds the page
     )
@@ -68,10 +65,9 @@ def requests_to_decide(user: User, now: datetime) -> TodoSection | None:
     rows = [
         req for req in candidates if (approver := approvers[req.pk]) is not None and approver.pk == user.pk
     ]
-    return TodoSection(
-        key="requests-decide",
-        title=_("New-account requests awaiting your decision"),
+    return _section(
+        "requests-decide",
+        _("New-account requests awaiting your decision"),
+        rows,
         empty=_("No request awaits your decision."),
-        template=TEMPLATE,
-        rows=rows,
     )
