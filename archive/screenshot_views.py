@@ -18,13 +18,13 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from archive import services
-from archive.images import MAX_BYTES, ImageRefused
 from archive.models import CaptureAttempt, Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
 from archive.selectors import may_see_screenshot
-from archive.uploads import declared_too_large, image_response, too_large_message
 from core.http import signed_in
+from core.images import MAX_BYTES, ImageRefused
 from core.models import User
+from core.uploads import declared_too_large, image_response, too_large_message
 from moderation.models import Item
 from moderation.selectors import item_or_404
 from moderation.services import may_moderate
@@ -67,7 +67,7 @@ def _store(request: HttpRequest, item_id: int) -> HttpResponse:
     if not form.is_valid():
         return _upload_page(request, item, form, status=400)
     try:
-        # archive.images decodes the bytes: a refused upload stores no row, no file, no ledger entry.
+        # core.images decodes the bytes: a refused upload stores no row, no file, no ledger entry.
         services.store_screenshot(
             item.account,
             data=form.cleaned_data["image"].read(MAX_BYTES + 1),

@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Account
 from archive import ledger
 from archive.capture import CaptureFailed, capture_page
-from archive.images import ImageRefused, normalise
-from archive.images import sha256 as sha256_of
 from archive.models import CaptureAttempt, LedgerEntry, Screenshot, screenshot_path
 from archive.stamp import stamp
 from core import ratelimit
+from core.images import ImageRefused, normalise
+from core.images import sha256 as sha256_of
 from core.models import User
 from core.notifications import notify
 
@@ -64,7 +64,7 @@ def store_screenshot(
 ) -> Screenshot:
     """Keep a screenshot as a public record (KAU-PROHIBITED-EVIDENCE, KAU-DIARY-ACTION, KAU-STARTPAGE).
 
-    The image is validated and cleaned first (archive.images.normalise raises ImageRefused with the
+    The image is validated and cleaned first (core.images.normalise raises ImageRefused with the
     reason); a refused upload stores nothing: no row, no file, no ledger entry. The SHA-256 is
     computed here, when the image arrives, with who, when and from where. The original is never
     altered; the date stamp goes on a derived copy (KAU-DIARY-ACTION: "marked with the date"), and

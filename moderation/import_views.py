@@ -23,10 +23,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Account
-from archive.uploads import display_name
 from core.calendar import response_deadlines
 from core.http import signed_in
 from core.models import InstitutionSettings, User
+from core.uploads import display_name
 from moderation import imports, services
 from moderation.import_forms import ImportConfirmForm, ImportUploadForm
 from moderation.imports import ImportRow, RowError

@@ -671,7 +671,7 @@ def attach_evidence(
     taken_from: str = "",
 ) -> Screenshot:
     """Keep a screenshot of the item before it is removed (KAU-PROHIBITED-EVIDENCE). A refused image
-    (archive.images.ImageRefused) stores nothing."""
+    (core.images.ImageRefused) stores nothing."""
     locked = _locked(item)
     _require_moderator(by, locked)
     shot = store_screenshot(

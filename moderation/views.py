@@ -29,14 +29,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Account
-from archive.images import ALLOWED, MAX_BYTES, ImageRefused
 from archive.models import Screenshot
 from archive.selectors import may_see_screenshot
-from archive.uploads import declared_too_large, image_response, too_large_message
 from core.calendar import WorkingCalendar
 from core.forms import add_service_errors
 from core.http import signed_in
+from core.images import ALLOWED, MAX_BYTES, ImageRefused
 from core.models import InstitutionSettings, User
+from core.uploads import declared_too_large, image_response, too_large_message
 from moderation import services
 from moderation.forms import (
     AnswerForm,
@@ -403,7 +403,7 @@ def _store_evidence(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_item(request, item, status=400, evidence_form=form)
     upload = form.cleaned_data["image"]
     try:
-        # archive.images decodes the bytes: a refused upload stores neither a row nor a file.
+        # core.images decodes the bytes: a refused upload stores neither a row nor a file.
         services.attach_evidence(
             item,
             data=upload.read(MAX_BYTES + 1),
@@ -473,7 +473,7 @@ def item_escalate(request: HttpRequest, pk: int) -> HttpResponse:
 def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
     """A kept screenshot, for the people who may see it (archive.selectors.may_see_screenshot).
 
-    Always served as the image type archive.images stored, never sniffed and never as a page: the
+    Always served as the image type core.images stored, never sniffed and never as a page: the
     file was decoded and re-encoded when it arrived, and nosniff keeps a browser from reading it as
     anything else (KAU-PROHIBITED-EVIDENCE).
     """

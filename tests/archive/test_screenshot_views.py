@@ -20,9 +20,9 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from archive.images import MAX_BYTES
 from archive.models import CaptureAttempt, LedgerEntry, Screenshot
 from archive.services import store_screenshot
+from core.images import MAX_BYTES
 from core.models import User
 from tests.archive.screenshot_support import (
     NOW,

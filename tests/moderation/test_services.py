@@ -310,8 +310,8 @@ def test_evidence_then_removal_kau_prohibited_evidence(
 def test_a_refused_evidence_image_stores_nothing_kau_prohibited_evidence(
     cast: Cast, make_item: Any, settings: Any, tmp_path: Path, data: bytes
 ) -> None:
-    from archive.images import ImageRefused
     from archive.models import Screenshot
+    from core.images import ImageRefused
 
     settings.MEDIA_ROOT = tmp_path
     item = make_item(triage=Triage(prohibited=[3]))

@@ -660,7 +660,7 @@ def test_an_upload_that_is_not_an_image_is_400_and_stores_nothing(
 def test_an_oversized_upload_is_refused_before_it_is_read(
     client: Client, cast: Cast, make_item: Any, media_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from archive import uploads
+    from core import uploads
 
     monkeypatch.setattr(uploads, "UPLOAD_LIMIT", 1024)
     item = make_item()
