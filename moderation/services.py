@@ -8,7 +8,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,8 +21,6 @@ from django.utils.translation import gettext_lazy
 
 from accounts.followup import heads_of
 from accounts.models import Account, Platform
-from archive.models import Screenshot
-from archive.services import store_screenshot
 from core import bounds
 from core.bulk import insert_rows
 from core.calendar import response_deadlines
@@ -101,7 +99,8 @@ def may_moderate(user: Any, account: Account) -> bool:
     return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
 
 
-def _require_moderator(user: User, item: Item) -> None:
+def require_moderator(user: User, item: Item) -> None:
+    """Refuse anyone but the owner and the deputies of the item's account (PermissionDenied)."""
     if not may_moderate(user, item.account):
         raise PermissionDenied(_("Only the account owner and the deputies moderate this account."))
 
@@ -302,7 +301,7 @@ def classify_item(item: Item, *, triage: Triage, by: User, now: datetime, note: 
     each reading.
     """
     locked = _locked(item)
-    _require_moderator(by, locked)
+    require_moderator(by, locked)
     before = snapshot(locked)
     _apply_triage(locked, triage)
     if snapshot(locked) == before and not note:
@@ -589,7 +588,7 @@ def escalate_item(item: Item, *, target: str, note: str, by: User, now: datetime
     """Send an item to the head of unit, the central social media lead or the security officer, with a
     note saying why. Every escalation by hand is its own alert and its own log entry."""
     locked = _locked(item)
-    _require_moderator(by, locked)
+    require_moderator(by, locked)
     if target not in {Alert.Target.HEAD, Alert.Target.CENTRAL, Alert.Target.SECURITY}:
         raise ValidationError({"target": _("Choose whom to escalate to.")})
     if not note.strip():
@@ -624,7 +623,7 @@ def answer_item(
     """Record the answer given on the platform: its text, when, by whom (KAU-RESPONSE-DEADLINE,
     KAU-RESPONSE-TONE)."""
     locked = _locked(item)
-    _require_moderator(by, locked)
+    require_moderator(by, locked)
     _require_open(locked)
     if not answer.strip():
         raise ValidationError({"answer": _("Write the answer that was given.")})
@@ -647,7 +646,7 @@ def answer_item(
 def close_item(item: Item, *, reason: str, by: User, now: datetime) -> Item:
     """Close an item that needs no answer; the reason is required and kept."""
     locked = _locked(item)
-    _require_moderator(by, locked)
+    require_moderator(by, locked)
     _require_open(locked)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the item needs no answer.")})
@@ -660,37 +659,40 @@ def close_item(item: Item, *, reason: str, by: User, now: datetime) -> Item:
     return locked
 
 
+class KeptScreenshot(Protocol):
+    """What moderation reads of a screenshot the archive kept (archive.models.Screenshot)."""
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def item_id(self) -> int | None: ...
+
+    @property
+    def purpose(self) -> str: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+EVIDENCE = "evidence"  # the purpose of an evidence screenshot (archive.models.Screenshot.Purpose)
+
+
 @transaction.atomic
-def attach_evidence(
-    item: Item,
-    *,
-    data: bytes,
-    by: User,
-    now: datetime,
-    taken_at: datetime | None = None,
-    taken_from: str = "",
-) -> Screenshot:
-    """Keep a screenshot of the item before it is removed (KAU-PROHIBITED-EVIDENCE). A refused image
-    (core.images.ImageRefused) stores nothing."""
+def attach_evidence(item: Item, shot: KeptScreenshot, *, by: User, now: datetime) -> Item:
+    """Make a screenshot the archive has just kept of the item its evidence, before the item is removed
+    (KAU-PROHIBITED-EVIDENCE). The archive stores the file and calls this in the same transaction
+    (archive.services.store_evidence), so that a refused image stores nothing and sets nothing."""
     locked = _locked(item)
-    _require_moderator(by, locked)
-    shot = store_screenshot(
-        locked.account,
-        data=data,
-        purpose=Screenshot.Purpose.EVIDENCE,
-        item=locked,
-        by=by,
-        now=now,
-        taken_at=taken_at,
-        source_url=locked.url,
-        taken_from=taken_from,
-    )
+    require_moderator(by, locked)
+    if shot.item_id != locked.pk or shot.purpose != EVIDENCE:
+        raise ValueError("only an evidence screenshot of this item is its evidence")
     before = snapshot(locked)
-    locked.evidence = shot
+    locked.evidence_id = shot.pk
     record(locked, by=by, reason="evidence attached")
     locked.save(update_fields=["evidence"])
     _log(locked, LogEntry.Action.EVIDENCE, by=by, now=now, before=before, note=f"SHA-256 {shot.sha256}")
-    return shot
+    return locked
 
 
 @transaction.atomic
@@ -698,7 +700,7 @@ def remove_item(item: Item, *, note: str, by: User, now: datetime) -> Item:
     """Record that prohibited content was removed from the platform (KAU-PROHIBITED). Refused until a
     category is named and the evidence screenshot is kept (KAU-PROHIBITED-EVIDENCE)."""
     locked = _locked(item)
-    _require_moderator(by, locked)
+    require_moderator(by, locked)
     _require_open(locked)
     if not locked.prohibited:
         raise ValidationError(

@@ -229,7 +229,7 @@ PATHS = {
         lambda item: reverse("archive:item_screenshot", args=[item.pk]), "shot-image", "form"
     ),
     "evidence": UploadPath(
-        lambda item: reverse("moderation:evidence", args=[item.pk]), "evidence-image", "evidence_form"
+        lambda item: reverse("archive:item_evidence", args=[item.pk]), "evidence-image", "evidence_form"
     ),
     "start page": UploadPath(
         lambda item: reverse("archive:startpage", args=[item.account_id]), "image", "form"
@@ -371,7 +371,7 @@ def test_a_kept_file_is_served_as_its_image_type_sandboxed_and_never_sniffed(
     assert post(moderator, PATHS["evidence"], item, CORPUS[case].make()).status_code == 302
     shot = Screenshot.objects.get()
     for url, content_type in (
-        (reverse("moderation:screenshot", args=[shot.pk]), shot.content_type),
+        (reverse("archive:screenshot", args=[shot.pk]), shot.content_type),
         (reverse("archive:stamped", args=[shot.pk]), "image/png"),
     ):
         response = moderator.get(url)

@@ -14,6 +14,7 @@ from django.db import DatabaseError, transaction
 from django.test import RequestFactory
 from PIL import Image
 
+from archive.services import store_evidence
 from core.calendar import STOCKHOLM
 from core.models import Notification
 from moderation import services
@@ -269,7 +270,7 @@ def test_remove_is_refused_without_a_category_kau_prohibited_evidence(
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
     item = make_item()
-    services.attach_evidence(item, data=png(), by=cast["communicator"], now=NOW)
+    store_evidence(item, data=png(), by=cast["communicator"], now=NOW)
     with pytest.raises(ValidationError) as error:
         services.remove_item(item, note="", by=cast["communicator"], now=NOW)
     assert "prohibited" in error.value.message_dict
@@ -291,7 +292,7 @@ def test_evidence_then_removal_kau_prohibited_evidence(
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
     item = make_item(triage=Triage(prohibited=[3]))
-    shot = services.attach_evidence(item, data=png(), by=cast["deputy"], now=NOW, taken_from="10.0.0.1")
+    shot = store_evidence(item, data=png(), by=cast["deputy"], now=NOW, taken_from="10.0.0.1")
     assert (shot.item_id, shot.purpose, shot.taken_by, shot.taken_at) == (
         item.pk,
         "evidence",
@@ -316,7 +317,7 @@ def test_a_refused_evidence_image_stores_nothing_kau_prohibited_evidence(
     settings.MEDIA_ROOT = tmp_path
     item = make_item(triage=Triage(prohibited=[3]))
     with pytest.raises(ImageRefused):
-        services.attach_evidence(item, data=data, by=cast["communicator"], now=NOW)
+        store_evidence(item, data=data, by=cast["communicator"], now=NOW)
     assert not Screenshot.objects.exists()
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     item.refresh_from_db()
@@ -340,7 +341,7 @@ def test_only_the_owner_and_deputies_moderate(
         lambda: services.classify_item(item, triage=Triage(threat=True), by=by, now=NOW),
         lambda: services.answer_item(item, answer="Svar", by=by, now=NOW),
         lambda: services.close_item(item, reason="Inget", by=by, now=NOW),
-        lambda: services.attach_evidence(item, data=png(), by=by, now=NOW),
+        lambda: store_evidence(item, data=png(), by=by, now=NOW),
         lambda: services.remove_item(item, note="", by=by, now=NOW),
         lambda: services.escalate_item(item, target=Alert.Target.HEAD, note="Hjälp", by=by, now=NOW),
     ]
@@ -526,8 +527,8 @@ def test_the_same_image_kept_twice_is_one_file_and_two_records(
     cast: Cast, make_item: Any, settings: Any, tmp_path: Path
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    first = services.attach_evidence(make_item(), data=png(), by=cast["communicator"], now=NOW)
-    second = services.attach_evidence(make_item(), data=png(), by=cast["communicator"], now=NOW)
+    first = store_evidence(make_item(), data=png(), by=cast["communicator"], now=NOW)
+    second = store_evidence(make_item(), data=png(), by=cast["communicator"], now=NOW)
     assert first.pk != second.pk
     assert first.image.name == second.image.name
     # The original once, and its date-stamped copy once: the same image at the same time and account.
