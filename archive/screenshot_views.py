@@ -3,7 +3,7 @@
 screenshot and its date-stamped copy served as images. Every screenshot of an item is uploaded here.
 
 Each view: the item the person may see (or 404, moderation.selectors), the right to moderate its
-account (or 403, moderation.services.may_moderate), the form, one service call, redirect to the item.
+account (or 403, moderation.selectors.may_moderate), the form, one service call, redirect to the item.
 A refused image is shown on the field with the reason (400) and nothing is stored: on the upload page
 for a screenshot of the post, on the item page's evidence form for the evidence.
 """
@@ -32,8 +32,7 @@ from core.models import User
 from core.uploads import SERVED_TYPES, declared_too_large, image_response, too_large_message
 from moderation.forms import EvidenceForm
 from moderation.models import Item
-from moderation.selectors import item_or_404
-from moderation.services import may_moderate
+from moderation.selectors import item_or_404, may_moderate
 from moderation.views import render_item
 
 

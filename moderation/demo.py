@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from accounts.models import Account
 from core.calendar import STOCKHOLM, SWEDISH_CALENDAR, response_deadlines
 from core.models import InstitutionSettings, User
-from moderation import services
+from moderation import services, sweep
 from moderation.models import Classification, Item, Prohibited
 
 
@@ -219,5 +219,5 @@ def seed_items(people: dict[str, User], accounts: dict[str, Account], *, now: da
             )
             services.remove_item(item, note=row.note, by=by, now=acted_at)
         created += 1
-    services.sweep_deadlines(now=now)
+    sweep.sweep_deadlines(now=now)
     return created

@@ -31,7 +31,7 @@ from moderation import imports, services
 from moderation.import_forms import ImportConfirmForm, ImportUploadForm
 from moderation.imports import ImportRow, RowError
 from moderation.models import Item
-from moderation.selectors import account_inbox_or_404
+from moderation.selectors import account_inbox_or_404, may_moderate
 
 TEMPLATE = "moderation/import.html"
 
@@ -70,7 +70,7 @@ def import_items(request: HttpRequest, account_id: int) -> HttpResponse:
     who read the account's items but do not moderate them, are refused (403); anyone else sees 404."""
     user = signed_in(request)
     account = account_inbox_or_404(user, account_id)
-    if not services.may_moderate(user, account):
+    if not may_moderate(user, account):
         raise PermissionDenied
     if request.method != "POST":
         return render(request, TEMPLATE, _context(account))

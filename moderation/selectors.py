@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -51,6 +52,15 @@ def may_read_account_items(user: User, account: Account) -> bool:
     if user.has_perm("moderation.view_all_items") or account.owner_id == user.pk:
         return True
     if any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user)):
+        return True
+    return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
+
+
+def may_moderate(user: Any, account: Account) -> bool:
+    """The account owner and the deputies moderate an account's items; nobody else does."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if account.owner_id == user.pk:
         return True
     return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
 

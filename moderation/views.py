@@ -3,7 +3,7 @@ with its full log, every action on an item and the acknowledgement of alerts. Sc
 the evidence among them, are uploaded and served by the archive (archive.screenshot_views).
 
 Each view: the item or account the person may see (or 404, moderation.selectors), the right to
-moderate it (or 403, services.may_moderate), the form, one service call, redirect. A service's
+moderate it (or 403, selectors.may_moderate), the form, one service call, redirect. A service's
 refusal is shown on the field it names (400); an item already dealt with is 409.
 
 Lists are paged by key, never by offset: "my queue" on (due_at, id), the inbox on (received_at,
@@ -44,11 +44,14 @@ from moderation.forms import (
     RemoveForm,
     TriageForm,
 )
+from moderation.itemlog import SNAPSHOT_FIELDS
 from moderation.models import Classification, Item, LogEntry, Prohibited
+from moderation.routing import acknowledge_alert
 from moderation.selectors import (
     account_inbox_or_404,
     item_or_404,
     items_to_answer,
+    may_moderate,
     may_read_account_items,
     open_alerts_for,
 )
@@ -169,7 +172,7 @@ def inbox(request: HttpRequest, account_id: int) -> HttpResponse:
             "page": page,
             "now": now,
             "working_calendar": _calendar(),
-            "can_moderate": services.may_moderate(user, account),
+            "can_moderate": may_moderate(user, account),
         },
     )
 
@@ -183,7 +186,7 @@ def item_create(request: HttpRequest, account_id: int) -> HttpResponse:
     are fixed when it is logged (KAU-RESPONSE-DEADLINE)."""
     user = signed_in(request)
     account = account_inbox_or_404(user, account_id)
-    if not services.may_moderate(user, account):
+    if not may_moderate(user, account):
         raise PermissionDenied
     template = "moderation/item_form.html"
     if request.method != "POST":
@@ -245,7 +248,7 @@ def _changes(entry: LogEntry) -> list[dict[str, str]]:
     before = entry.before or (_NOT_LOGGED_YET if entry.action == LogEntry.Action.LOGGED else {})
     after = entry.after or {}
     changes = []
-    for name in services.SNAPSHOT_FIELDS:
+    for name in SNAPSHOT_FIELDS:
         if name not in before or name not in after or before[name] == after[name]:
             continue
         changes.append(
@@ -263,7 +266,7 @@ def render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms:
     archive's evidence upload shows its refusals here too (archive.screenshot_views)."""
     user = signed_in(request)
     now = timezone.now()
-    can_moderate = services.may_moderate(user, item.account)
+    can_moderate = may_moderate(user, item.account)
     log = list(item.log.select_related("actor").order_by("at", "pk"))
     context: dict[str, Any] = {
         "item": item,
@@ -300,7 +303,7 @@ def _acting_on(request: HttpRequest, pk: int) -> tuple[User, Item]:
     """The item, if the person sees it (else 404) and moderates its account (else 403)."""
     user = signed_in(request)
     item = item_or_404(user, pk)
-    if not services.may_moderate(user, item.account):
+    if not may_moderate(user, item.account):
         raise PermissionDenied
     return user, item
 
@@ -432,7 +435,7 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     page: selectors.open_alerts_for); any other alert is not found."""
     user = signed_in(request)
     alert = get_object_or_404(open_alerts_for(user), pk=pk)
-    services.acknowledge_alert(alert, by=user, now=timezone.now())
+    acknowledge_alert(alert, by=user, now=timezone.now())
     messages.success(request, _("The alert is acknowledged."))
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(

@@ -17,7 +17,7 @@ from PIL import Image
 from archive.services import store_evidence
 from core.calendar import STOCKHOLM
 from core.models import Notification
-from moderation import services
+from moderation import routing, services, sweep
 from moderation.models import Alert, Item, LogEntry
 from moderation.services import ItemNotOpen, Triage
 from tests.conftest import Cast
@@ -157,7 +157,7 @@ def test_criticism_on_a_unit_without_a_head_goes_to_the_nearest_head_above(cast:
     assert alert.head == cast["head_of_unit"]
     assert list(open_alerts_for(cast["head_of_unit"])) == [alert]
     assert list(open_alerts_for(cast["dean"])) == []
-    services.acknowledge_alert(alert, by=cast["head_of_unit"], now=NOW)
+    routing.acknowledge_alert(alert, by=cast["head_of_unit"], now=NOW)
 
 
 def test_several_flags_route_to_each_once(cast: Cast, make_item: Any) -> None:
@@ -399,11 +399,11 @@ def test_an_alert_is_acknowledged_once_by_someone_it_reached(cast: Cast, make_it
     item = make_item(triage=Triage(threat=True))
     alert = item.alerts.get()
     with pytest.raises(PermissionDenied):
-        services.acknowledge_alert(alert, by=cast["outsider"], now=NOW)
+        routing.acknowledge_alert(alert, by=cast["outsider"], now=NOW)
     with pytest.raises(PermissionDenied):
-        services.acknowledge_alert(alert, by=cast["head_of_unit"], now=NOW)
-    services.acknowledge_alert(alert, by=cast["security_officer"], now=NOW)
-    services.acknowledge_alert(alert, by=cast["communicator"], now=NOW + timedelta(hours=1))
+        routing.acknowledge_alert(alert, by=cast["head_of_unit"], now=NOW)
+    routing.acknowledge_alert(alert, by=cast["security_officer"], now=NOW)
+    routing.acknowledge_alert(alert, by=cast["communicator"], now=NOW + timedelta(hours=1))
     alert.refresh_from_db()
     assert (alert.acknowledged_by, alert.acknowledged_at) == (cast["security_officer"], NOW)
     assert actions(item).count(LogEntry.Action.ACKNOWLEDGED) == 1
@@ -411,10 +411,10 @@ def test_an_alert_is_acknowledged_once_by_someone_it_reached(cast: Cast, make_it
 
 def test_the_head_acknowledges_criticism(cast: Cast, make_item: Any) -> None:
     item = make_item(triage=Triage(classification="criticism"))
-    alert = services.acknowledge_alert(item.alerts.get(), by=cast["head_of_unit"], now=NOW)
+    alert = routing.acknowledge_alert(item.alerts.get(), by=cast["head_of_unit"], now=NOW)
     assert alert.acknowledged_by == cast["head_of_unit"]
     with pytest.raises(PermissionDenied):
-        services.acknowledge_alert(
+        routing.acknowledge_alert(
             make_item(triage=Triage(classification="criticism")).alerts.get(), by=cast["other_head"], now=NOW
         )
 
@@ -432,7 +432,7 @@ def test_recompute_follows_new_hours_and_days_off_for_open_items_only(cast: Cast
     update_institution_settings(
         by=cast["social_media_lead"], response_due_hours=16, extra_days_off=["2026-11-27"]
     )
-    assert services.recompute_open_deadlines(by=cast["social_media_lead"], now=NOW) == 1
+    assert sweep.recompute_open_deadlines(by=cast["social_media_lead"], now=NOW) == 1
     open_item.refresh_from_db()
     answered.refresh_from_db()
     # 16 working hours from Thursday 08:00 end with Thursday; 48 skip the day off and the weekend.
@@ -443,21 +443,21 @@ def test_recompute_follows_new_hours_and_days_off_for_open_items_only(cast: Cast
     entry = open_item.log.get(action=LogEntry.Action.DEADLINES_CHANGED)
     assert entry.actor == cast["social_media_lead"]
     # A second run finds nothing to change.
-    assert services.recompute_open_deadlines(by=None, now=NOW) == 0
+    assert sweep.recompute_open_deadlines(by=None, now=NOW) == 0
 
 
 def test_recompute_keeps_a_sent_reminder_sent_and_waits_for_the_new_limit(cast: Cast, make_item: Any) -> None:
     from governance.services import update_institution_settings
 
     item = make_item(received_at=NOW - timedelta(days=1))  # Wednesday 10:00: due Thursday 10:00 = NOW
-    services.sweep_deadlines(now=NOW)
+    sweep.sweep_deadlines(now=NOW)
     assert list(item.alerts.values_list("kind", flat=True)) == [Alert.Kind.DUE]
     update_institution_settings(by=cast["social_media_lead"], extra_days_off=["2026-11-26"])
-    services.recompute_open_deadlines(by=None, now=NOW)
+    sweep.recompute_open_deadlines(by=None, now=NOW)
     item.refresh_from_db()
     assert item.due_at == datetime(2026, 11, 27, 10, 0, tzinfo=STOCKHOLM)
     assert item.alert_after == item.limit_at  # the reminder went; the escalation is still to come
-    services.sweep_deadlines(now=NOW + timedelta(days=1))
+    sweep.sweep_deadlines(now=NOW + timedelta(days=1))
     assert item.alerts.count() == 1
     assert Notification.objects.filter(kind="item_due").count() == 2
 
