@@ -14,7 +14,7 @@ from accounts.models import Account
 from core.models import User
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from core.units import unit_paths_headed_by
+from core.units import in_subtrees, unit_paths_headed_by
 from moderation.models import Alert, Item
 
 
@@ -37,9 +37,7 @@ def items_visible_to(user: User) -> QuerySet[Item]:
         return Item.objects.none()
     if user.has_perm("moderation.view_all_items"):
         return Item.objects.all()
-    condition = _moderated_by(user)
-    for path in unit_paths_headed_by(user):
-        condition |= Q(account__unit__path__startswith=path)
+    condition = _moderated_by(user) | in_subtrees(unit_paths_headed_by(user), field="account__unit")
     if has_role(user, Role.SECURITY_OFFICER):
         condition |= Q(threat=True)
     return Item.objects.filter(condition)
