@@ -18,7 +18,7 @@ def screenshot_path(instance: Screenshot, filename: str) -> str:
 class Screenshot(models.Model):
     """A date-stamped picture of a post, a comment or an account's start page, kept as a public record.
 
-    The file is the image as Kanalvakt stored it: decoded and re-encoded by archive.images, so that it
+    The file is the image as Kanalvakt stored it: decoded and re-encoded by core.images, so that it
     is a real image of an allowed type with no EXIF (no GPS) left in it. ``sha256`` is its fixity,
     computed when it arrived; ``received_sha256`` is that of the bytes as they were uploaded. Never
     deleted, in the app or the admin (KAU-PUBLIC-RECORD).

@@ -51,8 +51,7 @@ from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
 from moderation.models import Item
-from moderation.selectors import items_visible_to
-from moderation.services import may_moderate
+from moderation.selectors import items_visible_to, may_moderate
 
 logger = logging.getLogger(__name__)
 

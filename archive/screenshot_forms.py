@@ -5,15 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from archive.images import MAX_BYTES
-from archive.uploads import screenshot_field
+from core.images import MAX_BYTES
+from core.uploads import screenshot_field
 from moderation.forms import StockholmDateTimeField
 
 
 class ItemScreenshotForm(forms.Form):
     """A screenshot of an item's post and its replies.
 
-    A plain file field: whether it is an image, and of which type, is decided by archive.images,
+    A plain file field: whether it is an image, and of which type, is decided by core.images,
     which decodes it, never by its name or its declared type.
     """
 

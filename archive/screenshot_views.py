@@ -1,15 +1,19 @@
 """Screenshot pages of a moderation item: upload or capture the post and its replies
-(KAU-DIARY-ACTION), and the date-stamped copy served as an image.
+(KAU-DIARY-ACTION), upload the evidence kept before a removal (KAU-PROHIBITED-EVIDENCE), and a kept
+screenshot and its date-stamped copy served as images. Every screenshot of an item is uploaded here.
 
 Each view: the item the person may see (or 404, moderation.selectors), the right to moderate its
-account (or 403, moderation.services.may_moderate), the form, one service call, redirect to the item.
-A refused image is shown on the field with the reason (400) and nothing is stored.
+account (or 403, moderation.selectors.may_moderate), the form, one service call, redirect to the item.
+A refused image is shown on the field with the reason (400) and nothing is stored: on the upload page
+for a screenshot of the post, on the item page's evidence form for the evidence.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,16 +22,18 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from archive import services
-from archive.images import MAX_BYTES, ImageRefused
 from archive.models import CaptureAttempt, Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
 from archive.selectors import may_see_screenshot
-from archive.uploads import declared_too_large, image_response, too_large_message
+from core.forms import add_service_errors
 from core.http import signed_in
+from core.images import MAX_BYTES, ImageRefused
 from core.models import User
+from core.uploads import SERVED_TYPES, declared_too_large, image_response, too_large_message
+from moderation.forms import EvidenceForm
 from moderation.models import Item
-from moderation.selectors import item_or_404
-from moderation.services import may_moderate
+from moderation.selectors import item_or_404, may_moderate
+from moderation.views import render_item
 
 
 def _acting_on(request: HttpRequest, item_id: int) -> tuple[User, Item]:
@@ -43,6 +49,27 @@ def _upload_page(request: HttpRequest, item: Item, form: ItemScreenshotForm, *, 
     return render(request, "archive/screenshot_upload.html", {"item": item, "form": form}, status=status)
 
 
+# What differs between the two uploads of an item: the form, where a refusal is shown, and what is said
+# when the screenshot is kept.
+_FORMS: dict[str, type[ItemScreenshotForm | EvidenceForm]] = {
+    Screenshot.Purpose.ITEM: ItemScreenshotForm,
+    Screenshot.Purpose.EVIDENCE: EvidenceForm,
+}
+
+
+def _refused(request: HttpRequest, item: Item, form: Any, *, purpose: str, status: int) -> HttpResponse:
+    if purpose == Screenshot.Purpose.EVIDENCE:
+        return render_item(request, item, status=status, evidence_form=form)
+    return _upload_page(request, item, form, status=status)
+
+
+def _too_large(request: HttpRequest, item: Item, *, purpose: str) -> HttpResponse:
+    form = _FORMS[purpose]()
+    form.cleaned_data = {}  # add_error expects a cleaned form; this one has no data to drop
+    form.add_error("image", too_large_message())
+    return _refused(request, item, form, purpose=purpose, status=413)
+
+
 @csrf_exempt
 @require_POST
 def item_screenshot(request: HttpRequest, item_id: int) -> HttpResponse:
@@ -53,36 +80,60 @@ def item_screenshot(request: HttpRequest, item_id: int) -> HttpResponse:
     """
     _user, item = _acting_on(request, item_id)
     if declared_too_large(request):
-        form = ItemScreenshotForm()
-        form.cleaned_data = {}  # add_error expects a cleaned form; this one has no data to drop
-        form.add_error("image", too_large_message())
-        return _upload_page(request, item, form, status=413)
-    return _store(request, item_id)
+        return _too_large(request, item, purpose=Screenshot.Purpose.ITEM)
+    return _store(request, item_id, purpose=Screenshot.Purpose.ITEM)
+
+
+@csrf_exempt
+@require_POST
+def item_evidence(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Keep the screenshot required before prohibited content is removed (KAU-PROHIBITED-EVIDENCE).
+
+    Exempt from the CSRF middleware only so that an oversized body is refused before anything reads
+    it; the token is checked by ``_store`` (csrf_protect) before the upload is parsed.
+    """
+    _user, item = _acting_on(request, item_id)
+    if declared_too_large(request):
+        return _too_large(request, item, purpose=Screenshot.Purpose.EVIDENCE)
+    return _store(request, item_id, purpose=Screenshot.Purpose.EVIDENCE)
 
 
 @csrf_protect
-def _store(request: HttpRequest, item_id: int) -> HttpResponse:
+def _store(request: HttpRequest, item_id: int, *, purpose: str) -> HttpResponse:
     user, item = _acting_on(request, item_id)
-    form = ItemScreenshotForm(request.POST, request.FILES)
+    form = _FORMS[purpose](request.POST, request.FILES)
     if not form.is_valid():
-        return _upload_page(request, item, form, status=400)
+        return _refused(request, item, form, purpose=purpose, status=400)
+    # core.images decodes the bytes: a refused upload stores no row, no file, no ledger entry.
+    data = form.cleaned_data["image"].read(MAX_BYTES + 1)
+    taken_at = form.cleaned_data.get("taken_at")
+    taken_from = request.META.get("REMOTE_ADDR", "")
     try:
-        # archive.images decodes the bytes: a refused upload stores no row, no file, no ledger entry.
-        services.store_screenshot(
-            item.account,
-            data=form.cleaned_data["image"].read(MAX_BYTES + 1),
-            purpose=Screenshot.Purpose.ITEM,
-            item=item,
-            by=user,
-            now=timezone.now(),
-            taken_at=form.cleaned_data.get("taken_at"),
-            source_url=item.url,
-            taken_from=request.META.get("REMOTE_ADDR", ""),
-        )
+        if purpose == Screenshot.Purpose.EVIDENCE:
+            services.store_evidence(
+                item, data=data, by=user, now=timezone.now(), taken_at=taken_at, taken_from=taken_from
+            )
+            kept = _("The screenshot is kept as evidence.")
+        else:
+            services.store_screenshot(
+                item.account,
+                data=data,
+                purpose=purpose,
+                item=item,
+                by=user,
+                now=timezone.now(),
+                taken_at=taken_at,
+                source_url=item.url,
+                taken_from=taken_from,
+            )
+            kept = _("The screenshot is kept, with a date-stamped copy.")
     except ImageRefused as exc:
         form.add_error("image", str(exc))
-        return _upload_page(request, item, form, status=400)
-    messages.success(request, _("The screenshot is kept, with a date-stamped copy."))
+        return _refused(request, item, form, purpose=purpose, status=400)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return _refused(request, item, form, purpose=purpose, status=400)
+    messages.success(request, kept)
     return redirect("moderation:item", pk=item.pk)
 
 
@@ -124,6 +175,26 @@ def item_capture(request: HttpRequest, item_id: int) -> HttpResponse:
             % {"reason": attempt.error},
         )
     return redirect("moderation:item", pk=item.pk)
+
+
+@require_GET
+def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
+    """A kept screenshot as it arrived (cleaned), for the people who may see it (may_see_screenshot).
+
+    Always served as the image type core.images stored, never sniffed and never as a page: the
+    file was decoded and re-encoded when it arrived, and nosniff keeps a browser from reading it as
+    anything else (KAU-PROHIBITED-EVIDENCE).
+    """
+    shot = get_object_or_404(Screenshot.objects.select_related("account", "account__unit"), pk=pk)
+    if not may_see_screenshot(signed_in(request), shot) or shot.content_type not in SERVED_TYPES:
+        raise Http404
+    try:
+        handle = shot.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return image_response(
+        handle, content_type=shot.content_type, filename=f"{shot.sha256[:16]}.{shot.extension}"
+    )
 
 
 @require_GET

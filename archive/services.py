@@ -18,13 +18,15 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Account
 from archive import ledger
 from archive.capture import CaptureFailed, capture_page
-from archive.images import ImageRefused, normalise
-from archive.images import sha256 as sha256_of
 from archive.models import CaptureAttempt, LedgerEntry, Screenshot, screenshot_path
 from archive.stamp import stamp
 from core import ratelimit
+from core.images import ImageRefused, normalise
+from core.images import sha256 as sha256_of
 from core.models import User
 from core.notifications import notify
+from moderation import services as moderation_services
+from moderation.models import Item
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ def store_screenshot(
 ) -> Screenshot:
     """Keep a screenshot as a public record (KAU-PROHIBITED-EVIDENCE, KAU-DIARY-ACTION, KAU-STARTPAGE).
 
-    The image is validated and cleaned first (archive.images.normalise raises ImageRefused with the
+    The image is validated and cleaned first (core.images.normalise raises ImageRefused with the
     reason); a refused upload stores nothing: no row, no file, no ledger entry. The SHA-256 is
     computed here, when the image arrives, with who, when and from where. The original is never
     altered; the date stamp goes on a derived copy (KAU-DIARY-ACTION: "marked with the date"), and
@@ -116,6 +118,36 @@ def store_screenshot(
         by=by,
         now=now,
     )
+    return shot
+
+
+@transaction.atomic
+def store_evidence(
+    item: Item,
+    *,
+    data: bytes,
+    by: User,
+    now: datetime,
+    taken_at: datetime | None = None,
+    taken_from: str = "",
+) -> Screenshot:
+    """Keep a screenshot of the item before it is removed and make it the item's evidence
+    (KAU-PROHIBITED-EVIDENCE), through the same path as every screenshot. Only the account owner and
+    the deputies keep one, refused before anything is written; a refused image (core.images
+    .ImageRefused) stores nothing and leaves the item as it was."""
+    moderation_services.require_moderator(by, item)
+    shot = store_screenshot(
+        item.account,
+        data=data,
+        purpose=Screenshot.Purpose.EVIDENCE,
+        item=item,
+        by=by,
+        now=now,
+        taken_at=taken_at,
+        source_url=item.url,
+        taken_from=taken_from,
+    )
+    moderation_services.attach_evidence(item, shot, by=by, now=now)
     return shot
 
 

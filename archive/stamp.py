@@ -112,7 +112,7 @@ def render_band(lines: list[str], *, width: int) -> Image.Image:
 def stamp(image_bytes: bytes, *, taken_at: datetime, account_label: str, url: str, sha256: str) -> bytes:
     """A PNG of the image with the caption band below it; the image's own pixels are not changed.
 
-    ``image_bytes`` is the stored original (already cleaned by archive.images), ``sha256`` its hash.
+    ``image_bytes`` is the stored original (already cleaned by core.images), ``sha256`` its hash.
     """
     with Image.open(io.BytesIO(image_bytes)) as source:
         original = source.convert("RGB")

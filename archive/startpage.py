@@ -156,7 +156,7 @@ def record_startpage_screenshot(
 ) -> Screenshot:
     """Keep an uploaded start-page screenshot and record it as the account's latest (KAU-STARTPAGE).
 
-    The owner or a deputy uploads it. The image is checked and cleaned by archive.images (a refused
+    The owner or a deputy uploads it. The image is checked and cleaned by core.images (a refused
     upload raises ImageRefused and keeps nothing); a time still to come and a closed account are
     refused before anything is written. The account's ``last_startpage_at`` moves to when it was
     taken, and a pending major change taken before it is answered.

@@ -8,16 +8,16 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from archive.images import MAX_BYTES
-from archive.uploads import screenshot_field, too_large_message
 from core import bounds
+from core.images import MAX_BYTES
+from core.uploads import screenshot_field, too_large_message
 
 
 class StartpageUploadForm(forms.Form):
     """A screenshot of the channel's start page and the day it was taken.
 
     The form only checks that a file came and is not too large to read; whether it is an image
-    Kanalvakt keeps is archive.images' decision, made in the service, and its reason is shown on the
+    Kanalvakt keeps is core.images' decision, made in the service, and its reason is shown on the
     file field.
     """
 

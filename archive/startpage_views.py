@@ -22,11 +22,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Account
 from accounts.selectors import accounts_visible_to
 from archive import startpage as service
-from archive.images import ImageRefused
 from archive.models import CaptureAttempt, Screenshot
 from archive.services import CaptureRefused
 from archive.startpage_forms import StartpageUploadForm
 from core.http import signed_in
+from core.images import ImageRefused
 from core.models import InstitutionSettings, User
 
 TEMPLATE = "archive/startpage.html"

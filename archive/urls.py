@@ -5,8 +5,10 @@ from archive import diary_views, export_views, screenshot_views, startpage_views
 app_name = "archive"
 
 urlpatterns = [
-    # Screenshots: upload or capture for an item's post and replies, and an account's start page.
+    # Screenshots: upload or capture for an item's post and replies, the evidence kept before a
+    # removal (KAU-PROHIBITED-EVIDENCE), and an account's start page.
     path("inlagg/<int:item_id>/skarmdump/", screenshot_views.item_screenshot, name="item_screenshot"),
+    path("inlagg/<int:item_id>/bevis/", screenshot_views.item_evidence, name="item_evidence"),
     path("inlagg/<int:item_id>/fanga/", screenshot_views.item_capture, name="item_capture"),
     path("konto/<int:account_id>/startsida/", startpage_views.startpage, name="startpage"),
     path(
@@ -14,6 +16,7 @@ urlpatterns = [
         startpage_views.startpage_capture,
         name="startpage_capture",
     ),
+    path("skarmdump/<int:pk>/", screenshot_views.screenshot_image, name="screenshot"),
     path("skarmdump/<int:pk>/stamplad/", screenshot_views.stamped_image, name="stamped"),
     # Diary packages (KAU-DIARY-ACTION): build, download, and the registrar's queue.
     path("inlagg/<int:item_id>/diariepaket/", diary_views.package_build, name="package_build"),

@@ -496,7 +496,7 @@ def profile_misses(
     from bench import export as export_bench
     from bench import pages as page_bench
     from bench import sweep as sweep_bench
-    from moderation import services
+    from moderation import sweep
 
     missed = {check["target"] for check in results["targets"] if not check["met"]}
     profiles: dict[str, list[str]] = {}
@@ -519,7 +519,7 @@ def profile_misses(
             with transaction.atomic():
                 now = timezone.now()
                 sweep_bench._make_due(now, 10_000)
-                services.sweep_deadlines(now=now)
+                sweep.sweep_deadlines(now=now)
                 transaction.set_rollback(True)
 
         profiles["sweep"] = page_bench.profile("sweep", sweep_10k, PROFILES, repeat=1)

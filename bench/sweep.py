@@ -2,7 +2,7 @@
 
 Idle: with nothing due, the claim's time and plan (it must use the partial index item_alert_after_idx).
 Due: 100,000 handled items of the last weeks are made open and due at once, and one worker clears them
-with ``moderation.services.sweep_deadlines(now=…)``, exactly as the task does; then, on the same data,
+with ``moderation.sweep.sweep_deadlines(now=…)``, exactly as the task does; then, on the same data,
 one raw SQL statement does the same marking (the reminder, its log entry, the e-mails to the owner and
 deputies in the outbox, ``alert_after`` moved to the limit). Both run inside one transaction that is
 rolled back, so the data set stays as seeded: the sweep's per-batch COMMITs are savepoints there, so
@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from core.models import Notification
-from moderation import services, sweep_sql
+from moderation import sweep, sweep_sql
 from moderation.models import Alert, LogEntry
 
 from .seed import with_defaults
@@ -29,19 +29,19 @@ CLAIM_RUNS = 50
 
 def _claim(now: datetime) -> QuerySet[Any]:
     """The claim the sweep runs here: on PostgreSQL the set-based sweep's (ids only, no joins), else
-    services.claimable."""
+    sweep.claimable."""
     if connection.vendor == "postgresql":
         return sweep_sql.claimable(now)
-    return services.claimable(now)
+    return sweep.claimable(now)
 
 
 def idle(now: datetime) -> dict[str, Any]:
     """Catch up first (what the worker would have done since the data set was seeded), then time the
     claim that finds nothing."""
     started = time.perf_counter()
-    caught_up = services.sweep_deadlines(now=now)
+    caught_up = sweep.sweep_deadlines(now=now)
     catch_up_s = time.perf_counter() - started
-    batch = services.SET_BASED_BATCH if connection.vendor == "postgresql" else services.SWEEP_BATCH
+    batch = sweep.SET_BASED_BATCH if connection.vendor == "postgresql" else sweep.SWEEP_BATCH
     orm, sql = [], []
     with transaction.atomic():
         query = _claim(now)[:batch]
@@ -150,7 +150,7 @@ def due(now: datetime, count: int = 100_000) -> dict[str, Any]:
         counts_before = _counts()
 
         started = time.perf_counter()
-        swept = services.sweep_deadlines(now=now)
+        swept = sweep.sweep_deadlines(now=now)
         sweep_s = time.perf_counter() - started
         sweep_writes = _delta(counts_before)
         left = _claim(now).count()

@@ -13,11 +13,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from archive.images import MAX_BYTES
-from archive.uploads import screenshot_field
 from core import bounds
 from core.calendar import STOCKHOLM
+from core.images import MAX_BYTES
 from core.outbound import validate_public_url
+from core.uploads import screenshot_field
 from moderation.models import Alert, Classification, Item, Prohibited
 from moderation.services import Triage, proposes_registration
 
@@ -215,7 +215,7 @@ class CloseForm(forms.Form):
 class EvidenceForm(forms.Form):
     """A screenshot of the item, kept before it is removed (KAU-PROHIBITED-EVIDENCE).
 
-    A plain file field: whether it is an image is decided by archive.images, which decodes it, not
+    A plain file field: whether it is an image is decided by core.images, which decodes it, not
     by its name or its declared type.
     """
 

@@ -23,15 +23,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Account
-from archive.uploads import display_name
 from core.calendar import response_deadlines
 from core.http import signed_in
 from core.models import InstitutionSettings, User
+from core.uploads import display_name
 from moderation import imports, services
 from moderation.import_forms import ImportConfirmForm, ImportUploadForm
 from moderation.imports import ImportRow, RowError
 from moderation.models import Item
-from moderation.selectors import account_inbox_or_404
+from moderation.selectors import account_inbox_or_404, may_moderate
 
 TEMPLATE = "moderation/import.html"
 
@@ -70,7 +70,7 @@ def import_items(request: HttpRequest, account_id: int) -> HttpResponse:
     who read the account's items but do not moderate them, are refused (403); anyone else sees 404."""
     user = signed_in(request)
     account = account_inbox_or_404(user, account_id)
-    if not services.may_moderate(user, account):
+    if not may_moderate(user, account):
         raise PermissionDenied
     if request.method != "POST":
         return render(request, TEMPLATE, _context(account))

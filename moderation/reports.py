@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from accounts.models import Account
 from core.calendar import STOCKHOLM, working_hours_between
 from core.models import InstitutionSettings, OrgUnit, User
 from core.roles import Role, has_role
-from core.units import unit_paths_headed_by
+from core.units import in_subtrees, unit_paths_headed_by
 from moderation.models import Item
 from moderation.selectors import items_visible_to
 
@@ -47,13 +47,6 @@ def may_read_report(user: Any) -> bool:
     return has_role(user, Role.SOCIAL_MEDIA_LEAD) or bool(unit_paths_headed_by(user))
 
 
-def _headed(paths: Iterable[str]) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(account__unit__path__startswith=path)
-    return condition
-
-
 def report_items(user: User) -> QuerySet[Item]:
     """The items the report may count for ``user``: every item for the social media lead; for a head
     of unit, the items of their units and below, even where they also own or deputise for an account
@@ -61,7 +54,7 @@ def report_items(user: User) -> QuerySet[Item]:
     items = items_visible_to(user)
     if has_role(user, Role.SOCIAL_MEDIA_LEAD):
         return items
-    return items.filter(_headed(unit_paths_headed_by(user)))
+    return items.filter(in_subtrees(unit_paths_headed_by(user), field="account__unit"))
 
 
 def report_units(user: User) -> QuerySet[OrgUnit]:

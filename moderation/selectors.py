@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -13,7 +14,7 @@ from accounts.models import Account
 from core.models import User
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from core.units import unit_paths_headed_by
+from core.units import in_subtrees, unit_paths_headed_by
 from moderation.models import Alert, Item
 
 
@@ -36,9 +37,7 @@ def items_visible_to(user: User) -> QuerySet[Item]:
         return Item.objects.none()
     if user.has_perm("moderation.view_all_items"):
         return Item.objects.all()
-    condition = _moderated_by(user)
-    for path in unit_paths_headed_by(user):
-        condition |= Q(account__unit__path__startswith=path)
+    condition = _moderated_by(user) | in_subtrees(unit_paths_headed_by(user), field="account__unit")
     if has_role(user, Role.SECURITY_OFFICER):
         condition |= Q(threat=True)
     return Item.objects.filter(condition)
@@ -51,6 +50,15 @@ def may_read_account_items(user: User, account: Account) -> bool:
     if user.has_perm("moderation.view_all_items") or account.owner_id == user.pk:
         return True
     if any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user)):
+        return True
+    return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
+
+
+def may_moderate(user: Any, account: Account) -> bool:
+    """The account owner and the deputies moderate an account's items; nobody else does."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if account.owner_id == user.pk:
         return True
     return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
 

@@ -1,6 +1,6 @@
 """The deadline sweep's batch on PostgreSQL, written by the database itself (KAU-RESPONSE-DEADLINE).
 
-``moderation.services._sweep_batch`` is the sweep's batch in Python: it reads the claimed items,
+``moderation.sweep._sweep_batch`` is the sweep's batch in Python: it reads the claimed items,
 builds each alert, log entry and e-mail and inserts them in bulk. On PostgreSQL the same batch is
 one statement: the alerts, their log entries and their e-mails are inserted by ``INSERT … SELECT``
 over the claimed ids, the e-mails' subjects and bodies formatted by ``format()`` from the texts
@@ -88,7 +88,7 @@ logged AS (
 ),
 people AS (
     -- The reminder reaches the owner and the deputies; the escalation the head and the social media
-    -- leads (moderation.services.recipients). Ranked as the Python path lists them.
+    -- leads (moderation.routing.recipients). Ranked as the Python path lists them.
     SELECT a.item_id, a.kind, u.id AS user_id, btrim(u.email) AS email, r.rank, r.pos,
            u.first_name, u.last_name, u.username
     FROM alerts a
@@ -188,7 +188,7 @@ def sweep_batch(
     """Write the reminders and escalations of the claimed items, ``(item id, account id)`` pairs held
     by the caller's transaction, and move each item's ``alert_after`` on. ``leads`` are the ids of
     the active social media leads, in order; ``texts`` the deadline texts in the institution's
-    language (``moderation.services._deadline_texts``); ``heads`` the head of unit's id per account
+    language (``moderation.routing.deadline_texts``); ``heads`` the head of unit's id per account
     id, filled here as accounts come up and kept by the caller for the run. Returns how many e-mails
     were written."""
     ids = [item_id for item_id, _account in claimed]
@@ -234,7 +234,7 @@ def sweep_batch(
 
 def claimable(now: datetime) -> QuerySet[Item, tuple[int, int]]:
     """The batch's claim as ``(item id, account id)`` pairs: the same rows, order and locks as
-    ``moderation.services.claimable`` (item_alert_after_idx), without loading the items."""
+    ``moderation.sweep.claimable`` (item_alert_after_idx), without loading the items."""
     return (
         Item.objects.alert_due(now)
         .select_for_update(skip_locked=True)

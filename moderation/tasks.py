@@ -1,4 +1,4 @@
-"""Moderation's background work. One line each; the work lives in moderation.services.
+"""Moderation's background work. One line each; the work lives in moderation.sweep.
 
 Per-task settings: each names its own time limits. Both are idempotent (the sweep claims rows and
 each alert is unique per item and kind; a recompute computes the same deadlines again), so each is
@@ -12,7 +12,7 @@ from celery.contrib.django.task import DjangoTask
 from django.utils import timezone
 
 from core.models import User
-from moderation import services
+from moderation import sweep
 
 
 # KAU-RESPONSE-DEADLINE. Each batch commits on its own, so a sweep cut short by its limits has kept
@@ -25,7 +25,7 @@ from moderation import services
     reject_on_worker_lost=True,
 )
 def sweep_deadlines() -> int:
-    return services.sweep_deadlines(now=timezone.now())
+    return sweep.sweep_deadlines(now=timezone.now())
 
 
 # Every open item once, in batches: the longest of the moderation tasks on a large queue.
@@ -39,7 +39,7 @@ def sweep_deadlines() -> int:
 )
 def recompute_open_deadlines(by_id: int | None = None) -> int:
     by = User.objects.filter(pk=by_id).first() if by_id else None
-    return services.recompute_open_deadlines(by=by, now=timezone.now())
+    return sweep.recompute_open_deadlines(by=by, now=timezone.now())
 
 
 def recompute_after_calendar_change(*, by: User | None) -> None:

@@ -15,10 +15,8 @@ urlpatterns = [
     path("<int:pk>/klassificera/", views.item_classify, name="classify"),
     path("<int:pk>/svara/", views.item_answer, name="answer"),
     path("<int:pk>/stang/", views.item_close, name="close"),
-    path("<int:pk>/bevis/", views.item_evidence, name="evidence"),
     path("<int:pk>/ta-bort/", views.item_remove, name="remove"),
     path("<int:pk>/eskalera/", views.item_escalate, name="escalate"),
-    path("skarmdump/<int:pk>/", views.screenshot_image, name="screenshot"),
     path("larm/<int:pk>/kvittera/", views.alert_acknowledge, name="alert_acknowledge"),
     # The response-time report (KAU-RESPONSE-DEADLINE) and the connectors' keys.
     path("rapport/", report_views.report, name="report"),

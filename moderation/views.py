@@ -1,8 +1,9 @@
 """The moderation pages: "my queue", the inbox of an account, logging an item by hand, the item page
-with its full log, every action on an item, the evidence image and the acknowledgement of alerts.
+with its full log, every action on an item and the acknowledgement of alerts. Screenshots of an item,
+the evidence among them, are uploaded and served by the archive (archive.screenshot_views).
 
 Each view: the item or account the person may see (or 404, moderation.selectors), the right to
-moderate it (or 403, services.may_moderate), the form, one service call, redirect. A service's
+moderate it (or 403, selectors.may_moderate), the form, one service call, redirect. A service's
 refusal is shown on the field it names (400); an item already dealt with is 409.
 
 Lists are paged by key, never by offset: "my queue" on (due_at, id), the inbox on (received_at,
@@ -19,20 +20,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Account
-from archive.images import ALLOWED, MAX_BYTES, ImageRefused
-from archive.models import Screenshot
-from archive.selectors import may_see_screenshot
-from archive.uploads import declared_too_large, image_response, too_large_message
 from core.calendar import WorkingCalendar
 from core.forms import add_service_errors
 from core.http import signed_in
@@ -48,17 +44,19 @@ from moderation.forms import (
     RemoveForm,
     TriageForm,
 )
+from moderation.itemlog import SNAPSHOT_FIELDS
 from moderation.models import Classification, Item, LogEntry, Prohibited
+from moderation.routing import acknowledge_alert
 from moderation.selectors import (
     account_inbox_or_404,
     item_or_404,
     items_to_answer,
+    may_moderate,
     may_read_account_items,
     open_alerts_for,
 )
 
 PAGE_SIZE = 50
-SAFE_IMAGE_TYPES = frozenset(content_type for content_type, _extension in ALLOWED.values())
 KEY_PARAM = "efter"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -174,7 +172,7 @@ def inbox(request: HttpRequest, account_id: int) -> HttpResponse:
             "page": page,
             "now": now,
             "working_calendar": _calendar(),
-            "can_moderate": services.may_moderate(user, account),
+            "can_moderate": may_moderate(user, account),
         },
     )
 
@@ -188,7 +186,7 @@ def item_create(request: HttpRequest, account_id: int) -> HttpResponse:
     are fixed when it is logged (KAU-RESPONSE-DEADLINE)."""
     user = signed_in(request)
     account = account_inbox_or_404(user, account_id)
-    if not services.may_moderate(user, account):
+    if not may_moderate(user, account):
         raise PermissionDenied
     template = "moderation/item_form.html"
     if request.method != "POST":
@@ -250,7 +248,7 @@ def _changes(entry: LogEntry) -> list[dict[str, str]]:
     before = entry.before or (_NOT_LOGGED_YET if entry.action == LogEntry.Action.LOGGED else {})
     after = entry.after or {}
     changes = []
-    for name in services.SNAPSHOT_FIELDS:
+    for name in SNAPSHOT_FIELDS:
         if name not in before or name not in after or before[name] == after[name]:
             continue
         changes.append(
@@ -263,10 +261,12 @@ def _changes(entry: LogEntry) -> list[dict[str, str]]:
     return changes
 
 
-def _render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms: Any) -> HttpResponse:
+def render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms: Any) -> HttpResponse:
+    """The item page, with the forms given (bound, showing why they were refused) or fresh ones. The
+    archive's evidence upload shows its refusals here too (archive.screenshot_views)."""
     user = signed_in(request)
     now = timezone.now()
-    can_moderate = services.may_moderate(user, item.account)
+    can_moderate = may_moderate(user, item.account)
     log = list(item.log.select_related("actor").order_by("at", "pk"))
     context: dict[str, Any] = {
         "item": item,
@@ -296,14 +296,14 @@ def _render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One item: what was written, its deadlines and time left, its triage and state, the evidence,
     the alerts sent and the full moderation log (KAU-PUBLIC-RECORD). Forms only for moderators."""
-    return _render_item(request, item_or_404(signed_in(request), pk))
+    return render_item(request, item_or_404(signed_in(request), pk))
 
 
 def _acting_on(request: HttpRequest, pk: int) -> tuple[User, Item]:
     """The item, if the person sees it (else 404) and moderates its account (else 403)."""
     user = signed_in(request)
     item = item_or_404(user, pk)
-    if not services.may_moderate(user, item.account):
+    if not may_moderate(user, item.account):
         raise PermissionDenied
     return user, item
 
@@ -312,9 +312,9 @@ def _refused(request: HttpRequest, item: Item, name: str, form: Any, exc: Valida
     if isinstance(exc, services.ItemNotOpen):
         for message in exc.messages:
             messages.error(request, message)
-        return _render_item(request, item, status=409)
+        return render_item(request, item, status=409)
     add_service_errors(form, exc)
-    return _render_item(request, item, status=400, **{name: form})
+    return render_item(request, item, status=400, **{name: form})
 
 
 def _with_error(form: Any, field: str, errors: Any) -> Any:
@@ -336,7 +336,7 @@ def item_classify(request: HttpRequest, pk: int) -> HttpResponse:
     user, item = _acting_on(request, pk)
     form = TriageForm(request.POST)
     if not form.is_valid():
-        return _render_item(request, item, status=400, triage_form=form)
+        return render_item(request, item, status=400, triage_form=form)
     try:
         services.classify_item(
             item, triage=form.triage(), by=user, now=timezone.now(), note=form.cleaned_data["note"].strip()
@@ -352,7 +352,7 @@ def item_answer(request: HttpRequest, pk: int) -> HttpResponse:
     user, item = _acting_on(request, pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        return _render_item(request, item, status=400, answer_form=form)
+        return render_item(request, item, status=400, answer_form=form)
     try:
         services.answer_item(
             item,
@@ -372,52 +372,12 @@ def item_close(request: HttpRequest, pk: int) -> HttpResponse:
     user, item = _acting_on(request, pk)
     form = CloseForm(request.POST)
     if not form.is_valid():
-        return _render_item(request, item, status=400, close_form=form)
+        return render_item(request, item, status=400, close_form=form)
     try:
         services.close_item(item, reason=form.cleaned_data["reason"], by=user, now=timezone.now())
     except ValidationError as exc:
         return _refused(request, item, "close_form", form, exc)
     return _done(request, item, _("The item is closed without an answer."))
-
-
-@csrf_exempt
-@require_POST
-def item_evidence(request: HttpRequest, pk: int) -> HttpResponse:
-    """Upload the screenshot kept before prohibited content is removed (KAU-PROHIBITED-EVIDENCE).
-
-    Exempt from the CSRF middleware only so that an oversized body is refused before anything reads
-    it; the token is checked by ``_store_evidence`` (csrf_protect) before the upload is parsed.
-    """
-    _user, item = _acting_on(request, pk)
-    if declared_too_large(request):
-        form = _with_error(EvidenceForm(), "image", too_large_message())
-        return _render_item(request, item, status=413, evidence_form=form)
-    return _store_evidence(request, pk)
-
-
-@csrf_protect
-def _store_evidence(request: HttpRequest, pk: int) -> HttpResponse:
-    user, item = _acting_on(request, pk)
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _render_item(request, item, status=400, evidence_form=form)
-    upload = form.cleaned_data["image"]
-    try:
-        # archive.images decodes the bytes: a refused upload stores neither a row nor a file.
-        services.attach_evidence(
-            item,
-            data=upload.read(MAX_BYTES + 1),
-            taken_at=form.cleaned_data.get("taken_at"),
-            taken_from=request.META.get("REMOTE_ADDR", ""),
-            by=user,
-            now=timezone.now(),
-        )
-    except ImageRefused as exc:
-        form.add_error("image", str(exc))
-        return _render_item(request, item, status=400, evidence_form=form)
-    except ValidationError as exc:
-        return _refused(request, item, "evidence_form", form, exc)
-    return _done(request, item, _("The screenshot is kept as evidence."))
 
 
 @require_POST
@@ -427,7 +387,7 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
     user, item = _acting_on(request, pk)
     form = RemoveForm(request.POST)
     if not form.is_valid():
-        return _render_item(request, item, status=400, remove_form=form)
+        return render_item(request, item, status=400, remove_form=form)
     try:
         services.remove_item(item, note=form.cleaned_data["note"], by=user, now=timezone.now())
     except services.ItemNotOpen as exc:
@@ -441,7 +401,7 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
         if "prohibited" in errors:
             others["triage_form"] = _with_error(TriageForm.for_item(item), "prohibited", errors["prohibited"])
         form.add_error(None, exc.messages)
-        return _render_item(request, item, status=400, remove_form=form, **others)
+        return render_item(request, item, status=400, remove_form=form, **others)
     return _done(request, item, _("The removal is recorded."))
 
 
@@ -452,7 +412,7 @@ def item_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     user, item = _acting_on(request, pk)
     form = EscalateForm(request.POST)
     if not form.is_valid():
-        return _render_item(request, item, status=400, escalate_form=form)
+        return render_item(request, item, status=400, escalate_form=form)
     try:
         services.escalate_item(
             item,
@@ -466,28 +426,7 @@ def item_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, item, _("The item is escalated."))
 
 
-# --- The evidence image and the alerts -------------------------------------------------------------------
-
-
-@require_GET
-def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
-    """A kept screenshot, for the people who may see it (archive.selectors.may_see_screenshot).
-
-    Always served as the image type archive.images stored, never sniffed and never as a page: the
-    file was decoded and re-encoded when it arrived, and nosniff keeps a browser from reading it as
-    anything else (KAU-PROHIBITED-EVIDENCE).
-    """
-    user = signed_in(request)
-    shot = get_object_or_404(Screenshot.objects.select_related("account", "account__unit"), pk=pk)
-    if not may_see_screenshot(user, shot) or shot.content_type not in SAFE_IMAGE_TYPES:
-        raise Http404
-    try:
-        handle = shot.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return image_response(
-        handle, content_type=shot.content_type, filename=f"{shot.sha256[:16]}.{shot.extension}"
-    )
+# --- The alerts ---------------------------------------------------------------------------------------
 
 
 @require_POST
@@ -496,7 +435,7 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     page: selectors.open_alerts_for); any other alert is not found."""
     user = signed_in(request)
     alert = get_object_or_404(open_alerts_for(user), pk=pk)
-    services.acknowledge_alert(alert, by=user, now=timezone.now())
+    acknowledge_alert(alert, by=user, now=timezone.now())
     messages.success(request, _("The alert is acknowledged."))
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(

@@ -71,7 +71,7 @@ class Archive:
 @pytest.fixture
 def archive(cast: Cast, make_account: Any, account: Any, make_item: Any) -> Archive:
     from archive.models import DiaryPackage
-    from archive.services import store_screenshot
+    from archive.services import store_evidence, store_screenshot
     from moderation import services
     from tests.governance.factories import make_request
 
@@ -99,7 +99,7 @@ def archive(cast: Cast, make_account: Any, account: Any, make_item: Any) -> Arch
         now=at(2, 11),
         triage=services.Triage(classification="comment", prohibited=[6]),
     )
-    evidence = services.attach_evidence(prohibited, data=png(), by=cast["communicator"], now=at(2, 12))
+    evidence = store_evidence(prohibited, data=png(), by=cast["communicator"], now=at(2, 12))
     pile_on = make_item(
         author="@drevare",
         text="Alla borde skriva hit och klaga!",

@@ -1,6 +1,6 @@
 """A corpus of hostile files, made here, sent through every upload path: the item's screenshot
 (KAU-DIARY-ACTION), the evidence before a removal (KAU-PROHIBITED-EVIDENCE) and the start page
-(KAU-STARTPAGE), the three forms built on archive.uploads.screenshot_field. Each file is either refused
+(KAU-STARTPAGE), the three forms built on core.uploads.screenshot_field. Each file is either refused
 with a reason on the file field and nothing stored (no row, no file, no ledger entry), or neutralised:
 re-encoded, and every stored file read back with Pillow carries no EXIF, XMP, text chunk, comment,
 colour profile or anything appended after the image. Kept files are served as images only.
@@ -26,9 +26,9 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image, ImageCms, PngImagePlugin
 
-from archive.images import MAX_BYTES
 from archive.models import LedgerEntry, Screenshot
-from archive.uploads import FILE_CSP, display_name
+from core.images import MAX_BYTES
+from core.uploads import FILE_CSP, display_name
 from moderation.models import Item, LogEntry
 from tests.archive.screenshot_support import account, bomb_png, make_item, media_root, stored_files
 from tests.conftest import Cast
@@ -229,7 +229,7 @@ PATHS = {
         lambda item: reverse("archive:item_screenshot", args=[item.pk]), "shot-image", "form"
     ),
     "evidence": UploadPath(
-        lambda item: reverse("moderation:evidence", args=[item.pk]), "evidence-image", "evidence_form"
+        lambda item: reverse("archive:item_evidence", args=[item.pk]), "evidence-image", "evidence_form"
     ),
     "start page": UploadPath(
         lambda item: reverse("archive:startpage", args=[item.account_id]), "image", "form"
@@ -371,7 +371,7 @@ def test_a_kept_file_is_served_as_its_image_type_sandboxed_and_never_sniffed(
     assert post(moderator, PATHS["evidence"], item, CORPUS[case].make()).status_code == 302
     shot = Screenshot.objects.get()
     for url, content_type in (
-        (reverse("moderation:screenshot", args=[shot.pk]), shot.content_type),
+        (reverse("archive:screenshot", args=[shot.pk]), shot.content_type),
         (reverse("archive:stamped", args=[shot.pk]), "image/png"),
     ):
         response = moderator.get(url)

@@ -21,7 +21,7 @@ from PIL import Image
 
 from archive import registration
 from archive.models import DiaryPackage, LedgerEntry
-from archive.services import store_screenshot
+from archive.services import store_evidence, store_screenshot
 from core.models import InstitutionSettings, Notification
 from core.notifications import deliver_pending
 from moderation import services
@@ -131,7 +131,7 @@ def test_a_removed_prohibited_item_is_registered_kau_prohibited_evidence(cast: C
     item = services.classify_item(
         item, triage=services.Triage(classification="comment", prohibited=[3]), by=cast["deputy"], now=NOW
     )
-    services.attach_evidence(item, data=png(), by=cast["deputy"], now=NOW)
+    store_evidence(item, data=png(), by=cast["deputy"], now=NOW)
     item = services.remove_item(item, note="Personangrepp", by=cast["deputy"], now=NOW)
     assert not item.requires_registration
     package = build(item, cast, person="deputy")

@@ -18,9 +18,9 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from archive.images import MAX_BYTES
 from archive.models import CaptureAttempt, LedgerEntry, Screenshot
 from archive.services import store_screenshot
+from core.images import MAX_BYTES
 from core.models import User
 from tests.archive.screenshot_support import (
     NOW,
@@ -115,7 +115,7 @@ def test_a_start_page_screenshot_is_seen_by_those_who_see_the_start_pages_kau_st
     shot = store_screenshot(account, data=image_bytes("PNG"), purpose="startpage", by=None, now=NOW)
     client.force_login(cast[person])
     assert client.get(reverse("archive:stamped", args=[shot.pk])).status_code == expected
-    assert client.get(reverse("moderation:screenshot", args=[shot.pk])).status_code == expected
+    assert client.get(reverse("archive:screenshot", args=[shot.pk])).status_code == expected
 
 
 def test_the_stamped_copy_is_only_read(client: Client, cast: Cast, make_item: Any) -> None:

@@ -18,8 +18,8 @@ from accounts import coverage, followup
 from accounts.flags import raised, with_flags
 from accounts.models import Account
 from archive import startpage
-from archive.images import ImageRefused
 from archive.models import CaptureAttempt, LedgerEntry, Screenshot
+from core.images import ImageRefused
 from core.models import InstitutionSettings, Notification
 from tests.archive.startpage_support import (  # noqa: F401 (fixtures)
     NOW,

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import translation
 from PIL import Image
 
-from archive.images import MAX_BYTES, MAX_PIXELS, ImageRefused
 from archive.models import LedgerEntry, Screenshot
 from archive.services import store_screenshot
+from core.images import MAX_BYTES, MAX_PIXELS, ImageRefused
 from tests.archive.screenshot_support import (
     NOW,
     account,

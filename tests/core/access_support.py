@@ -339,7 +339,7 @@ OBJECT_FOR: dict[str, str] = {
     "governance:request_record_pdf": "request_approved",
     "accounts:absence_cancel": "absence",
     "moderation:item#threat": "threat_item",
-    "moderation:screenshot": "screenshot",
+    "archive:screenshot": "screenshot",
     "moderation:alert_acknowledge": "alert",
     "moderation:token_revoke": "token",
     "archive:package_build": "registrable_item",

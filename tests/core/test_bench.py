@@ -15,7 +15,7 @@ from archive.models import Screenshot
 from bench.seed import Scale, seed
 from core.models import OrgUnit, User
 from moderation.models import Alert, Item, LogEntry
-from moderation.services import claimable
+from moderation.sweep import claimable
 
 TINY = Scale(accounts=20, units=12, items=2_000, export_screenshots=5, export_year_items=100)
 

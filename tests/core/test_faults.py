@@ -33,7 +33,7 @@ from django.test import Client
 from django.utils import timezone
 
 from core.models import Notification
-from moderation import services, tokens
+from moderation import services, sweep, tokens
 from moderation.models import Alert, Item, LogEntry
 from tests.conftest import Cast
 from tests.core import faults_support as support
@@ -205,7 +205,7 @@ def test_the_database_refuses_a_second_alert_or_notification_for_the_same_event(
 
     now = timezone.now()
     (item,) = make_backlog(make_account(), cast, 1, now=now)
-    assert services.sweep_deadlines(now=now) == 1
+    assert sweep.sweep_deadlines(now=now) == 1
     alert = Alert.objects.get(item=item, kind=Alert.Kind.DUE)
     with pytest.raises(IntegrityError), transaction.atomic():
         Alert.objects.create(item=item, kind=alert.kind, target=alert.target, created_at=now)

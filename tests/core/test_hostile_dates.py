@@ -134,7 +134,7 @@ def _answer(client: Client, item: Item, value: str) -> Any:
 
 def _evidence(client: Client, item: Item, value: str) -> Any:
     return client.post(
-        reverse("moderation:evidence", args=[item.pk]),
+        reverse("archive:item_evidence", args=[item.pk]),
         {"evidence-image": upload(), "evidence-taken_at": value},
     )
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core.calendar import STOCKHOLM
 from core.models import InstitutionSettings
-from moderation import services
+from moderation import services, sweep
 from moderation.models import Item, LogEntry
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW
@@ -116,7 +116,7 @@ def test_open_items_follow_the_new_days_off_and_answered_ones_keep_theirs(
     client.force_login(cast["social_media_lead"])
     assert client.post(URL, {**VALID, "extra_days_off": FRIDAY}).status_code == 302
     # The task the settings page enqueues after commit calls this service function.
-    assert services.recompute_open_deadlines(by=cast["social_media_lead"], now=NOW) == 1
+    assert sweep.recompute_open_deadlines(by=cast["social_media_lead"], now=NOW) == 1
 
     open_item.refresh_from_db()
     answered.refresh_from_db()
@@ -128,6 +128,6 @@ def test_open_items_follow_the_new_days_off_and_answered_ones_keep_theirs(
 
     # Taking the day off away again brings the old deadline back.
     client.post(URL, {**VALID, "extra_days_off": ""})
-    services.recompute_open_deadlines(by=None, now=NOW)
+    sweep.recompute_open_deadlines(by=None, now=NOW)
     open_item.refresh_from_db()
     assert open_item.due_at == datetime(2026, 11, 27, 10, 0, tzinfo=STOCKHOLM)

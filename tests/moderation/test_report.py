@@ -21,6 +21,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from archive.services import store_evidence
 from core.calendar import STOCKHOLM
 from moderation import services
 from moderation.reports import ReportRow, default_period, report_chart, response_report
@@ -93,7 +94,7 @@ def dataset(cast: Cast, make_account: Any, make_item: Any) -> Dataset:
     answered(comms, at(10, 10), at(10, 10, 30))
     removed = make_item(comms, received_at=at(12, 10), now=NOW)
     services.classify_item(removed, triage=services.Triage(prohibited=[3]), by=owner, now=at(12, 10, 30))
-    services.attach_evidence(removed, data=png(), by=owner, now=at(12, 10, 45))
+    store_evidence(removed, data=png(), by=owner, now=at(12, 10, 45))
     services.remove_item(removed, note="Personangrepp.", by=owner, now=at(12, 11))
     return Dataset(department=department, other=other, comms=comms)
 

@@ -14,9 +14,10 @@ from django.db import DatabaseError, transaction
 from django.test import RequestFactory
 from PIL import Image
 
+from archive.services import store_evidence
 from core.calendar import STOCKHOLM
 from core.models import Notification
-from moderation import services
+from moderation import routing, services, sweep
 from moderation.models import Alert, Item, LogEntry
 from moderation.services import ItemNotOpen, Triage
 from tests.conftest import Cast
@@ -156,7 +157,7 @@ def test_criticism_on_a_unit_without_a_head_goes_to_the_nearest_head_above(cast:
     assert alert.head == cast["head_of_unit"]
     assert list(open_alerts_for(cast["head_of_unit"])) == [alert]
     assert list(open_alerts_for(cast["dean"])) == []
-    services.acknowledge_alert(alert, by=cast["head_of_unit"], now=NOW)
+    routing.acknowledge_alert(alert, by=cast["head_of_unit"], now=NOW)
 
 
 def test_several_flags_route_to_each_once(cast: Cast, make_item: Any) -> None:
@@ -269,7 +270,7 @@ def test_remove_is_refused_without_a_category_kau_prohibited_evidence(
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
     item = make_item()
-    services.attach_evidence(item, data=png(), by=cast["communicator"], now=NOW)
+    store_evidence(item, data=png(), by=cast["communicator"], now=NOW)
     with pytest.raises(ValidationError) as error:
         services.remove_item(item, note="", by=cast["communicator"], now=NOW)
     assert "prohibited" in error.value.message_dict
@@ -291,7 +292,7 @@ def test_evidence_then_removal_kau_prohibited_evidence(
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
     item = make_item(triage=Triage(prohibited=[3]))
-    shot = services.attach_evidence(item, data=png(), by=cast["deputy"], now=NOW, taken_from="10.0.0.1")
+    shot = store_evidence(item, data=png(), by=cast["deputy"], now=NOW, taken_from="10.0.0.1")
     assert (shot.item_id, shot.purpose, shot.taken_by, shot.taken_at) == (
         item.pk,
         "evidence",
@@ -310,13 +311,13 @@ def test_evidence_then_removal_kau_prohibited_evidence(
 def test_a_refused_evidence_image_stores_nothing_kau_prohibited_evidence(
     cast: Cast, make_item: Any, settings: Any, tmp_path: Path, data: bytes
 ) -> None:
-    from archive.images import ImageRefused
     from archive.models import Screenshot
+    from core.images import ImageRefused
 
     settings.MEDIA_ROOT = tmp_path
     item = make_item(triage=Triage(prohibited=[3]))
     with pytest.raises(ImageRefused):
-        services.attach_evidence(item, data=data, by=cast["communicator"], now=NOW)
+        store_evidence(item, data=data, by=cast["communicator"], now=NOW)
     assert not Screenshot.objects.exists()
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     item.refresh_from_db()
@@ -340,7 +341,7 @@ def test_only_the_owner_and_deputies_moderate(
         lambda: services.classify_item(item, triage=Triage(threat=True), by=by, now=NOW),
         lambda: services.answer_item(item, answer="Svar", by=by, now=NOW),
         lambda: services.close_item(item, reason="Inget", by=by, now=NOW),
-        lambda: services.attach_evidence(item, data=png(), by=by, now=NOW),
+        lambda: store_evidence(item, data=png(), by=by, now=NOW),
         lambda: services.remove_item(item, note="", by=by, now=NOW),
         lambda: services.escalate_item(item, target=Alert.Target.HEAD, note="Hjälp", by=by, now=NOW),
     ]
@@ -398,11 +399,11 @@ def test_an_alert_is_acknowledged_once_by_someone_it_reached(cast: Cast, make_it
     item = make_item(triage=Triage(threat=True))
     alert = item.alerts.get()
     with pytest.raises(PermissionDenied):
-        services.acknowledge_alert(alert, by=cast["outsider"], now=NOW)
+        routing.acknowledge_alert(alert, by=cast["outsider"], now=NOW)
     with pytest.raises(PermissionDenied):
-        services.acknowledge_alert(alert, by=cast["head_of_unit"], now=NOW)
-    services.acknowledge_alert(alert, by=cast["security_officer"], now=NOW)
-    services.acknowledge_alert(alert, by=cast["communicator"], now=NOW + timedelta(hours=1))
+        routing.acknowledge_alert(alert, by=cast["head_of_unit"], now=NOW)
+    routing.acknowledge_alert(alert, by=cast["security_officer"], now=NOW)
+    routing.acknowledge_alert(alert, by=cast["communicator"], now=NOW + timedelta(hours=1))
     alert.refresh_from_db()
     assert (alert.acknowledged_by, alert.acknowledged_at) == (cast["security_officer"], NOW)
     assert actions(item).count(LogEntry.Action.ACKNOWLEDGED) == 1
@@ -410,10 +411,10 @@ def test_an_alert_is_acknowledged_once_by_someone_it_reached(cast: Cast, make_it
 
 def test_the_head_acknowledges_criticism(cast: Cast, make_item: Any) -> None:
     item = make_item(triage=Triage(classification="criticism"))
-    alert = services.acknowledge_alert(item.alerts.get(), by=cast["head_of_unit"], now=NOW)
+    alert = routing.acknowledge_alert(item.alerts.get(), by=cast["head_of_unit"], now=NOW)
     assert alert.acknowledged_by == cast["head_of_unit"]
     with pytest.raises(PermissionDenied):
-        services.acknowledge_alert(
+        routing.acknowledge_alert(
             make_item(triage=Triage(classification="criticism")).alerts.get(), by=cast["other_head"], now=NOW
         )
 
@@ -431,7 +432,7 @@ def test_recompute_follows_new_hours_and_days_off_for_open_items_only(cast: Cast
     update_institution_settings(
         by=cast["social_media_lead"], response_due_hours=16, extra_days_off=["2026-11-27"]
     )
-    assert services.recompute_open_deadlines(by=cast["social_media_lead"], now=NOW) == 1
+    assert sweep.recompute_open_deadlines(by=cast["social_media_lead"], now=NOW) == 1
     open_item.refresh_from_db()
     answered.refresh_from_db()
     # 16 working hours from Thursday 08:00 end with Thursday; 48 skip the day off and the weekend.
@@ -442,21 +443,21 @@ def test_recompute_follows_new_hours_and_days_off_for_open_items_only(cast: Cast
     entry = open_item.log.get(action=LogEntry.Action.DEADLINES_CHANGED)
     assert entry.actor == cast["social_media_lead"]
     # A second run finds nothing to change.
-    assert services.recompute_open_deadlines(by=None, now=NOW) == 0
+    assert sweep.recompute_open_deadlines(by=None, now=NOW) == 0
 
 
 def test_recompute_keeps_a_sent_reminder_sent_and_waits_for_the_new_limit(cast: Cast, make_item: Any) -> None:
     from governance.services import update_institution_settings
 
     item = make_item(received_at=NOW - timedelta(days=1))  # Wednesday 10:00: due Thursday 10:00 = NOW
-    services.sweep_deadlines(now=NOW)
+    sweep.sweep_deadlines(now=NOW)
     assert list(item.alerts.values_list("kind", flat=True)) == [Alert.Kind.DUE]
     update_institution_settings(by=cast["social_media_lead"], extra_days_off=["2026-11-26"])
-    services.recompute_open_deadlines(by=None, now=NOW)
+    sweep.recompute_open_deadlines(by=None, now=NOW)
     item.refresh_from_db()
     assert item.due_at == datetime(2026, 11, 27, 10, 0, tzinfo=STOCKHOLM)
     assert item.alert_after == item.limit_at  # the reminder went; the escalation is still to come
-    services.sweep_deadlines(now=NOW + timedelta(days=1))
+    sweep.sweep_deadlines(now=NOW + timedelta(days=1))
     assert item.alerts.count() == 1
     assert Notification.objects.filter(kind="item_due").count() == 2
 
@@ -526,8 +527,8 @@ def test_the_same_image_kept_twice_is_one_file_and_two_records(
     cast: Cast, make_item: Any, settings: Any, tmp_path: Path
 ) -> None:
     settings.MEDIA_ROOT = tmp_path
-    first = services.attach_evidence(make_item(), data=png(), by=cast["communicator"], now=NOW)
-    second = services.attach_evidence(make_item(), data=png(), by=cast["communicator"], now=NOW)
+    first = store_evidence(make_item(), data=png(), by=cast["communicator"], now=NOW)
+    second = store_evidence(make_item(), data=png(), by=cast["communicator"], now=NOW)
     assert first.pk != second.pk
     assert first.image.name == second.image.name
     # The original once, and its date-stamped copy once: the same image at the same time and account.

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.calendar import STOCKHOLM, response_deadlines
 from core.models import Notification
-from moderation import services
+from moderation import services, sweep
 from moderation.models import Alert, Item, LogEntry
 from tests.conftest import REDIS_URL, Cast
 from tests.core.test_worker import client, worker
@@ -34,9 +34,9 @@ def sweep_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     """Run a test over both writers of a batch: the bulk inserts in Python (SQLite, and PostgreSQL on
     request) and the one statement on PostgreSQL (moderation.sweep_sql)."""
     set_based = request.param == "database"
-    sweep = services.sweep_deadlines
+    original = sweep.sweep_deadlines
     monkeypatch.setattr(
-        services, "sweep_deadlines", lambda **kwargs: sweep(**{"set_based": set_based, **kwargs})
+        sweep, "sweep_deadlines", lambda **kwargs: original(**{"set_based": set_based, **kwargs})
     )
     return str(request.param)
 
@@ -54,7 +54,7 @@ def test_an_item_past_due_reminds_the_owner_and_deputies_once_kau_response_deadl
     cast: Cast, make_item: Any
 ) -> None:
     item = make_item(received_at=WEDNESDAY_0800)
-    assert services.sweep_deadlines(now=NOW) == 1
+    assert sweep.sweep_deadlines(now=NOW) == 1
     item.refresh_from_db()
     assert alerts_of(item) == [Alert.Kind.DUE]
     assert item.alerts.get().target == Alert.Target.OWNERS
@@ -62,8 +62,8 @@ def test_an_item_past_due_reminds_the_owner_and_deputies_once_kau_response_deadl
     assert item.log.filter(action=LogEntry.Action.REMINDED, actor=None, at=NOW).count() == 1
     assert item.alert_after == item.limit_at  # next: the escalation
     # A second run, and a run a minute later, find nothing to do.
-    assert services.sweep_deadlines(now=NOW) == 0
-    assert services.sweep_deadlines(now=NOW + timedelta(minutes=1)) == 0
+    assert sweep.sweep_deadlines(now=NOW) == 0
+    assert sweep.sweep_deadlines(now=NOW + timedelta(minutes=1)) == 0
     assert Notification.objects.count() == 2
     assert item.log.count() == 2
 
@@ -73,25 +73,25 @@ def test_an_item_past_the_limit_escalates_once_to_the_head_and_the_lead_kau_resp
     cast: Cast, make_item: Any
 ) -> None:
     item = make_item(received_at=WEDNESDAY_0800)
-    services.sweep_deadlines(now=NOW)
-    assert services.sweep_deadlines(now=FRIDAY_0900) == 1
+    sweep.sweep_deadlines(now=NOW)
+    assert sweep.sweep_deadlines(now=FRIDAY_0900) == 1
     item.refresh_from_db()
     assert alerts_of(item) == [Alert.Kind.DUE, Alert.Kind.LIMIT]
     assert item.alerts.get(kind=Alert.Kind.LIMIT).target == Alert.Target.HEAD_AND_LEAD
     assert emails("item_limit") == ["head_of_unit@example.se", "social_media_lead@example.se"]
     assert item.log.filter(action=LogEntry.Action.LIMIT_PASSED).count() == 1
     assert item.alert_after is None  # nothing more to send: out of the sweep's index
-    assert services.sweep_deadlines(now=FRIDAY_0900 + timedelta(days=7)) == 0
+    assert sweep.sweep_deadlines(now=FRIDAY_0900 + timedelta(days=7)) == 0
     assert Notification.objects.filter(kind="item_limit").count() == 2
 
 
 @pytest.mark.usefixtures("sweep_path")
 def test_an_item_first_swept_after_its_limit_gets_both_once(cast: Cast, make_item: Any) -> None:
     item = make_item(received_at=MONDAY_1000)
-    assert services.sweep_deadlines(now=NOW) == 1
+    assert sweep.sweep_deadlines(now=NOW) == 1
     assert alerts_of(item) == [Alert.Kind.DUE, Alert.Kind.LIMIT]
     assert list(item.log.values_list("action", flat=True)) == ["logged", "reminded", "limit_passed"]
-    assert services.sweep_deadlines(now=NOW) == 0
+    assert sweep.sweep_deadlines(now=NOW) == 0
     assert Notification.objects.count() == 4
 
 
@@ -101,7 +101,7 @@ def test_an_item_answered_before_its_deadline_gets_nothing(cast: Cast, make_item
     services.answer_item(
         item, answer="Svar", by=cast["communicator"], now=WEDNESDAY_0800 + timedelta(hours=2)
     )
-    assert services.sweep_deadlines(now=NOW + timedelta(days=7)) == 0
+    assert sweep.sweep_deadlines(now=NOW + timedelta(days=7)) == 0
     assert not Alert.objects.exists()
     assert not Notification.objects.exists()
 
@@ -109,16 +109,16 @@ def test_an_item_answered_before_its_deadline_gets_nothing(cast: Cast, make_item
 @pytest.mark.usefixtures("sweep_path")
 def test_an_item_answered_after_the_reminder_is_not_escalated(cast: Cast, make_item: Any) -> None:
     item = make_item(received_at=WEDNESDAY_0800)
-    services.sweep_deadlines(now=NOW)
+    sweep.sweep_deadlines(now=NOW)
     services.answer_item(item, answer="Svar", by=cast["deputy"], now=NOW + timedelta(hours=1))
-    assert services.sweep_deadlines(now=FRIDAY_0900) == 0
+    assert sweep.sweep_deadlines(now=FRIDAY_0900) == 0
     assert alerts_of(item) == [Alert.Kind.DUE]
 
 
 @pytest.mark.usefixtures("sweep_path")
 def test_an_item_not_yet_due_is_left_alone(cast: Cast, make_item: Any) -> None:
     item = make_item()
-    assert services.sweep_deadlines(now=NOW) == 0
+    assert sweep.sweep_deadlines(now=NOW) == 0
     item.refresh_from_db()
     assert item.alert_after == item.due_at
     assert not Alert.objects.exists()
@@ -128,15 +128,15 @@ def test_an_item_not_yet_due_is_left_alone(cast: Cast, make_item: Any) -> None:
 def test_an_item_closed_or_removed_is_out_of_the_sweep(cast: Cast, make_item: Any) -> None:
     closed = make_item(received_at=MONDAY_1000)
     services.close_item(closed, reason="Ett tack", by=cast["communicator"], now=NOW - timedelta(days=3))
-    assert services.sweep_deadlines(now=NOW) == 0
+    assert sweep.sweep_deadlines(now=NOW) == 0
     assert not Alert.objects.exists()
 
 
 @pytest.mark.usefixtures("sweep_path")
 def test_the_sweep_works_in_batches_and_sends_each_once(cast: Cast, make_item: Any) -> None:
     items = [make_item(received_at=MONDAY_1000) for _ in range(5)]
-    assert services.sweep_deadlines(now=NOW, batch=2) == 5
-    assert services.sweep_deadlines(now=NOW, batch=2) == 0
+    assert sweep.sweep_deadlines(now=NOW, batch=2) == 5
+    assert sweep.sweep_deadlines(now=NOW, batch=2) == 0
     assert Counter(Alert.objects.values_list("item_id", "kind")) == Counter(
         {(item.pk, kind): 1 for item in items for kind in ("due", "limit")}
     )
@@ -145,7 +145,7 @@ def test_the_sweep_works_in_batches_and_sends_each_once(cast: Cast, make_item: A
 @pytest.mark.usefixtures("sweep_path")
 def test_the_routing_alerts_are_not_sent_again_by_the_sweep(cast: Cast, make_item: Any) -> None:
     item = make_item(received_at=MONDAY_1000, triage=services.Triage(threat=True))
-    services.sweep_deadlines(now=NOW)
+    sweep.sweep_deadlines(now=NOW)
     assert alerts_of(item) == [Alert.Kind.DUE, Alert.Kind.LIMIT, Alert.Kind.THREAT]
     assert Notification.objects.filter(kind="item_threat").count() == 2
 
@@ -177,7 +177,7 @@ def test_a_batch_costs_the_same_queries_at_any_size(
             )
             make_item(on, received_at=received_at, now=now)
         with CaptureQueriesContext(connection) as queries:
-            assert services.sweep_deadlines(now=now, set_based=False) == size
+            assert sweep.sweep_deadlines(now=now, set_based=False) == size
         counts[size] = len(queries)
     assert counts == {3: expected, 12: expected}, [q["sql"][:80] for q in queries.captured_queries]
 
@@ -201,7 +201,7 @@ def test_the_set_based_batch_costs_the_same_queries_at_any_size(
             )
             make_item(on, received_at=received_at, now=now)
         with CaptureQueriesContext(connection) as queries:
-            assert services.sweep_deadlines(now=now, set_based=True) == size
+            assert sweep.sweep_deadlines(now=now, set_based=True) == size
         counts[size] = len(queries)
     assert counts == {3: SET_BASED_QUERIES, 40: SET_BASED_QUERIES}
 
@@ -233,7 +233,7 @@ def _written() -> dict[str, Any]:
 def test_the_database_writes_exactly_what_the_python_batch_writes(
     cast: Cast, make_account: Any, make_item: Any
 ) -> None:
-    """moderation.sweep_sql and moderation.services._sweep_batch are two writers of the same batch:
+    """moderation.sweep_sql and moderation.sweep._sweep_batch are two writers of the same batch:
     the same alerts, log entries, e-mails (subject and body, byte for byte, in Swedish) and next
     reminder times, over items of every shape the e-mails must handle."""
     from django.db import transaction
@@ -262,15 +262,15 @@ def test_the_database_writes_exactly_what_the_python_batch_writes(
     make_item(plain, received_at=NOW - timedelta(hours=1))  # not due
     # Tuesday noon: the items of Monday have had their reminder; at NOW they escalate, and the items
     # of Wednesday have theirs.
-    assert services.sweep_deadlines(now=MONDAY_1000 + timedelta(hours=26), set_based=False) == 3
+    assert sweep.sweep_deadlines(now=MONDAY_1000 + timedelta(hours=26), set_based=False) == 3
     before = _written()
 
     savepoint = transaction.savepoint()
-    assert services.sweep_deadlines(now=NOW, set_based=False) == 5
+    assert sweep.sweep_deadlines(now=NOW, set_based=False) == 5
     python = _written()
     transaction.savepoint_rollback(savepoint)
     assert _written() == before
-    assert services.sweep_deadlines(now=NOW, set_based=True) == 5
+    assert sweep.sweep_deadlines(now=NOW, set_based=True) == 5
     database = _written()
 
     assert python != before
@@ -325,8 +325,8 @@ def test_the_claim_uses_the_partial_index(cast: Cast, account: Any, make_item: A
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE moderation_item")
         for queryset in (
-            services.claimable(NOW)[: services.SWEEP_BATCH],
-            sweep_sql.claimable(NOW)[: services.SET_BASED_BATCH],
+            sweep.claimable(NOW)[: sweep.SWEEP_BATCH],
+            sweep_sql.claimable(NOW)[: sweep.SET_BASED_BATCH],
         ):
             sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
             cursor.execute(f"EXPLAIN {sql}", params)
@@ -350,16 +350,16 @@ def test_two_sweeps_at_once_send_each_reminder_and_escalation_once(cast: Cast, m
     results: list[int] = []
     errors: list[BaseException] = []
 
-    def sweep() -> None:
+    def run_sweep() -> None:
         try:
             barrier.wait(timeout=10)
-            results.append(services.sweep_deadlines(now=NOW, batch=40))
+            results.append(sweep.sweep_deadlines(now=NOW, batch=40))
         except BaseException as exc:  # reported below, in the test's thread
             errors.append(exc)
         finally:
             connection.close()  # each thread has its own connection
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    threads = [threading.Thread(target=run_sweep) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -373,7 +373,7 @@ def test_two_sweeps_at_once_send_each_reminder_and_escalation_once(cast: Cast, m
     assert Notification.objects.filter(kind="item_due").count() == 600
     assert Notification.objects.filter(kind="item_limit").count() == 600
     assert LogEntry.objects.filter(action=LogEntry.Action.REMINDED).count() == 300
-    assert services.sweep_deadlines(now=NOW) == 0
+    assert sweep.sweep_deadlines(now=NOW) == 0
 
 
 # --- A real worker on Redis ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from archive.models import Screenshot
+from archive.services import store_evidence
 from moderation.models import Alert, Item, LogEntry
 from tests.conftest import Cast
 from tests.moderation.conftest import NOW
@@ -118,7 +119,7 @@ def test_every_action_by_role(
         from moderation import services
 
         services.classify_item(item, triage=services.Triage(prohibited=[3]), by=cast["communicator"], now=NOW)
-        services.attach_evidence(item, data=png(), by=cast["communicator"], now=NOW)
+        store_evidence(item, data=png(), by=cast["communicator"], now=NOW)
     before = state_of(item)
     url_name, data = ACTIONS[action]
     login(client, cast, person)
@@ -577,7 +578,7 @@ def test_a_real_png_is_kept_as_evidence_and_then_the_item_is_removed(
     flag_prohibited(item, cast)
     client.force_login(cast["deputy"])
     upload = SimpleUploadedFile("skarm.png", png(), content_type="image/png")
-    response = client.post(reverse("moderation:evidence", args=[item.pk]), {"evidence-image": upload})
+    response = client.post(reverse("archive:item_evidence", args=[item.pk]), {"evidence-image": upload})
     assert response.status_code == 302
     shot = Screenshot.objects.get()
     assert Item.objects.get(pk=item.pk).evidence == shot
@@ -606,7 +607,7 @@ def test_an_upload_that_is_not_an_image_is_400_and_stores_nothing(
     before = state_of(item)
     client.force_login(cast["communicator"])
     upload = SimpleUploadedFile(name, data, content_type="image/jpeg")
-    response = client.post(reverse("moderation:evidence", args=[item.pk]), {"evidence-image": upload})
+    response = client.post(reverse("archive:item_evidence", args=[item.pk]), {"evidence-image": upload})
     assert response.status_code == 400
     assert "image" in field_errors(response, "evidence_form")
     assert state_of(item) == before
@@ -617,14 +618,14 @@ def test_an_upload_that_is_not_an_image_is_400_and_stores_nothing(
 def test_an_oversized_upload_is_refused_before_it_is_read(
     client: Client, cast: Cast, make_item: Any, media_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from archive import uploads
+    from core import uploads
 
     monkeypatch.setattr(uploads, "UPLOAD_LIMIT", 1024)
     item = make_item()
     before = state_of(item)
     client.force_login(cast["communicator"])
     upload = SimpleUploadedFile("stor.png", png((400, 400)), content_type="image/png")
-    response = client.post(reverse("moderation:evidence", args=[item.pk]), {"evidence-image": upload})
+    response = client.post(reverse("archive:item_evidence", args=[item.pk]), {"evidence-image": upload})
     assert response.status_code == 413
     assert "image" in field_errors(response, "evidence_form")
     assert state_of(item) == before
@@ -635,12 +636,11 @@ def test_an_oversized_upload_is_refused_before_it_is_read(
 def test_the_evidence_image_is_served_only_to_those_who_see_the_item(
     client: Client, cast: Cast, make_item: Any, person: str
 ) -> None:
-    from moderation import services
 
     item = make_item()
-    shot = services.attach_evidence(item, data=png(), by=cast["communicator"], now=NOW)
+    shot = store_evidence(item, data=png(), by=cast["communicator"], now=NOW)
     login(client, cast, person)
-    response = client.get(reverse("moderation:screenshot", args=[shot.pk]))
+    response = client.get(reverse("archive:screenshot", args=[shot.pk]))
     if person == "anonymous":
         assert response.status_code == 302
         return
@@ -660,9 +660,9 @@ def test_the_security_officer_sees_the_evidence_of_a_threat(
     from moderation import services
 
     item = make_item(triage=services.Triage(threat=True))
-    shot = services.attach_evidence(item, data=png(), by=cast["communicator"], now=NOW)
+    shot = store_evidence(item, data=png(), by=cast["communicator"], now=NOW)
     client.force_login(cast["security_officer"])
-    assert client.get(reverse("moderation:screenshot", args=[shot.pk])).status_code == 200
+    assert client.get(reverse("archive:screenshot", args=[shot.pk])).status_code == 200
 
 
 # --- CSRF ----------------------------------------------------------------------------------------------
@@ -688,7 +688,7 @@ def test_an_evidence_upload_without_a_csrf_token_stores_nothing(
     browser.force_login(cast["communicator"])
     upload = SimpleUploadedFile("skarm.png", png(), content_type="image/png")
     assert (
-        browser.post(reverse("moderation:evidence", args=[item.pk]), {"evidence-image": upload}).status_code
+        browser.post(reverse("archive:item_evidence", args=[item.pk]), {"evidence-image": upload}).status_code
         == 403
     )
     assert not Screenshot.objects.exists()

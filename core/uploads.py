@@ -1,7 +1,7 @@
 """What every screenshot upload shares: the file field, the refusal of a body too large to read, and
 the one way a kept image is served back.
 
-Whether a file is an image Kanalvakt keeps is decided by archive.images, which decodes it, never by
+Whether a file is an image Kanalvakt keeps is decided by core.images, which decodes it, never by
 its name or its declared type; these helpers only keep a person from sending more than can be kept.
 The name the person's file had is never used: files are stored under their content hash.
 """
@@ -15,7 +15,7 @@ from django import forms
 from django.http import FileResponse, HttpRequest
 from django.utils.translation import gettext as _
 
-from archive.images import ALLOWED, MAX_BYTES
+from core.images import ALLOWED, MAX_BYTES
 
 ACCEPT = "image/png,image/jpeg,image/webp"
 # What a browser may do with a kept file opened on its own: nothing but show it. No script, style,
@@ -47,7 +47,7 @@ def declared_too_large(request: HttpRequest) -> bool:
 
 
 def image_response(handle: IO[bytes], *, content_type: str, filename: str) -> FileResponse:
-    """A kept image, served as the image type archive.images stored and never as anything else.
+    """A kept image, served as the image type core.images stored and never as anything else.
 
     ``nosniff`` keeps a browser from guessing another type, the policy sandboxes the file should it be
     opened on its own, and ``inline`` with a name of Kanalvakt's making (a hash, never the uploader's)
