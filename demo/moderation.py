@@ -9,39 +9,15 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
 
 from PIL import Image, ImageDraw
 
 from accounts.models import Account
+from archive.services import store_evidence
 from core.calendar import STOCKHOLM, SWEDISH_CALENDAR, response_deadlines
 from core.models import InstitutionSettings, User
 from moderation import services, sweep
 from moderation.models import Classification, Item, Prohibited
-
-
-class EvidenceKeeper(Protocol):
-    """Keeps a screenshot of an item as its evidence (archive.services.store_evidence)."""
-
-    def __call__(
-        self, item: Item, *, data: bytes, by: User, now: datetime, taken_at: datetime | None
-    ) -> object: ...
-
-
-# The demo's removed comment needs its evidence kept first (KAU-PROHIBITED-EVIDENCE), and the archive
-# keeps screenshots: it registers how in its AppConfig.ready(), as moderation may not import it.
-_evidence_keepers: list[EvidenceKeeper] = []
-
-
-def register_evidence_keeper(keeper: EvidenceKeeper) -> None:
-    if keeper not in _evidence_keepers:
-        _evidence_keepers.append(keeper)
-
-
-def _keep_evidence() -> EvidenceKeeper:
-    if not _evidence_keepers:
-        raise RuntimeError("no app keeps evidence screenshots (the archive registers one)")
-    return _evidence_keepers[0]
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -210,7 +186,7 @@ def seed_items(people: dict[str, User], accounts: dict[str, Account], *, now: da
         elif row.outcome == "close":
             services.close_item(item, reason=row.note, by=by, now=acted_at)
         elif row.outcome == "remove":
-            _keep_evidence()(
+            store_evidence(
                 item,
                 data=evidence_png([f"{row.author}:", row.text[:70], row.text[70:140]]),
                 by=by,
