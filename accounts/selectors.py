@@ -112,7 +112,7 @@ def registry(
     is a flag key or "any". Unit, owner and request come in the same query, the deputies in one
     more, so a page costs the same whatever its size.
     """
-    from accounts.flags import FLAGS_BY_KEY, flagged, with_flags
+    from accounts.flags import flag_by_key, flagged, with_flags
 
     accounts = with_flags(accounts_visible_to(user), now=now)
     if unit is not None:
@@ -121,7 +121,7 @@ def registry(
         accounts = accounts.filter(platform=platform)
     if status:
         accounts = accounts.filter(status=status)
-    if flag == "any" or flag in FLAGS_BY_KEY:
+    if flag == "any" or flag_by_key(flag) is not None:
         accounts = flagged(accounts, flag)
     words = query.split()
     if words:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import coverage, followup, services
-from accounts.flags import FLAGS, raised, rule_ids
+from accounts.flags import all_flags, raised, rule_ids
 from accounts.forms import AccountRegisterForm, ConfirmForm, RegistryFilterForm
 from accounts.models import Account
 from accounts.selectors import account_for_page, account_history, registry
@@ -54,7 +54,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "columns": _columns(form.values()["sort"]),
-            "all_flags": FLAGS,
+            "all_flags": all_flags(),
             "can_register": services.may_register(request.user),
         },
     )
