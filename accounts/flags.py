@@ -236,10 +236,10 @@ def flagged(queryset: QuerySet[Account], key: str) -> QuerySet[Account]:
         for flag in all_flags():
             condition |= Q(**{flag.attribute: True})
         return queryset.filter(condition)
-    flag = flag_by_key(key)
-    if flag is None:
+    chosen = flag_by_key(key)
+    if chosen is None:
         raise KeyError(key)
-    return queryset.filter(**{flag.attribute: True})
+    return queryset.filter(**{chosen.attribute: True})
 
 
 def raised(account: Account) -> list[Flag]:

@@ -8,10 +8,13 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.flags import register_flag
+        from accounts.sections import register_section
         from core import todo
         from moderation.account_flags import RESPONSE
+        from moderation.account_page import items_section
         from moderation.selectors import alerts_todo, items_to_answer_todo
 
         todo.register(alerts_todo, order=5)  # a threat is told at once (KAU-THREAT)
         todo.register(items_to_answer_todo, order=10)  # deadlines in working hours come next
         register_flag(RESPONSE, order=50)  # KAU-RESPONSE-DEADLINE on the account registry
+        register_section(items_section, order=10)  # the account page's unanswered items
