@@ -326,14 +326,10 @@ def has_final_startpage(account: Account) -> bool:
     """KAU-CLOSE, KAU-STARTPAGE: "an account cannot be closed until its final start-page screenshot
     exists": a start-page screenshot kept by the archive, taken after closing started. The picture is
     the proof, not a date on the account. One query; False before closing has started."""
-    from archive.models import Screenshot
-
     started = account.closing_started_at
     if started is None:
         return False
-    return Screenshot.objects.filter(
-        account=account, purpose=Screenshot.Purpose.STARTPAGE, taken_at__gte=started
-    ).exists()
+    return account.screenshots.startpages().filter(taken_at__gte=started).exists()
 
 
 def closing_missing(account: Account, *, final_startpage: bool | None = None) -> dict[str, str]:
