@@ -40,7 +40,7 @@ from core.models import Notification, User
 from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from core.units import active_heads, nearest_head, unit_paths_headed_by
+from core.units import active_heads, in_subtrees, nearest_head, unit_paths_headed_by
 
 # KAU-RESP-DAILY: the daily job looks this many calendar days ahead, today included.
 LOOKAHEAD_DAYS = 14
@@ -623,19 +623,15 @@ def _report_departures(accounts: Iterable[Account], *, only: User | None = None)
 
 
 def _accounts_with_inactive_people(person: User | None = None) -> list[Account]:
-    inactive_deputy = Account.deputies.through.objects.filter(user__is_active=False)
     if person is not None:
-        condition = Q(owner=person) | Q(
-            pk__in=Account.deputies.through.objects.filter(user=person).values("account_id")
-        )
+        accounts = Account.objects.kept_by(person)
     else:
-        condition = Q(owner__is_active=False) | Q(pk__in=inactive_deputy.values("account_id"))
+        inactive_deputy = Account.deputies.through.objects.filter(user__is_active=False)
+        accounts = Account.objects.filter(
+            Q(owner__is_active=False) | Q(pk__in=inactive_deputy.values("account_id"))
+        )
     return list(
-        Account.objects.filter(WATCHED)
-        .filter(condition)
-        .select_related("owner", "unit")
-        .prefetch_related("deputies")
-        .order_by("pk")
+        accounts.filter(WATCHED).select_related("owner", "unit").prefetch_related("deputies").order_by("pk")
     )
 
 
@@ -704,11 +700,9 @@ def todo_gaps(user: Any, now: datetime) -> TodoSection | None:
     if not getattr(user, "is_authenticated", False):
         return None
     today = local_today(now)
-    mine = Q(account__owner=user) | Q(
-        account_id__in=Account.deputies.through.objects.filter(user=user).values("account_id")
+    mine = Q(account__in=Account.objects.kept_by(user)) | in_subtrees(
+        unit_paths_headed_by(user), field="account__unit"
     )
-    for path in unit_paths_headed_by(user):
-        mine |= Q(account__unit__path__startswith=path)
     rows = list(
         CoverageGap.objects.filter(mine, resolved_at__isnull=True, ends_on__gte=today)
         .exclude(account__status=Account.Status.CLOSED)

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import coverage
 from accounts.coverage_forms import AbsenceForm, DetailsForm, PeopleForm
 from accounts.models import Absence, Account
-from accounts.selectors import accounts_visible_to
 from core.calendar import local_today
 from core.forms import add_service_errors
 from core.http import signed_in
@@ -31,7 +30,7 @@ from core.roles import Role, has_role
 
 def _manageable_or_404(user: User, pk: int) -> Account:
     """The account, if ``user`` may see it (else 404) and may change its people and details (else 403)."""
-    account = get_object_or_404(accounts_visible_to(user).select_related("unit", "owner"), pk=pk)
+    account = get_object_or_404(Account.objects.visible_to(user).select_related("unit", "owner"), pk=pk)
     if not coverage.can_manage(user, account):
         raise PermissionDenied
     return account

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.dates import add_months
 from accounts.models import Account, CoverageGap, FollowUp
-from accounts.selectors import accounts_visible_to, is_owner_or_deputy
+from accounts.selectors import is_owner_or_deputy
 from accounts.selectors import manages_account as manages
 from core import bounds
 from core.history import record
@@ -40,7 +40,7 @@ from core.models import InstitutionSettings, Notification, OrgUnit, User
 from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from core.units import heads_for_paths, unit_paths_headed_by
+from core.units import heads_for_paths, in_subtrees, unit_paths_headed_by
 
 # KAU-FOLLOWUP: the owner and deputies are reminded this many days before a follow-up is due.
 REMIND_DAYS_BEFORE = 14
@@ -473,10 +473,7 @@ def closing_scope(user: Any) -> QuerySet[Account] | None:
     paths = unit_paths_headed_by(user)
     if not paths:
         return None
-    in_units = Q()
-    for path in paths:
-        in_units |= Q(unit__path__startswith=path)
-    return Account.objects.filter(in_units)
+    return Account.objects.filter(in_subtrees(paths))
 
 
 def closing_candidates(
@@ -593,9 +590,9 @@ def compare_rows(user: User, unit: OrgUnit) -> list[CompareRow]:
     """The open accounts of ``unit`` and the units below it that ``user`` may see, each with its
     latest follow-up and the followers at the one before. Two queries, however many accounts."""
     latest = FollowUp.objects.filter(account=OuterRef("pk")).order_by("-period_end", "-pk")
-    accounts = list(
-        accounts_visible_to(user)
-        .filter(unit__path__startswith=unit.path)
+    accounts: list[Any] = list(
+        Account.objects.visible_to(user)
+        .in_subtree(unit)
         .exclude(status=Account.Status.CLOSED)
         .annotate(
             latest_followup_id=Subquery(latest.values("pk")[:1]),
@@ -857,12 +854,10 @@ def todo_followups(user: Any, now: datetime) -> TodoSection | None:
         return None
     today = timezone.localdate(now)
     rows = list(
-        Account.objects.exclude(status=Account.Status.CLOSED)
+        Account.objects.kept_by(user)
+        .exclude(status=Account.Status.CLOSED)
         .exclude(status=Account.Status.CLOSING)
-        .filter(
-            Q(owner=user) | Q(pk__in=Account.deputies.through.objects.filter(user=user).values("account_id")),
-            followup_due_on__lte=today + timedelta(days=REMIND_DAYS_BEFORE),
-        )
+        .filter(followup_due_on__lte=today + timedelta(days=REMIND_DAYS_BEFORE))
         .select_related("unit")
         .order_by("followup_due_on", "name", "pk")[:50]
     )

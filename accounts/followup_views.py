@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import followup
 from accounts.followup_forms import CommentingForm, FollowUpForm, IntervalForm, StartClosingForm
 from accounts.models import Account
-from accounts.selectors import accounts_visible_to
 from core.forms import add_service_errors
 from core.http import signed_in
 from core.models import InstitutionSettings, OrgUnit, User
@@ -28,7 +27,7 @@ from core.models import InstitutionSettings, OrgUnit, User
 
 def _account_or_404(user: User, pk: int) -> Account:
     """The account, if the person may see it; otherwise "not found", so that nothing is revealed."""
-    return get_object_or_404(accounts_visible_to(user).select_related("unit", "owner"), pk=pk)
+    return get_object_or_404(Account.objects.visible_to(user).select_related("unit", "owner"), pk=pk)
 
 
 # --- Follow-up ---------------------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def may_view_startpages(user: Any, account: Account) -> bool:
     registry whole), and the registrar (who answers requests for public records, KAU-PUBLIC-RECORD).
 
     Anyone else who may see the account (a colleague granted one account) is refused (403); anyone
-    who may not see it never gets this far (404, ``accounts.selectors.accounts_visible_to``).
+    who may not see it never gets this far (404, ``Account.objects.visible_to``).
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False

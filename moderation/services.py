@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.followup import heads_of
 from accounts.models import Account, Platform
+from accounts.selectors import is_owner_or_deputy
 from archive.models import Screenshot
 from archive.services import store_screenshot
 from core import bounds
@@ -94,11 +95,7 @@ def proposes_registration(classification: str, prohibited: Iterable[int]) -> boo
 
 def may_moderate(user: Any, account: Account) -> bool:
     """The account owner and the deputies moderate an account's items; nobody else does."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if account.owner_id == user.pk:
-        return True
-    return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
+    return is_owner_or_deputy(user, account)
 
 
 def _require_moderator(user: User, item: Item) -> None:

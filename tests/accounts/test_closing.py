@@ -18,7 +18,6 @@ from django.urls import reverse
 
 from accounts import followup
 from accounts.models import Account, CoverageGap, FollowUp
-from accounts.selectors import accounts_visible_to
 from core.models import User
 from tests.conftest import Cast, browser_login
 
@@ -431,7 +430,7 @@ def test_a_closed_account_keeps_everything(cast: Cast, make_account: Any, person
     account.refresh_from_db()
     assert (account.status, account.closed_at, account.closed_by) == ("closed", closed_at, cast[person])
     assert account.followups.count() == 1
-    assert accounts_visible_to(cast["registrar"]).filter(pk=account.pk).exists()
+    assert Account.objects.visible_to(cast["registrar"]).filter(pk=account.pk).exists()
     reasons = list(
         account.history.order_by("history_date", "history_id").values_list("history_change_reason", flat=True)
     )
