@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import coverage
+from accounts import coverage, people
 from accounts.coverage_forms import AbsenceForm, DetailsForm, PeopleForm
 from accounts.models import Absence, Account
 from core.calendar import local_today
@@ -53,7 +53,7 @@ def account_people(request: HttpRequest, pk: int) -> HttpResponse:
         previous_owner = account.owner_id
         owner = form.cleaned_data["owner"]
         try:
-            coverage.change_people(
+            people.change_people(
                 account,
                 owner=owner,
                 deputies=list(form.cleaned_data["deputies"]),
@@ -100,7 +100,7 @@ def account_details(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         major = data["name"].strip() != account.name or data["handle"].strip() != account.handle
         try:
-            coverage.change_details(
+            people.change_details(
                 account,
                 name=data["name"],
                 handle=data["handle"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account
 from core.models import OrgUnit, User
 from core.roles import Role, has_role
-from core.units import unit_paths_headed_by
+from core.units import heads_for_paths, unit_paths_headed_by
 
 # --- The registry list and its export ------------------------------------------------------------------
 
@@ -308,3 +309,9 @@ def is_owner_or_deputy(user: Any, account: Account) -> bool:
     if cached is not None:
         return any(deputy.pk == user.pk for deputy in cached)
     return account.deputies.filter(pk=user.pk).exists()
+
+
+def heads_of(accounts: Sequence[Account]) -> dict[int, User | None]:
+    """The manager answering for each account (KAU-RESP-MANAGER): the head of its unit, or the
+    nearest active head above. One query for any number of accounts."""
+    return heads_for_paths({account.pk: account.unit.path for account in accounts})

@@ -66,7 +66,7 @@ def register_account(
     An account has an owner and at least one deputy, all different active people.
     """
     if status == Account.Status.CLOSING:
-        # KAU-CLOSE: closing is a workflow (accounts.followup.start_closing), never a starting state.
+        # KAU-CLOSE: closing is a workflow (accounts.closing.start_closing), never a starting state.
         raise ValidationError({"status": _("An account is closed through the closing workflow.")})
     deputy_list = list(dict.fromkeys(deputies))
     if not deputy_list:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import coverage, followup, services
+from accounts import closing, coverage, followup, services
 from accounts.flags import all_flags, raised, rule_ids
 from accounts.forms import AccountRegisterForm, ConfirmForm, RegistryFilterForm
 from accounts.models import Account
@@ -181,6 +181,7 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
     }
     context.update(coverage.detail_context(account, user=user, now=now))
     context.update(followup.detail_context(account, user=user, now=now))
+    context.update(closing.detail_context(account, user=user, now=now))
     return context
 
 

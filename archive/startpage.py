@@ -33,9 +33,8 @@ from django.utils.translation import gettext_lazy
 from accounts import services as account_services
 from accounts.dates import add_months
 from accounts.flags import kau_startpage, moment_at
-from accounts.followup import heads_of
 from accounts.models import Account
-from accounts.selectors import manages_account
+from accounts.selectors import heads_of, manages_account
 from archive.models import CaptureAttempt, Screenshot
 from archive.services import CaptureRefused, capture_screenshot, store_screenshot
 from core import bounds

@@ -38,7 +38,7 @@ class KanalvaktUserAdmin(NoDeleteAdminMixin, UserAdmin, SimpleHistoryAdmin):
             # deputy has left; the hourly sweep is only the safety net.
             from django.utils import timezone
 
-            from accounts.coverage import deactivate_person
+            from accounts.people import deactivate_person
 
             deactivate_person(obj, by=request.user, now=timezone.now())  # type: ignore[arg-type]
 

@@ -19,9 +19,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.followup import heads_of
 from accounts.models import Account, Platform
-from accounts.selectors import is_owner_or_deputy
+from accounts.selectors import heads_of, is_owner_or_deputy
 from archive.models import Screenshot
 from archive.services import store_screenshot
 from core import bounds
