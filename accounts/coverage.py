@@ -1,14 +1,9 @@
-"""Owner, deputies, major changes, absences and daily coverage (KAU-RESP-OWNER, KAU-RESP-DAILY).
+"""Absences and daily coverage (KAU-RESP-DAILY).
 
-Every account has an owner and at least one deputy (KAU-RESP-OWNER), and somebody among them must be
-able to watch it every day, holidays and vacations included (KAU-RESP-DAILY). People record their
-absences here; the daily job looks two weeks ahead for days when nobody is available and tells the
-owner, the deputies and the head of unit once per gap. A change of owner, a rename or a new handle is
-a major change that asks for a new start-page screenshot (KAU-STARTPAGE).
-
-Who may change owner, deputies and the account's name is decided by ``can_manage``: the head of the
-account's unit or of a unit above it (KAU-RESP-MANAGER), and the social media lead. Views and services
-both ask it.
+Somebody among an account's owner and deputies must be able to watch it every day, holidays and
+vacations included (KAU-RESP-DAILY). People record their absences here; the daily job looks two
+weeks ahead for days when nobody is available and tells the owner, the deputies and the head of unit
+once per gap. Owner, deputies and the people who have left are accounts.people.
 
 The day arithmetic (``uncovered_days``, ``runs``) is pure; the rest reads everything it needs in a
 fixed number of queries and computes in Python.
@@ -16,7 +11,7 @@ fixed number of queries and computes in Python.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -36,11 +31,11 @@ from accounts.selectors import manages_account as can_manage
 from core import bounds
 from core.calendar import local_today
 from core.history import record
-from core.models import Notification, User
+from core.models import User
 from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from core.units import active_heads, nearest_head, unit_paths_headed_by
+from core.units import active_heads, in_subtrees, nearest_head, unit_paths_headed_by
 
 # KAU-RESP-DAILY: the daily job looks this many calendar days ahead, today included.
 LOOKAHEAD_DAYS = 14
@@ -118,152 +113,8 @@ def may_record_absence_for(user: Any, person: User) -> bool:
     return bool(user.pk == person.pk or has_role(user, Role.SOCIAL_MEDIA_LEAD))
 
 
-def _social_media_leads() -> list[User]:
-    return list(User.objects.filter(groups__name=Role.SOCIAL_MEDIA_LEAD.value, is_active=True).distinct())
-
-
 def _account_url(account: Account) -> str:
     return reverse("accounts:detail", args=[account.pk])
-
-
-# --- Owner, deputies and major changes -----------------------------------------------------------------
-
-
-def _mark_major_change(account: Account, *, now: datetime) -> None:
-    """KAU-STARTPAGE: a major change asks for a new start-page screenshot.
-
-    An earlier request that no screenshot has answered yet is kept, so the registry can tell how long
-    the screenshot has been waited for.
-    """
-    pending = account.startpage_needed_since is not None and (
-        account.last_startpage_at is None or account.last_startpage_at < account.startpage_needed_since
-    )
-    if not pending:
-        account.startpage_needed_since = now
-
-
-def _refuse_closed(account: Account) -> None:
-    if account.status == Account.Status.CLOSED:
-        raise ValidationError(_("A closed account is kept as it was and cannot be changed."))
-
-
-@transaction.atomic
-def change_people(
-    account: Account, *, owner: User, deputies: Sequence[User], by: User, now: datetime
-) -> Account:
-    """Make ``owner`` the account owner and ``deputies`` its deputies (KAU-RESP-OWNER).
-
-    Only the head of the account's unit (or of a unit above) and the social media lead may do it.
-    There is always at least one deputy, the owner is not a deputy, and all are active people. A new
-    owner is a major change: a new start-page screenshot is needed (KAU-STARTPAGE). The history row
-    holds the owner and the deputies together, with who made the change.
-    """
-    account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
-    if not can_manage(by, account):
-        raise PermissionDenied
-    _refuse_closed(account)
-    deputy_list = list(dict.fromkeys(deputies))
-    errors: dict[str, list[str]] = {}
-    if not owner.is_active:
-        errors.setdefault("owner", []).append(
-            _("%(name)s is no longer active and cannot be the account owner.") % {"name": owner}
-        )
-    if not deputy_list:
-        errors.setdefault("deputies", []).append(_("An account needs at least one deputy."))
-    if owner in deputy_list:
-        errors.setdefault("deputies", []).append(_("The account owner cannot also be a deputy."))
-    inactive = [person for person in deputy_list if not person.is_active]
-    if inactive:
-        errors.setdefault("deputies", []).append(
-            _("Deputies must be active people: %(names)s.") % {"names": ", ".join(map(str, inactive))}
-        )
-    if errors:
-        raise ValidationError(errors)
-
-    owner_changed = owner.pk != account.owner_id
-    current = set(account.deputies.values_list("pk", flat=True))
-    deputies_changed = current != {person.pk for person in deputy_list}
-    if not owner_changed and not deputies_changed:
-        return account
-    account.owner = owner
-    if owner_changed:
-        _mark_major_change(account, now=now)
-    reasons = [
-        reason
-        for reason, changed in (("owner changed", owner_changed), ("deputies changed", deputies_changed))
-        if changed
-    ]
-    record(account, by=by, reason=", ".join(reasons))
-    if deputies_changed:
-        # One history row for the whole change: the deputies are written without a row of their own
-        # (simple-history would write one per removal and one per addition), and the save below
-        # records the owner and the new deputies together, with who and why.
-        account.skip_history_when_saving = True  # type: ignore[attr-defined]
-        try:
-            account.deputies.set(deputy_list)
-        finally:
-            del account.skip_history_when_saving  # type: ignore[attr-defined]
-    account.save()
-    return account
-
-
-@transaction.atomic
-def change_details(
-    account: Account,
-    *,
-    name: str,
-    handle: str,
-    url: str,
-    by: User,
-    now: datetime,
-    capture_start_page: bool | None = None,
-) -> Account:
-    """Rename the account, change its handle or its address, or whether Kanalvakt captures its start
-    page by itself.
-
-    The same people as for owner and deputies may do it. A new name or handle is a major change: a new
-    start-page screenshot is needed (KAU-STARTPAGE). A new address alone is not. Automatic capture
-    (``capture_start_page``; None leaves it as it is) suits only a platform that shows the start page
-    without signing in; the daily start-page job then captures it when one is due.
-    """
-    account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
-    if not can_manage(by, account):
-        raise PermissionDenied
-    _refuse_closed(account)
-    name, handle, url = name.strip(), handle.strip(), url.strip()
-    major = name != account.name or handle != account.handle
-    capture = account.capture_start_page if capture_start_page is None else capture_start_page
-    capture_changed = capture != account.capture_start_page
-    if not major and url == account.url and not capture_changed:
-        return account
-    if (
-        handle
-        and Account.objects.exclude(pk=account.pk)
-        .exclude(status=Account.Status.CLOSED)
-        .filter(platform=account.platform, handle=handle)
-        .exists()
-    ):
-        raise ValidationError({"handle": _("Another open account on this platform already has this handle.")})
-    address_changed = url != account.url
-    account.name, account.handle, account.url = name, handle, url
-    account.capture_start_page = capture
-    if major:
-        _mark_major_change(account, now=now)
-        # KAU-SENDER: the confirmation vouched for the old name and handle; the new ones need their own.
-        account.sender_confirmed_at, account.sender_confirmed_by = None, None
-    account.full_clean()
-    reasons = [
-        reason
-        for reason, changed in (
-            ("renamed", major),
-            ("address changed", address_changed and not major),
-            ("start-page capture changed", capture_changed),
-        )
-        if changed
-    ]
-    record(account, by=by, reason=", ".join(reasons))
-    account.save()
-    return account
 
 
 # --- Absences ------------------------------------------------------------------------------------------
@@ -295,7 +146,7 @@ def _accounts_of(person: User) -> list[Account]:
     )
 
 
-def _people(account: Account) -> list[User]:
+def people_of(account: Account) -> list[User]:
     """Owner and deputies; the deputies from the prefetch when there is one."""
     return [account.owner, *account.deputies.all()]
 
@@ -308,7 +159,7 @@ def gaps_during(person: User, *, first: date, last: date) -> list[GapWarning]:
     accounts = _accounts_of(person)
     if not accounts:
         return []
-    people_ids = {p.pk for account in accounts for p in _people(account)}
+    people_ids = {p.pk for account in accounts for p in people_of(account)}
     absences = list(
         Absence.objects.filter(
             person_id__in=people_ids, cancelled_at__isnull=True, ends_on__gte=first, starts_on__lte=last
@@ -317,7 +168,7 @@ def gaps_during(person: User, *, first: date, last: date) -> list[GapWarning]:
     days = days_between(first, last)
     warnings = []
     for account in accounts:
-        available = [p.pk for p in _people(account) if p.is_active]
+        available = [p.pk for p in people_of(account) if p.is_active]
         found = runs(uncovered_days(available, absences, days))
         if found:
             warnings.append(GapWarning(account=account, runs=found))
@@ -413,7 +264,7 @@ def _notify_gap(account: Account, gap: CoverageGap, *, head: User | None) -> Non
     notify(
         kind="coverage_gap",
         key=f"coverage-gap:{account.pk}:{gap.starts_on}",
-        recipients=[*_people(account), *([head] if head else [])],
+        recipients=[*people_of(account), *([head] if head else [])],
         subject=gettext_lazy("Nobody can watch %(name)s: %(days)s"),
         subject_params={"name": account.name, "days": days},
         template="emails/coverage_gap.txt",
@@ -437,6 +288,25 @@ def _open_gap(account: Account, run: Run, *, now: datetime, head: User | None) -
     return True
 
 
+def _absences_by_person(first: date, last: date) -> dict[int, list[Absence]]:
+    """The absences overlapping ``first``–``last``, by person (the partial index absence_period_idx)."""
+    absences_by_person: dict[int, list[Absence]] = {}
+    for absence in Absence.objects.filter(cancelled_at__isnull=True, ends_on__gte=first, starts_on__lte=last):
+        absences_by_person.setdefault(absence.person_id, []).append(absence)
+    return absences_by_person
+
+
+def _gaps_by_account(today: date) -> dict[int, list[CoverageGap]]:
+    """Open gaps still running, and every gap starting from today (to reopen rather than collide), by
+    account, in order."""
+    gaps_by_account: dict[int, list[CoverageGap]] = {}
+    for gap in CoverageGap.objects.filter(
+        Q(resolved_at__isnull=True, ends_on__gte=today) | Q(starts_on__gte=today)
+    ).order_by("starts_on", "pk"):
+        gaps_by_account.setdefault(gap.account_id, []).append(gap)
+    return gaps_by_account
+
+
 def check_coverage(*, now: datetime) -> int:
     """The daily job (KAU-RESP-DAILY): find the days in the next two weeks when nobody among an active
     account's owner and deputies is available, and tell the owner, the deputies and the head of unit
@@ -458,18 +328,8 @@ def check_coverage(*, now: datetime) -> int:
         .prefetch_related("deputies")
         .order_by("pk")
     )
-    # The absences overlapping the window (the partial index absence_period_idx).
-    absences_by_person: dict[int, list[Absence]] = {}
-    for absence in Absence.objects.filter(
-        cancelled_at__isnull=True, ends_on__gte=horizon[0], starts_on__lte=horizon[-1]
-    ):
-        absences_by_person.setdefault(absence.person_id, []).append(absence)
-    # Open gaps still running, and every gap starting in the window (to reopen rather than collide).
-    gaps_by_account: dict[int, list[CoverageGap]] = {}
-    for gap in CoverageGap.objects.filter(
-        Q(resolved_at__isnull=True, ends_on__gte=today) | Q(starts_on__gte=today)
-    ).order_by("starts_on", "pk"):
-        gaps_by_account.setdefault(gap.account_id, []).append(gap)
+    absences_by_person = _absences_by_person(horizon[0], horizon[-1])
+    gaps_by_account = _gaps_by_account(today)
     heads = active_heads()
 
     changed: dict[int, CoverageGap] = {}
@@ -477,7 +337,7 @@ def check_coverage(*, now: datetime) -> int:
     active_ids = set()
     for account in accounts:
         active_ids.add(account.pk)
-        people = _people(account)
+        people = people_of(account)
         available = [p.pk for p in people if p.is_active]
         away = [absence for pid in available for absence in absences_by_person.get(pid, [])]
         found = [run for run in runs(uncovered_days(available, away, horizon)) if run[0] <= window[-1]]
@@ -570,100 +430,6 @@ def _plan(gaps: list[CoverageGap], found: list[Run], *, today: date, now: dateti
     return _Plan(changed=list(changed.values()), new=new)
 
 
-# --- People who have left ------------------------------------------------------------------------------
-
-
-def _report_departures(accounts: Iterable[Account], *, only: User | None = None) -> int:
-    """Tell the head of unit and the social media lead, once per (account, person), that an owner or a
-    deputy of an active account is no longer active (KAU-RESP-OWNER)."""
-    pairs = [
-        (account, person)
-        for account in accounts
-        for person in _people(account)
-        if not person.is_active and (only is None or person.pk == only.pk)
-    ]
-    if not pairs:
-        return 0
-    heads = active_heads()
-    leads = _social_media_leads()
-
-    # The pairs already reported, in one query on exact keys (the unique index serves it), so that a
-    # steady state costs no query per pair.
-    def told(account: Account) -> list[User]:
-        head = nearest_head(account.unit.path, heads)
-        return [*([head] if head else []), *leads]
-
-    keys = {
-        f"person-left:{account.pk}:{person.pk}:{recipient.pk}": (account.pk, person.pk)
-        for account, person in pairs
-        for recipient in told(account)
-    }
-    done = {
-        keys[key] for key in Notification.objects.filter(key__in=list(keys)).values_list("key", flat=True)
-    }
-    pending = [(account, person) for account, person in pairs if (account.pk, person.pk) not in done]
-    if not pending:
-        return 0
-    count = 0
-    for account, person in pending:
-        role = gettext_lazy("account owner") if person.pk == account.owner_id else gettext_lazy("deputy")
-        rows = notify(
-            kind="person_deactivated",
-            key=f"person-left:{account.pk}:{person.pk}",
-            recipients=told(account),
-            subject=gettext_lazy("%(person)s has left, and %(name)s needs a new %(role)s"),
-            subject_params={"person": str(person), "name": account.name, "role": role},
-            template="emails/person_deactivated.txt",
-            context={"account": account, "person": person, "role": role},
-            url=reverse("accounts:people", args=[account.pk]),
-        )
-        if rows:
-            count += 1
-    return count
-
-
-def _accounts_with_inactive_people(person: User | None = None) -> list[Account]:
-    inactive_deputy = Account.deputies.through.objects.filter(user__is_active=False)
-    if person is not None:
-        condition = Q(owner=person) | Q(
-            pk__in=Account.deputies.through.objects.filter(user=person).values("account_id")
-        )
-    else:
-        condition = Q(owner__is_active=False) | Q(pk__in=inactive_deputy.values("account_id"))
-    return list(
-        Account.objects.filter(WATCHED)
-        .filter(condition)
-        .select_related("owner", "unit")
-        .prefetch_related("deputies")
-        .order_by("pk")
-    )
-
-
-def flag_deactivated_people(*, now: datetime) -> int:
-    """The hourly job (KAU-RESP-OWNER): for every active account whose owner or a deputy is no longer
-    active, tell the head of unit and the social media lead, once per (account, person). Returns the
-    number of (account, person) reported now. The registry's flag is computed from ``is_active``."""
-    return _report_departures(_accounts_with_inactive_people())
-
-
-@transaction.atomic
-def deactivate_person(person: User, *, by: User | None, now: datetime) -> User:
-    """Deactivate a person who has left (people are never deleted), and tell at once the head of unit and
-    the social media lead of every active account they owned or deputised for (KAU-RESP-OWNER).
-
-    For the administration: ``by`` is a staff member, or None for the system itself.
-    """
-    if by is not None and not (by.is_active and (by.is_staff or by.is_superuser)):
-        raise PermissionDenied
-    person = User.objects.select_for_update().get(pk=person.pk)
-    if person.is_active:
-        person.is_active = False
-        record(person, by=by, reason="deactivated")
-        person.save(update_fields=["is_active"])
-    _report_departures(_accounts_with_inactive_people(person), only=person)
-    return person
-
-
 # --- The account page and the start page ---------------------------------------------------------------
 
 
@@ -704,11 +470,9 @@ def todo_gaps(user: Any, now: datetime) -> TodoSection | None:
     if not getattr(user, "is_authenticated", False):
         return None
     today = local_today(now)
-    mine = Q(account__owner=user) | Q(
-        account_id__in=Account.deputies.through.objects.filter(user=user).values("account_id")
+    mine = Q(account__in=Account.objects.kept_by(user)) | in_subtrees(
+        unit_paths_headed_by(user), field="account__unit"
     )
-    for path in unit_paths_headed_by(user):
-        mine |= Q(account__unit__path__startswith=path)
     rows = list(
         CoverageGap.objects.filter(mine, resolved_at__isnull=True, ends_on__gte=today)
         .exclude(account__status=Account.Status.CLOSED)

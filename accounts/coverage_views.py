@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import coverage
+from accounts import coverage, people
 from accounts.coverage_forms import AbsenceForm, DetailsForm, PeopleForm
 from accounts.models import Absence, Account
-from accounts.selectors import accounts_visible_to
 from core.calendar import local_today
 from core.forms import add_service_errors
 from core.http import signed_in
@@ -31,7 +30,7 @@ from core.roles import Role, has_role
 
 def _manageable_or_404(user: User, pk: int) -> Account:
     """The account, if ``user`` may see it (else 404) and may change its people and details (else 403)."""
-    account = get_object_or_404(accounts_visible_to(user).select_related("unit", "owner"), pk=pk)
+    account = get_object_or_404(Account.objects.visible_to(user).select_related("unit", "owner"), pk=pk)
     if not coverage.can_manage(user, account):
         raise PermissionDenied
     return account
@@ -54,7 +53,7 @@ def account_people(request: HttpRequest, pk: int) -> HttpResponse:
         previous_owner = account.owner_id
         owner = form.cleaned_data["owner"]
         try:
-            coverage.change_people(
+            people.change_people(
                 account,
                 owner=owner,
                 deputies=list(form.cleaned_data["deputies"]),
@@ -101,7 +100,7 @@ def account_details(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         major = data["name"].strip() != account.name or data["handle"].strip() != account.handle
         try:
-            coverage.change_details(
+            people.change_details(
                 account,
                 name=data["name"],
                 handle=data["handle"],

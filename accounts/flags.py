@@ -6,6 +6,11 @@ registry annotates every flag in the same query as the rows themselves: a page o
 costs the same few queries whatever its size (``with_flags``). Closed accounts are never flagged:
 they stay in the registry as public records (KAU-CLOSE, KAU-PUBLIC-RECORD) and nothing is asked
 of them any more.
+
+The flags are a registry (``register_flag``): this module holds the rules on the account's own rows;
+a rule that reads another app's rows is that app's flag, registered in its AppConfig.ready()
+(KAU-START-CHECKLIST in governance.account_flags, KAU-RESPONSE-DEADLINE in
+moderation.account_flags).
 """
 
 from __future__ import annotations
@@ -47,17 +52,6 @@ def kau_resp_owner(moment: Moment) -> Q:
     )
 
 
-def kau_start_checklist(moment: Moment) -> Q:
-    """KAU-START-CHECKLIST: no approved new-account request, and so no strategy document."""
-    from governance.models import AccountRequest
-
-    return Q(
-        ~Exists(
-            AccountRequest.objects.filter(account_id=OuterRef("pk"), status=AccountRequest.Status.APPROVED)
-        )
-    )
-
-
 def kau_startpage(moment: Moment) -> Q:
     """KAU-STARTPAGE: no start-page screenshot, one older than the interval, or a major change
     (owner, name, handle) since the last one."""
@@ -71,17 +65,6 @@ def kau_startpage(moment: Moment) -> Q:
 def kau_followup(moment: Moment) -> Q:
     """KAU-FOLLOWUP: the follow-up was due before today (a Stockholm day)."""
     return Q(followup_due_on__lt=moment.today)
-
-
-def kau_response_deadline(moment: Moment) -> Q:
-    """KAU-RESPONSE-DEADLINE: an unanswered question or comment is past its outer limit."""
-    from moderation.models import Item
-
-    return Q(
-        Exists(
-            Item.objects.filter(account_id=OuterRef("pk"), handled_at__isnull=True, limit_at__lte=moment.now)
-        )
-    )
 
 
 def kau_inform(moment: Moment) -> Q:
@@ -122,90 +105,94 @@ class Flag:
         return f"flag_{self.key}"
 
 
-FLAGS: tuple[Flag, ...] = (
-    Flag(
-        "resp_owner",
-        "KAU-RESP-OWNER",
-        _("Owner or deputy missing"),
-        _(
-            "Every account has an account owner and at least one deputy, all still active. Name a "
-            "deputy, or replace a person who has left."
-        ),
-        kau_resp_owner,
+# The registry's own flags; AccountsConfig.ready() registers them with the other apps' flags.
+
+RESP_OWNER = Flag(
+    "resp_owner",
+    "KAU-RESP-OWNER",
+    _("Owner or deputy missing"),
+    _(
+        "Every account has an account owner and at least one deputy, all still active. Name a "
+        "deputy, or replace a person who has left."
     ),
-    Flag(
-        "strategy",
-        "KAU-START-CHECKLIST",
-        _("No strategy document"),
-        _(
-            "Every account has a strategy document built on the checklist. Write it as a new-account "
-            "request for this account; it is in place when the request is approved."
-        ),
-        kau_start_checklist,
-    ),
-    Flag(
-        "startpage",
-        "KAU-STARTPAGE",
-        _("Start-page screenshot due"),
-        _(
-            "The account owner takes a screenshot of the start page every half-year and before major "
-            "changes. None is recorded, the last one is too old, or the account has changed since."
-        ),
-        kau_startpage,
-    ),
-    Flag(
-        "followup",
-        "KAU-FOLLOWUP",
-        _("Follow-up overdue"),
-        _(
-            "Every account is followed up and evaluated regularly. The follow-up was due and has not "
-            "been recorded."
-        ),
-        kau_followup,
-    ),
-    Flag(
-        "response",
-        "KAU-RESPONSE-DEADLINE",
-        _("Unanswered past the limit"),
-        _(
-            "Questions and comments are handled within 24–48 working hours. At least one is still "
-            "unanswered after its outer limit."
-        ),
-        kau_response_deadline,
-    ),
-    Flag(
-        "inform",
-        "KAU-INFORM",
-        _("Public-records notice not confirmed"),
-        _(
-            "Where the platform allows, the account tells visitors that their messages are public "
-            "records and that posts breaking the law may be removed. Nobody has confirmed it does."
-        ),
-        kau_inform,
-    ),
-    Flag(
-        "sender",
-        "KAU-SENDER",
-        _("Sender and profile not confirmed"),
-        _(
-            "The university is the sender of every account and its profile follows the profile "
-            "guide. Nobody has confirmed that this account does."
-        ),
-        kau_sender,
-    ),
-    Flag(
-        "coverage",
-        "KAU-RESP-DAILY",
-        _("Days without cover"),
-        _(
-            "Every account is watched daily, holidays included. Coming days have nobody among the "
-            "owner and deputies available."
-        ),
-        kau_resp_daily,
-    ),
+    kau_resp_owner,
 )
 
-FLAGS_BY_KEY: dict[str, Flag] = {flag.key: flag for flag in FLAGS}
+STARTPAGE = Flag(
+    "startpage",
+    "KAU-STARTPAGE",
+    _("Start-page screenshot due"),
+    _(
+        "The account owner takes a screenshot of the start page every half-year and before major "
+        "changes. None is recorded, the last one is too old, or the account has changed since."
+    ),
+    kau_startpage,
+)
+
+FOLLOWUP = Flag(
+    "followup",
+    "KAU-FOLLOWUP",
+    _("Follow-up overdue"),
+    _(
+        "Every account is followed up and evaluated regularly. The follow-up was due and has not "
+        "been recorded."
+    ),
+    kau_followup,
+)
+
+INFORM = Flag(
+    "inform",
+    "KAU-INFORM",
+    _("Public-records notice not confirmed"),
+    _(
+        "Where the platform allows, the account tells visitors that their messages are public "
+        "records and that posts breaking the law may be removed. Nobody has confirmed it does."
+    ),
+    kau_inform,
+)
+
+SENDER = Flag(
+    "sender",
+    "KAU-SENDER",
+    _("Sender and profile not confirmed"),
+    _(
+        "The university is the sender of every account and its profile follows the profile "
+        "guide. Nobody has confirmed that this account does."
+    ),
+    kau_sender,
+)
+
+COVERAGE = Flag(
+    "coverage",
+    "KAU-RESP-DAILY",
+    _("Days without cover"),
+    _(
+        "Every account is watched daily, holidays included. Coming days have nobody among the "
+        "owner and deputies available."
+    ),
+    kau_resp_daily,
+)
+
+
+_registered: list[tuple[int, Flag]] = []
+
+
+def register_flag(flag: Flag, *, order: int) -> None:
+    """Add a flag; lists and badges show flags by ``order``. An app whose data a rule reads (requests,
+    items) registers that rule's flag in its AppConfig.ready(); its condition is a SQL expression,
+    so every flag is computed in the registry's own query."""
+    if all(existing.key != flag.key for _order, existing in _registered):
+        _registered.append((order, flag))
+        _registered.sort(key=lambda entry: entry[0])
+
+
+def all_flags() -> tuple[Flag, ...]:
+    """Every registered flag, in order."""
+    return tuple(flag for _order, flag in _registered)
+
+
+def flag_by_key(key: str) -> Flag | None:
+    return next((flag for _order, flag in _registered if flag.key == key), None)
 
 
 def moment_at(now: datetime, *, startpage_interval_months: int | None = None) -> Moment:
@@ -237,7 +224,7 @@ def with_flags(
                 default=Value(False),
                 output_field=BooleanField(),
             )
-            for flag in FLAGS
+            for flag in all_flags()
         }
     )
 
@@ -246,15 +233,18 @@ def flagged(queryset: QuerySet[Account], key: str) -> QuerySet[Account]:
     """Of an annotated ``queryset``, the accounts with flag ``key`` raised, or with any flag ("any")."""
     if key == "any":
         condition = Q()
-        for flag in FLAGS:
+        for flag in all_flags():
             condition |= Q(**{flag.attribute: True})
         return queryset.filter(condition)
-    return queryset.filter(**{FLAGS_BY_KEY[key].attribute: True})
+    chosen = flag_by_key(key)
+    if chosen is None:
+        raise KeyError(key)
+    return queryset.filter(**{chosen.attribute: True})
 
 
 def raised(account: Account) -> list[Flag]:
-    """The flags raised on an account annotated by ``with_flags``, in the order of ``FLAGS``."""
-    return [flag for flag in FLAGS if getattr(account, flag.attribute, False)]
+    """The flags raised on an account annotated by ``with_flags``, in their registered order."""
+    return [flag for flag in all_flags() if getattr(account, flag.attribute, False)]
 
 
 def rule_ids(flags: Iterable[Flag]) -> str:

@@ -1,8 +1,8 @@
 """Follow-up, closing, the closing proposals and the side-by-side comparison (KAU-FOLLOWUP, KAU-CLOSE).
 
 Each view: the account the person may see (or 404), what their role allows (or 403), the form, one
-call to accounts.followup, redirect. A step the account's state does not allow now is 409, with the
-reason in words.
+call to accounts.followup or accounts.closing, redirect. A step the account's state does not allow now
+is 409, with the reason in words.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts import followup
+from accounts import closing, followup
 from accounts.followup_forms import CommentingForm, FollowUpForm, IntervalForm, StartClosingForm
 from accounts.models import Account
-from accounts.selectors import accounts_visible_to
 from core.forms import add_service_errors
 from core.http import signed_in
 from core.models import InstitutionSettings, OrgUnit, User
@@ -28,7 +27,7 @@ from core.models import InstitutionSettings, OrgUnit, User
 
 def _account_or_404(user: User, pk: int) -> Account:
     """The account, if the person may see it; otherwise "not found", so that nothing is revealed."""
-    return get_object_or_404(accounts_visible_to(user).select_related("unit", "owner"), pk=pk)
+    return get_object_or_404(Account.objects.visible_to(user).select_related("unit", "owner"), pk=pk)
 
 
 # --- Follow-up ---------------------------------------------------------------------------------------
@@ -127,7 +126,11 @@ def _render_closing(
     start_form: StartClosingForm | None = None,
     commenting_form: CommentingForm | None = None,
 ) -> HttpResponse:
-    details = followup.detail_context(account, user=request.user, now=timezone.now())
+    now = timezone.now()
+    details = {
+        **followup.detail_context(account, user=request.user, now=now, rights=rights),
+        **closing.detail_context(account, user=request.user, now=now, rights=rights),
+    }
     context = {
         "account": account,
         "rights": rights,
@@ -140,7 +143,7 @@ def _render_closing(
 
 
 @require_http_methods(["GET", "POST"])
-def closing(request: HttpRequest, pk: int) -> HttpResponse:
+def account_closing(request: HttpRequest, pk: int) -> HttpResponse:
     """The closing workflow of one account (KAU-CLOSE): start, confirm commenting, close.
 
     GET shows where the account stands; POST takes one ``step``. Who may take which step is
@@ -162,7 +165,7 @@ def closing(request: HttpRequest, pk: int) -> HttpResponse:
         if not start_form.is_valid():
             return _render_closing(request, account, rights=rights, status=400, start_form=start_form)
         try:
-            followup.start_closing(account, reason=start_form.cleaned_data["reason"], by=user, now=now)
+            closing.start_closing(account, reason=start_form.cleaned_data["reason"], by=user, now=now)
         except followup.StepRefused as exc:
             return _refused(request, account, rights, exc)
         messages.success(
@@ -177,7 +180,7 @@ def closing(request: HttpRequest, pk: int) -> HttpResponse:
                 request, account, rights=rights, status=400, commenting_form=commenting_form
             )
         try:
-            followup.confirm_commenting(
+            closing.confirm_commenting(
                 account, commenting=commenting_form.cleaned_data["commenting"], by=user, now=now
             )
         except followup.StepRefused as exc:
@@ -187,7 +190,7 @@ def closing(request: HttpRequest, pk: int) -> HttpResponse:
         if not rights.close:
             raise PermissionDenied
         try:
-            followup.close_account(account, by=user, now=now)
+            closing.close_account(account, by=user, now=now)
         except followup.StepRefused as exc:
             return _refused(request, account, rights, exc)
         messages.success(request, _("The account is closed. It stays in the registry with all its history."))
@@ -207,19 +210,19 @@ def _refused(
 
 
 @require_GET
-def closing_candidates(request: HttpRequest) -> HttpResponse:
+def closing_proposals(request: HttpRequest) -> HttpResponse:
     """Accounts proposed for closing, each with its reasons, and accounts being closed (KAU-CLOSE).
 
     For the communications department and the social media lead (every account) and for heads
     (their units' accounts); 403 for anyone else. A fixed number of queries.
     """
-    scope = followup.closing_scope(signed_in(request))
+    scope = closing.closing_scope(signed_in(request))
     if scope is None:
         raise PermissionDenied
     now = timezone.now()
     context = {
-        "candidates": followup.closing_candidates(scope, now=now),
-        "in_progress": list(followup.accounts_being_closed(scope)),
+        "candidates": closing.closing_candidates(scope, now=now),
+        "in_progress": list(closing.accounts_being_closed(scope)),
     }
     return render(request, "accounts/closing_candidates.html", context)
 

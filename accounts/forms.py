@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from accounts.flags import FLAGS
+from accounts.flags import all_flags
 from accounts.models import Account, Platform
 from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
 from core.models import OrgUnit, User
@@ -51,16 +52,17 @@ class RegistryFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All statuses")), *Account.Status.choices]
     )
-    flag = forms.ChoiceField(
-        label=_("Compliance flag"),
-        required=False,
-        choices=[
+    flag = forms.ChoiceField(label=_("Compliance flag"), required=False)
+    sort = forms.ChoiceField(label=_("Order"), required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The flags are registered by the apps when they are ready, so they are read per form.
+        self.fields["flag"].choices = [  # type: ignore[attr-defined]
             ("", _("With or without flags")),
             ("any", _("Any flag")),
-            *[(flag.key, f"{flag.rule}: {flag.label}") for flag in FLAGS],
-        ],
-    )
-    sort = forms.ChoiceField(label=_("Order"), required=False, choices=SORT_CHOICES)
+            *[(flag.key, format_lazy("{}: {}", flag.rule, flag.label)) for flag in all_flags()],
+        ]
 
     def values(self) -> dict[str, Any]:
         """The valid filters, as keyword arguments of accounts.selectors.registry."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +14,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
 from core.models import person_field
+from core.units import in_subtrees, unit_paths_headed_by
 
 
 @functools.lru_cache(maxsize=8)
@@ -31,6 +33,50 @@ class Platform(models.TextChoices):
     TIKTOK = "tiktok", _("TikTok")
     BLOG = "blog", _("Blog")
     OTHER = "other", _("Other")
+
+
+class AccountQuerySet(models.QuerySet["Account"]):
+    """The registry's one vocabulary for who may see and who keeps an account."""
+
+    def visible_to(self, user: Any) -> AccountQuerySet:
+        """Every account ``user`` may see, as one filter.
+
+        The communications department, the social media lead and the registry see every account.
+        Anyone else sees the accounts they own or deputise for, the accounts of the units they head and
+        of every unit below those (KAU-RESP-MANAGER), and any account granted to them through
+        django-guardian.
+        """
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.has_perm("accounts.view_all_accounts"):
+            return self.all()
+        return self.filter(
+            _kept_by(user)
+            | Q(
+                pk__in=AccountUserObjectPermission.objects.filter(
+                    user=user, permission__codename="view_account"
+                ).values("content_object_id")
+            )
+            | Q(
+                pk__in=AccountGroupObjectPermission.objects.filter(
+                    group__in=user.groups.all(), permission__codename="view_account"
+                ).values("content_object_id")
+            )
+            | in_subtrees(unit_paths_headed_by(user))
+        )
+
+    def kept_by(self, user: Any) -> AccountQuerySet:
+        """The accounts ``user`` owns or deputises for (KAU-RESP-OWNER); for one account,
+        ``accounts.selectors.is_owner_or_deputy``."""
+        return self.filter(_kept_by(user))
+
+    def in_subtree(self, unit: Any) -> AccountQuerySet:
+        """The accounts of ``unit`` and of every unit below it: one prefix match on the tree path."""
+        return self.filter(in_subtrees([unit.path]))
+
+
+def _kept_by(user: Any) -> Q:
+    return Q(owner=user) | Q(pk__in=Account.deputies.through.objects.filter(user=user).values("account_id"))
 
 
 class Account(models.Model):
@@ -115,6 +161,8 @@ class Account(models.Model):
     closed_by = person_field(_("closed by"))
 
     history = HistoricalRecords(m2m_fields=[deputies])
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("account")

@@ -12,14 +12,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from accounts.models import Account, Platform
+from accounts.models import Account, AccountQuerySet, Platform
 from core.models import InstitutionSettings, OrgUnit
 from core.units import path_ids
 
@@ -30,7 +29,7 @@ PAGE_SIZE = 200
 PUBLIC_FIELDS = ("pk", "name", "handle", "url", "platform", "platform_other", "unit__name")
 
 
-def _official() -> QuerySet[Account]:
+def _official() -> AccountQuerySet:
     """Every active account: paused, closing and closed accounts are not listed (KTH-PRIVATE: only
     what speaks in the university's name today)."""
     return Account.objects.filter(status=Account.Status.ACTIVE)
@@ -64,7 +63,7 @@ def official_accounts(request: HttpRequest) -> HttpResponse:
         chosen_platform = ""
     shown = official
     if chosen_unit is not None:
-        shown = shown.filter(unit__path__startswith=chosen_unit.path)
+        shown = shown.in_subtree(chosen_unit)
     if chosen_platform:
         shown = shown.filter(platform=chosen_platform)
     shown = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -12,41 +13,10 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, AccountGroupObjectPermission, AccountUserObjectPermission
+from accounts.models import Account
 from core.models import OrgUnit, User
 from core.roles import Role, has_role
-from core.units import unit_paths_headed_by
-
-
-def accounts_visible_to(user: User) -> QuerySet[Account]:
-    """Every account ``user`` may see, as one filter.
-
-    The communications department, the social media lead and the registry see every account. Anyone
-    else sees the accounts they own or deputise for, the accounts of the units they head and of every
-    unit below those (KAU-RESP-MANAGER), and any account granted to them through django-guardian.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return Account.objects.none()
-    if user.has_perm("accounts.view_all_accounts"):
-        return Account.objects.all()
-    condition = (
-        Q(owner=user)
-        | Q(pk__in=Account.deputies.through.objects.filter(user=user).values("account_id"))
-        | Q(
-            pk__in=AccountUserObjectPermission.objects.filter(
-                user=user, permission__codename="view_account"
-            ).values("content_object_id")
-        )
-        | Q(
-            pk__in=AccountGroupObjectPermission.objects.filter(
-                group__in=user.groups.all(), permission__codename="view_account"
-            ).values("content_object_id")
-        )
-    )
-    for path in unit_paths_headed_by(user):
-        condition |= Q(unit__path__startswith=path)
-    return Account.objects.filter(condition)
-
+from core.units import heads_for_paths, unit_paths_headed_by
 
 # --- The registry list and its export ------------------------------------------------------------------
 
@@ -112,16 +82,15 @@ def registry(
     is a flag key or "any". Unit, owner and request come in the same query, the deputies in one
     more, so a page costs the same whatever its size.
     """
-    from accounts.flags import FLAGS_BY_KEY, flagged, with_flags
+    from accounts.flags import flag_by_key, flagged, with_flags
 
-    accounts = with_flags(accounts_visible_to(user), now=now)
-    if unit is not None:
-        accounts = accounts.filter(unit__path__startswith=unit.path)
+    visible = Account.objects.visible_to(user)
+    accounts = with_flags(visible.in_subtree(unit) if unit is not None else visible, now=now)
     if platform:
         accounts = accounts.filter(platform=platform)
     if status:
         accounts = accounts.filter(status=status)
-    if flag == "any" or flag in FLAGS_BY_KEY:
+    if flag == "any" or flag_by_key(flag) is not None:
         accounts = flagged(accounts, flag)
     words = query.split()
     if words:
@@ -142,7 +111,7 @@ def account_for_page(user: User, pk: int, *, now: datetime) -> Account:
     from accounts.flags import with_flags
 
     queryset = (
-        with_flags(accounts_visible_to(user), now=now)
+        with_flags(Account.objects.visible_to(user), now=now)
         .select_related(
             "unit__head",
             "owner",
@@ -330,7 +299,8 @@ def manages_account(user: Any, account: Account) -> bool:
 
 
 def is_owner_or_deputy(user: Any, account: Account) -> bool:
-    """KAU-RESP-OWNER: the account owner or one of its deputies (reads prefetched deputies if any)."""
+    """KAU-RESP-OWNER: the account owner or one of its deputies, the one test of that rule (reads the
+    prefetched deputies if any). ``Account.objects.kept_by(user)`` is the same rule as a filter."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if account.owner_id == user.pk:
@@ -339,3 +309,9 @@ def is_owner_or_deputy(user: Any, account: Account) -> bool:
     if cached is not None:
         return any(deputy.pk == user.pk for deputy in cached)
     return account.deputies.filter(pk=user.pk).exists()
+
+
+def heads_of(accounts: Sequence[Account]) -> dict[int, User | None]:
+    """The manager answering for each account (KAU-RESP-MANAGER): the head of its unit, or the
+    nearest active head above. One query for any number of accounts."""
+    return heads_for_paths({account.pk: account.unit.path for account in accounts})

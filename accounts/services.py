@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from accounts.dates import add_months
 from accounts.models import Account
 from accounts.selectors import is_owner_or_deputy
-from archive.models import Screenshot
 from core.history import record
 from core.models import InstitutionSettings, OrgUnit, User
 from core.roles import Role, has_role
@@ -67,7 +66,7 @@ def register_account(
     An account has an owner and at least one deputy, all different active people.
     """
     if status == Account.Status.CLOSING:
-        # KAU-CLOSE: closing is a workflow (accounts.followup.start_closing), never a starting state.
+        # KAU-CLOSE: closing is a workflow (accounts.closing.start_closing), never a starting state.
         raise ValidationError({"status": _("An account is closed through the closing workflow.")})
     deputy_list = list(dict.fromkeys(deputies))
     if not deputy_list:
@@ -173,8 +172,21 @@ def confirm_sender(account_id: int, *, by: User, now: datetime) -> Account:
     return account
 
 
+class StartPageProof(Protocol):
+    """What the registry reads of a kept screenshot (archive.models.Screenshot)."""
+
+    @property
+    def taken_at(self) -> datetime: ...
+
+    def is_startpage_of(self, account_id: int) -> bool: ...
+
+    def is_capture(self) -> bool: ...
+
+
 @transaction.atomic
-def record_startpage(account_id: int, *, screenshot: Screenshot, by: User | None, now: datetime) -> Account:
+def record_startpage(
+    account_id: int, *, screenshot: StartPageProof, by: User | None, now: datetime
+) -> Account:
     """Record a kept start-page screenshot as the account's latest (KAU-STARTPAGE).
 
     The screenshot is the proof: only a start-page ``Screenshot`` of this account, already kept by
@@ -186,13 +198,13 @@ def record_startpage(account_id: int, *, screenshot: Screenshot, by: User | None
     account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account_id)
     if by is None:
         # Nobody but Kanalvakt itself records without a person: its own capture of the public page.
-        if screenshot.source != Screenshot.Source.CAPTURE:
+        if not screenshot.is_capture():
             raise PermissionDenied
     elif not may_record_startpage(by, account):
         raise PermissionDenied
     if account.status == Account.Status.CLOSED:
         raise ValidationError(_("The account is closed: there is nothing more to confirm."))
-    if screenshot.account_id != account.pk or screenshot.purpose != Screenshot.Purpose.STARTPAGE:
+    if not screenshot.is_startpage_of(account.pk):
         raise ValidationError(_("This is not a screenshot of the account's start page."))
     taken_at = screenshot.taken_at
     if taken_at > now:

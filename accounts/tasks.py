@@ -10,7 +10,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from accounts import coverage, followup
+from accounts import coverage, followup, people
 
 
 # Reads the registry and two weeks of absences at a fixed number of queries: well under a minute.
@@ -33,7 +33,7 @@ def check_coverage() -> int:
     reject_on_worker_lost=True,
 )
 def flag_deactivated_people() -> int:
-    return coverage.flag_deactivated_people(now=timezone.now())
+    return people.flag_deactivated_people(now=timezone.now())
 
 
 @shared_task(

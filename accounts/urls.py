@@ -18,7 +18,7 @@ urlpatterns = [
     path("franvaro/<int:pk>/avboka/", coverage_views.absence_cancel, name="absence_cancel"),
     # Follow-up and closing (KAU-FOLLOWUP, KAU-CLOSE).
     path("<int:pk>/uppfoljning/", followup_views.followup_create, name="followup"),
-    path("<int:pk>/avveckla/", followup_views.closing, name="closing"),
-    path("avveckling/", followup_views.closing_candidates, name="closing_candidates"),
+    path("<int:pk>/avveckla/", followup_views.account_closing, name="closing"),
+    path("avveckling/", followup_views.closing_proposals, name="closing_candidates"),
     path("jamfor/", followup_views.compare, name="compare"),
 ]

@@ -19,19 +19,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import coverage, followup, services
-from accounts.flags import FLAGS, raised, rule_ids
+from accounts import closing, coverage, followup, services
+from accounts.flags import all_flags, raised, rule_ids
 from accounts.forms import AccountRegisterForm, ConfirmForm, RegistryFilterForm
 from accounts.models import Account
+from accounts.sections import sections_for
 from accounts.selectors import account_for_page, account_history, registry
 from core import csvfile
 from core.calendar import STOCKHOLM
 from core.forms import add_service_errors
 from core.http import signed_in
-from core.models import User
 
 PAGE_SIZE = 50
-DETAIL_ITEMS = 10
 
 
 def _filtered(request: HttpRequest) -> tuple[RegistryFilterForm, Any]:
@@ -54,7 +53,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "columns": _columns(form.values()["sort"]),
-            "all_flags": FLAGS,
+            "all_flags": all_flags(),
             "can_register": services.may_register(request.user),
         },
     )
@@ -163,17 +162,9 @@ def account_register(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict[str, Any]:
-    from moderation.models import Item
-    from moderation.selectors import may_read_account_items
-
+    """The account page: the registry's own parts, then the sections the other apps contribute
+    (accounts.sections: the unanswered items, the start-page screenshots)."""
     user = signed_in(request)
-    # Items are read only by those moderation lets read them: the communications department and the
-    # registrar see the account, not what visitors wrote to it.
-    can_read_items = may_read_account_items(user, account)
-    unanswered = Item.objects.unanswered().filter(account=account) if can_read_items else Item.objects.none()
-    # Earliest limit first: the limit follows the due time, so the order of the open-items index
-    # (item_open_due_idx: account, due time) is the order of the limits.
-    items = list(unanswered.order_by("due_at", "pk")[: DETAIL_ITEMS + 1])
     strategy = getattr(account, "request", None)  # the approved request is the strategy document
     open_account = account.status != Account.Status.CLOSED
     context: dict[str, Any] = {
@@ -181,42 +172,17 @@ def _detail_context(request: HttpRequest, account: Account, *, now: Any) -> dict
         "deputies": list(account.deputies.all()),
         "flags": raised(account),
         "strategy": strategy if strategy is not None and strategy.status == "approved" else None,
-        "items": items[:DETAIL_ITEMS],
-        # Counted no further than the page shows: no COUNT(*) over the items table.
-        "item_count": min(len(items), DETAIL_ITEMS),
-        "items_more": len(items) > DETAIL_ITEMS,
-        "can_read_items": can_read_items,
         "history": account_history(account),
         "now": now,
         "can_confirm": open_account and services.may_confirm(user, account),
+        "can_record_startpage": open_account and services.may_record_startpage(user, account),
         "confirm_form": ConfirmForm(),
+        "sections": sections_for(user, account, now),
     }
-    context.update(_startpage_context(user, account))
     context.update(coverage.detail_context(account, user=user, now=now))
     context.update(followup.detail_context(account, user=user, now=now))
+    context.update(closing.detail_context(account, user=user, now=now))
     return context
-
-
-def _startpage_context(user: User, account: Account) -> dict[str, Any]:
-    """The start-page part of the account page (KAU-STARTPAGE): the latest kept screenshot, for those
-    who see the account's start pages, and whether the person uploads them. One query at most."""
-    from archive.models import Screenshot
-    from archive.startpage import may_view_startpages
-
-    can_view = may_view_startpages(user, account)
-    latest = (
-        Screenshot.objects.filter(account=account, purpose=Screenshot.Purpose.STARTPAGE)
-        .order_by("-taken_at", "-pk")
-        .first()
-        if can_view
-        else None
-    )
-    return {
-        "startpage_latest": latest,
-        "can_view_startpages": can_view,
-        "can_record_startpage": account.status != Account.Status.CLOSED
-        and services.may_record_startpage(user, account),
-    }
 
 
 @require_GET

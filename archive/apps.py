@@ -7,7 +7,10 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Archive")
 
     def ready(self) -> None:
+        from accounts.sections import register_section
+        from archive.account_page import startpage_fact
         from archive.registration import packages_todo
         from core import todo
 
         todo.register(packages_todo, order=20)  # KAU-DIARY-ACTION: the registrar's queue
+        register_section(startpage_fact, order=10, place="facts")  # KAU-STARTPAGE on the account page

@@ -15,6 +15,13 @@ def screenshot_path(instance: Screenshot, filename: str) -> str:
     return f"screenshots/{instance.sha256[:2]}/{instance.sha256}.{instance.extension}"
 
 
+class ScreenshotQuerySet(models.QuerySet["Screenshot"]):
+    def startpages(self) -> ScreenshotQuerySet:
+        """Start-page screenshots (KAU-STARTPAGE): the proof the registry reads, as
+        ``account.screenshots.startpages()``."""
+        return self.filter(purpose=Screenshot.Purpose.STARTPAGE)
+
+
 class Screenshot(models.Model):
     """A date-stamped picture of a post, a comment or an account's start page, kept as a public record.
 
@@ -66,6 +73,8 @@ class Screenshot(models.Model):
     stamped = models.FileField(_("date-stamped copy"), upload_to="stamped/", max_length=200, blank=True)
     stamped_sha256 = models.CharField(_("SHA-256 of the stamped copy"), max_length=64, blank=True)
 
+    objects = ScreenshotQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("screenshot")
         verbose_name_plural = _("screenshots")
@@ -74,6 +83,14 @@ class Screenshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.taken_at:%Y-%m-%d %H:%M} ({self.sha256[:12]})"
+
+    def is_startpage_of(self, account_id: int) -> bool:
+        """Whether this is a screenshot of that account's start page (KAU-STARTPAGE)."""
+        return self.account_id == account_id and self.purpose == self.Purpose.STARTPAGE
+
+    def is_capture(self) -> bool:
+        """Whether Kanalvakt captured it by itself, rather than a person uploading it."""
+        return self.source == self.Source.CAPTURE
 
 
 class LedgerEntry(models.Model):

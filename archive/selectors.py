@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accounts.selectors import accounts_visible_to
+from accounts.models import Account
 from archive.models import Screenshot
 from core.models import User
 from moderation.selectors import items_visible_to, may_read_account_items
@@ -21,7 +21,7 @@ def may_see_screenshot(user: User, shot: Screenshot) -> bool:
     if shot.purpose == Screenshot.Purpose.STARTPAGE:
         from archive.startpage import may_view_startpages
 
-        return accounts_visible_to(user).filter(pk=shot.account_id).exists() and may_view_startpages(
+        return Account.objects.visible_to(user).filter(pk=shot.account_id).exists() and may_view_startpages(
             user, shot.account
         )
     return may_read_account_items(user, shot.account)

@@ -33,9 +33,8 @@ from django.utils.translation import gettext_lazy
 from accounts import services as account_services
 from accounts.dates import add_months
 from accounts.flags import kau_startpage, moment_at
-from accounts.followup import heads_of
 from accounts.models import Account
-from accounts.selectors import manages_account
+from accounts.selectors import heads_of, manages_account
 from archive.models import CaptureAttempt, Screenshot
 from archive.services import CaptureRefused, capture_screenshot, store_screenshot
 from core import bounds
@@ -61,7 +60,7 @@ def may_view_startpages(user: Any, account: Account) -> bool:
     registry whole), and the registrar (who answers requests for public records, KAU-PUBLIC-RECORD).
 
     Anyone else who may see the account (a colleague granted one account) is refused (403); anyone
-    who may not see it never gets this far (404, ``accounts.selectors.accounts_visible_to``).
+    who may not see it never gets this far (404, ``Account.objects.visible_to``).
     """
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False

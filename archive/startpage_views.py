@@ -3,7 +3,7 @@
 Who: the account owner and the deputies record start pages (the policy has the owner take them);
 the head of the unit and above, the communications department, the social media lead and the
 registrar see them (``archive.startpage.may_view_startpages``). Someone who may not see the account
-gets 404 (``accounts_visible_to``); someone who sees it but not its start pages, or who may only
+gets 404 (``Account.objects.visible_to``); someone who sees it but not its start pages, or who may only
 look, gets 403 for what they may not do.
 """
 
@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account
-from accounts.selectors import accounts_visible_to
 from archive import startpage as service
 from archive.models import CaptureAttempt, Screenshot
 from archive.services import CaptureRefused
@@ -35,7 +34,8 @@ SHOWN_ATTEMPTS = 5
 
 def _account_or_404(user: User, account_id: int) -> Account:
     """The account, if ``user`` may see it (else 404) and its start pages (else 403)."""
-    account = get_object_or_404(accounts_visible_to(user).select_related("unit", "owner"), pk=account_id)
+    visible = Account.objects.visible_to(user).select_related("unit", "owner")
+    account = get_object_or_404(visible, pk=account_id)
     if not service.may_view_startpages(user, account):
         raise PermissionDenied
     return account

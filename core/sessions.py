@@ -5,7 +5,7 @@ Three promises are kept here and in ``core.middleware.SessionLimitsMiddleware``:
 - a sign-in ends after ``SESSION_IDLE_TIMEOUT`` seconds without a request and ``SESSION_COOKIE_AGE``
   seconds after the sign-in, whatever the activity;
 - deactivating a person ends every session they have, however the deactivation is made (the admin,
-  ``accounts.coverage.deactivate_person``, a management command, a directory sync);
+  ``accounts.people.deactivate_person``, a management command, a directory sync);
 - a locked-out sign-in (django-axes) is told, in the person's language, when to try again.
 
 The receivers below are framework hooks, not business logic: sign-in, sign-out and the saving of a

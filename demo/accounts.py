@@ -160,7 +160,7 @@ def seed_registry(people: dict[str, User], accounts: dict[str, Account], *, now:
     and the coverage job's findings. Idempotent: each part is skipped when it is already there."""
     from datetime import timedelta
 
-    from accounts import coverage, followup
+    from accounts import closing, coverage, followup
     from accounts.models import Absence, FollowUp
     from archive.startpage import record_startpage_screenshot, taken_at_for
 
@@ -193,7 +193,7 @@ def seed_registry(people: dict[str, User], accounts: dict[str, Account], *, now:
     handels = accounts["handels_kau"]
     if handels.status == Account.Status.ACTIVE and handels.closing_started_at is None:
         # KAU-CLOSE: the programme account is being closed after its follow-up said so.
-        followup.start_closing(
+        closing.start_closing(
             handels,
             reason="Programmet har slagits ihop; Handelshögskolans LinkedIn räcker.",
             by=people["helena"],

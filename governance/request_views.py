@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Account
-from accounts.selectors import accounts_visible_to
 from core.forms import add_service_errors
 from core.http import signed_in
 from governance import services, workflow
@@ -163,7 +162,7 @@ def _existing_account(request: HttpRequest) -> Account | None:
     if not raw.isdigit():
         return None
     return (
-        accounts_visible_to(signed_in(request))
+        Account.objects.visible_to(signed_in(request))
         .filter(pk=int(raw), request__isnull=True)
         .prefetch_related("deputies")
         .first()

@@ -181,11 +181,11 @@ def _apply_fields(request: AccountRequest, data: dict[str, Any], *, by: User) ->
     for field, value in data.items():
         setattr(request, field, value)
     if request.existing_account_id is not None:
-        from accounts.selectors import accounts_visible_to
+        from accounts.models import Account
 
         # Only someone who may see the account writes its strategy document, and the request belongs
         # to the account's own unit, so its head decides (KAU-START-APPROVAL).
-        if not accounts_visible_to(by).filter(pk=request.existing_account_id).exists():
+        if not Account.objects.visible_to(by).filter(pk=request.existing_account_id).exists():
             raise ValidationError(
                 {"existing_account": _("You may not write the strategy document of this account.")}
             )

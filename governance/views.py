@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.selectors import accounts_visible_to
+from accounts.models import Account
 from core.models import InstitutionSettings, OrgUnit
 from core.units import units_in_tree_order
 from governance import services
@@ -33,10 +33,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = get_object_or_404(OrgUnit.objects.select_related("head", "parent"), pk=pk, is_active=True)
     children = unit.children.filter(is_active=True).select_related("head").order_by("name")
     accounts = (
-        accounts_visible_to(request.user)  # type: ignore[arg-type]
-        .filter(unit=unit)
-        .select_related("owner")
-        .order_by("name")
+        Account.objects.visible_to(request.user).filter(unit=unit).select_related("owner").order_by("name")
     )
     return render(
         request,

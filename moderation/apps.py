@@ -7,10 +7,16 @@ class ModerationConfig(AppConfig):
     verbose_name = _("Moderation")
 
     def ready(self) -> None:
+        from accounts.flags import register_flag
+        from accounts.sections import register_section
         from core import events, todo
+        from moderation.account_flags import RESPONSE
+        from moderation.account_page import items_section
         from moderation.selectors import alerts_todo, items_to_answer_todo
         from moderation.tasks import recompute_after_calendar_change
 
         todo.register(alerts_todo, order=5)  # a threat is told at once (KAU-THREAT)
         todo.register(items_to_answer_todo, order=10)  # deadlines in working hours come next
         events.working_calendar_changed.listen(recompute_after_calendar_change)
+        register_flag(RESPONSE, order=50)  # KAU-RESPONSE-DEADLINE on the account registry
+        register_section(items_section, order=10)  # the account page's unanswered items

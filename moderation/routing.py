@@ -23,8 +23,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.followup import heads_of
 from accounts.models import Account, Platform
+from accounts.selectors import heads_of
 from core.models import InstitutionSettings, User
 from core.notifications import Event, notify_many
 from core.roles import Role

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from accounts.selectors import is_owner_or_deputy
 from core.models import User
 from core.roles import Role, has_role
 from core.todo import TodoSection
@@ -47,20 +48,16 @@ def may_read_account_items(user: User, account: Account) -> bool:
     """Whether ``user`` reads the inbox of ``account`` (all of its items, not only threats)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    if user.has_perm("moderation.view_all_items") or account.owner_id == user.pk:
+    if user.has_perm("moderation.view_all_items"):
         return True
     if any(account.unit.path.startswith(path) for path in unit_paths_headed_by(user)):
         return True
-    return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
+    return is_owner_or_deputy(user, account)
 
 
 def may_moderate(user: Any, account: Account) -> bool:
     """The account owner and the deputies moderate an account's items; nobody else does."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if account.owner_id == user.pk:
-        return True
-    return Account.deputies.through.objects.filter(account_id=account.pk, user_id=user.pk).exists()
+    return is_owner_or_deputy(user, account)
 
 
 def account_inbox_or_404(user: User, account_id: int) -> Account:
@@ -85,10 +82,11 @@ def items_to_answer(user: User) -> QuerySet[Item]:
     so that what is overdue comes first."""
     # The person's accounts first (a handful), then their open items by item_open_due_idx (account,
     # due time): an OR across the join would make the database read every open item of the registry.
-    accounts = Account.objects.filter(
-        Q(owner=user) | Q(pk__in=Account.deputies.through.objects.filter(user=user).values("account_id")),
-        status__in=[Account.Status.ACTIVE, Account.Status.PAUSED, Account.Status.CLOSING],
-    ).values("pk")
+    accounts = (
+        Account.objects.kept_by(user)
+        .filter(status__in=[Account.Status.ACTIVE, Account.Status.PAUSED, Account.Status.CLOSING])
+        .values("pk")
+    )
     return (
         Item.objects.unanswered()
         .filter(account_id__in=accounts)

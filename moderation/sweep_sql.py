@@ -23,8 +23,8 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from accounts.followup import heads_of
 from accounts.models import Account
+from accounts.selectors import heads_of
 from moderation.models import Alert, Item
 
 # The SQL names the kinds, targets and actions by their values ('due', 'limit', 'owners',

@@ -103,13 +103,7 @@ def _page(items: QuerySet[Item], after: tuple[datetime, int] | None, key: Callab
 
 
 def _moderated_accounts(user: User) -> QuerySet[Account]:
-    return (
-        Account.objects.filter(
-            Q(owner=user) | Q(pk__in=Account.deputies.through.objects.filter(user=user).values("account_id"))
-        )
-        .exclude(status=Account.Status.CLOSED)
-        .order_by("name", "pk")
-    )
+    return Account.objects.kept_by(user).exclude(status=Account.Status.CLOSED).order_by("name", "pk")
 
 
 @require_GET

@@ -16,9 +16,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import followup
+from accounts import closing, followup
 from accounts.models import Account, CoverageGap, FollowUp
-from accounts.selectors import accounts_visible_to
 from core.models import User
 from tests.conftest import Cast, browser_login
 from tests.support import HIDDEN, PEOPLE, assert_accessible, login
@@ -62,9 +61,9 @@ def healthy(make_account: Any, **extra: Any) -> Account:
 
 
 def in_closing(account: Account, cast: Cast, *, commenting: str = "", screenshot: bool = False) -> Account:
-    followup.start_closing(account, reason="Kanalen används inte längre.", by=cast["head_of_unit"], now=NOW)
+    closing.start_closing(account, reason="Kanalen används inte längre.", by=cast["head_of_unit"], now=NOW)
     if commenting:
-        followup.confirm_commenting(account, commenting=commenting, by=cast["communicator"], now=NOW)
+        closing.confirm_commenting(account, commenting=commenting, by=cast["communicator"], now=NOW)
     if screenshot:
         take_startpage_screenshot(account, at=NOW + timedelta(hours=1), by=cast["communicator"])
     return account
@@ -76,9 +75,9 @@ def codes(refused: pytest.ExceptionInfo[followup.StepRefused]) -> list[str | Non
 
 
 def reasons_for(cast: Cast, person: str = "social_media_lead") -> dict[str, list[str]]:
-    scope = followup.closing_scope(cast[person])
+    scope = closing.closing_scope(cast[person])
     assert scope is not None
-    return {c.account.name: c.reasons for c in followup.closing_candidates(scope, now=NOW)}
+    return {c.account.name: c.reasons for c in closing.closing_candidates(scope, now=NOW)}
 
 
 # --- Proposed for closing (KAU-CLOSE) --------------------------------------------------------------------
@@ -95,7 +94,7 @@ def test_due_date_more_than_one_interval_back_is_proposed(cast: Cast, make_accou
     recently = healthy(make_account, name="Nyss försenat")
     Account.objects.filter(pk=long_ago.pk).update(followup_due_on=date(2029, 3, 14))
     Account.objects.filter(pk=recently.pk).update(followup_due_on=date(2029, 3, 15))
-    assert reasons_for(cast) == {"Bortglömt": [followup.Reason.NO_FOLLOWUP]}
+    assert reasons_for(cast) == {"Bortglömt": [closing.Reason.NO_FOLLOWUP]}
 
 
 def test_the_accounts_own_interval_decides_what_is_long(cast: Cast, make_account: Any) -> None:
@@ -103,7 +102,7 @@ def test_the_accounts_own_interval_decides_what_is_long(cast: Cast, make_account
     Account.objects.filter(pk=own.pk).update(
         followup_interval_months=3, followup_due_on=date(2029, 12, 14), created_at=NOW - timedelta(days=30)
     )
-    assert reasons_for(cast) == {"Eget intervall": [followup.Reason.NO_FOLLOWUP]}
+    assert reasons_for(cast) == {"Eget intervall": [closing.Reason.NO_FOLLOWUP]}
     Account.objects.filter(pk=own.pk).update(followup_due_on=date(2029, 12, 16))
     assert reasons_for(cast) == {}
 
@@ -153,7 +152,7 @@ def test_no_followup_within_two_intervals_of_registration_is_proposed(cast: Cast
     Account.objects.filter(pk=young.pk).update(created_at=datetime(2028, 3, 20, tzinfo=STOCKHOLM))
     Account.objects.filter(pk=followed.pk).update(created_at=datetime(2028, 3, 10, tzinfo=STOCKHOLM))
     written_followup(cast, followed, period_end=date(2029, 3, 1), decision="continue")
-    assert reasons_for(cast) == {"Aldrig uppföljt": [followup.Reason.NO_FOLLOWUP]}
+    assert reasons_for(cast) == {"Aldrig uppföljt": [closing.Reason.NO_FOLLOWUP]}
 
 
 def test_a_latest_followup_deciding_to_close_is_proposed(cast: Cast, make_account: Any) -> None:
@@ -177,7 +176,7 @@ def test_a_latest_followup_deciding_to_close_is_proposed(cast: Cast, make_accoun
         followup.record_followup(
             account, by=cast["communicator"], now=NOW, period_end=period_end, decision=decision, **common
         )
-    assert reasons_for(cast) == {"Beslutat": [followup.Reason.DECIDED_CLOSE]}
+    assert reasons_for(cast) == {"Beslutat": [closing.Reason.DECIDED_CLOSE]}
 
 
 def test_nobody_to_watch_the_coming_week_is_proposed(cast: Cast, make_account: Any) -> None:
@@ -192,7 +191,7 @@ def test_nobody_to_watch_the_coming_week_is_proposed(cast: Cast, make_account: A
     CoverageGap.objects.create(
         account=resolved, starts_on=TODAY, ends_on=TODAY + timedelta(days=10), found_at=NOW, resolved_at=NOW
     )
-    assert reasons_for(cast) == {"Ingen i en vecka": [followup.Reason.NO_COVER]}
+    assert reasons_for(cast) == {"Ingen i en vecka": [closing.Reason.NO_COVER]}
 
 
 def test_no_active_deputy_is_proposed(cast: Cast, make_account: Any) -> None:
@@ -201,7 +200,7 @@ def test_no_active_deputy_is_proposed(cast: Cast, make_account: Any) -> None:
     healthy(make_account, name="En kvar", deputies=("staff", "deputy"))
     cast["staff"].is_active = False
     cast["staff"].save()
-    assert reasons_for(cast) == {"Ersättaren har slutat": [followup.Reason.NO_DEPUTY]}
+    assert reasons_for(cast) == {"Ersättaren har slutat": [closing.Reason.NO_DEPUTY]}
 
 
 def test_every_reason_is_given_at_once(cast: Cast, make_account: Any) -> None:
@@ -217,15 +216,15 @@ def test_every_reason_is_given_at_once(cast: Cast, make_account: Any) -> None:
 
 
 def test_closing_and_closed_accounts_are_not_proposed_again(cast: Cast, make_account: Any) -> None:
-    closing = healthy(make_account, name="Avvecklas")
+    being_closed = healthy(make_account, name="Avvecklas")
     closed = healthy(make_account, name="Avvecklat")
-    Account.objects.filter(pk__in=[closing.pk, closed.pk]).update(followup_due_on=date(2020, 1, 1))
-    in_closing(closing, cast)
+    Account.objects.filter(pk__in=[being_closed.pk, closed.pk]).update(followup_due_on=date(2020, 1, 1))
+    in_closing(being_closed, cast)
     Account.objects.filter(pk=closed.pk).update(status="closed", closed_at=NOW)
     assert reasons_for(cast) == {}
-    scope = followup.closing_scope(cast["communications"])
+    scope = closing.closing_scope(cast["communications"])
     assert scope is not None
-    assert [account.name for account in followup.accounts_being_closed(scope)] == ["Avvecklas"]
+    assert [account.name for account in closing.accounts_being_closed(scope)] == ["Avvecklas"]
 
 
 def test_heads_see_the_proposals_for_their_own_units(cast: Cast, make_account: Any) -> None:
@@ -239,7 +238,7 @@ def test_heads_see_the_proposals_for_their_own_units(cast: Cast, make_account: A
     assert set(reasons_for(cast, "dean")) == {"Institutionens", "Andras"}
     assert set(reasons_for(cast, "communications")) == {"Institutionens", "Andras"}
     for person in ("communicator", "deputy", "registrar", "security_officer", "outsider"):
-        assert followup.closing_scope(cast[person]) is None
+        assert closing.closing_scope(cast[person]) is None
 
 
 def test_the_proposals_page_makes_the_same_queries_for_2_and_12_accounts(
@@ -285,7 +284,7 @@ def test_the_proposals_page_names_each_reason(client: Client, cast: Cast, make_a
 @pytest.mark.parametrize("person", sorted(STARTERS))
 def test_heads_the_lead_and_the_owner_start_closing(cast: Cast, make_account: Any, person: str) -> None:
     account = make_account()
-    followup.start_closing(account, reason="Ersätts av fakultetens konto.", by=cast[person], now=NOW)
+    closing.start_closing(account, reason="Ersätts av fakultetens konto.", by=cast[person], now=NOW)
     account.refresh_from_db()
     assert (account.status, account.closing_started_at, account.closing_reason) == (
         "closing",
@@ -300,31 +299,31 @@ def test_heads_the_lead_and_the_owner_start_closing(cast: Cast, make_account: An
 def test_others_may_not_start_closing(cast: Cast, make_account: Any, person: str) -> None:
     account = make_account()
     with pytest.raises(PermissionDenied):
-        followup.start_closing(account, reason="Nej.", by=cast[person], now=NOW)
+        closing.start_closing(account, reason="Nej.", by=cast[person], now=NOW)
     assert Account.objects.get(pk=account.pk).status == "active"
 
 
 def test_a_paused_account_can_be_closed_too(cast: Cast, make_account: Any) -> None:
     account = make_account(status=Account.Status.PAUSED)
-    followup.start_closing(account, reason="Pausat länge.", by=cast["dean"], now=NOW)
+    closing.start_closing(account, reason="Pausat länge.", by=cast["dean"], now=NOW)
     assert Account.objects.get(pk=account.pk).status == "closing"
 
 
 def test_starting_needs_a_reason(cast: Cast, make_account: Any) -> None:
     account = make_account()
     with pytest.raises(ValidationError) as refused:
-        followup.start_closing(account, reason="  ", by=cast["head_of_unit"], now=NOW)
+        closing.start_closing(account, reason="  ", by=cast["head_of_unit"], now=NOW)
     assert set(refused.value.message_dict) == {"reason"}
 
 
 def test_closing_cannot_start_twice_or_after_closing(cast: Cast, make_account: Any) -> None:
     account = in_closing(make_account(), cast)
     with pytest.raises(followup.StepRefused) as twice:
-        followup.start_closing(account, reason="Igen.", by=cast["head_of_unit"], now=NOW)
+        closing.start_closing(account, reason="Igen.", by=cast["head_of_unit"], now=NOW)
     assert codes(twice) == ["not_open"]
     closed = make_account(status=Account.Status.CLOSED)
     with pytest.raises(followup.StepRefused) as after:
-        followup.start_closing(closed, reason="Igen.", by=cast["head_of_unit"], now=NOW)
+        closing.start_closing(closed, reason="Igen.", by=cast["head_of_unit"], now=NOW)
     assert codes(after) == ["not_open"]
 
 
@@ -335,7 +334,7 @@ def test_commenting_is_confirmed_by_the_people_who_keep_the_account(
 ) -> None:
     """KAU-CLOSE: commenting switched off where the platform allows, or confirmed impossible."""
     account = in_closing(make_account(), cast)
-    followup.confirm_commenting(account, commenting=commenting, by=cast[person], now=NOW)
+    closing.confirm_commenting(account, commenting=commenting, by=cast[person], now=NOW)
     account.refresh_from_db()
     assert account.commenting == commenting
     assert account.history.latest().history_change_reason == "commenting confirmed for closing"
@@ -346,14 +345,14 @@ def test_commenting_is_confirmed_only_while_closing_and_only_as_off_or_impossibl
 ) -> None:
     account = make_account()
     with pytest.raises(followup.StepRefused) as early:
-        followup.confirm_commenting(account, commenting="off", by=cast["communicator"], now=NOW)
+        closing.confirm_commenting(account, commenting="off", by=cast["communicator"], now=NOW)
     assert codes(early) == ["not_closing"]
     in_closing(account, cast)
     with pytest.raises(ValidationError) as refused:
-        followup.confirm_commenting(account, commenting="on", by=cast["communicator"], now=NOW)
+        closing.confirm_commenting(account, commenting="on", by=cast["communicator"], now=NOW)
     assert set(refused.value.message_dict) == {"commenting"}
     with pytest.raises(PermissionDenied):
-        followup.confirm_commenting(account, commenting="off", by=cast["registrar"], now=NOW)
+        closing.confirm_commenting(account, commenting="off", by=cast["registrar"], now=NOW)
     assert Account.objects.get(pk=account.pk).commenting == ""
 
 
@@ -361,14 +360,14 @@ def test_closing_is_refused_naming_everything_missing(cast: Cast, make_account: 
     """KAU-CLOSE, KAU-STARTPAGE: commenting confirmed and a final screenshot, or no closing."""
     account = in_closing(make_account(), cast)
     with pytest.raises(followup.StepRefused) as both:
-        followup.close_account(account, by=cast["head_of_unit"], now=NOW)
+        closing.close_account(account, by=cast["head_of_unit"], now=NOW)
     assert codes(both) == ["commenting", "screenshot"]
-    assert both.value.messages == list(followup.closing_missing(account).values())
+    assert both.value.messages == list(closing.closing_missing(account).values())
 
-    followup.confirm_commenting(account, commenting="off", by=cast["deputy"], now=NOW)
+    closing.confirm_commenting(account, commenting="off", by=cast["deputy"], now=NOW)
     take_startpage_screenshot(account, at=NOW - timedelta(days=1), by=cast["communicator"])  # before closing
     with pytest.raises(followup.StepRefused) as screenshot:
-        followup.close_account(account, by=cast["head_of_unit"], now=NOW)
+        closing.close_account(account, by=cast["head_of_unit"], now=NOW)
     assert codes(screenshot) == ["screenshot"]
     assert Account.objects.get(pk=account.pk).status == "closing"
 
@@ -376,7 +375,7 @@ def test_closing_is_refused_naming_everything_missing(cast: Cast, make_account: 
 def test_closing_before_it_started_is_refused(cast: Cast, make_account: Any) -> None:
     account = make_account()
     with pytest.raises(followup.StepRefused) as refused:
-        followup.close_account(account, by=cast["social_media_lead"], now=NOW)
+        closing.close_account(account, by=cast["social_media_lead"], now=NOW)
     assert codes(refused) == ["not_started"]
 
 
@@ -384,7 +383,7 @@ def test_closing_before_it_started_is_refused(cast: Cast, make_account: Any) -> 
 def test_only_heads_and_the_lead_close(cast: Cast, make_account: Any, person: str) -> None:
     account = in_closing(make_account(), cast, commenting="off", screenshot=True)
     with pytest.raises(PermissionDenied):
-        followup.close_account(account, by=cast[person], now=NOW)
+        closing.close_account(account, by=cast[person], now=NOW)
     assert Account.objects.get(pk=account.pk).status == "closing"
 
 
@@ -409,11 +408,11 @@ def test_a_closed_account_keeps_everything(cast: Cast, make_account: Any, person
     )
     in_closing(account, cast, commenting="not_possible", screenshot=True)
     closed_at = NOW + timedelta(days=1)
-    followup.close_account(account, by=cast[person], now=closed_at)
+    closing.close_account(account, by=cast[person], now=closed_at)
     account.refresh_from_db()
     assert (account.status, account.closed_at, account.closed_by) == ("closed", closed_at, cast[person])
     assert account.followups.count() == 1
-    assert accounts_visible_to(cast["registrar"]).filter(pk=account.pk).exists()
+    assert Account.objects.visible_to(cast["registrar"]).filter(pk=account.pk).exists()
     reasons = list(
         account.history.order_by("history_date", "history_id").values_list("history_change_reason", flat=True)
     )
@@ -426,7 +425,7 @@ def test_a_closed_account_keeps_everything(cast: Cast, make_account: Any, person
         "closed",
     ]
     with pytest.raises(followup.StepRefused) as again:
-        followup.close_account(account, by=cast[person], now=closed_at)
+        closing.close_account(account, by=cast[person], now=closed_at)
     assert codes(again) == ["closed"]
 
 
@@ -441,7 +440,7 @@ def test_two_people_closing_at_once_close_once(cast: Cast, make_account: Any) ->
     def close(person: str) -> None:
         try:
             barrier.wait(timeout=10)
-            followup.close_account(Account.objects.get(pk=account.pk), by=cast[person], now=NOW)
+            closing.close_account(Account.objects.get(pk=account.pk), by=cast[person], now=NOW)
             outcomes.append("done")
         except followup.StepRefused as exc:
             outcomes.append(str(exc.error_list[0].code))
@@ -529,7 +528,7 @@ def test_a_forbidden_step_is_a_conflict_naming_what_is_missing(
     response = client.post(url, {"step": "close"})
     assert response.status_code == 409
     shown = [str(message) for message in response.context["messages"]]
-    missing = followup.closing_missing(Account.objects.get(pk=account.pk))
+    missing = closing.closing_missing(Account.objects.get(pk=account.pk))
     assert list(missing) == ["commenting", "screenshot"]
     assert shown == list(missing.values())
     assert state(account) == before
@@ -553,7 +552,7 @@ def test_steps_out_of_order_are_conflicts(
         in_closing(account, cast)
     if account_state == "closed":
         in_closing(account, cast, commenting="off", screenshot=True)
-        followup.close_account(account, by=cast["dean"], now=NOW + timedelta(days=1))
+        closing.close_account(account, by=cast["dean"], now=NOW + timedelta(days=1))
     before = state(account)
     client.force_login(cast["social_media_lead"])
     response = client.post(reverse("accounts:closing", args=[account.pk]), data)

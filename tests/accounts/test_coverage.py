@@ -18,7 +18,7 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
-from accounts import coverage
+from accounts import coverage, people
 from accounts.coverage import runs, uncovered_days
 from accounts.models import Absence, Account, CoverageGap
 from core.models import Notification, User
@@ -395,7 +395,7 @@ def test_the_head_changes_owner_and_deputies_with_history(cast: Cast, make_accou
     the change and holds the new deputies."""
     account = make_account()
     rows_before = account.history.count()
-    coverage.change_people(
+    people.change_people(
         account, owner=cast["deputy"], deputies=[cast["staff"]], by=cast["head_of_unit"], now=NOW
     )
     account.refresh_from_db()
@@ -412,7 +412,7 @@ def test_the_head_changes_owner_and_deputies_with_history(cast: Cast, make_accou
 
 def test_a_change_of_deputies_alone_is_not_a_major_change(cast: Cast, make_account: Any) -> None:
     account = make_account()
-    coverage.change_people(
+    people.change_people(
         account,
         owner=cast["communicator"],
         deputies=[cast["deputy"], cast["staff"]],
@@ -429,18 +429,14 @@ def test_a_screenshot_still_awaited_keeps_its_date(cast: Cast, make_account: Any
     """KAU-STARTPAGE: a second major change before the screenshot keeps the first date, so the registry
     shows how long it has been awaited; after a screenshot, a new change asks again."""
     account = make_account()
-    coverage.change_details(
-        account, name="Nytt namn", handle=account.handle, url="", by=cast["dean"], now=NOW
-    )
-    coverage.change_people(
-        account, owner=cast["staff"], deputies=[cast["deputy"]], by=cast["dean"], now=LATER
-    )
+    people.change_details(account, name="Nytt namn", handle=account.handle, url="", by=cast["dean"], now=NOW)
+    people.change_people(account, owner=cast["staff"], deputies=[cast["deputy"]], by=cast["dean"], now=LATER)
     account.refresh_from_db()
     assert account.startpage_needed_since == NOW
     Account.objects.filter(pk=account.pk).update(last_startpage_at=LATER + timedelta(hours=1))
     account.refresh_from_db()
     later_still = LATER + timedelta(days=1)
-    coverage.change_details(account, name="Nyare namn", handle="", url="", by=cast["dean"], now=later_still)
+    people.change_details(account, name="Nyare namn", handle="", url="", by=cast["dean"], now=later_still)
     account.refresh_from_db()
     assert account.startpage_needed_since == later_still
 
@@ -454,11 +450,11 @@ def test_only_the_head_above_and_the_lead_may_change_people(
     """KAU-RESP-MANAGER: the owner, the deputies, other heads and the communications department may not."""
     account = make_account()
     with pytest.raises(PermissionDenied):
-        coverage.change_people(
+        people.change_people(
             account, owner=cast["staff"], deputies=[cast["deputy"]], by=cast[person], now=NOW
         )
     with pytest.raises(PermissionDenied):
-        coverage.change_details(account, name="X", handle="", url="", by=cast[person], now=NOW)
+        people.change_details(account, name="X", handle="", url="", by=cast[person], now=NOW)
     account.refresh_from_db()
     assert account.owner == cast["communicator"]
     assert account.name != "X"
@@ -467,7 +463,7 @@ def test_only_the_head_above_and_the_lead_may_change_people(
 @pytest.mark.parametrize("person", ["head_of_unit", "dean", "social_media_lead"])
 def test_the_head_of_the_unit_or_above_and_the_lead_may(cast: Cast, make_account: Any, person: str) -> None:
     account = make_account()
-    coverage.change_people(account, owner=cast["staff"], deputies=[cast["deputy"]], by=cast[person], now=NOW)
+    people.change_people(account, owner=cast["staff"], deputies=[cast["deputy"]], by=cast[person], now=NOW)
     account.refresh_from_db()
     assert account.owner == cast["staff"]
 
@@ -490,7 +486,7 @@ def test_owner_and_deputies_are_checked(
     User.objects.filter(pk=cast["outsider"].pk).update(is_active=False)
     cast["outsider"].is_active = False
     with pytest.raises(ValidationError) as error:
-        coverage.change_people(
+        people.change_people(
             account, owner=cast[owner], deputies=[cast[p] for p in deputies], by=cast["head_of_unit"], now=NOW
         )
     assert field in error.value.message_dict
@@ -503,14 +499,14 @@ def test_rename_and_new_handle_are_major_changes_but_a_new_address_is_not(
 ) -> None:
     """KAU-STARTPAGE: "before major changes": a rename or a new handle asks for a new screenshot."""
     account = make_account()
-    coverage.change_details(
+    people.change_details(
         account, name=account.name, handle=account.handle, url="https://x.example/a", by=cast["dean"], now=NOW
     )
     account.refresh_from_db()
     assert (account.url, account.startpage_needed_since) == ("https://x.example/a", None)
     assert account.history.first().history_user == cast["dean"]
 
-    coverage.change_details(
+    people.change_details(
         account, name=account.name, handle="nytt_kau", url=account.url, by=cast["dean"], now=NOW
     )
     account.refresh_from_db()
@@ -521,7 +517,7 @@ def test_a_handle_taken_by_another_open_account_is_refused(cast: Cast, make_acco
     first = make_account(handle="taget_kau")
     second = make_account()
     with pytest.raises(ValidationError) as error:
-        coverage.change_details(
+        people.change_details(
             second, name=second.name, handle=first.handle, url="", by=cast["head_of_unit"], now=NOW
         )
     assert "handle" in error.value.message_dict
@@ -531,9 +527,7 @@ def test_a_closed_account_is_not_changed(cast: Cast, make_account: Any) -> None:
     """KAU-PUBLIC-RECORD: a closed account stays as it was."""
     account = make_account(status=Account.Status.CLOSED)
     with pytest.raises(ValidationError):
-        coverage.change_details(
-            account, name="Nytt", handle="", url="", by=cast["social_media_lead"], now=NOW
-        )
+        people.change_details(account, name="Nytt", handle="", url="", by=cast["social_media_lead"], now=NOW)
 
 
 # --- Absences ---------------------------------------------------------------------------------------------
@@ -688,7 +682,7 @@ def test_a_person_who_left_is_reported_once_per_account_and_person(cast: Cast, m
     make_account(owner="staff", deputies=("communicator",))  # nobody has left here
     User.objects.filter(pk=cast["deputy"].pk).update(is_active=False)
 
-    assert coverage.flag_deactivated_people(now=NOW) == 2
+    assert people.flag_deactivated_people(now=NOW) == 2
     person = cast["deputy"].pk
     assert departure_notices() == [
         (f"person-left:{first.pk}:{person}", "head_of_unit"),
@@ -699,14 +693,14 @@ def test_a_person_who_left_is_reported_once_per_account_and_person(cast: Cast, m
     body = Notification.objects.filter(kind="person_deactivated").first()
     assert body is not None
     assert "KAU-RESP-OWNER" in body.body
-    assert coverage.flag_deactivated_people(now=LATER) == 0
+    assert people.flag_deactivated_people(now=LATER) == 0
     assert len(departure_notices()) == 4
 
 
 def test_an_owner_who_left_is_reported_too(cast: Cast, make_account: Any) -> None:
     account = make_account()
     User.objects.filter(pk=cast["communicator"].pk).update(is_active=False)
-    assert coverage.flag_deactivated_people(now=NOW) == 1
+    assert people.flag_deactivated_people(now=NOW) == 1
     assert {who for _key, who in departure_notices()} == {"head_of_unit", "social_media_lead"}
     assert f"person-left:{account.pk}:{cast['communicator'].pk}" in departure_notices()[0][0]
 
@@ -714,12 +708,12 @@ def test_an_owner_who_left_is_reported_too(cast: Cast, make_account: Any) -> Non
 def test_the_hourly_job_reads_in_a_fixed_number_of_queries(cast: Cast, make_account: Any) -> None:
     User.objects.filter(pk=cast["deputy"].pk).update(is_active=False)
     make_account()
-    coverage.flag_deactivated_people(now=NOW)
-    small = _queries(lambda: coverage.flag_deactivated_people(now=NOW))
+    people.flag_deactivated_people(now=NOW)
+    small = _queries(lambda: people.flag_deactivated_people(now=NOW))
     for _ in range(10):
         make_account()
-    coverage.flag_deactivated_people(now=NOW)
-    large = _queries(lambda: coverage.flag_deactivated_people(now=NOW))
+    people.flag_deactivated_people(now=NOW)
+    large = _queries(lambda: people.flag_deactivated_people(now=NOW))
     assert small == large
 
 
@@ -729,8 +723,8 @@ def test_deactivating_a_person_reports_their_accounts_at_once(cast: Cast, make_a
     make_account(owner="staff", deputies=("communicator",))
     admin = User.objects.create_user(username="admin", email="admin@example.se", is_staff=True)
     with pytest.raises(PermissionDenied):
-        coverage.deactivate_person(cast["deputy"], by=cast["head_of_unit"], now=NOW)
-    coverage.deactivate_person(cast["deputy"], by=admin, now=NOW)
+        people.deactivate_person(cast["deputy"], by=cast["head_of_unit"], now=NOW)
+    people.deactivate_person(cast["deputy"], by=admin, now=NOW)
     person = User.objects.get(pk=cast["deputy"].pk)
     assert not person.is_active
     assert person.history.first().history_user == admin
@@ -738,7 +732,7 @@ def test_deactivating_a_person_reports_their_accounts_at_once(cast: Cast, make_a
         (f"person-left:{account.pk}:{person.pk}", "head_of_unit"),
         (f"person-left:{account.pk}:{person.pk}", "social_media_lead"),
     ]
-    assert coverage.flag_deactivated_people(now=NOW) == 0
+    assert people.flag_deactivated_people(now=NOW) == 0
 
 
 # --- The account page and the start page ----------------------------------------------------------------
@@ -801,7 +795,7 @@ def test_a_rename_asks_for_the_sender_to_be_confirmed_again(cast: Cast, make_acc
 
     account = make_account()
     services.confirm_sender(account.pk, by=cast["communicator"], now=NOW)
-    coverage.change_details(
+    people.change_details(
         account,
         name="Privat grej",
         handle=account.handle,
@@ -820,7 +814,7 @@ def test_automatic_start_page_capture_is_switched_through_the_details_with_histo
     """KAU-STARTPAGE: whether Kanalvakt captures the start page itself is one of the account's details,
     changed by those who manage it, kept in the history; it is not a major change."""
     account = make_account(url="https://x.example/konto")
-    coverage.change_details(
+    people.change_details(
         account,
         name=account.name,
         handle=account.handle,
@@ -837,13 +831,13 @@ def test_automatic_start_page_capture_is_switched_through_the_details_with_histo
         "start-page capture changed",
     )
     # Left out, it stays as it is.
-    coverage.change_details(
+    people.change_details(
         account, name="Nytt namn", handle=account.handle, url=account.url, by=cast["dean"], now=NOW
     )
     account.refresh_from_db()
     assert account.capture_start_page is True
     with pytest.raises(PermissionDenied):
-        coverage.change_details(
+        people.change_details(
             account,
             name=account.name,
             handle=account.handle,

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from accounts.flags import FLAGS, flagged, raised, with_flags
+from accounts.flags import all_flags, flagged, raised, with_flags
 from accounts.models import Account, CoverageGap
 from core.models import InstitutionSettings
 from moderation.models import Item
@@ -217,7 +217,7 @@ def test_a_closed_account_is_never_flagged(cast: Cast, make_account: Any) -> Non
     update(account, followup_due_on=TODAY - timedelta(days=400))
     _item(account, limit_at=NOW - timedelta(days=1))
     CoverageGap.objects.create(account=account, starts_on=TODAY, ends_on=TODAY, found_at=NOW)
-    assert flags_of(account) == {flag.key for flag in FLAGS}  # every rule broken while open
+    assert flags_of(account) == {flag.key for flag in all_flags()}  # every rule broken while open
     update(account, status=Account.Status.CLOSED, closed_at=NOW)
     assert flags_of(account) == set()
 
@@ -244,7 +244,7 @@ def test_raised_flags_keep_the_order_of_the_rules(make_account: Any) -> None:
 
 
 def test_every_flag_names_a_rule_of_the_policy() -> None:
-    rules = {flag.rule for flag in FLAGS}
+    rules = {flag.rule for flag in all_flags()}
     assert rules == {
         "KAU-RESP-OWNER",
         "KAU-START-CHECKLIST",
@@ -255,4 +255,19 @@ def test_every_flag_names_a_rule_of_the_policy() -> None:
         "KAU-SENDER",
         "KAU-RESP-DAILY",
     }
-    assert len({flag.key for flag in FLAGS}) == len(FLAGS)
+    assert len({flag.key for flag in all_flags()}) == len(all_flags())
+
+
+def test_the_apps_register_every_flag_in_the_order_the_registry_shows() -> None:
+    """Governance and moderation register their flags in their AppConfig.ready(), between the
+    registry's own."""
+    assert [flag.key for flag in all_flags()] == [
+        "resp_owner",
+        "strategy",
+        "startpage",
+        "followup",
+        "response",
+        "inform",
+        "sender",
+        "coverage",
+    ]

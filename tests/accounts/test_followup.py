@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import followup
+from accounts import charts, closing, followup
 from accounts.dates import add_months
 from accounts.models import Account, FollowUp
 from core.models import InstitutionSettings, Notification
@@ -349,7 +349,10 @@ def test_the_chart_has_its_text_alternative_and_the_table_the_same_figures(
             now=NOW,
             **figures(period_end=period_end, followers=followers, posts=posts),
         )
-    context = followup.detail_context(account, user=cast["communicator"], now=NOW)
+    context = {
+        **followup.detail_context(account, user=cast["communicator"], now=NOW),
+        **closing.detail_context(account, user=cast["communicator"], now=NOW),
+    }
     assert set(context) == {"followup", "closing"}
     html = render_to_string("accounts/includes/followups.html", context)
     chart_id = f"followup-chart-{account.pk}"
@@ -372,9 +375,9 @@ def test_the_chart_has_its_text_alternative_and_the_table_the_same_figures(
 
 
 def test_the_chart_draws_nothing_without_followups_and_a_point_for_one() -> None:
-    assert followup.followup_chart([]) is None
+    assert charts.followup_chart([]) is None
     single = FollowUp(period_end=date(2030, 1, 31), followers=10, posts=1, reactions=2, comments=3, pk=1)
-    chart = followup.followup_chart([single])
+    chart = charts.followup_chart([single])
     assert chart is not None
     (x, y, value), *_rest = chart.panels[0].series[0].dots
     assert x == "342.0"  # alone, in the middle
@@ -388,7 +391,7 @@ def test_the_chart_scales_higher_values_higher() -> None:
         FollowUp(period_end=date(2029, 1, 31), followers=100, posts=5, reactions=50, comments=0, pk=1),
         FollowUp(period_end=date(2030, 1, 31), followers=300, posts=10, reactions=20, comments=4, pk=2),
     ]
-    chart = followup.followup_chart(points)
+    chart = charts.followup_chart(points)
     assert chart is not None
     (first_x, first_y, _), (last_x, last_y, _) = chart.panels[0].series[0].dots
     assert float(first_x) < float(last_x)

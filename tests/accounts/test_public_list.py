@@ -48,9 +48,9 @@ def registry(cast: Cast, make_account: Any) -> dict[str, Account]:
 
 
 def being_closed(account: Account, cast: Cast) -> Account:
-    from accounts import followup
+    from accounts import closing
 
-    return followup.start_closing(
+    return closing.start_closing(
         account, reason="Används inte längre.", by=cast["social_media_lead"], now=timezone.now()
     )
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from accounts import services
-from accounts.selectors import accounts_visible_to
+from accounts.models import Account
 from tests.conftest import Cast
 
 
@@ -20,7 +20,7 @@ def test_visibility_follows_ownership_the_unit_tree_and_roles(cast: Cast, make_a
     other = make_account(unit="other", owner="other_head", deputies=("outsider",), name="Andra kontot")
 
     def visible(person: str) -> set[str]:
-        return set(accounts_visible_to(cast[person]).values_list("name", flat=True))
+        return set(Account.objects.visible_to(cast[person]).values_list("name", flat=True))
 
     assert visible("communicator") == {department.name}  # owner
     assert visible("deputy") == {department.name}  # deputy
@@ -50,7 +50,7 @@ def test_visibility_follows_ownership_the_unit_tree_and_roles(cast: Cast, make_a
 def test_an_inactive_person_sees_nothing(cast: Cast, make_account: Any) -> None:
     make_account()
     cast["communicator"].is_active = False
-    assert not accounts_visible_to(cast["communicator"]).exists()
+    assert not Account.objects.visible_to(cast["communicator"]).exists()
 
 
 def test_an_account_needs_an_owner_and_a_different_deputy(cast: Cast) -> None:

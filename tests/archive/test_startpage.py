@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts import coverage, followup
+from accounts import closing, followup, people
 from accounts.flags import raised, with_flags
 from accounts.models import Account
 from archive import startpage
@@ -91,7 +91,7 @@ def test_a_screenshot_after_a_major_change_answers_it_one_before_does_not(
     cast: Cast, account: Account
 ) -> None:
     """KAU-STARTPAGE: a new owner, name or handle asks for a screenshot taken after the change."""
-    coverage.change_details(
+    people.change_details(
         account, name="Nytt namn", handle=account.handle, url="", by=cast["head_of_unit"], now=NOW
     )
     account.refresh_from_db()
@@ -269,7 +269,7 @@ def test_a_major_change_makes_the_start_page_due_again(cast: Cast, account: Acco
     upload(account, cast, at=NOW + timedelta(hours=1))
     assert startpage.check_startpages(now=NOW + timedelta(days=1)) == 0
     changed_at = NOW + timedelta(days=10)
-    coverage.change_details(
+    people.change_details(
         account, name=account.name, handle="nytt_kau", url="", by=cast["social_media_lead"], now=changed_at
     )
     assert flagged(account, now=changed_at)
@@ -371,36 +371,36 @@ def test_closing_is_refused_until_the_final_start_page_screenshot_is_kept(
     """KAU-CLOSE, KAU-STARTPAGE: "an account cannot be closed until its final start-page screenshot
     exists": a kept start-page screenshot taken after closing started."""
     upload(account, cast, at=NOW - timedelta(days=1))  # before closing: not the final one
-    followup.start_closing(account, reason="Används inte längre.", by=cast["head_of_unit"], now=NOW)
-    followup.confirm_commenting(account, commenting="off", by=cast["deputy"], now=NOW)
+    closing.start_closing(account, reason="Används inte längre.", by=cast["head_of_unit"], now=NOW)
+    closing.confirm_commenting(account, commenting="off", by=cast["deputy"], now=NOW)
     with pytest.raises(followup.StepRefused) as refused:
-        followup.close_account(account, by=cast["head_of_unit"], now=NOW)
+        closing.close_account(account, by=cast["head_of_unit"], now=NOW)
     assert [error.code for error in refused.value.error_list] == ["screenshot"]
     # A date on the account is no screenshot.
     Account.objects.filter(pk=account.pk).update(last_startpage_at=NOW + timedelta(minutes=30))
     with pytest.raises(followup.StepRefused):
-        followup.close_account(account, by=cast["head_of_unit"], now=NOW + timedelta(hours=1))
-    assert not followup.has_final_startpage(account)
+        closing.close_account(account, by=cast["head_of_unit"], now=NOW + timedelta(hours=1))
+    assert not closing.has_final_startpage(account)
     # The owner uploads the final screenshot; now the head closes it.
     later = NOW + timedelta(hours=1)
     startpage.record_startpage_screenshot(
         account, data=png(colour=(5, 5, 5)), by=cast["communicator"], now=later
     )
-    assert followup.has_final_startpage(account)
-    followup.close_account(account, by=cast["head_of_unit"], now=later + timedelta(minutes=1))
+    assert closing.has_final_startpage(account)
+    closing.close_account(account, by=cast["head_of_unit"], now=later + timedelta(minutes=1))
     assert Account.objects.get(pk=account.pk).status == Account.Status.CLOSED
 
 
 def test_the_closing_steps_show_the_final_screenshot(cast: Cast, account: Account) -> None:
-    followup.start_closing(account, reason="Används inte längre.", by=cast["head_of_unit"], now=NOW)
-    context = followup.detail_context(account, user=cast["communicator"], now=NOW)["closing"]
+    closing.start_closing(account, reason="Används inte längre.", by=cast["head_of_unit"], now=NOW)
+    context = closing.detail_context(account, user=cast["communicator"], now=NOW)["closing"]
     assert context["final_startpage"] is False
     assert "screenshot" in context["missing"]
     assert context["startpage_url"] == reverse("archive:startpage", args=[account.pk])
     startpage.record_startpage_screenshot(
         account, data=png(), by=cast["communicator"], now=NOW + timedelta(minutes=1)
     )
-    context = followup.detail_context(account, user=cast["communicator"], now=NOW)["closing"]
+    context = closing.detail_context(account, user=cast["communicator"], now=NOW)["closing"]
     assert context["final_startpage"] is True
     assert "screenshot" not in context["missing"]
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from accounts import followup
+from accounts import closing
 from accounts.models import Account
 from archive import startpage
 from archive.models import CaptureAttempt, LedgerEntry, Screenshot
@@ -283,7 +283,7 @@ def test_the_closing_page_offers_the_final_start_page_upload(
     """KAU-CLOSE, KAU-STARTPAGE: while closing, the page links to the upload until the final screenshot
     is kept, and then shows it done."""
     now = timezone.now()
-    followup.start_closing(account, reason="Används inte längre.", by=cast["head_of_unit"], now=now)
+    closing.start_closing(account, reason="Används inte längre.", by=cast["head_of_unit"], now=now)
     client.force_login(cast["head_of_unit"])
     closing_url = reverse("accounts:closing", args=[account.pk])
     body = client.get(closing_url).content.decode()

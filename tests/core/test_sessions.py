@@ -175,7 +175,7 @@ def test_deactivating_a_person_by_saving_ends_all_their_sessions_and_no_one_else
 
 def test_deactivation_by_the_service_ends_all_sessions(cast: Cast) -> None:
     """KAU-RESP-OWNER: accounts.coverage.deactivate_person, the path of the admin and the sweep."""
-    from accounts.coverage import deactivate_person
+    from accounts.people import deactivate_person
 
     clients = signed_in_clients("communicator", 2)
     keys = [one.session.session_key for one in clients]
