@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Absence, Account, CoverageGap
 from accounts.selectors import manages_account as can_manage
+from accounts.todo import dated_section
 from core import bounds
 from core.calendar import local_today
 from core.history import record
@@ -479,13 +480,10 @@ def todo_gaps(user: Any, now: datetime) -> TodoSection | None:
         .select_related("account", "account__unit")
         .order_by("starts_on", "pk")[:50]
     )
-    if not rows:
-        return None
-    return TodoSection(
-        key="coverage-gaps",
-        title=gettext_lazy("Days when nobody watches an account"),
-        empty="",
+    return dated_section(
+        "coverage-gaps",
+        gettext_lazy("Days when nobody watches an account"),
+        rows,
         template="accounts/todo_gaps.html",
-        rows=rows,
-        extra={"today": today},
+        today=today,
     )

@@ -6,8 +6,10 @@ the form, one call to accounts.coverage, redirect. Bad input is 400 with the fie
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -36,6 +38,28 @@ def _manageable_or_404(user: User, pk: int) -> Account:
     return account
 
 
+def _save_account_form(
+    request: HttpRequest,
+    account: Account,
+    form: forms.Form,
+    *,
+    template: str,
+    save: Callable[[dict[str, Any]], str],
+) -> HttpResponse:
+    """A posted form about ``account``: if valid, ``save`` calls the service with the cleaned data
+    and returns the message to show, then back to the account page. Bad input, or a refusal by the
+    service, is 400 with the field named."""
+    if form.is_valid():
+        try:
+            message = save(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("accounts:detail", pk=account.pk)
+    return render(request, template, {"account": account, "form": form}, status=400)
+
+
 @require_http_methods(["GET", "POST"])
 def account_people(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the account owner and the deputies (KAU-RESP-OWNER); a new owner asks for a new start-page
@@ -48,34 +72,21 @@ def account_people(request: HttpRequest, pk: int) -> HttpResponse:
             initial={"owner": account.owner_id, "deputies": [person.pk for person in account.deputies.all()]}
         )
         return render(request, template, {"account": account, "form": form})
-    form = PeopleForm(request.POST)
-    if form.is_valid():
+
+    def save(data: dict[str, Any]) -> str:
         previous_owner = account.owner_id
-        owner = form.cleaned_data["owner"]
-        try:
-            people.change_people(
-                account,
-                owner=owner,
-                deputies=list(form.cleaned_data["deputies"]),
-                by=user,
-                now=timezone.now(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            if owner.pk != previous_owner:
-                messages.success(
-                    request,
-                    _(
-                        "%(name)s is now the account owner. A new owner is a major change: take a new "
-                        "screenshot of the account's start page (KAU-STARTPAGE)."
-                    )
-                    % {"name": owner},
-                )
-            else:
-                messages.success(request, _("The account owner and deputies are saved."))
-            return redirect("accounts:detail", pk=account.pk)
-    return render(request, template, {"account": account, "form": form}, status=400)
+        owner = data["owner"]
+        people.change_people(
+            account, owner=owner, deputies=list(data["deputies"]), by=user, now=timezone.now()
+        )
+        if owner.pk != previous_owner:
+            return _(
+                "%(name)s is now the account owner. A new owner is a major change: take a new "
+                "screenshot of the account's start page (KAU-STARTPAGE)."
+            ) % {"name": owner}
+        return _("The account owner and deputies are saved.")
+
+    return _save_account_form(request, account, PeopleForm(request.POST), template=template, save=save)
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,35 +106,26 @@ def account_details(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
         return render(request, template, {"account": account, "form": form})
-    form = DetailsForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def save(data: dict[str, Any]) -> str:
         major = data["name"].strip() != account.name or data["handle"].strip() != account.handle
-        try:
-            people.change_details(
-                account,
-                name=data["name"],
-                handle=data["handle"],
-                url=data["url"],
-                capture_start_page=data["capture_start_page"],
-                by=user,
-                now=timezone.now(),
+        people.change_details(
+            account,
+            name=data["name"],
+            handle=data["handle"],
+            url=data["url"],
+            capture_start_page=data["capture_start_page"],
+            by=user,
+            now=timezone.now(),
+        )
+        if major:
+            return _(
+                "The account's name and handle are saved. A new name or handle is a major change: "
+                "take a new screenshot of the account's start page (KAU-STARTPAGE)."
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            if major:
-                messages.success(
-                    request,
-                    _(
-                        "The account's name and handle are saved. A new name or handle is a major change: "
-                        "take a new screenshot of the account's start page (KAU-STARTPAGE)."
-                    ),
-                )
-            else:
-                messages.success(request, _("The account's details are saved."))
-            return redirect("accounts:detail", pk=account.pk)
-    return render(request, template, {"account": account, "form": form}, status=400)
+        return _("The account's details are saved.")
+
+    return _save_account_form(request, account, DetailsForm(request.POST), template=template, save=save)
 
 
 def _visible_absences(user: User) -> Any:

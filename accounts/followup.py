@@ -29,6 +29,7 @@ from accounts.dates import add_months
 from accounts.models import Account, FollowUp
 from accounts.selectors import heads_of, is_owner_or_deputy
 from accounts.selectors import manages_account as manages
+from accounts.todo import dated_section
 from core import bounds
 from core.history import record
 from core.models import InstitutionSettings, Notification, OrgUnit, User
@@ -399,13 +400,10 @@ def todo_followups(user: Any, now: datetime) -> TodoSection | None:
         .select_related("unit")
         .order_by("followup_due_on", "name", "pk")[:50]
     )
-    if not rows:
-        return None
-    return TodoSection(
-        key="followups",
-        title=gettext_lazy("Follow-ups to record"),
-        empty="",
+    return dated_section(
+        "followups",
+        gettext_lazy("Follow-ups to record"),
+        rows,
         template="accounts/todo_followups.html",
-        rows=rows,
-        extra={"today": today},
+        today=today,
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from accounts.followup import MAX_INTERVAL_MONTHS, MIN_INTERVAL_MONTHS
 from accounts.models import FollowUp
 from core import bounds
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+def _one_of(label: StrOrPromise, choices: Sequence[tuple[str, Any]]) -> forms.ChoiceField:
+    """A required choice shown as radio buttons: every option in sight, none picked in advance."""
+    return forms.ChoiceField(label=label, choices=choices, widget=forms.RadioSelect)
 
 
 class FollowUpForm(forms.Form):
@@ -31,29 +40,15 @@ class FollowUpForm(forms.Form):
         label=_("Reactions in the period"), min_value=0, help_text=_("Likes, shares and other reactions.")
     )
     comments = forms.IntegerField(label=_("Comments in the period"), min_value=0)
-    traffic = forms.ChoiceField(
-        label=_("Traffic compared with the previous period"),
-        choices=FollowUp.Traffic.choices,
-        widget=forms.RadioSelect,
-    )
-    reaches_audiences = forms.ChoiceField(
-        label=_("Do we reach the audiences we want to reach?"),
-        choices=FollowUp.Answer.choices,
-        widget=forms.RadioSelect,
-    )
-    keeps_up = forms.ChoiceField(
-        label=_("Can we keep up the frequency and monitoring required?"),
-        choices=FollowUp.Answer.choices,
-        widget=forms.RadioSelect,
-    )
+    traffic = _one_of(_("Traffic compared with the previous period"), FollowUp.Traffic.choices)
+    reaches_audiences = _one_of(_("Do we reach the audiences we want to reach?"), FollowUp.Answer.choices)
+    keeps_up = _one_of(_("Can we keep up the frequency and monitoring required?"), FollowUp.Answer.choices)
     value_estimate = forms.CharField(
         label=_("Value against the resources it takes"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What does the account give the university, and what does it cost in time and money?"),
     )
-    decision = forms.ChoiceField(
-        label=_("Decision"), choices=FollowUp.Decision.choices, widget=forms.RadioSelect
-    )
+    decision = _one_of(_("Decision"), FollowUp.Decision.choices)
     note = forms.CharField(
         label=_("Note"),
         required=False,

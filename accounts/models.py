@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
+from accounts.grants import granted_to
 from core.models import person_field
 from core.units import in_subtrees, unit_paths_headed_by
 
@@ -52,15 +53,11 @@ class AccountQuerySet(models.QuerySet["Account"]):
             return self.all()
         return self.filter(
             _kept_by(user)
-            | Q(
-                pk__in=AccountUserObjectPermission.objects.filter(
-                    user=user, permission__codename="view_account"
-                ).values("content_object_id")
-            )
-            | Q(
-                pk__in=AccountGroupObjectPermission.objects.filter(
-                    group__in=user.groups.all(), permission__codename="view_account"
-                ).values("content_object_id")
+            | granted_to(
+                user,
+                codename="view_account",
+                user_grants=AccountUserObjectPermission.objects,
+                group_grants=AccountGroupObjectPermission.objects,
             )
             | in_subtrees(unit_paths_headed_by(user))
         )

@@ -7,41 +7,23 @@ lost.
 
 from __future__ import annotations
 
-from celery import shared_task
 from django.utils import timezone
 
 from accounts import coverage, followup, people
+from core.tasks import idempotent_task
 
 
 # Reads the registry and two weeks of absences at a fixed number of queries: well under a minute.
-@shared_task(
-    name="accounts.tasks.check_coverage",
-    soft_time_limit=240,
-    time_limit=300,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@idempotent_task("accounts.tasks.check_coverage", soft_time_limit=240, time_limit=300)
 def check_coverage() -> int:
     return coverage.check_coverage(now=timezone.now())
 
 
-@shared_task(
-    name="accounts.tasks.flag_deactivated_people",
-    soft_time_limit=240,
-    time_limit=300,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@idempotent_task("accounts.tasks.flag_deactivated_people", soft_time_limit=240, time_limit=300)
 def flag_deactivated_people() -> int:
     return people.flag_deactivated_people(now=timezone.now())
 
 
-@shared_task(
-    name="accounts.tasks.remind_followups",
-    soft_time_limit=240,
-    time_limit=300,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@idempotent_task("accounts.tasks.remind_followups", soft_time_limit=240, time_limit=300)
 def remind_followups() -> int:
     return followup.remind_followups(now=timezone.now())

@@ -317,26 +317,21 @@ def check_profile(*, sender_type: str, platform: str, handle: str, profile_pictu
 def _platform_deviation(row: SenderRule, *, sender_label: str, platform: str) -> Deviation:
     # A Facebook group is not an account of its own; a page is a separate account with its own
     # administrators. The guide tells the two apart, so asking for the wrong one is its own deviation.
+    wrong_kind = None
     if platform == FACEBOOK_PAGE and FACEBOOK_GROUP in row.platforms:
-        return Deviation(
-            code="facebook_kind",
-            message=gettext(
-                "The profile guide gives the sender type “%(sender_type)s” a Facebook group, not a page "
-                "(KAU-PROFILE-GUIDE). A page is a separate account with its own administrators; a group "
-                "is not an account of its own."
-            )
-            % {"sender_type": sender_label},
+        wrong_kind = gettext(
+            "The profile guide gives the sender type “%(sender_type)s” a Facebook group, not a page "
+            "(KAU-PROFILE-GUIDE). A page is a separate account with its own administrators; a group "
+            "is not an account of its own."
         )
-    if platform == FACEBOOK_GROUP and FACEBOOK_PAGE in row.platforms:
-        return Deviation(
-            code="facebook_kind",
-            message=gettext(
-                "The profile guide gives the sender type “%(sender_type)s” a Facebook page, not a group "
-                "(KAU-PROFILE-GUIDE). A page is a separate account with its own administrators, as the "
-                "guide asks for; a group is not an account of its own."
-            )
-            % {"sender_type": sender_label},
+    elif platform == FACEBOOK_GROUP and FACEBOOK_PAGE in row.platforms:
+        wrong_kind = gettext(
+            "The profile guide gives the sender type “%(sender_type)s” a Facebook page, not a group "
+            "(KAU-PROFILE-GUIDE). A page is a separate account with its own administrators, as the "
+            "guide asks for; a group is not an account of its own."
         )
+    if wrong_kind is not None:
+        return Deviation(code="facebook_kind", message=wrong_kind % {"sender_type": sender_label})
     return Deviation(
         code="platform",
         message=gettext(

@@ -237,28 +237,26 @@ def request_review(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReviewForm(request.POST, deviations=_review_choices(req))
     if not form.is_valid():
         return _render_detail(request, req, status=400, review_form=form)
+    data, by, now = form.cleaned_data, signed_in(request), timezone.now()
+    if data["action"] == "accept":
+        review = partial(
+            services.accept_request,
+            req.pk,
+            by=by,
+            advice=data["advice"],
+            accepted_deviations=data["accepted_deviations"],
+            now=now,
+        )
+        done = _("The review is recorded. The head of unit decides next.")
+    else:
+        review = partial(services.return_request, req.pk, by=by, advice=data["advice"], now=now)
+        done = _("The request is returned to the requester with your advice.")
     try:
-        if form.cleaned_data["action"] == "accept":
-            services.accept_request(
-                req.pk,
-                by=signed_in(request),
-                advice=form.cleaned_data["advice"],
-                accepted_deviations=form.cleaned_data["accepted_deviations"],
-                now=timezone.now(),
-            )
-            messages.success(request, _("The review is recorded. The head of unit decides next."))
-        else:
-            services.return_request(
-                req.pk, by=signed_in(request), advice=form.cleaned_data["advice"], now=timezone.now()
-            )
-            messages.success(request, _("The request is returned to the requester with your advice."))
-    except workflow.InvalidTransition as exc:
-        return _conflict(request, req, exc.message)
+        return _act(request, req, review, done=done)
     except ValidationError as exc:
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
         return _render_detail(request, req, status=400, review_form=form)
-    return redirect(req)
 
 
 @require_POST
@@ -267,26 +265,23 @@ def request_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = DecisionForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, req, status=400, decision_form=form)
+    if form.cleaned_data["action"] == "approve":
+        decide = services.approve_request
+        done = _("The request is approved and the account is in the registry.")
+    else:
+        decide = services.reject_request
+        done = _("The request is rejected. The requester has been told.")
+    decision = partial(
+        decide, req.pk, by=signed_in(request), reason=form.cleaned_data["reason"], now=timezone.now()
+    )
     try:
-        if form.cleaned_data["action"] == "approve":
-            services.approve_request(
-                req.pk, by=signed_in(request), reason=form.cleaned_data["reason"], now=timezone.now()
-            )
-            messages.success(request, _("The request is approved and the account is in the registry."))
-        else:
-            services.reject_request(
-                req.pk, by=signed_in(request), reason=form.cleaned_data["reason"], now=timezone.now()
-            )
-            messages.success(request, _("The request is rejected. The requester has been told."))
-    except workflow.InvalidTransition as exc:
-        return _conflict(request, req, exc.message)
+        return _act(request, req, decision, done=done)
     except ValidationError as exc:
         # The registry refused the account (the handle is taken, the owner has left): nothing was
         # decided; the head is told why and the communications department can help put it right.
         for message in exc.messages:
             messages.error(request, message)
         return _render_detail(request, req, status=409, decision_form=form)
-    return redirect(req)
 
 
 @require_POST

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from accounts.grants import granted_to
 from core.models import OrgUnit, User
 from core.units import in_subtrees, path_ids, unit_paths_headed_by
 from governance.models import (
@@ -70,18 +71,11 @@ def requests_visible_to(user: User) -> QuerySet[AccountRequest]:
         return AccountRequest.objects.none()
     if user.has_perm("governance.view_all_requests"):
         return AccountRequest.objects.all()
-    condition = (
-        Q(requester=user)
-        | Q(
-            pk__in=AccountRequestUserObjectPermission.objects.filter(
-                user=user, permission__codename="view_accountrequest"
-            ).values("content_object_id")
-        )
-        | Q(
-            pk__in=AccountRequestGroupObjectPermission.objects.filter(
-                group__in=user.groups.all(), permission__codename="view_accountrequest"
-            ).values("content_object_id")
-        )
+    condition = Q(requester=user) | granted_to(
+        user,
+        codename="view_accountrequest",
+        user_grants=AccountRequestUserObjectPermission.objects,
+        group_grants=AccountRequestGroupObjectPermission.objects,
     )
     condition |= in_subtrees(unit_paths_headed_by(user))
     return AccountRequest.objects.filter(condition)
