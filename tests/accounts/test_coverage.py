@@ -7,7 +7,6 @@ julafton, juldagen, annandag jul, nyårsafton and nyårsdagen, and two weekends.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,7 +22,7 @@ from accounts.coverage import runs, uncovered_days
 from accounts.models import Absence, Account, CoverageGap
 from core.models import Notification, User
 from tests.conftest import Cast
-from tests.support import absence_of
+from tests.support import absence_of, run_in_threads
 
 NOW = datetime(2026, 12, 21, 5, 0, tzinfo=UTC)  # 06:00 in Stockholm
 LATER = NOW + timedelta(days=1)
@@ -36,6 +35,13 @@ def d(month: int, day: int, year: int = 2026) -> date:
 def away(cast: Cast, person: str, first: date, last: date, *, now: datetime = NOW) -> Absence:
     absence, _warnings = absence_of(cast[person], first, last, now=now)
     return absence
+
+
+def change(account: Account, *, by: User, now: datetime = NOW, **details: Any) -> Account:
+    """Changes the account's details as `by`; the name, handle and address stay as they are unless
+    given."""
+    fields = {"name": account.name, "handle": account.handle, "url": account.url} | details
+    return people.change_details(account, **fields, by=by, now=now)
 
 
 def gap_notices(account: Account | None = None) -> dict[str, int]:
@@ -365,23 +371,11 @@ def test_two_runs_at_once_write_one_gap_and_notify_once(cast: Cast, make_account
     account = make_account()
     away(cast, "communicator", d(12, 24), d(12, 27))
     away(cast, "deputy", d(12, 24), d(12, 27))
-    barrier = threading.Barrier(2)
-    results: list[Any] = []
 
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(coverage.check_coverage(now=NOW))
-        except Exception as exc:  # reported below
-            results.append(exc)
-        finally:
-            connection.close()
+    def check() -> int:
+        return coverage.check_coverage(now=NOW)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_in_threads(check, check)
     assert sorted(results) == [0, 1]
     assert CoverageGap.objects.count() == 1
     assert gap_notices(account) == {"communicator": 1, "deputy": 1, "head_of_unit": 1}
@@ -499,16 +493,12 @@ def test_rename_and_new_handle_are_major_changes_but_a_new_address_is_not(
 ) -> None:
     """KAU-STARTPAGE: "before major changes": a rename or a new handle asks for a new screenshot."""
     account = make_account()
-    people.change_details(
-        account, name=account.name, handle=account.handle, url="https://x.example/a", by=cast["dean"], now=NOW
-    )
+    change(account, url="https://x.example/a", by=cast["dean"])
     account.refresh_from_db()
     assert (account.url, account.startpage_needed_since) == ("https://x.example/a", None)
     assert account.history.first().history_user == cast["dean"]
 
-    people.change_details(
-        account, name=account.name, handle="nytt_kau", url=account.url, by=cast["dean"], now=NOW
-    )
+    change(account, handle="nytt_kau", by=cast["dean"])
     account.refresh_from_db()
     assert (account.handle, account.startpage_needed_since) == ("nytt_kau", NOW)
 
@@ -517,9 +507,7 @@ def test_a_handle_taken_by_another_open_account_is_refused(cast: Cast, make_acco
     first = make_account(handle="taget_kau")
     second = make_account()
     with pytest.raises(ValidationError) as error:
-        people.change_details(
-            second, name=second.name, handle=first.handle, url="", by=cast["head_of_unit"], now=NOW
-        )
+        change(second, handle=first.handle, url="", by=cast["head_of_unit"])
     assert "handle" in error.value.message_dict
 
 
@@ -795,14 +783,7 @@ def test_a_rename_asks_for_the_sender_to_be_confirmed_again(cast: Cast, make_acc
 
     account = make_account()
     services.confirm_sender(account.pk, by=cast["communicator"], now=NOW)
-    people.change_details(
-        account,
-        name="Privat grej",
-        handle=account.handle,
-        url=account.url,
-        by=cast["head_of_unit"],
-        now=LATER,
-    )
+    change(account, name="Privat grej", by=cast["head_of_unit"], now=LATER)
     account.refresh_from_db()
     assert (account.sender_confirmed_at, account.sender_confirmed_by) == (None, None)
     assert account.startpage_needed_since == LATER
@@ -814,15 +795,7 @@ def test_automatic_start_page_capture_is_switched_through_the_details_with_histo
     """KAU-STARTPAGE: whether Kanalvakt captures the start page itself is one of the account's details,
     changed by those who manage it, kept in the history; it is not a major change."""
     account = make_account(url="https://x.example/konto")
-    people.change_details(
-        account,
-        name=account.name,
-        handle=account.handle,
-        url=account.url,
-        capture_start_page=True,
-        by=cast["head_of_unit"],
-        now=NOW,
-    )
+    change(account, capture_start_page=True, by=cast["head_of_unit"])
     account.refresh_from_db()
     assert (account.capture_start_page, account.startpage_needed_since) == (True, None)
     latest = account.history.first()
@@ -831,18 +804,8 @@ def test_automatic_start_page_capture_is_switched_through_the_details_with_histo
         "start-page capture changed",
     )
     # Left out, it stays as it is.
-    people.change_details(
-        account, name="Nytt namn", handle=account.handle, url=account.url, by=cast["dean"], now=NOW
-    )
+    change(account, name="Nytt namn", by=cast["dean"])
     account.refresh_from_db()
     assert account.capture_start_page is True
     with pytest.raises(PermissionDenied):
-        people.change_details(
-            account,
-            name=account.name,
-            handle=account.handle,
-            url=account.url,
-            capture_start_page=False,
-            by=cast["communicator"],
-            now=NOW,
-        )
+        change(account, capture_start_page=False, by=cast["communicator"])

@@ -116,16 +116,19 @@ def messages_of(response: Any) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
+def post_people(client: Client, cast: Cast, account: Account, owner: str, deputies: list[str]) -> Any:
+    """Posts the account's owner and deputies, named by their place in the cast ("" for no owner)."""
+    data = {"owner": str(cast[owner].pk) if owner else "", "deputies": [str(cast[p].pk) for p in deputies]}
+    return client.post(reverse("accounts:people", args=[account.pk]), data)
+
+
 def test_a_new_owner_asks_for_a_new_start_page_screenshot(
     client: Client, cast: Cast, make_account: Any
 ) -> None:
     """KAU-STARTPAGE: the message says a new screenshot is needed; the history names the head."""
     account = make_account()
     client.force_login(cast["head_of_unit"])
-    response = client.post(
-        reverse("accounts:people", args=[account.pk]),
-        {"owner": str(cast["deputy"].pk), "deputies": [str(cast["staff"].pk)]},
-    )
+    response = post_people(client, cast, account, "deputy", ["staff"])
     assert response.status_code == 302
     [message] = messages_of(response)
     assert "KAU-STARTPAGE" in message
@@ -139,10 +142,7 @@ def test_a_change_of_deputies_alone_does_not_ask_for_a_screenshot(
 ) -> None:
     account = make_account()
     client.force_login(cast["social_media_lead"])
-    response = client.post(
-        reverse("accounts:people", args=[account.pk]),
-        {"owner": str(cast["communicator"].pk), "deputies": [str(cast["deputy"].pk), str(cast["staff"].pk)]},
-    )
+    response = post_people(client, cast, account, "communicator", ["deputy", "staff"])
     assert response.status_code == 302
     assert not any("KAU-STARTPAGE" in message for message in messages_of(response))
     account.refresh_from_db()
@@ -178,11 +178,7 @@ def test_bad_people_are_refused_with_the_field_named(
     User.objects.filter(pk=cast["outsider"].pk).update(is_active=False)
     before = state_of(account)
     client.force_login(cast["head_of_unit"])
-    post = {
-        "owner": str(cast[data["owner"]].pk) if data["owner"] else "",
-        "deputies": [str(cast[p].pk) for p in data["deputies"]],
-    }
-    response = client.post(reverse("accounts:people", args=[account.pk]), post)
+    response = post_people(client, cast, account, data["owner"], data["deputies"])
     assert response.status_code == 400
     assert f'href="#id_{field}"' in response.content.decode()
     assert state_of(account) == before
@@ -253,10 +249,7 @@ def test_a_closed_account_shows_no_form(client: Client, cast: Cast, make_account
     assert response.status_code == 200
     assert 'name="owner"' not in response.content.decode()
     before = state_of(account)
-    response = client.post(
-        reverse("accounts:people", args=[account.pk]),
-        {"owner": str(cast["staff"].pk), "deputies": [str(cast["deputy"].pk)]},
-    )
+    response = post_people(client, cast, account, "staff", ["deputy"])
     assert response.status_code == 400
     assert state_of(account) == before
 

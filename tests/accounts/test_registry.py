@@ -55,33 +55,27 @@ def test_an_inactive_person_sees_nothing(cast: Cast, make_account: Any) -> None:
 
 def test_an_account_needs_an_owner_and_a_different_deputy(cast: Cast) -> None:
     """KAU-RESP-OWNER: every account has an owner and at least one deputy."""
-    unit = cast.units["department"]
-    with pytest.raises(ValidationError) as no_deputy:
+
+    def register(*deputies: Any) -> None:
         services.register_account(
-            unit=unit, platform="instagram", name="A", owner=cast["communicator"], deputies=[], by=None
-        )
-    assert set(no_deputy.value.message_dict) == {"deputies"}
-    with pytest.raises(ValidationError) as owner_as_deputy:
-        services.register_account(
-            unit=unit,
+            unit=cast.units["department"],
             platform="instagram",
             name="A",
             owner=cast["communicator"],
-            deputies=[cast["communicator"]],
+            deputies=list(deputies),
             by=None,
         )
+
+    with pytest.raises(ValidationError) as no_deputy:
+        register()
+    assert set(no_deputy.value.message_dict) == {"deputies"}
+    with pytest.raises(ValidationError) as owner_as_deputy:
+        register(cast["communicator"])
     assert set(owner_as_deputy.value.message_dict) == {"deputies"}
     cast["deputy"].is_active = False
     cast["deputy"].save()
     with pytest.raises(ValidationError):
-        services.register_account(
-            unit=unit,
-            platform="instagram",
-            name="A",
-            owner=cast["communicator"],
-            deputies=[cast["deputy"]],
-            by=None,
-        )
+        register(cast["deputy"])
     from accounts.models import Account
 
     assert not Account.objects.exists()

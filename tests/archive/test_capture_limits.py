@@ -7,7 +7,6 @@ refused request starts nothing and stores nothing; the views say why (429 with R
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -28,6 +27,7 @@ from archive.startpage import check_startpages
 from tests.archive.screenshot_support import NOW, account, make_item, media_root, nothing_stored
 from tests.conftest import REDIS_URL, Cast
 from tests.core.test_settings import run_python
+from tests.support import run_in_threads
 
 __all__ = ["account", "make_item", "media_root"]
 
@@ -209,28 +209,17 @@ def test_the_daily_job_waits_for_a_start_page_capture_that_runs(cast: Cast, acco
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_asking_at_once_start_one_capture(cast: Cast, make_item: Any) -> None:
     """Eight connections begin the same item's capture at the same moment: the database lets one in."""
-    from django.db import connection
-
     item = make_item(url=URL)
-    start = threading.Barrier(8)
-    outcomes: list[str] = []
 
-    def begin() -> None:
+    def begin() -> str:
         try:
-            start.wait(timeout=10)
             services._begin_capture(
                 item.account, url=URL, purpose="item", by=None, now=NOW, item=item, timeout_ms=3000
             )
-            outcomes.append("started")
         except services.CaptureRefused as refused:
-            outcomes.append(refused.code)
-        finally:
-            connection.close()
+            return refused.code
+        return "started"
 
-    threads = [threading.Thread(target=begin) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = run_in_threads(*[begin] * 8)
     assert sorted(outcomes) == ["running"] * 7 + ["started"]
     assert CaptureAttempt.objects.filter(item=item, outcome="pending").count() == 1

@@ -66,6 +66,17 @@ FAST_BEAT = {"DEADLINE_SWEEP_INTERVAL": "1", "NOTIFICATION_DELIVERY_INTERVAL": "
 # --- The backlog and what must come of it -------------------------------------------------------------
 
 
+def fast_beat_environment(redis: support.RedisServer, tmp_path: Path) -> dict[str, str]:
+    """The environment of a web server or worker on the test database and this Redis, with a beat that
+    sweeps and delivers every second."""
+    return support.environment(
+        database=support.database_url(connection.settings_dict),
+        broker=redis.url,
+        var_dir=tmp_path,
+        **FAST_BEAT,
+    )
+
+
 def make_backlog(account: Any, cast: Cast, count: int, *, now: datetime, first: int = 0) -> list[Item]:
     received = support.long_ago(now)
     return [
@@ -146,12 +157,7 @@ def test_a_worker_killed_twenty_times_loses_nothing_and_sends_each_email_once_pe
     moments: list[tuple[float, int, int]] = []
     window, previous = 1.0, (0, 0)
     with support.redis_server(tmp_path) as redis:
-        env = support.environment(
-            database=support.database_url(connection.settings_dict),
-            broker=redis.url,
-            var_dir=tmp_path,
-            **FAST_BEAT,
-        )
+        env = fast_beat_environment(redis, tmp_path)
         args = ["--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
         args += ["--without-heartbeat", "-n", f"faults-{os.getpid()}@%h", "-B"]
         args += ["-s", str(tmp_path / "celerybeat-schedule")]
@@ -231,12 +237,7 @@ def test_redis_lost_and_restarted_empty_the_worker_and_beat_finish_the_work(
     account = make_account()
     items = make_backlog(account, cast, BACKLOG, now=now)
     with support.redis_server(tmp_path) as redis:
-        env = support.environment(
-            database=support.database_url(connection.settings_dict),
-            broker=redis.url,
-            var_dir=tmp_path,
-            **FAST_BEAT,
-        )
+        env = fast_beat_environment(redis, tmp_path)
         worker = support.worker_service(env, tmp_path, beat=True)
         worker.start()
         try:
@@ -325,12 +326,7 @@ def test_every_connection_terminated_the_next_request_is_served_and_the_sweep_co
     port = support.free_port()
     base = f"http://127.0.0.1:{port}"
     with support.redis_server(tmp_path) as redis:
-        env = support.environment(
-            database=support.database_url(connection.settings_dict),
-            broker=redis.url,
-            var_dir=tmp_path,
-            **FAST_BEAT,
-        )
+        env = fast_beat_environment(redis, tmp_path)
         app = "config.wsgi" if health_checks else "tests.core.faults_support:wsgi_without_health_checks"
         web = support.gunicorn_service(env, tmp_path, port=port, app=app)
         worker = support.worker_service(env, tmp_path, beat=True) if health_checks else None
@@ -384,12 +380,7 @@ def test_two_beats_at_once_send_nothing_twice(cast: Cast, make_account: Any, tmp
     now = timezone.now()
     items = make_backlog(make_account(), cast, BACKLOG, now=now)
     with support.redis_server(tmp_path) as redis:
-        env = support.environment(
-            database=support.database_url(connection.settings_dict),
-            broker=redis.url,
-            var_dir=tmp_path,
-            **FAST_BEAT,
-        )
+        env = fast_beat_environment(redis, tmp_path)
         worker = support.worker_service(env, tmp_path, beat=False)
         worker.args[worker.args.index("solo")] = "prefork"
         worker.args += ["--concurrency", "2"]

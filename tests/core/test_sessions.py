@@ -44,6 +44,13 @@ def set_stamps(client: Client, *, started_ago: int, seen_ago: int) -> None:
     session.save()
 
 
+def signed_in_for(client: Client, *, started_ago: int, seen_ago: int) -> str | None:
+    """Signs the communicator in and ages the session; its key."""
+    sign_in(client, "communicator")
+    set_stamps(client, started_ago=started_ago, seen_ago=seen_ago)
+    return client.session.session_key
+
+
 def session_exists(key: str | None) -> bool:
     return Session.objects.filter(session_key=key).exists()
 
@@ -64,9 +71,7 @@ def test_a_session_idle_for_30_minutes_is_signed_out_with_a_message_on_the_sign_
     client: Client, cast: Cast, settings: Any
 ) -> None:
     assert settings.SESSION_IDLE_TIMEOUT == 30 * 60
-    sign_in(client, "communicator")
-    key = client.session.session_key
-    set_stamps(client, started_ago=3600, seen_ago=30 * 60 + 1)
+    key = signed_in_for(client, started_ago=3600, seen_ago=30 * 60 + 1)
 
     response = client.get(reverse("core:home"), follow=True)
 
@@ -81,8 +86,7 @@ def test_a_session_idle_for_30_minutes_is_signed_out_with_a_message_on_the_sign_
 
 
 def test_the_idle_message_is_in_english_when_english_is_chosen(client: Client, cast: Cast) -> None:
-    sign_in(client, "communicator")
-    set_stamps(client, started_ago=3600, seen_ago=31 * 60)
+    signed_in_for(client, started_ago=3600, seen_ago=31 * 60)
     client.cookies["django_language"] = "en"
     page = client.get(reverse("core:home"), follow=True).content.decode()
     assert "You were signed out after 30 minutes without activity. Please sign in again." in page
@@ -91,8 +95,7 @@ def test_the_idle_message_is_in_english_when_english_is_chosen(client: Client, c
 def test_activity_inside_the_limits_keeps_the_session_and_moves_its_last_use(
     client: Client, cast: Cast
 ) -> None:
-    sign_in(client, "communicator")
-    set_stamps(client, started_ago=11 * 3600, seen_ago=29 * 60)
+    signed_in_for(client, started_ago=11 * 3600, seen_ago=29 * 60)
     response = client.get(reverse("core:home"))
     assert response.status_code == 200
     assert time.time() - client.session[sessions.SEEN_AT] < 60
@@ -100,8 +103,7 @@ def test_activity_inside_the_limits_keeps_the_session_and_moves_its_last_use(
 
 
 def test_last_use_is_written_at_most_once_a_minute(client: Client, cast: Cast) -> None:
-    sign_in(client, "communicator")
-    set_stamps(client, started_ago=100, seen_ago=10)
+    signed_in_for(client, started_ago=100, seen_ago=10)
     seen = client.session[sessions.SEEN_AT]
     assert client.get(reverse("core:home")).status_code == 200
     assert client.session[sessions.SEEN_AT] == seen
@@ -111,9 +113,7 @@ def test_a_session_is_signed_out_12_hours_after_sign_in_however_active(
     client: Client, cast: Cast, settings: Any
 ) -> None:
     assert settings.SESSION_COOKIE_AGE == 12 * 3600
-    sign_in(client, "communicator")
-    key = client.session.session_key
-    set_stamps(client, started_ago=12 * 3600, seen_ago=5)
+    key = signed_in_for(client, started_ago=12 * 3600, seen_ago=5)
     client.cookies["django_language"] = "en"
 
     response = client.get(reverse("core:home"), follow=True)
@@ -125,8 +125,7 @@ def test_a_session_is_signed_out_12_hours_after_sign_in_however_active(
 
 def test_the_limits_follow_the_settings(client: Client, cast: Cast, settings: Any) -> None:
     settings.SESSION_IDLE_TIMEOUT = 5 * 60
-    sign_in(client, "communicator")
-    set_stamps(client, started_ago=600, seen_ago=5 * 60 + 1)
+    signed_in_for(client, started_ago=600, seen_ago=5 * 60 + 1)
     assert client.get(reverse("core:home"))["Location"].startswith(reverse("login"))
 
 

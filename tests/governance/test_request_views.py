@@ -251,44 +251,19 @@ def test_a_negative_number_of_hours_is_refused(client: Client, cast: Cast) -> No
     assert not AccountRequest.objects.exists()
 
 
+# Who reviews and who decides, and where: (state of the request, view, person).
+REVIEW = ("submitted", "governance:request_review", "communications")
+DECIDE = ("reviewed", "governance:request_decide", "head_of_unit")
+
+
 @pytest.mark.parametrize(
     ("state", "view", "person", "data", "field"),
     [
-        (
-            "submitted",
-            "governance:request_review",
-            "communications",
-            {"action": "accept", "advice": ""},
-            "advice",
-        ),
-        (
-            "submitted",
-            "governance:request_review",
-            "communications",
-            {"action": "return", "advice": " "},
-            "advice",
-        ),
-        (
-            "submitted",
-            "governance:request_review",
-            "communications",
-            {"action": "ignore", "advice": "Ok"},
-            "action",
-        ),
-        (
-            "reviewed",
-            "governance:request_decide",
-            "head_of_unit",
-            {"action": "approve", "reason": ""},
-            "reason",
-        ),
-        (
-            "reviewed",
-            "governance:request_decide",
-            "head_of_unit",
-            {"action": "reject", "reason": "  "},
-            "reason",
-        ),
+        (*REVIEW, {"action": "accept", "advice": ""}, "advice"),
+        (*REVIEW, {"action": "return", "advice": " "}, "advice"),
+        (*REVIEW, {"action": "ignore", "advice": "Ok"}, "action"),
+        (*DECIDE, {"action": "approve", "reason": ""}, "reason"),
+        (*DECIDE, {"action": "reject", "reason": "  "}, "reason"),
         ("submitted", "governance:request_comment", "requester", {"comment": ""}, "comment"),
     ],
 )

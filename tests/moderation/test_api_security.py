@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,24 @@ def items_url(account: Account) -> str:
     return f"/api/v1/accounts/{account.pk}/items/"
 
 
+@dataclass
+class Scopes:
+    """Two accounts, each with a token of its own: A for mine, B for theirs."""
+
+    mine: Account
+    theirs: Account
+    token_a: ApiToken
+    secret_a: str
+    token_b: ApiToken
+    secret_b: str
+
+
 @pytest.fixture
-def two_accounts(make_account: Any) -> tuple[Account, Account]:
-    return make_account(), make_account()
+def scopes(cast: Cast, make_account: Any) -> Scopes:
+    mine, theirs = make_account(), make_account()
+    token_a, secret_a = tokens.issue_token(name="A", accounts=[mine], by=cast["social_media_lead"], now=NOW)
+    token_b, secret_b = tokens.issue_token(name="B", accounts=[theirs], by=cast["social_media_lead"], now=NOW)
+    return Scopes(mine, theirs, token_a, secret_a, token_b, secret_b)
 
 
 # --- Tokens: hashed, revocable ---------------------------------------------------------------------------
@@ -83,48 +99,32 @@ def test_a_revoked_token_is_refused_from_its_next_request(cast: Cast, account: A
 
 
 @pytest.mark.django_db
-def test_a_token_for_one_account_cannot_write_another(
-    cast: Cast, two_accounts: tuple[Account, Account]
-) -> None:
-    mine, theirs = two_accounts
-    _token, secret = tokens.issue_token(name="A", accounts=[mine], by=cast["social_media_lead"], now=NOW)
-    response = client_for(secret).post(items_url(theirs), BODY, format="json")
+def test_a_token_for_one_account_cannot_write_another(scopes: Scopes) -> None:
+    response = client_for(scopes.secret_a).post(items_url(scopes.theirs), BODY, format="json")
     assert response.status_code == 403
     assert not Item.objects.exists()
     assert not LogEntry.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_token_for_one_account_cannot_read_another(
-    cast: Cast, two_accounts: tuple[Account, Account]
-) -> None:
-    mine, theirs = two_accounts
-    _a, secret_a = tokens.issue_token(name="A", accounts=[mine], by=cast["social_media_lead"], now=NOW)
-    _b, secret_b = tokens.issue_token(name="B", accounts=[theirs], by=cast["social_media_lead"], now=NOW)
-    created = client_for(secret_b).post(items_url(theirs), BODY, format="json")
+def test_a_token_for_one_account_cannot_read_another(scopes: Scopes) -> None:
+    created = client_for(scopes.secret_b).post(items_url(scopes.theirs), BODY, format="json")
     assert created.status_code == 201
     their_item = created.json()["id"]
-    api = client_for(secret_a)
+    api = client_for(scopes.secret_a)
     # Through the other account's path: the token may not read it.
-    assert api.get(f"{items_url(theirs)}{their_item}/").status_code == 403
+    assert api.get(f"{items_url(scopes.theirs)}{their_item}/").status_code == 403
     # Through the token's own account's path: that account has no such item.
-    through_mine = api.get(f"{items_url(mine)}{their_item}/")
+    through_mine = api.get(f"{items_url(scopes.mine)}{their_item}/")
     assert through_mine.status_code == 404
     assert "Hej" not in through_mine.content.decode()
 
 
 @pytest.mark.django_db
-def test_a_revoked_account_grant_is_not_widened_by_another_token(
-    cast: Cast, two_accounts: tuple[Account, Account]
-) -> None:
+def test_a_revoked_account_grant_is_not_widened_by_another_token(cast: Cast, scopes: Scopes) -> None:
     """Two tokens of one connector stay two scopes: a valid token for A never reaches B."""
-    mine, theirs = two_accounts
-    _a, secret_a = tokens.issue_token(name="A", accounts=[mine], by=cast["social_media_lead"], now=NOW)
-    token_b, _secret_b = tokens.issue_token(
-        name="B", accounts=[theirs], by=cast["social_media_lead"], now=NOW
-    )
-    tokens.revoke_token(token_b, by=cast["social_media_lead"], now=NOW)
-    assert client_for(secret_a).post(items_url(theirs), BODY, format="json").status_code == 403
+    tokens.revoke_token(scopes.token_b, by=cast["social_media_lead"], now=NOW)
+    assert client_for(scopes.secret_a).post(items_url(scopes.theirs), BODY, format="json").status_code == 403
 
 
 # --- The rate limit holds across processes -----------------------------------------------------------------

@@ -472,6 +472,7 @@ def test_kau_response_deadline_mark_at_end_of_working_day_is_next_midnight() -> 
 @pytest.mark.parametrize(
     ("received", "due", "limit"),
     [
+        # Christmas and New Year: the chain of days off from julafton to trettondedag jul.
         # 2026: 8 h Wed 23rd, 24-27 off, Mon 28th 16:00.
         (se(2026, 12, 23, 16), se(2026, 12, 28, 16), se(2026, 12, 29, 16)),
         # Received on julafton 2026 (Thu): Mon 28th 00:00 onwards.
@@ -489,20 +490,7 @@ def test_kau_response_deadline_mark_at_end_of_working_day_is_next_midnight() -> 
         (se(2028, 12, 22, 10), se(2028, 12, 27, 10), se(2028, 12, 28, 10)),
         # 2028-29: nyårsafton is a Sunday, nyårsdagen 2029 a Monday.
         (se(2028, 12, 29, 10), se(2029, 1, 2, 10), se(2029, 1, 3, 10)),
-    ],
-)
-def test_kau_response_deadline_christmas_and_new_year(
-    received: datetime, due: datetime, limit: datetime
-) -> None:
-    """KAU-RESPONSE-DEADLINE: the chain of days off from julafton to trettondedag jul."""
-    actual_due, actual_limit = response_deadlines(received)
-    assert_stockholm(actual_due, due)
-    assert_stockholm(actual_limit, limit)
-
-
-@pytest.mark.parametrize(
-    ("received", "due", "limit"),
-    [
+        # Midsommar week: midsommarafton is a day off, the Thursday before it is not.
         # Midsommar 2026: Wed 17th -> Thu 18th; the limit skips Fri-Sun.
         (se(2026, 6, 17, 12), se(2026, 6, 18, 12), se(2026, 6, 22, 12)),
         (se(2026, 6, 18, 12), se(2026, 6, 22, 12), se(2026, 6, 23, 12)),
@@ -511,18 +499,7 @@ def test_kau_response_deadline_christmas_and_new_year(
         (se(2028, 6, 22, 12), se(2028, 6, 26, 12), se(2028, 6, 27, 12)),
         # Nationaldagen 2028 is a Tuesday: Mon 5th 12:00 -> Wed 7th 12:00.
         (se(2028, 6, 5, 12), se(2028, 6, 7, 12), se(2028, 6, 8, 12)),
-    ],
-)
-def test_kau_response_deadline_midsommar_week(received: datetime, due: datetime, limit: datetime) -> None:
-    """KAU-RESPONSE-DEADLINE: midsommarafton is a day off, the Thursday before it is not."""
-    actual_due, actual_limit = response_deadlines(received)
-    assert_stockholm(actual_due, due)
-    assert_stockholm(actual_limit, limit)
-
-
-@pytest.mark.parametrize(
-    ("received", "due", "limit"),
-    [
+        # Easter week, valborg and Kristi himmelfärd.
         # Easter 2026: skärtorsdag (Thu 2 Apr) counts; långfredag to annandag påsk do not.
         (se(2026, 4, 1, 12), se(2026, 4, 2, 12), se(2026, 4, 7, 12)),
         (se(2026, 4, 2, 12), se(2026, 4, 7, 12), se(2026, 4, 8, 12)),
@@ -538,8 +515,11 @@ def test_kau_response_deadline_midsommar_week(received: datetime, due: datetime,
         (se(2026, 5, 15, 12), se(2026, 5, 18, 12), se(2026, 5, 19, 12)),
     ],
 )
-def test_kau_response_deadline_easter_and_spring(received: datetime, due: datetime, limit: datetime) -> None:
-    """KAU-RESPONSE-DEADLINE: Easter week, valborg and Kristi himmelfärd."""
+def test_kau_response_deadline_days_off_through_the_year(
+    received: datetime, due: datetime, limit: datetime
+) -> None:
+    """KAU-RESPONSE-DEADLINE: Christmas to trettondedag jul, midsommar week, Easter week, valborg and
+    Kristi himmelfärd: the chain of days off, and the working days that look like them."""
     actual_due, actual_limit = response_deadlines(received)
     assert_stockholm(actual_due, due)
     assert_stockholm(actual_limit, limit)

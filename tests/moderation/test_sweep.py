@@ -160,6 +160,25 @@ DUE_QUERIES = 2 + 7 + 3
 LIMIT_QUERIES = DUE_QUERIES + 2
 
 
+def _queries_per_batch(
+    make_account: Any, make_item: Any, received_at: datetime, sizes: tuple[int, int], *, set_based: bool
+) -> tuple[dict[int, int], CaptureQueriesContext]:
+    """Sweeps a batch of each size in turn, a minute apart, over accounts in two units; each sweep must
+    handle its whole batch. The queries each took, by size, and the last sweep's queries."""
+    counts = {}
+    for minutes, size in enumerate(sizes):
+        now = NOW + timedelta(minutes=minutes)
+        for number in range(size):
+            on = make_account(
+                unit="other" if number % 2 else "department", owner="deputy", deputies=("communicator",)
+            )
+            make_item(on, received_at=received_at, now=now)
+        with CaptureQueriesContext(connection) as queries:
+            assert sweep.sweep_deadlines(now=now, set_based=set_based) == size
+        counts[size] = len(queries)
+    return counts, queries
+
+
 @pytest.mark.parametrize(
     ("received_at", "expected"),
     [(WEDNESDAY_0800, DUE_QUERIES), (MONDAY_1000, LIMIT_QUERIES)],
@@ -169,16 +188,7 @@ def test_a_batch_costs_the_same_queries_at_any_size(
     cast: Cast, make_account: Any, make_item: Any, received_at: datetime, expected: int
 ) -> None:
     """Pinned at two sizes, over several accounts and units: no query per item or per account."""
-    counts = {}
-    for size, now in ((3, NOW), (12, NOW + timedelta(minutes=1))):
-        for number in range(size):
-            on = make_account(
-                unit="other" if number % 2 else "department", owner="deputy", deputies=("communicator",)
-            )
-            make_item(on, received_at=received_at, now=now)
-        with CaptureQueriesContext(connection) as queries:
-            assert sweep.sweep_deadlines(now=now, set_based=False) == size
-        counts[size] = len(queries)
+    counts, queries = _queries_per_batch(make_account, make_item, received_at, (3, 12), set_based=False)
     assert counts == {3: expected, 12: expected}, [q["sql"][:80] for q in queries.captured_queries]
 
 
@@ -193,16 +203,7 @@ SET_BASED_QUERIES = 2 + 6 + 3
 def test_the_set_based_batch_costs_the_same_queries_at_any_size(
     cast: Cast, make_account: Any, make_item: Any, received_at: datetime
 ) -> None:
-    counts = {}
-    for size, now in ((3, NOW), (40, NOW + timedelta(minutes=1))):
-        for number in range(size):
-            on = make_account(
-                unit="other" if number % 2 else "department", owner="deputy", deputies=("communicator",)
-            )
-            make_item(on, received_at=received_at, now=now)
-        with CaptureQueriesContext(connection) as queries:
-            assert sweep.sweep_deadlines(now=now, set_based=True) == size
-        counts[size] = len(queries)
+    counts, _queries = _queries_per_batch(make_account, make_item, received_at, (3, 40), set_based=True)
     assert counts == {3: SET_BASED_QUERIES, 40: SET_BASED_QUERIES}
 
 
