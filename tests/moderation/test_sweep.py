@@ -153,10 +153,11 @@ def test_the_routing_alerts_are_not_sent_again_by_the_sweep(cast: Cast, make_ite
 # --- Queries ------------------------------------------------------------------------------------------
 
 # Per batch, written in bulk: its savepoint (2), the claim, the deputies, the alerts already sent, the
-# alerts, the log entries, the outbox's rows, and the next reminder times (one update per kind of next
-# moment); for escalations also the heads of the units and the social media leads; then the empty
-# claim that ends the run. Nothing per item or per account.
-DUE_QUERIES = 2 + 7 + 3
+# alerts, the log entries, the e-mails already sent (one read of their keys) and the outbox's rows, and
+# the next reminder times (one update per kind of next moment); for escalations also the heads of the
+# units and the social media leads; then the empty claim that ends the run. Nothing per item or per
+# account.
+DUE_QUERIES = 2 + 8 + 3
 LIMIT_QUERIES = DUE_QUERIES + 2
 
 
