@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,19 +30,15 @@ from core.http import signed_in
 from core.images import MAX_BYTES, ImageRefused
 from core.models import User
 from core.uploads import SERVED_TYPES, declared_too_large, image_response, too_large_message
-from moderation.forms import EvidenceForm
+from moderation.forms import EvidenceForm, ScreenshotUploadForm
 from moderation.models import Item
-from moderation.selectors import item_or_404, may_moderate
+from moderation.selectors import item_to_moderate
 from moderation.views import render_item
 
 
 def _acting_on(request: HttpRequest, item_id: int) -> tuple[User, Item]:
-    """The item, if the person sees it (else 404) and moderates its account (else 403)."""
     user = signed_in(request)
-    item = item_or_404(user, item_id)
-    if not may_moderate(user, item.account):
-        raise PermissionDenied
-    return user, item
+    return user, item_to_moderate(user, item_id)
 
 
 def _upload_page(request: HttpRequest, item: Item, form: ItemScreenshotForm, *, status: int) -> HttpResponse:
@@ -51,7 +47,7 @@ def _upload_page(request: HttpRequest, item: Item, form: ItemScreenshotForm, *, 
 
 # What differs between the two uploads of an item: the form, where a refusal is shown, and what is said
 # when the screenshot is kept.
-_FORMS: dict[str, type[ItemScreenshotForm | EvidenceForm]] = {
+_FORMS: dict[str, type[ScreenshotUploadForm]] = {
     Screenshot.Purpose.ITEM: ItemScreenshotForm,
     Screenshot.Purpose.EVIDENCE: EvidenceForm,
 }
@@ -73,29 +69,27 @@ def _too_large(request: HttpRequest, item: Item, *, purpose: str) -> HttpRespons
 @csrf_exempt
 @require_POST
 def item_screenshot(request: HttpRequest, item_id: int) -> HttpResponse:
-    """Keep an uploaded screenshot of the item's post and replies (KAU-DIARY-ACTION).
-
-    Exempt from the CSRF middleware only so that an oversized body is refused before anything reads
-    it; the token is checked by ``_store`` (csrf_protect) before the upload is parsed.
-    """
-    _user, item = _acting_on(request, item_id)
-    if declared_too_large(request):
-        return _too_large(request, item, purpose=Screenshot.Purpose.ITEM)
-    return _store(request, item_id, purpose=Screenshot.Purpose.ITEM)
+    """Keep an uploaded screenshot of the item's post and replies (KAU-DIARY-ACTION)."""
+    return _upload(request, item_id, purpose=Screenshot.Purpose.ITEM)
 
 
 @csrf_exempt
 @require_POST
 def item_evidence(request: HttpRequest, item_id: int) -> HttpResponse:
-    """Keep the screenshot required before prohibited content is removed (KAU-PROHIBITED-EVIDENCE).
+    """Keep the screenshot required before prohibited content is removed (KAU-PROHIBITED-EVIDENCE)."""
+    return _upload(request, item_id, purpose=Screenshot.Purpose.EVIDENCE)
 
-    Exempt from the CSRF middleware only so that an oversized body is refused before anything reads
-    it; the token is checked by ``_store`` (csrf_protect) before the upload is parsed.
+
+def _upload(request: HttpRequest, item_id: int, *, purpose: str) -> HttpResponse:
+    """Refuse an oversized body (413) before anything reads it, else keep the upload (``_store``).
+
+    The upload views are exempt from the CSRF middleware only for that refusal; the token is checked
+    by ``_store`` (csrf_protect) before the upload is parsed.
     """
     _user, item = _acting_on(request, item_id)
     if declared_too_large(request):
-        return _too_large(request, item, purpose=Screenshot.Purpose.EVIDENCE)
-    return _store(request, item_id, purpose=Screenshot.Purpose.EVIDENCE)
+        return _too_large(request, item, purpose=purpose)
+    return _store(request, item_id, purpose=purpose)
 
 
 @csrf_protect
