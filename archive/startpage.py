@@ -40,7 +40,7 @@ from archive.services import CaptureRefused, capture_screenshot, store_screensho
 from core import bounds
 from core.calendar import STOCKHOLM
 from core.models import InstitutionSettings, Notification, User
-from core.notifications import notify
+from core.notifications import notify, reachable
 from core.roles import Role, has_role
 
 SWEEP_BATCH = 200
@@ -323,19 +323,6 @@ def _check_batch(accounts: Sequence[Account], *, now: datetime, months: int, gra
     return done + _remind(still_due, now=now, months=months, grace=grace)
 
 
-def _reachable(people: Sequence[User | None]) -> list[User]:
-    """Distinct people who can receive e-mail, in order: core.notifications skips the others, so the
-    keys already told are looked up for these alone."""
-    seen: set[int] = set()
-    result = []
-    for person in people:
-        if person is None or person.pk in seen or not person.is_active or not person.email.strip():
-            continue
-        seen.add(person.pk)
-        result.append(person)
-    return result
-
-
 def _remind(accounts: Sequence[Account], *, now: datetime, months: int, grace: timedelta) -> int:
     """Remind the owners, and after the grace period the deputies and heads, each once per cycle."""
     heads = heads_of(accounts)
@@ -343,8 +330,8 @@ def _remind(accounts: Sequence[Account], *, now: datetime, months: int, grace: t
     for account in accounts:
         due = due_at(account, interval_months=months)
         cycle = due.astimezone(STOCKHOLM).strftime("%Y%m%dT%H%M%S")
-        owners = _reachable([account.owner])
-        others = [p for p in _reachable([*account.deputies.all(), heads[account.pk]]) if p not in owners]
+        owners = reachable([account.owner])
+        others = [p for p in reachable([*account.deputies.all(), heads[account.pk]]) if p not in owners]
         plans.append(
             (
                 account,
