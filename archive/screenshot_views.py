@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from archive import services
+from archive.http import capture_refused
 from archive.models import CaptureAttempt, Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
 from archive.selectors import may_see_screenshot
@@ -153,13 +154,10 @@ def item_capture(request: HttpRequest, item_id: int) -> HttpResponse:
             now=timezone.now(),
         )
     except services.CaptureRefused as exc:
-        # Nothing was started or stored: say why, on the page where a screenshot can be uploaded.
-        messages.error(request, exc.reason)
-        status = 429 if exc.code == "rate" else 409
-        response = _upload_page(request, item, ItemScreenshotForm(), status=status)
-        if exc.retry_after is not None:
-            response["Retry-After"] = str(exc.retry_after)
-        return response
+        # Said on the page where a screenshot can be uploaded.
+        return capture_refused(
+            request, exc, lambda status: _upload_page(request, item, ItemScreenshotForm(), status=status)
+        )
     if attempt.outcome == CaptureAttempt.Outcome.CAPTURED:
         messages.success(request, _("The page was captured and kept, with a date-stamped copy."))
     else:

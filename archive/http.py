@@ -1,0 +1,22 @@
+"""What the archive's pages share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+
+from archive.services import CaptureRefused
+
+
+def capture_refused(
+    request: HttpRequest, exc: CaptureRefused, page: Callable[[int], HttpResponse]
+) -> HttpResponse:
+    """A capture the service did not start, and so stored nothing: its reason said on ``page``, with
+    429 and Retry-After when too many were asked for, 409 when the page is being captured now."""
+    messages.error(request, exc.reason)
+    response = page(429 if exc.code == "rate" else 409)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
