@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from core.images import MAX_BYTES
-from core.uploads import screenshot_field
-from moderation.forms import ScreenshotUploadForm
+from moderation.forms import ScreenshotUploadForm, screenshot_upload_field
 
 
 class ItemScreenshotForm(ScreenshotUploadForm):
@@ -14,8 +12,7 @@ class ItemScreenshotForm(ScreenshotUploadForm):
 
     prefix = "shot"
 
-    image = screenshot_field(
+    image = screenshot_upload_field(
         label=_("Screenshot of the post and its replies"),
-        help_text=_("A PNG, JPEG or WebP image as it appears on the platform, at most %(limit)d MB.")
-        % {"limit": MAX_BYTES // (1024 * 1024)},
+        help_text=_("A PNG, JPEG or WebP image as it appears on the platform, at most %(limit)d MB."),
     )

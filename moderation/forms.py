@@ -218,6 +218,11 @@ class CloseForm(forms.Form):
     )
 
 
+def screenshot_upload_field(*, label: Any, help_text: Any) -> forms.FileField:
+    """A screenshot's file field, whose ``help_text`` names the largest size as %(limit)d MB."""
+    return screenshot_field(label=label, help_text=help_text % {"limit": MAX_BYTES // (1024 * 1024)})
+
+
 class ScreenshotUploadForm(forms.Form):
     """A screenshot and when it was taken; the subclass names the image field for what it shows.
 
@@ -236,10 +241,9 @@ class EvidenceForm(ScreenshotUploadForm):
 
     prefix = "evidence"
 
-    image = screenshot_field(
+    image = screenshot_upload_field(
         label=_("Screenshot"),
-        help_text=_("A PNG, JPEG or WebP image of the post as it appears, at most %(limit)d MB.")
-        % {"limit": MAX_BYTES // (1024 * 1024)},
+        help_text=_("A PNG, JPEG or WebP image of the post as it appears, at most %(limit)d MB."),
     )
 
 
