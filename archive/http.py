@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 
+from archive.models import CaptureAttempt
 from archive.services import CaptureRefused
 
 
@@ -20,3 +21,12 @@ def capture_refused(
     if exc.retry_after is not None:
         response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def say_capture_outcome(request: HttpRequest, attempt: CaptureAttempt, *, captured: str, failed: str) -> None:
+    """A capture that ran, said to the person who asked: ``captured`` when it was kept, else ``failed``
+    (the attempt and its reason are recorded either way, never silent)."""
+    if attempt.outcome == CaptureAttempt.Outcome.CAPTURED:
+        messages.success(request, captured)
+    else:
+        messages.error(request, failed)

@@ -22,8 +22,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from archive import services
-from archive.http import capture_refused
-from archive.models import CaptureAttempt, Screenshot
+from archive.http import capture_refused, say_capture_outcome
+from archive.models import Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
 from archive.selectors import may_see_screenshot
 from core.forms import add_service_errors
@@ -158,14 +158,13 @@ def item_capture(request: HttpRequest, item_id: int) -> HttpResponse:
         return capture_refused(
             request, exc, lambda status: _upload_page(request, item, ItemScreenshotForm(), status=status)
         )
-    if attempt.outcome == CaptureAttempt.Outcome.CAPTURED:
-        messages.success(request, _("The page was captured and kept, with a date-stamped copy."))
-    else:
-        messages.error(
-            request,
-            _("The page could not be captured: %(reason)s Upload a screenshot instead.")
-            % {"reason": attempt.error},
-        )
+    say_capture_outcome(
+        request,
+        attempt,
+        captured=_("The page was captured and kept, with a date-stamped copy."),
+        failed=_("The page could not be captured: %(reason)s Upload a screenshot instead.")
+        % {"reason": attempt.error},
+    )
     return redirect("moderation:item", pk=item.pk)
 
 
