@@ -3,19 +3,16 @@ reads and archive.exports writes."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from archive.search import KIND_LABELS, KINDS, RULES, Criteria
-from core import bounds
-from core.forms import DirectSelect, UnitChoiceField
+from core.forms import DayField, DirectSelect, PeriodForm, unit_filter_field
 from core.models import OrgUnit
 
 
@@ -26,11 +23,7 @@ class AccountChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.handle})" if obj.handle else str(obj.name)
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class SearchForm(forms.Form):
+class SearchForm(PeriodForm):
     """The search for a request for public records: every filter is optional, but one is needed.
 
     An export "of accounts and a period" is this form with only the account or unit and the period
@@ -52,25 +45,16 @@ class SearchForm(forms.Form):
         required=False,
         empty_label=_("All accounts"),
     )
-    unit = UnitChoiceField(
-        label=_("Unit"),
-        queryset=OrgUnit.objects.order_by("path"),
-        required=False,
-        empty_label=_("All units"),
-        help_text=_("Includes the units below it."),
-    )
+    unit = unit_filter_field(queryset=OrgUnit.objects.order_by("path"), empty_label=_("All units"))
     author = forms.CharField(
         label=_("Author"),
         required=False,
         max_length=200,
         help_text=_("The visitor who wrote the item (their handle), or who filed a request."),
     )
-    start = forms.DateField(
-        label=_("From"), required=False, widget=_date_input(), help_text=_("The first day, included.")
-    )
-    end = forms.DateField(
-        label=_("To"), required=False, widget=_date_input(), help_text=_("The last day, included.")
-    )
+    # KAU-PUBLIC-RECORD: a period from 1990 up to a year ahead (core.bounds, through PeriodForm).
+    start = DayField(label=_("From"), required=False, help_text=_("The first day, included."))
+    end = DayField(label=_("To"), required=False, help_text=_("The last day, included."))
     rule = forms.ChoiceField(
         label=_("Policy rule"),
         required=False,
@@ -83,18 +67,6 @@ class SearchForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked to search everything."),
     )
-
-    def clean_start(self) -> date | None:
-        return self._within_bounds("start")
-
-    def clean_end(self) -> date | None:
-        return self._within_bounds("end")
-
-    def _within_bounds(self, name: str) -> date | None:
-        value: date | None = self.cleaned_data.get(name)
-        if value is not None:  # KAU-PUBLIC-RECORD: a period from 1990 up to a year ahead (core.bounds)
-            bounds.check_period_day(value, today=timezone.localdate())
-        return value
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

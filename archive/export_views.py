@@ -81,18 +81,7 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     if not form.is_valid():
         return render(request, SEARCH_TEMPLATE, _search_context(form, None), status=400)
-    criteria = form.criteria()
-    results = archive_search.search(
-        user,
-        text=criteria.text,
-        account=criteria.account,
-        unit=criteria.unit,
-        author=criteria.author,
-        start=criteria.start,
-        end=criteria.end,
-        rule=criteria.rule,
-        kinds=criteria.kinds,
-    )
+    results = archive_search.search_by(user, form.criteria())
     return render(request, SEARCH_TEMPLATE, _search_context(form, results, ExportForm()))
 
 

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.models import person_field
+from core.models import person_field, reference_field
 
 
 def screenshot_path(instance: Screenshot, filename: str) -> str:
@@ -40,17 +40,8 @@ class Screenshot(models.Model):
         UPLOAD = "upload", _("Uploaded")
         CAPTURE = "capture", _("Captured by Kanalvakt")
 
-    account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="screenshots"
-    )
-    item = models.ForeignKey(
-        "moderation.Item",
-        verbose_name=_("item"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="screenshots",
-    )
+    account = reference_field("accounts.Account", _("account"), null=False, related_name="screenshots")
+    item = reference_field("moderation.Item", _("item"), related_name="screenshots")
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.UPLOAD)
     source_url = models.URLField(_("address shown"), max_length=500, blank=True)
@@ -139,17 +130,8 @@ class CaptureAttempt(models.Model):
         CAPTURED = "captured", _("Captured")
         FAILED = "failed", _("Failed")
 
-    account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="captures"
-    )
-    item = models.ForeignKey(
-        "moderation.Item",
-        verbose_name=_("item"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="captures",
-    )
+    account = reference_field("accounts.Account", _("account"), null=False, related_name="captures")
+    item = reference_field("moderation.Item", _("item"), related_name="captures")
     purpose = models.CharField(_("purpose"), max_length=10, choices=Screenshot.Purpose.choices)
     url = models.URLField(_("address"), max_length=500)
     requested_by = person_field(_("requested by"), help_text=_("Empty when the daily start-page job asked."))
@@ -158,14 +140,7 @@ class CaptureAttempt(models.Model):
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
     http_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
-    screenshot = models.ForeignKey(
-        Screenshot,
-        verbose_name=_("screenshot"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    screenshot = reference_field(Screenshot, _("screenshot"))
 
     class Meta:
         verbose_name = _("capture attempt")
@@ -204,9 +179,7 @@ class DiaryPackage(models.Model):
     number (*diarienummer*), which Kanalvakt never invents. Never deleted (KAU-PUBLIC-RECORD).
     """
 
-    item = models.ForeignKey(
-        "moderation.Item", verbose_name=_("item"), on_delete=models.PROTECT, related_name="diary_packages"
-    )
+    item = reference_field("moderation.Item", _("item"), null=False, related_name="diary_packages")
     subject = models.CharField(_("subject"), max_length=300, help_text=_("The short subject (ärendemening)."))
     secrecy = models.CharField(
         _("secrecy marking"),

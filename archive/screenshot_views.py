@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,7 +22,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from archive import services
-from archive.models import CaptureAttempt, Screenshot
+from archive.http import capture_refused, say_capture_outcome
+from archive.models import Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
 from archive.selectors import may_see_screenshot
 from core.forms import add_service_errors
@@ -30,19 +31,15 @@ from core.http import signed_in
 from core.images import MAX_BYTES, ImageRefused
 from core.models import User
 from core.uploads import SERVED_TYPES, declared_too_large, image_response, too_large_message
-from moderation.forms import EvidenceForm
+from moderation.forms import EvidenceForm, ScreenshotUploadForm
 from moderation.models import Item
-from moderation.selectors import item_or_404, may_moderate
+from moderation.selectors import item_to_moderate
 from moderation.views import render_item
 
 
 def _acting_on(request: HttpRequest, item_id: int) -> tuple[User, Item]:
-    """The item, if the person sees it (else 404) and moderates its account (else 403)."""
     user = signed_in(request)
-    item = item_or_404(user, item_id)
-    if not may_moderate(user, item.account):
-        raise PermissionDenied
-    return user, item
+    return user, item_to_moderate(user, item_id)
 
 
 def _upload_page(request: HttpRequest, item: Item, form: ItemScreenshotForm, *, status: int) -> HttpResponse:
@@ -51,7 +48,7 @@ def _upload_page(request: HttpRequest, item: Item, form: ItemScreenshotForm, *, 
 
 # What differs between the two uploads of an item: the form, where a refusal is shown, and what is said
 # when the screenshot is kept.
-_FORMS: dict[str, type[ItemScreenshotForm | EvidenceForm]] = {
+_FORMS: dict[str, type[ScreenshotUploadForm]] = {
     Screenshot.Purpose.ITEM: ItemScreenshotForm,
     Screenshot.Purpose.EVIDENCE: EvidenceForm,
 }
@@ -73,29 +70,27 @@ def _too_large(request: HttpRequest, item: Item, *, purpose: str) -> HttpRespons
 @csrf_exempt
 @require_POST
 def item_screenshot(request: HttpRequest, item_id: int) -> HttpResponse:
-    """Keep an uploaded screenshot of the item's post and replies (KAU-DIARY-ACTION).
-
-    Exempt from the CSRF middleware only so that an oversized body is refused before anything reads
-    it; the token is checked by ``_store`` (csrf_protect) before the upload is parsed.
-    """
-    _user, item = _acting_on(request, item_id)
-    if declared_too_large(request):
-        return _too_large(request, item, purpose=Screenshot.Purpose.ITEM)
-    return _store(request, item_id, purpose=Screenshot.Purpose.ITEM)
+    """Keep an uploaded screenshot of the item's post and replies (KAU-DIARY-ACTION)."""
+    return _upload(request, item_id, purpose=Screenshot.Purpose.ITEM)
 
 
 @csrf_exempt
 @require_POST
 def item_evidence(request: HttpRequest, item_id: int) -> HttpResponse:
-    """Keep the screenshot required before prohibited content is removed (KAU-PROHIBITED-EVIDENCE).
+    """Keep the screenshot required before prohibited content is removed (KAU-PROHIBITED-EVIDENCE)."""
+    return _upload(request, item_id, purpose=Screenshot.Purpose.EVIDENCE)
 
-    Exempt from the CSRF middleware only so that an oversized body is refused before anything reads
-    it; the token is checked by ``_store`` (csrf_protect) before the upload is parsed.
+
+def _upload(request: HttpRequest, item_id: int, *, purpose: str) -> HttpResponse:
+    """Refuse an oversized body (413) before anything reads it, else keep the upload (``_store``).
+
+    The upload views are exempt from the CSRF middleware only for that refusal; the token is checked
+    by ``_store`` (csrf_protect) before the upload is parsed.
     """
     _user, item = _acting_on(request, item_id)
     if declared_too_large(request):
-        return _too_large(request, item, purpose=Screenshot.Purpose.EVIDENCE)
-    return _store(request, item_id, purpose=Screenshot.Purpose.EVIDENCE)
+        return _too_large(request, item, purpose=purpose)
+    return _store(request, item_id, purpose=purpose)
 
 
 @csrf_protect
@@ -159,21 +154,17 @@ def item_capture(request: HttpRequest, item_id: int) -> HttpResponse:
             now=timezone.now(),
         )
     except services.CaptureRefused as exc:
-        # Nothing was started or stored: say why, on the page where a screenshot can be uploaded.
-        messages.error(request, exc.reason)
-        status = 429 if exc.code == "rate" else 409
-        response = _upload_page(request, item, ItemScreenshotForm(), status=status)
-        if exc.retry_after is not None:
-            response["Retry-After"] = str(exc.retry_after)
-        return response
-    if attempt.outcome == CaptureAttempt.Outcome.CAPTURED:
-        messages.success(request, _("The page was captured and kept, with a date-stamped copy."))
-    else:
-        messages.error(
-            request,
-            _("The page could not be captured: %(reason)s Upload a screenshot instead.")
-            % {"reason": attempt.error},
+        # Said on the page where a screenshot can be uploaded.
+        return capture_refused(
+            request, exc, lambda status: _upload_page(request, item, ItemScreenshotForm(), status=status)
         )
+    say_capture_outcome(
+        request,
+        attempt,
+        captured=_("The page was captured and kept, with a date-stamped copy."),
+        failed=_("The page could not be captured: %(reason)s Upload a screenshot instead.")
+        % {"reason": attempt.error},
+    )
     return redirect("moderation:item", pk=item.pk)
 
 

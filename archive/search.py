@@ -345,6 +345,11 @@ def search(
         rule=rule,
         kinds=tuple(kinds),
     )
+    return search_by(user, criteria, cap=cap)
+
+
+def search_by(user: User, criteria: Criteria, *, cap: int = CAP) -> SearchResults:
+    """``search`` for criteria already built, as the search form builds them."""
     sections: dict[str, Section[Any]] = {}
     for kind, queryset in querysets(user, criteria).items():
         rows = list(queryset[: cap + 1])

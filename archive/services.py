@@ -12,6 +12,7 @@ from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -253,27 +254,33 @@ def _count_against_rates(account: Account, *, by: User, now: datetime) -> None:
 
     Counted in the shared cache (core.ratelimit), so that the limits hold across processes.
     """
-    person = ratelimit.parse_rate(settings.CAPTURE_RATE_PER_PERSON)
-    wait = ratelimit.hit(f"capture:person:{by.pk}", person, now=now)
+    _count_against(
+        f"capture:person:{by.pk}",
+        settings.CAPTURE_RATE_PER_PERSON,
+        now=now,
+        refusal=gettext_lazy(
+            "You may ask for at most %(count)d captures per %(unit)s. Try again in %(seconds)d "
+            "seconds, or upload a screenshot instead."
+        ),
+    )
+    _count_against(
+        f"capture:account:{account.pk}",
+        settings.CAPTURE_RATE_PER_ACCOUNT,
+        now=now,
+        refusal=gettext_lazy(
+            "This account's pages may be captured at most %(count)d times per %(unit)s. Try again "
+            "in %(seconds)d seconds, or upload a screenshot instead."
+        ),
+    )
+
+
+def _count_against(key: str, setting: str, *, now: datetime, refusal: Promise) -> None:
+    """One hit on the rate ``setting`` under ``key``; CaptureRefused, saying ``refusal``, when over."""
+    rate = ratelimit.parse_rate(setting)
+    wait = ratelimit.hit(key, rate, now=now)
     if wait is not None:
         raise CaptureRefused(
-            _(
-                "You may ask for at most %(count)d captures per %(unit)s. Try again in %(seconds)d "
-                "seconds, or upload a screenshot instead."
-            )
-            % {"count": person.count, "unit": _UNITS.get(person.seconds, ""), "seconds": wait},
-            code="rate",
-            retry_after=wait,
-        )
-    per_account = ratelimit.parse_rate(settings.CAPTURE_RATE_PER_ACCOUNT)
-    wait = ratelimit.hit(f"capture:account:{account.pk}", per_account, now=now)
-    if wait is not None:
-        raise CaptureRefused(
-            _(
-                "This account's pages may be captured at most %(count)d times per %(unit)s. Try again "
-                "in %(seconds)d seconds, or upload a screenshot instead."
-            )
-            % {"count": per_account.count, "unit": _UNITS.get(per_account.seconds, ""), "seconds": wait},
+            str(refusal) % {"count": rate.count, "unit": _UNITS.get(rate.seconds, ""), "seconds": wait},
             code="rate",
             retry_after=wait,
         )

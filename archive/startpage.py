@@ -27,6 +27,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -40,7 +41,7 @@ from archive.services import CaptureRefused, capture_screenshot, store_screensho
 from core import bounds
 from core.calendar import STOCKHOLM
 from core.models import InstitutionSettings, Notification, User
-from core.notifications import notify
+from core.notifications import notify, reachable
 from core.roles import Role, has_role
 
 SWEEP_BATCH = 200
@@ -323,19 +324,6 @@ def _check_batch(accounts: Sequence[Account], *, now: datetime, months: int, gra
     return done + _remind(still_due, now=now, months=months, grace=grace)
 
 
-def _reachable(people: Sequence[User | None]) -> list[User]:
-    """Distinct people who can receive e-mail, in order: core.notifications skips the others, so the
-    keys already told are looked up for these alone."""
-    seen: set[int] = set()
-    result = []
-    for person in people:
-        if person is None or person.pk in seen or not person.is_active or not person.email.strip():
-            continue
-        seen.add(person.pk)
-        result.append(person)
-    return result
-
-
 def _remind(accounts: Sequence[Account], *, now: datetime, months: int, grace: timedelta) -> int:
     """Remind the owners, and after the grace period the deputies and heads, each once per cycle."""
     heads = heads_of(accounts)
@@ -343,8 +331,8 @@ def _remind(accounts: Sequence[Account], *, now: datetime, months: int, grace: t
     for account in accounts:
         due = due_at(account, interval_months=months)
         cycle = due.astimezone(STOCKHOLM).strftime("%Y%m%dT%H%M%S")
-        owners = _reachable([account.owner])
-        others = [p for p in _reachable([*account.deputies.all(), heads[account.pk]]) if p not in owners]
+        owners = reachable([account.owner])
+        others = [p for p in reachable([*account.deputies.all(), heads[account.pk]]) if p not in owners]
         plans.append(
             (
                 account,
@@ -363,18 +351,8 @@ def _remind(accounts: Sequence[Account], *, now: datetime, months: int, grace: t
         url = reverse("archive:startpage", args=[account.pk])
         context = {"account": account, "due_at": due, "interval": months}
         if owners and any(f"{owner_key}:{p.pk}" not in told for p in owners):
-            created += len(
-                notify(
-                    kind="startpage_due",
-                    key=owner_key,
-                    recipients=owners,
-                    subject=gettext_lazy("Start-page screenshot due: %(name)s"),
-                    subject_params={"name": account.name},
-                    template="emails/startpage_due.txt",
-                    context=context,
-                    url=url,
-                )
-            )
+            subject = gettext_lazy("Start-page screenshot due: %(name)s")
+            created += _tell("startpage_due", owner_key, owners, subject, account, context, url)
         # The grace period runs from the due moment, when the daily job reminds the owner, and the
         # others are told only once the owner was told in an earlier run (or cannot be reached). An
         # account already overdue when first seen has them told on the next run after the owner.
@@ -383,16 +361,32 @@ def _remind(accounts: Sequence[Account], *, now: datetime, months: int, grace: t
             continue
         if all(f"{overdue_key}:{p.pk}" in told for p in others):
             continue
-        created += len(
-            notify(
-                kind="startpage_overdue",
-                key=overdue_key,
-                recipients=others,
-                subject=gettext_lazy("Start-page screenshot overdue: %(name)s"),
-                subject_params={"name": account.name},
-                template="emails/startpage_overdue.txt",
-                context={**context, "grace_days": grace.days},
-                url=url,
-            )
-        )
+        subject = gettext_lazy("Start-page screenshot overdue: %(name)s")
+        context = {**context, "grace_days": grace.days}
+        created += _tell("startpage_overdue", overdue_key, others, subject, account, context, url)
     return created
+
+
+def _tell(
+    kind: str,
+    key: str,
+    recipients: list[User],
+    subject: Promise,
+    account: Account,
+    context: dict[str, Any],
+    url: str,
+) -> int:
+    """One reminder of the kind, with its e-mail template ``emails/<kind>.txt``; returns how many
+    notifications it created (none for the people the key already told)."""
+    return len(
+        notify(
+            kind=kind,
+            key=key,
+            recipients=recipients,
+            subject=subject,
+            subject_params={"name": account.name},
+            template=f"emails/{kind}.txt",
+            context=context,
+            url=url,
+        )
+    )

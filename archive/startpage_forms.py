@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import bounds
+from core.forms import DayField
 from core.images import MAX_BYTES
 from core.uploads import screenshot_field, too_large_message
 
@@ -25,10 +26,9 @@ class StartpageUploadForm(forms.Form):
         label=_("Screenshot of the start page"),
         help_text=_("A PNG, JPEG or WebP image of the channel's start page as visitors see it."),
     )
-    taken_on = forms.DateField(
+    taken_on = DayField(
         label=_("Day the screenshot was taken"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave it empty for a screenshot taken today."),
     )
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Account
 from archive import startpage as service
+from archive.http import capture_refused, say_capture_outcome
 from archive.models import CaptureAttempt, Screenshot
 from archive.services import CaptureRefused
 from archive.startpage_forms import StartpageUploadForm
@@ -148,18 +149,13 @@ def startpage_capture(request: HttpRequest, account_id: int) -> HttpResponse:
         return redirect("archive:startpage", account_id=account.pk)
     try:
         attempt = service.capture_startpage(account, by=user, now=timezone.now())
-    except CaptureRefused as exc:  # nothing was started or stored
-        messages.error(request, exc.reason)
-        response = _render(request, account, status=429 if exc.code == "rate" else 409)
-        if exc.retry_after is not None:
-            response["Retry-After"] = str(exc.retry_after)
-        return response
-    if attempt.outcome == CaptureAttempt.Outcome.CAPTURED:
-        messages.success(request, _("The start page is captured, kept and recorded."))
-    else:
-        messages.error(
-            request,
-            _("The start page could not be captured: %(why)s Upload a screenshot instead.")
-            % {"why": attempt.error or _("the page did not answer as expected.")},
-        )
+    except CaptureRefused as exc:
+        return capture_refused(request, exc, lambda status: _render(request, account, status=status))
+    say_capture_outcome(
+        request,
+        attempt,
+        captured=_("The start page is captured, kept and recorded."),
+        failed=_("The start page could not be captured: %(why)s Upload a screenshot instead.")
+        % {"why": attempt.error or _("the page did not answer as expected.")},
+    )
     return redirect("archive:startpage", account_id=account.pk)

@@ -6,16 +6,12 @@ from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.utils import timezone
 
+from core.tasks import idempotent_task
+
 
 # KAU-STARTPAGE. Idempotent (one capture attempt a day, reminders under a unique key), so re-queued
 # when its worker is lost. Chromium captures take seconds each: half an hour for a large registry.
-@shared_task(
-    name="archive.tasks.check_startpages",
-    soft_time_limit=1740,
-    time_limit=1800,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@idempotent_task("archive.tasks.check_startpages", soft_time_limit=1740, time_limit=1800)
 def check_startpages() -> int:
     from archive.startpage import check_startpages
 

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from core import bounds
 
 
 class _DirectOptions:
@@ -87,6 +92,17 @@ class UnitChoiceField(forms.ModelChoiceField):
         return f"{'— ' * obj.depth}{obj.display_name}"
 
 
+def unit_filter_field(*, queryset: Any, empty_label: Any) -> UnitChoiceField:
+    """The optional unit of a list's filters; choosing one takes in the units below it."""
+    return UnitChoiceField(
+        label=_("Unit"),
+        queryset=queryset,
+        required=False,
+        empty_label=empty_label,
+        help_text=_("Includes the units below it."),
+    )
+
+
 def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """A service's refusal on the form: on the field it names, or above the form when it names
     none (or one the form does not have)."""
@@ -95,3 +111,29 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
         return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+class DayField(forms.DateField):
+    """A day picked in the browser's date input, which sends and shows it as YYYY-MM-DD."""
+
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PeriodForm(forms.Form):
+    """A form whose optional ``start`` and ``end`` days are each held to core.bounds: from 1990 up to
+    a year after ``period_today()``. The subclass declares the two fields."""
+
+    def period_today(self) -> date:
+        return timezone.localdate()
+
+    def clean_start(self) -> date | None:
+        return self._within_bounds("start")
+
+    def clean_end(self) -> date | None:
+        return self._within_bounds("end")
+
+    def _within_bounds(self, name: str) -> date | None:
+        value: date | None = self.cleaned_data.get(name)
+        if value is not None:
+            bounds.check_period_day(value, today=self.period_today())
+        return value

@@ -218,6 +218,19 @@ def _addressees(recipients: Iterable[User | str], *, key: str) -> list[tuple[str
     return wanted
 
 
+def reachable(people: Iterable[User | None]) -> list[User]:
+    """Distinct people who can receive e-mail, in order: ``notify`` skips the others (the rule of
+    ``_addressees``), so a caller that looks up who was already told looks up these alone."""
+    seen: set[int] = set()
+    result = []
+    for person in people:
+        if person is None or person.pk in seen or not person.is_active or not person.email.strip():
+            continue
+        seen.add(person.pk)
+        result.append(person)
+    return result
+
+
 def _fit(row_key: str, *, base: str) -> str:
     """The row key, shortened to fit the column by hashing its per-person part when it is too long."""
     if len(row_key) <= KEY_MAX_LENGTH:

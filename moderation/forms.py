@@ -53,6 +53,20 @@ class StockholmDateTimeField(forms.DateTimeField):
         return value
 
 
+def time_done_field(label: Any) -> StockholmDateTimeField:
+    """An optional time something was done (answered, taken); empty means now."""
+    return StockholmDateTimeField(
+        label=label, required=False, help_text=_("Swedish time. Leave empty for now.")
+    )
+
+
+def log_note_field() -> forms.CharField:
+    """An optional note kept with the action in the item's log."""
+    return forms.CharField(
+        label=_("Note for the log"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 def _now_in_stockholm() -> datetime:
     return timezone.localtime(timezone.now(), STOCKHOLM).replace(second=0, microsecond=0)
 
@@ -164,11 +178,7 @@ class TriageForm(TriageFields):
 
     prefix = "triage"
 
-    note = forms.CharField(
-        label=_("Note for the log"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    note = log_note_field()
 
     @classmethod
     def for_item(cls, item: Item, **kwargs: Any) -> TriageForm:
@@ -194,11 +204,7 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Copy the answer as it was published: professional, factual and open."),
     )
-    answered_at = StockholmDateTimeField(
-        label=_("Answered"),
-        required=False,
-        help_text=_("Swedish time. Leave empty for now."),
-    )
+    answered_at = time_done_field(_("Answered"))
 
 
 class CloseForm(forms.Form):
@@ -212,24 +218,32 @@ class CloseForm(forms.Form):
     )
 
 
-class EvidenceForm(forms.Form):
-    """A screenshot of the item, kept before it is removed (KAU-PROHIBITED-EVIDENCE).
+def screenshot_upload_field(*, label: Any, help_text: Any) -> forms.FileField:
+    """A screenshot's file field, whose ``help_text`` names the largest size as %(limit)d MB."""
+    return screenshot_field(label=label, help_text=help_text % {"limit": MAX_BYTES // (1024 * 1024)})
 
-    A plain file field: whether it is an image is decided by core.images, which decodes it, not
-    by its name or its declared type.
+
+class ScreenshotUploadForm(forms.Form):
+    """A screenshot and when it was taken; the subclass names the image field for what it shows.
+
+    A plain file field: whether it is an image, and of which type, is decided by core.images, which
+    decodes it, never by its name or its declared type.
     """
+
+    field_order = ["image", "taken_at"]
+
+    image: forms.FileField
+    taken_at = time_done_field(_("Taken"))
+
+
+class EvidenceForm(ScreenshotUploadForm):
+    """A screenshot of the item, kept before it is removed (KAU-PROHIBITED-EVIDENCE)."""
 
     prefix = "evidence"
 
-    image = screenshot_field(
+    image = screenshot_upload_field(
         label=_("Screenshot"),
-        help_text=_("A PNG, JPEG or WebP image of the post as it appears, at most %(limit)d MB.")
-        % {"limit": MAX_BYTES // (1024 * 1024)},
-    )
-    taken_at = StockholmDateTimeField(
-        label=_("Taken"),
-        required=False,
-        help_text=_("Swedish time. Leave empty for now."),
+        help_text=_("A PNG, JPEG or WebP image of the post as it appears, at most %(limit)d MB."),
     )
 
 
@@ -238,11 +252,7 @@ class RemoveForm(forms.Form):
 
     prefix = "remove"
 
-    note = forms.CharField(
-        label=_("Note for the log"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
+    note = log_note_field()
 
 
 class EscalateForm(forms.Form):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.models import person_field
+from core.models import person_field, reference_field
 
 
 class Classification(models.TextChoices):
@@ -71,9 +71,7 @@ class Item(models.Model):
         IMPORT = "import", _("Imported from a file")
         API = "api", _("Sent by a connector")
 
-    account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="items"
-    )
+    account = reference_field("accounts.Account", _("account"), null=False, related_name="items")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     platform_id = models.CharField(_("platform id"), max_length=200, blank=True)
     url = models.URLField(_("link"), max_length=500, blank=True)
@@ -102,14 +100,7 @@ class Item(models.Model):
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     close_reason = models.TextField(_("reason for closing"), blank=True)
-    evidence = models.ForeignKey(
-        "archive.Screenshot",
-        verbose_name=_("evidence screenshot"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    evidence = reference_field("archive.Screenshot", _("evidence screenshot"))
 
     alert_after = models.DateTimeField(_("next reminder at"), null=True, blank=True, editable=False)
 
@@ -218,7 +209,7 @@ class LogEntry(models.Model):
         ACKNOWLEDGED = "acknowledged", _("Alert acknowledged")
         DEADLINES_CHANGED = "deadlines_changed", _("Deadlines recomputed")
 
-    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="log")
+    item = reference_field(Item, _("item"), null=False, related_name="log")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = person_field(
         _("by"), help_text=_("Empty when Kanalvakt itself acted (the deadline sweep, a connector).")
@@ -264,7 +255,7 @@ class Alert(models.Model):
         CENTRAL = "central", _("The social media lead and the central address")
         SECURITY = "security", _("The security officer")
 
-    item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="alerts")
+    item = reference_field(Item, _("item"), null=False, related_name="alerts")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     target = models.CharField(_("to"), max_length=10, choices=Target.choices)
     created_at = models.DateTimeField(_("created at"))

@@ -9,8 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core import bounds
-from core.forms import UnitChoiceField
+from core.forms import DayField, PeriodForm, unit_filter_field
 from core.models import OrgUnit
 from moderation.reports import GROUP_ACCOUNT, GROUP_UNIT, default_period
 
@@ -18,29 +17,14 @@ from moderation.reports import GROUP_ACCOUNT, GROUP_UNIT, default_period
 MAX_DAYS = 3 * 366
 
 
-class ReportFilterForm(forms.Form):
+class ReportFilterForm(PeriodForm):
     """Filters of the report. Empty dates fall back to the last 90 days; the units offered are those
-    the person may report on (moderation.reports.report_units)."""
+    the person may report on (moderation.reports.report_units). Each day is held to core.bounds, from
+    1990 up to a year after ``today`` (PeriodForm)."""
 
-    start = forms.DateField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("The first day items were received."),
-    )
-    end = forms.DateField(
-        label=_("To"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("The last day, included."),
-    )
-    unit = UnitChoiceField(
-        label=_("Unit"),
-        queryset=OrgUnit.objects.none(),
-        required=False,
-        empty_label=_("All the units you can see"),
-        help_text=_("Includes the units below it."),
-    )
+    start = DayField(label=_("From"), required=False, help_text=_("The first day items were received."))
+    end = DayField(label=_("To"), required=False, help_text=_("The last day, included."))
+    unit = unit_filter_field(queryset=OrgUnit.objects.none(), empty_label=_("All the units you can see"))
     group = forms.ChoiceField(
         label=_("One row per"),
         required=False,
@@ -60,17 +44,8 @@ class ReportFilterForm(forms.Form):
         super().__init__(data)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
 
-    def clean_start(self) -> date | None:
-        return self._within_bounds("start")
-
-    def clean_end(self) -> date | None:
-        return self._within_bounds("end")
-
-    def _within_bounds(self, name: str) -> date | None:
-        value: date | None = self.cleaned_data.get(name)
-        if value is not None:  # from 1990 up to a year ahead (core.bounds)
-            bounds.check_period_day(value, today=self.today)
-        return value
+    def period_today(self) -> date:
+        return self.today
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -75,6 +76,14 @@ def item_or_404(user: User, item_id: int) -> Item:
         ),
         pk=item_id,
     )
+
+
+def item_to_moderate(user: User, item_id: int) -> Item:
+    """The item, if the person sees it (else 404) and moderates its account (else 403)."""
+    item = item_or_404(user, item_id)
+    if not may_moderate(user, item.account):
+        raise PermissionDenied
+    return item
 
 
 def items_to_answer(user: User) -> QuerySet[Item]:

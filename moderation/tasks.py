@@ -7,35 +7,24 @@ acknowledged late and re-queued when its worker is lost.
 
 from __future__ import annotations
 
-from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.utils import timezone
 
 from core.models import User
+from core.tasks import idempotent_task
 from moderation import sweep
 
 
 # KAU-RESPONSE-DEADLINE. Each batch commits on its own, so a sweep cut short by its limits has kept
 # every batch it finished, and beat's next run (every DEADLINE_SWEEP_INTERVAL) goes on.
-@shared_task(
-    name="moderation.tasks.sweep_deadlines",
-    soft_time_limit=240,
-    time_limit=300,
-    acks_late=True,
-    reject_on_worker_lost=True,
-)
+@idempotent_task("moderation.tasks.sweep_deadlines", soft_time_limit=240, time_limit=300)
 def sweep_deadlines() -> int:
     return sweep.sweep_deadlines(now=timezone.now())
 
 
 # Every open item once, in batches: the longest of the moderation tasks on a large queue.
-@shared_task(
-    name="moderation.tasks.recompute_open_deadlines",
-    base=DjangoTask,
-    soft_time_limit=1500,
-    time_limit=1800,
-    acks_late=True,
-    reject_on_worker_lost=True,
+@idempotent_task(
+    "moderation.tasks.recompute_open_deadlines", base=DjangoTask, soft_time_limit=1500, time_limit=1800
 )
 def recompute_open_deadlines(by_id: int | None = None) -> int:
     by = User.objects.filter(pk=by_id).first() if by_id else None

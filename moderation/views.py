@@ -20,6 +20,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -50,6 +51,7 @@ from moderation.routing import acknowledge_alert
 from moderation.selectors import (
     account_inbox_or_404,
     item_or_404,
+    item_to_moderate,
     items_to_answer,
     may_moderate,
     may_read_account_items,
@@ -294,12 +296,8 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _acting_on(request: HttpRequest, pk: int) -> tuple[User, Item]:
-    """The item, if the person sees it (else 404) and moderates its account (else 403)."""
     user = signed_in(request)
-    item = item_or_404(user, pk)
-    if not may_moderate(user, item.account):
-        raise PermissionDenied
-    return user, item
+    return user, item_to_moderate(user, pk)
 
 
 def _refused(request: HttpRequest, item: Item, name: str, form: Any, exc: ValidationError) -> HttpResponse:
@@ -323,6 +321,27 @@ def _done(request: HttpRequest, item: Item, message: str) -> HttpResponse:
     return redirect("moderation:item", pk=item.pk)
 
 
+def _act(
+    request: HttpRequest,
+    pk: int,
+    form_class: type[Form],
+    name: str,
+    act: Callable[[User, Item, dict[str, Any]], object],
+    done: str,
+) -> HttpResponse:
+    """The steps of an action on the item page: the item the person moderates, the form (shown again
+    as ``name`` with its errors, 400), one service call, and back to the item with ``done``."""
+    user, item = _acting_on(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return render_item(request, item, status=400, **{name: form})
+    try:
+        act(user, item, form.cleaned_data)
+    except ValidationError as exc:
+        return _refused(request, item, name, form, exc)
+    return _done(request, item, done)
+
+
 @require_POST
 def item_classify(request: HttpRequest, pk: int) -> HttpResponse:
     """Classify the item and set its flags; a threat (KAU-THREAT), a pile-on risk (KAU-DREV) or
@@ -343,35 +362,31 @@ def item_classify(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def item_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the answer given on the platform: the text, when, and by whom (KAU-RESPONSE-TONE)."""
-    user, item = _acting_on(request, pk)
-    form = AnswerForm(request.POST)
-    if not form.is_valid():
-        return render_item(request, item, status=400, answer_form=form)
-    try:
-        services.answer_item(
-            item,
-            answer=form.cleaned_data["answer"],
-            answered_at=form.cleaned_data.get("answered_at"),
-            by=user,
-            now=timezone.now(),
-        )
-    except ValidationError as exc:
-        return _refused(request, item, "answer_form", form, exc)
-    return _done(request, item, _("The answer is recorded. The item has left the queue."))
+    return _act(
+        request,
+        pk,
+        AnswerForm,
+        "answer_form",
+        lambda user, item, data: services.answer_item(
+            item, answer=data["answer"], answered_at=data.get("answered_at"), by=user, now=timezone.now()
+        ),
+        _("The answer is recorded. The item has left the queue."),
+    )
 
 
 @require_POST
 def item_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Close an item that needs no answer, with the reason."""
-    user, item = _acting_on(request, pk)
-    form = CloseForm(request.POST)
-    if not form.is_valid():
-        return render_item(request, item, status=400, close_form=form)
-    try:
-        services.close_item(item, reason=form.cleaned_data["reason"], by=user, now=timezone.now())
-    except ValidationError as exc:
-        return _refused(request, item, "close_form", form, exc)
-    return _done(request, item, _("The item is closed without an answer."))
+    return _act(
+        request,
+        pk,
+        CloseForm,
+        "close_form",
+        lambda user, item, data: services.close_item(
+            item, reason=data["reason"], by=user, now=timezone.now()
+        ),
+        _("The item is closed without an answer."),
+    )
 
 
 @require_POST
@@ -403,21 +418,16 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
 def item_escalate(request: HttpRequest, pk: int) -> HttpResponse:
     """Send the item to the head of unit, the central social media lead or the security officer, with
     the reason."""
-    user, item = _acting_on(request, pk)
-    form = EscalateForm(request.POST)
-    if not form.is_valid():
-        return render_item(request, item, status=400, escalate_form=form)
-    try:
-        services.escalate_item(
-            item,
-            target=form.cleaned_data["target"],
-            note=form.cleaned_data["note"],
-            by=user,
-            now=timezone.now(),
-        )
-    except ValidationError as exc:
-        return _refused(request, item, "escalate_form", form, exc)
-    return _done(request, item, _("The item is escalated."))
+    return _act(
+        request,
+        pk,
+        EscalateForm,
+        "escalate_form",
+        lambda user, item, data: services.escalate_item(
+            item, target=data["target"], note=data["note"], by=user, now=timezone.now()
+        ),
+        _("The item is escalated."),
+    )
 
 
 # --- The alerts ---------------------------------------------------------------------------------------
