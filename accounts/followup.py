@@ -33,7 +33,7 @@ from accounts.todo import dated_section
 from core import bounds
 from core.history import record
 from core.models import InstitutionSettings, Notification, OrgUnit, User
-from core.notifications import notify
+from core.notifications import notify, reachable
 from core.todo import TodoSection
 
 # KAU-FOLLOWUP: the owner and deputies are reminded this many days before a follow-up is due.
@@ -210,18 +210,6 @@ def set_followup_interval(account: Account, *, months: int | None, by: User, now
 # --- Reminders (KAU-FOLLOWUP) -------------------------------------------------------------------------
 
 
-def _reachable(people: Iterable[User | None]) -> list[User]:
-    """Distinct people who can receive e-mail, in order (the same rule as core.notifications)."""
-    seen: set[int] = set()
-    result = []
-    for person in people:
-        if person is None or person.pk in seen or not person.is_active or not person.email.strip():
-            continue
-        seen.add(person.pk)
-        result.append(person)
-    return result
-
-
 def remind_followups(*, now: datetime, batch: int = SWEEP_BATCH) -> int:
     """Remind of follow-ups coming due and report overdue ones, each once (KAU-FOLLOWUP).
 
@@ -274,9 +262,7 @@ def _remind(accounts: Sequence[Account], *, today: date) -> int:
         if overdue:
             candidates.append(heads[account.pk])
         prefix = "followup-overdue" if overdue else "followup-due"
-        plans.append(
-            (account, overdue, f"{prefix}:{account.pk}:{due_on.isoformat()}", _reachable(candidates))
-        )
+        plans.append((account, overdue, f"{prefix}:{account.pk}:{due_on.isoformat()}", reachable(candidates)))
     wanted = [f"{key}:{person.pk}" for _account, _overdue, key, people in plans for person in people]
     told = set(Notification.objects.filter(key__in=wanted).values_list("key", flat=True))
     created = 0
