@@ -2,7 +2,7 @@
 
 Every page asks the same three things of the person: their roles (groups), their model permissions
 (through their groups and directly) and the units they head. Asked one by one, Django's permission
-backend, ``core.roles.roles_of`` and ``governance.selectors.unit_paths_headed_by`` cost four queries
+backend, ``core.roles.roles_of`` and ``core.units.unit_paths_headed_by`` cost four queries
 on every page before it reads anything of its own. ``PrincipalMiddleware`` reads all of it in one
 ``UNION ALL`` and leaves it where each of them looks first: the backend's permission caches and the
 two ``_kanalvakt_`` attributes on the user. What it reads is exactly what they would have read.

@@ -173,7 +173,7 @@ def test_deactivating_a_person_by_saving_ends_all_their_sessions_and_no_one_else
 
 
 def test_deactivation_by_the_service_ends_all_sessions(cast: Cast) -> None:
-    """KAU-RESP-OWNER: accounts.coverage.deactivate_person, the path of the admin and the sweep."""
+    """KAU-RESP-OWNER: accounts.people.deactivate_person, the path of the admin and the sweep."""
     from accounts.people import deactivate_person
 
     clients = signed_in_clients("communicator", 2)
