@@ -282,6 +282,47 @@ def build_package(item: Item, *, subject: str, secrecy: str, by: User, now: date
     )
     if not may_build(by, locked):
         raise PermissionDenied(_("Only the account owner and the deputies build the diary package."))
+    subject, secrecy, shots = _checked_request(locked, subject=subject, secrecy=secrecy)
+    version = DiaryPackage.objects.filter(item=locked).count() + 1
+    with translation.override(settings.LANGUAGE_CODE):  # a record for the registry: its language
+        values = registry_fields(
+            locked, subject=subject, secrecy=secrecy, shots=shots, version=version, by=by, now=now
+        )
+        cover = [(str(FIELD_LABELS[key]), value) for key, value in values]
+        labels = {key: str(label) for key, label in FIELD_LABELS.items()}
+        pdf = _package_pdf(locked, subject=subject, cover=cover, values=values, shots=shots, by=by, now=now)
+    package = DiaryPackage(
+        item=locked,
+        subject=subject,
+        secrecy=secrecy,
+        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        fields={"rows": [{"key": k, "label": labels[k], "value": v} for k, v in values]},
+        built_at=now,
+        built_by=by,
+    )
+    record(package, by=by, reason="built")
+    package.save()  # the pk names the files
+    attachments = _store_files(package, pdf, shots=shots, by=by, now=now)
+    sent = notify(
+        kind=NOTIFICATION_KIND,
+        key=f"{NOTIFICATION_KIND}:{package.pk}",
+        recipients=[InstitutionSettings.objects.get_solo().registry_address],
+        subject=gettext_lazy("Diary package for registration: %(subject)s"),
+        subject_params={"subject": subject},
+        template="diary_package.txt",
+        context={"package": package, "item": locked, "account": locked.account, "rows": cover},
+        url=reverse("archive:package", args=[package.pk]),
+        attachments=attachments,
+    )
+    package.sent_at = now if sent else None  # handed to the outbox; delivery is the notification's
+    record(package, by=by, reason="sent to the registry" if sent else "built")
+    package.save(update_fields=["pdf", "sent_at"])
+    return package
+
+
+def _checked_request(locked: Item, *, subject: str, secrecy: str) -> tuple[str, str, list[Screenshot]]:
+    """The subject and the secrecy marking as they will be stored, and the screenshots the package
+    is built from; every refusal at once, each naming its field (ValidationError)."""
     refusal = registration_refusal(locked)
     if refusal:
         raise ValidationError({"item": refusal})
@@ -308,52 +349,55 @@ def build_package(item: Item, *, subject: str, secrecy: str, by: User, now: date
         errors["item"] = _("A package of this item is registered already; it is not built again.")
     if errors:
         raise ValidationError(errors)
+    return subject, secrecy, shots
 
-    version = DiaryPackage.objects.filter(item=locked).count() + 1
-    with translation.override(settings.LANGUAGE_CODE):  # a record for the registry: its language
-        values = registry_fields(
-            locked, subject=subject, secrecy=secrecy, shots=shots, version=version, by=by, now=now
+
+def _package_pdf(
+    locked: Item,
+    *,
+    subject: str,
+    cover: list[tuple[str, str]],
+    values: list[tuple[str, str]],
+    shots: list[Screenshot],
+    by: User,
+    now: datetime,
+) -> bytes:
+    """The package as PDF/A: the cover with the registry's fields, then the screenshots, and the
+    fields again in the XMP. A PDF/A that cannot be written refuses the whole build."""
+    value_of = dict(values)
+    try:
+        return build_pdfa(
+            cover_fields=[(str(_("Diary package")), subject), *cover],
+            images=[_image_bytes(shot) for shot in shots],
+            xmp={
+                "dc:title": subject,
+                "dc:description": "\n".join(f"{label}: {value}" for label, value in cover),
+                "dc:source": locked.url,
+                "dc:date": timezone.localtime(locked.received_at, STOCKHOLM).isoformat(),
+                "dc:creator": str(by),
+                "xmp:CreateDate": timezone.localtime(now, STOCKHOLM).isoformat(),
+                "xmp:Label": value_of["secrecy"],
+            },
+            flavour=pdfa_flavour(),
         )
-        cover = [(str(FIELD_LABELS[key]), value) for key, value in values]
-        labels = {key: str(label) for key, label in FIELD_LABELS.items()}
-        value_of = dict(values)
-        try:
-            pdf = build_pdfa(
-                cover_fields=[(str(_("Diary package")), subject), *cover],
-                images=[_image_bytes(shot) for shot in shots],
-                xmp={
-                    "dc:title": subject,
-                    "dc:description": "\n".join(f"{label}: {value}" for label, value in cover),
-                    "dc:source": locked.url,
-                    "dc:date": timezone.localtime(locked.received_at, STOCKHOLM).isoformat(),
-                    "dc:creator": str(by),
-                    "xmp:CreateDate": timezone.localtime(now, STOCKHOLM).isoformat(),
-                    "xmp:Label": value_of["secrecy"],
-                },
-                flavour=pdfa_flavour(),
+    except PdfaRefused:
+        # Nothing is written before the PDF exists, so refusing here stores and sends nothing.
+        logger.exception("The diary package of item %s could not be written as PDF/A", locked.pk)
+        raise ValidationError(
+            # Lazy: said in the language of the person building, not the record's.
+            gettext_lazy(
+                "Kanalvakt could not write the diary package as PDF/A, so nothing was built or "
+                "sent. Try again; if it fails again, tell the administrator (the server's log "
+                "has the details)."
             )
-        except PdfaRefused:
-            # Nothing is written before the PDF exists, so refusing here stores and sends nothing.
-            logger.exception("The diary package of item %s could not be written as PDF/A", locked.pk)
-            raise ValidationError(
-                # Lazy: said in the language of the person building, not the record's.
-                gettext_lazy(
-                    "Kanalvakt could not write the diary package as PDF/A, so nothing was built or "
-                    "sent. Try again; if it fails again, tell the administrator (the server's log "
-                    "has the details)."
-                )
-            ) from None
-    package = DiaryPackage(
-        item=locked,
-        subject=subject,
-        secrecy=secrecy,
-        pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        fields={"rows": [{"key": k, "label": labels[k], "value": v} for k, v in values]},
-        built_at=now,
-        built_by=by,
-    )
-    record(package, by=by, reason="built")
-    package.save()  # the pk names the files
+        ) from None
+
+
+def _store_files(
+    package: DiaryPackage, pdf: bytes, *, shots: list[Screenshot], by: User, now: datetime
+) -> list[str]:
+    """Write the PDF and, beside it, the CSV and JSON of its fields, each with its fixity-ledger entry
+    in this transaction; return their names, which the e-mail to the registry attaches."""
     package.pdf.save(package_file_name(package, "pdf"), ContentFile(pdf), save=False)
     package.screenshots.set(shots)
     base = package.pdf.name.removesuffix(".pdf")
@@ -366,22 +410,7 @@ def build_package(item: Item, *, subject: str, secrecy: str, by: User, now: date
     # CSV and JSON are kept too: they are what the registry was sent beside the PDF.
     for name, data in ((package.pdf.name, pdf), (csv_name, csv_data), (json_name, json_data)):
         ledger.append(kind=LedgerEntry.Kind.PACKAGE, path=name, data_or_size_and_hash=data, by=by, now=now)
-
-    sent = notify(
-        kind=NOTIFICATION_KIND,
-        key=f"{NOTIFICATION_KIND}:{package.pk}",
-        recipients=[InstitutionSettings.objects.get_solo().registry_address],
-        subject=gettext_lazy("Diary package for registration: %(subject)s"),
-        subject_params={"subject": subject},
-        template="diary_package.txt",
-        context={"package": package, "item": locked, "account": locked.account, "rows": cover},
-        url=reverse("archive:package", args=[package.pk]),
-        attachments=[package.pdf.name, csv_name, json_name],
-    )
-    package.sent_at = now if sent else None  # handed to the outbox; delivery is the notification's
-    record(package, by=by, reason="sent to the registry" if sent else "built")
-    package.save(update_fields=["pdf", "sent_at"])
-    return package
+    return [package.pdf.name, csv_name, json_name]
 
 
 @transaction.atomic
