@@ -54,7 +54,6 @@ def decision_record_pdf(context: dict[str, Any]) -> bytes:
         )
         return result
 
-    decision = _("Approved") if req.status == "approved" else _("Rejected")
     story: list[Any] = [
         _p(_("Decision on a new social media account"), title),
         _p(
@@ -63,64 +62,9 @@ def decision_record_pdf(context: dict[str, Any]) -> bytes:
             body,
         ),
         Spacer(1, 4 * mm),
-        _p(_("Decision"), heading),
-        table(
-            [
-                (_("Decision"), decision),
-                (_("Decided by"), f"{req.decided_by} ({_('head of unit')})"),
-                (_("Decided at"), when(req.decided_at)),
-                (_("Reason"), req.decision_reason),
-            ]
-        ),
-        _p(_("The request"), heading),
-        table(
-            [
-                (_("Requested by"), req.requester),
-                (_("Requesting unit"), req.unit.display_name),
-                (_("Submitted at"), when(req.submitted_at)),
-                (_("Account"), f"{req.name} ({req.platform_label}) {req.handle}"),
-                (_("Sender type"), req.get_sender_type_display()),
-                (_("Account owner"), req.proposed_owner),
-                (_("Deputies"), ", ".join(str(d) for d in context["deputies"])),
-                (_("Priority areas"), ", ".join(req.area_labels())),
-                (_("Audiences"), ", ".join(req.audience_labels())),
-            ]
-        ),
-        _p(_("Strategy document"), heading),
-        table(
-            [
-                (_("Purpose and goal"), req.purpose),
-                (_("1. Who do you want to reach?"), req.checklist_audience),
-                (_("2. Purpose and link to the unit's goals"), req.checklist_purpose),
-                (_("3. Know, feel, do"), req.checklist_goals),
-                (_("4. Work shared and covered"), req.checklist_staffing),
-                (_("5. Resource inventory"), req.checklist_resources),
-                (_("Content strategy"), req.content_strategy),
-                (_("Planned frequency"), req.planned_frequency),
-                (_("Hours per week set aside"), req.resource_hours_per_week),
-                (_("Terms of use checked"), _("Yes") if req.terms_checked else _("No")),
-            ]
-        ),
-        _p(_("Review by the communications department"), heading),
-        table(
-            [
-                (_("Reviewed by"), req.reviewed_by),
-                (_("Reviewed at"), when(req.reviewed_at)),
-                (_("Advice"), req.review_advice),
-                (
-                    _("Deviations accepted"),
-                    "\n".join(d["message"] for d in req.deviations) if req.deviations else _("None"),
-                ),
-            ]
-        ),
-        _p(_("History"), heading),
-        table(
-            [
-                (when(event.at), f"{event.get_kind_display()} – {event.actor}. {event.comment}")
-                for event in context["events"]
-            ]
-        ),
     ]
+    for name, rows in _record_sections(req, context):
+        story += [_p(name, heading), table(rows)]
     buffer = BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -137,3 +81,68 @@ def decision_record_pdf(context: dict[str, Any]) -> bytes:
     )
     document.build(story)
     return buffer.getvalue()
+
+
+def _record_sections(req: Any, context: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
+    """The record's sections in order, each a heading and its rows: the decision, the request, the
+    strategy document (KAU-START-CHECKLIST), the review (KAU-START-COMMS) and the history."""
+    decision = _("Approved") if req.status == "approved" else _("Rejected")
+    return [
+        (
+            _("Decision"),
+            [
+                (_("Decision"), decision),
+                (_("Decided by"), f"{req.decided_by} ({_('head of unit')})"),
+                (_("Decided at"), when(req.decided_at)),
+                (_("Reason"), req.decision_reason),
+            ],
+        ),
+        (
+            _("The request"),
+            [
+                (_("Requested by"), req.requester),
+                (_("Requesting unit"), req.unit.display_name),
+                (_("Submitted at"), when(req.submitted_at)),
+                (_("Account"), f"{req.name} ({req.platform_label}) {req.handle}"),
+                (_("Sender type"), req.get_sender_type_display()),
+                (_("Account owner"), req.proposed_owner),
+                (_("Deputies"), ", ".join(str(d) for d in context["deputies"])),
+                (_("Priority areas"), ", ".join(req.area_labels())),
+                (_("Audiences"), ", ".join(req.audience_labels())),
+            ],
+        ),
+        (
+            _("Strategy document"),
+            [
+                (_("Purpose and goal"), req.purpose),
+                (_("1. Who do you want to reach?"), req.checklist_audience),
+                (_("2. Purpose and link to the unit's goals"), req.checklist_purpose),
+                (_("3. Know, feel, do"), req.checklist_goals),
+                (_("4. Work shared and covered"), req.checklist_staffing),
+                (_("5. Resource inventory"), req.checklist_resources),
+                (_("Content strategy"), req.content_strategy),
+                (_("Planned frequency"), req.planned_frequency),
+                (_("Hours per week set aside"), req.resource_hours_per_week),
+                (_("Terms of use checked"), _("Yes") if req.terms_checked else _("No")),
+            ],
+        ),
+        (
+            _("Review by the communications department"),
+            [
+                (_("Reviewed by"), req.reviewed_by),
+                (_("Reviewed at"), when(req.reviewed_at)),
+                (_("Advice"), req.review_advice),
+                (
+                    _("Deviations accepted"),
+                    "\n".join(d["message"] for d in req.deviations) if req.deviations else _("None"),
+                ),
+            ],
+        ),
+        (
+            _("History"),
+            [
+                (when(event.at), f"{event.get_kind_display()} – {event.actor}. {event.comment}")
+                for event in context["events"]
+            ],
+        ),
+    ]
