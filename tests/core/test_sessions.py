@@ -195,22 +195,11 @@ def test_deactivation_in_the_admin_tells_the_heads_of_the_accounts_left_behind(
 ) -> None:
     """KAU-RESP-OWNER: the admin (core) announces core.events.person_deactivated; accounts listens and
     tells the head of unit and the social media lead at once, not at the next hourly sweep."""
-    from core import events
     from core.models import Notification
 
     account = make_account(owner="communicator")
-    assert events.person_deactivated._listeners, "accounts listens from its AppConfig.ready()"
-    admin = cast["staff"]
-    admin.is_superuser = True
-    admin.save()
-    client.force_login(admin)
     person = cast["communicator"]
-    url = reverse("admin:core_user_change", args=[person.pk])
-    form = client.get(url).context["adminform"].form
-    data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
-    data.update(groups=[g.pk for g in person.groups.all()], user_permissions=[], is_active="")
-    data["date_joined_0"], data["date_joined_1"] = person.date_joined.strftime("%Y-%m-%d"), "10:00:00"
-    data["last_login_0"] = data["last_login_1"] = ""
+    url, data = admin_deactivation(client, cast, "communicator")
     assert client.post(url, data).status_code == 302
     told = set(
         Notification.objects.filter(key__startswith=f"person-left:{account.pk}:{person.pk}:").values_list(
