@@ -22,6 +22,7 @@ from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from core.env import EnvironmentConfigError, env_bool, env_int, env_list, env_str
+from core.secrets import check_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KANALVAKT_VAR_DIR", str(BASE_DIR / "var"))).resolve()
@@ -45,6 +46,23 @@ def _development_secret_key() -> str:
 
 
 SECRET_KEY = env_str("SECRET_KEY") if PRODUCTION else env_str("SECRET_KEY", _development_secret_key())
+
+
+def _development_secrets_key() -> str:
+    # The key the platforms' tokens are encrypted with (core/secrets.py), kept in var/ like the secret key.
+    path = VAR_DIR / "secrets_key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        path.write_text(Fernet.generate_key().decode("ascii"))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Production has no default: `manage.py check --deploy` reports it missing (core/checks.py).
+KANALVAKT_SECRETS_KEY = env_str("KANALVAKT_SECRETS_KEY", "" if PRODUCTION else _development_secrets_key())
+if KANALVAKT_SECRETS_KEY and (_secrets_problem := check_keys(KANALVAKT_SECRETS_KEY)):
+    raise EnvironmentConfigError(_secrets_problem)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]"])
 if PRODUCTION and not ALLOWED_HOSTS:
     raise EnvironmentConfigError("ALLOWED_HOSTS must be set in production.")
@@ -67,6 +85,7 @@ INSTALLED_APPS = [
     "governance",
     "accounts",
     "moderation",
+    "connectors",
     "archive",
     "demo",
 ]

@@ -8,7 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from core import roles, sessions
+        from core import checks, roles, sessions  # noqa: F401  (checks registers the deploy checks)
 
         # Roles are data every installation needs; keep them in step with the code after each migrate.
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="core.sync_roles")

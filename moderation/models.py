@@ -33,6 +33,13 @@ class Prohibited(models.IntegerChoices):
     ADVERTISING = 6, _("Advertising or product placement")
 
 
+class PlatformStatus(models.TextChoices):
+    """What became of an item or a publication on the platform, when it is no longer as received."""
+
+    HIDDEN = "hidden", _("Hidden on the platform")
+    REMOVED = "removed", _("Removed from the platform")
+
+
 class ItemQuerySet(models.QuerySet["Item"]):
     def unanswered(self) -> ItemQuerySet:
         return self.filter(handled_at__isnull=True)
@@ -70,12 +77,22 @@ class Item(models.Model):
         FORM = "form", _("Logged by hand")
         IMPORT = "import", _("Imported from a file")
         API = "api", _("Sent by a connector")
+        PLATFORM = "platform", _("Received from the platform")
 
     account = reference_field("accounts.Account", _("account"), null=False, related_name="items")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     platform_id = models.CharField(_("platform id"), max_length=200, blank=True)
     url = models.URLField(_("link"), max_length=500, blank=True)
     author = models.CharField(_("author"), max_length=200)
+    author_platform_id = models.CharField(
+        _("author's platform id"), max_length=200, blank=True, help_text=_("The author's id on the platform.")
+    )
+    in_reply_to = models.CharField(
+        _("in reply to"),
+        max_length=200,
+        blank=True,
+        help_text=_("The platform id of the post or comment this one answers."),
+    )
     text = models.TextField(_("text"))
     received_at = models.DateTimeField(_("received at"))
     due_at = models.DateTimeField(_("due at"))
@@ -101,6 +118,11 @@ class Item(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     close_reason = models.TextField(_("reason for closing"), blank=True)
     evidence = reference_field("archive.Screenshot", _("evidence screenshot"))
+    # What others did to it on the platform (its author deleted it, the platform hid it): recorded,
+    # never acted on by deleting anything here (KAU-PUBLIC-RECORD).
+    platform_status = models.CharField(
+        _("on the platform"), max_length=10, choices=PlatformStatus.choices, blank=True
+    )
 
     alert_after = models.DateTimeField(_("next reminder at"), null=True, blank=True, editable=False)
 
@@ -208,6 +230,12 @@ class LogEntry(models.Model):
         LIMIT_PASSED = "limit_passed", _("Escalated after the outer limit")
         ACKNOWLEDGED = "acknowledged", _("Alert acknowledged")
         DEADLINES_CHANGED = "deadlines_changed", _("Deadlines recomputed")
+        # From and to the platform (connectors): the author's edit, what others did, what was posted.
+        EDITED = "edited", _("Edited by its author")
+        PLATFORM_CHANGED = "platform_changed", _("Changed on the platform")
+        POSTED = "posted", _("Posted to the platform")
+        POST_FAILED = "post_failed", _("Not posted to the platform")
+        POST_UNKNOWN = "post_unknown", _("Outcome on the platform unknown")
 
     item = reference_field(Item, _("item"), null=False, related_name="log")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
@@ -325,3 +353,48 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Publication(models.Model):
+    """What the account itself published on the platform: its posts, and its replies in a thread.
+
+    The university's own publications are public records too (KAU-PUBLIC-RECORD): a connector keeps
+    each one as the account's published record (text, time, link), searchable and exportable beside
+    the items. They need no answer, so they have no deadline. Never deleted; an edit keeps the earlier
+    text in the history, and what became of it on the platform is ``platform_status``.
+    """
+
+    class Kind(models.TextChoices):
+        POST = "post", _("Post")
+        REPLY = "reply", _("Reply")
+        MESSAGE = "message", _("Message")
+
+    account = reference_field("accounts.Account", _("account"), null=False, related_name="publications")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    platform_id = models.CharField(_("platform id"), max_length=200)
+    in_reply_to = models.CharField(_("in reply to"), max_length=200, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    published_at = models.DateTimeField(_("published at"))
+    platform_status = models.CharField(
+        _("on the platform"), max_length=10, choices=PlatformStatus.choices, blank=True
+    )
+    # The item a reply answered, when the answer was written in Kanalvakt.
+    answers = reference_field(Item, _("answers item"), related_name="publications")
+    kept_at = models.DateTimeField(_("kept at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "platform_id"], name="publication_unique_per_account"),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-published_at", "-id"], name="publication_account_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.text[:40]}"

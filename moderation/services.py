@@ -20,9 +20,10 @@ from core import bounds
 from core.calendar import response_deadlines
 from core.history import record
 from core.models import InstitutionSettings, User
+from moderation import events
 from moderation.imports import ImportRow
 from moderation.itemlog import locked_item, log_action, snapshot
-from moderation.models import Alert, Classification, Item, LogEntry, Prohibited
+from moderation.models import Alert, Classification, Item, LogEntry, PlatformStatus, Prohibited, Publication
 from moderation.routing import create_alert, route_item
 from moderation.selectors import may_moderate
 
@@ -112,6 +113,8 @@ def log_item(
     platform_id: str = "",
     source: str = Item.Source.FORM,
     triage: Triage | None = None,
+    author_platform_id: str = "",
+    in_reply_to: str = "",
 ) -> Item:
     """Log an incoming post, comment or message and fix its deadlines (KAU-RESPONSE-DEADLINE).
 
@@ -138,6 +141,8 @@ def log_item(
         received_at=received_at,
         url=url,
         platform_id=platform_id,
+        author_platform_id=author_platform_id,
+        in_reply_to=in_reply_to,
         due_at=due_at,
         limit_at=limit_at,
         alert_after=due_at,
@@ -167,6 +172,8 @@ def receive_item(
     now: datetime,
     source: str = Item.Source.API,
     by: User | None = None,
+    author_platform_id: str = "",
+    in_reply_to: str = "",
 ) -> tuple[Item, bool]:
     """An item from a connector or an import, idempotent on (account, platform id): a replay returns
     the stored item and creates nothing. Returns the item and whether it was created now."""
@@ -186,6 +193,8 @@ def receive_item(
                 source=source,
                 by=by,
                 now=now,
+                author_platform_id=author_platform_id,
+                in_reply_to=in_reply_to,
             )
     except IntegrityError:
         return Item.objects.get(account=account, platform_id=platform_id), False
@@ -312,6 +321,8 @@ def answer_item(
     record(locked, by=by, reason="answered")
     locked.save(update_fields=["answer", "answered_at", "status", "handled_at", "handled_by", "alert_after"])
     log_action(locked, LogEntry.Action.ANSWERED, by=by, now=now, before=before)
+    # Recorded first: a connector posts it to the platform from a worker, after this commits.
+    events.answer_recorded.announce(item=locked, by=by, now=now)
     return locked
 
 
@@ -388,4 +399,134 @@ def remove_item(item: Item, *, note: str, by: User, now: datetime) -> Item:
     record(locked, by=by, reason="removed")
     locked.save(update_fields=["status", "handled_at", "handled_by", "alert_after"])
     log_action(locked, LogEntry.Action.REMOVED, by=by, now=now, before=before, note=note.strip())
+    # The evidence is kept (above), so a connector may now hide or delete it on the platform.
+    events.removal_recorded.announce(item=locked, by=by, now=now)
     return locked
+
+
+# --- What happens on the platform (connectors) ---------------------------------------------------------
+
+
+@transaction.atomic
+def record_edit(item: Item, *, text: str, at: datetime, now: datetime) -> Item:
+    """The author edited the item on the platform. Both texts are public records
+    (KAU-PUBLIC-RECORD): the item shows the new text, the log keeps the old one and the new. The
+    same text again records nothing."""
+    locked = locked_item(item)
+    if text == locked.text:
+        return locked
+    old = locked.text
+    locked.text = text
+    record(locked, by=None, reason="edited on the platform")
+    locked.save(update_fields=["text"])
+    log_action(
+        locked,
+        LogEntry.Action.EDITED,
+        by=None,
+        now=now,
+        before=snapshot(locked),
+        note=_("Edited on the platform at %(at)s.\nBefore: %(old)s\nAfter: %(new)s")
+        % {"at": timezone.localtime(at).strftime("%Y-%m-%d %H:%M"), "old": old, "new": text},
+    )
+    return locked
+
+
+@transaction.atomic
+def record_platform_change(item: Item, *, status: str, note: str, now: datetime) -> Item:
+    """Someone else hid or removed the item on the platform: recorded, nothing deleted here
+    (KAU-PUBLIC-RECORD). The same status again records nothing."""
+    if status not in PlatformStatus.values:
+        raise ValueError(f"unknown platform status {status!r}")
+    locked = locked_item(item)
+    if locked.platform_status == status:
+        return locked
+    locked.platform_status = status
+    record(locked, by=None, reason="changed on the platform")
+    locked.save(update_fields=["platform_status"])
+    log_action(
+        locked,
+        LogEntry.Action.PLATFORM_CHANGED,
+        by=None,
+        now=now,
+        before=snapshot(locked),
+        note=f"{PlatformStatus(status).label}. {note}".strip(),
+    )
+    return locked
+
+
+_OUTCOMES = {LogEntry.Action.POSTED, LogEntry.Action.POST_FAILED, LogEntry.Action.POST_UNKNOWN}
+
+
+@transaction.atomic
+def record_platform_outcome(item: Item, *, action: str, note: str, now: datetime) -> LogEntry:
+    """What the platform answered when an answer or a removal was sent to it: posted (with its id
+    and link), refused (with its reason) or unknown (a time-out). Appended to the item's log."""
+    if action not in _OUTCOMES:
+        raise ValueError(f"not an outcome on the platform: {action!r}")
+    locked = locked_item(item)
+    return log_action(locked, action, by=None, now=now, before=snapshot(locked), note=note)
+
+
+@transaction.atomic
+def keep_publication(
+    account: Account,
+    *,
+    platform_id: str,
+    kind: str,
+    text: str,
+    published_at: datetime,
+    url: str = "",
+    in_reply_to: str = "",
+    answers: Item | None = None,
+) -> tuple[Publication, bool]:
+    """Keep one of the account's own publications as its published record (KAU-PUBLIC-RECORD),
+    idempotent on (account, platform id); a later text is an edit, kept in the history. Returns the
+    publication and whether it was created now."""
+    if kind not in Publication.Kind.values:
+        raise ValidationError({"kind": _("Choose a kind of publication from the list.")})
+    publication = (
+        Publication.objects.select_for_update().filter(account=account, platform_id=platform_id).first()
+    )
+    if publication is None:
+        publication = Publication(
+            account=account,
+            platform_id=platform_id,
+            kind=kind,
+            text=text,
+            published_at=published_at,
+            url=url,
+            in_reply_to=in_reply_to,
+            answers=answers,
+        )
+        publication.full_clean(exclude=["answers"])
+        record(publication, by=None, reason="published")
+        try:
+            with transaction.atomic():
+                publication.save()
+        except IntegrityError:
+            return Publication.objects.get(account=account, platform_id=platform_id), False
+        return publication, True
+    changed = []
+    for name, value in (("text", text), ("url", url or publication.url)):
+        if getattr(publication, name) != value:
+            setattr(publication, name, value)
+            changed.append(name)
+    if answers is not None and publication.answers_id is None:
+        publication.answers = answers
+        changed.append("answers")
+    if changed:
+        record(publication, by=None, reason="edited on the platform")
+        publication.save(update_fields=changed)
+    return publication, False
+
+
+@transaction.atomic
+def record_publication_change(publication: Publication, *, status: str) -> Publication:
+    """The account's own publication was hidden or removed on the platform: recorded, kept here."""
+    if status not in PlatformStatus.values:
+        raise ValueError(f"unknown platform status {status!r}")
+    if publication.platform_status != status:
+        publication.platform_status = status
+        record(publication, by=None, reason="changed on the platform")
+        publication.save(update_fields=["platform_status"])
+    return publication

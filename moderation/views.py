@@ -48,6 +48,7 @@ from moderation.forms import (
 from moderation.itemlog import SNAPSHOT_FIELDS
 from moderation.models import Classification, Item, LogEntry, Prohibited
 from moderation.routing import acknowledge_alert
+from moderation.sections import answer_destination, item_sections
 from moderation.selectors import (
     account_inbox_or_404,
     item_or_404,
@@ -276,8 +277,11 @@ def render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms:
             item.alerts.select_related("created_by", "acknowledged_by").order_by("created_at", "pk")
         ),
     }
+    # What the apps above add: a connector's record of what was posted to the platform.
+    context["item_sections"] = item_sections(user, item)
     if can_moderate:
         context.update(
+            answer_destination=answer_destination(item),
             triage_form=forms.get("triage_form") or TriageForm.for_item(item),
             answer_form=forms.get("answer_form") or AnswerForm(),
             close_form=forms.get("close_form") or CloseForm(),

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConnectorsConfig(AppConfig):
+    name = "connectors"
+    verbose_name = _("Connectors")
+
+    def ready(self) -> None:
+        from connectors import registrations
+
+        registrations.register_all()
