@@ -1,0 +1,143 @@
+"""What came in from a platform, made platform-neutral, and applied to moderation.
+
+A platform module (connectors.meta.parse for webhooks, the reconciliation poll for what it fetches)
+turns the platform's shapes into ``Incoming`` values; ``apply`` turns each into moderation's records:
+
+- a visitor's post, comment or message → an item, idempotent on (account, platform id): the same
+  platform item through webhook, poll and API is one item;
+- the author's edit → both texts in the item's log (KAU-PUBLIC-RECORD);
+- a removal or hiding by others → recorded on the item or publication, nothing deleted;
+- the account's own post or reply → its published record (a Publication), which needs no answer.
+
+Everything here is already checked: ``Incoming`` is built only by a parser that validated the shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from connectors.models import Connection, Event
+from moderation import services
+from moderation.models import Item, PlatformStatus, Publication
+
+
+class Change(StrEnum):
+    ADD = "add"  # a new post, comment or message
+    EDIT = "edit"  # its author changed the text
+    HIDE = "hide"  # hidden on the platform by others
+    REMOVE = "remove"  # removed on the platform by others
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing that happened on the platform, in Kanalvakt's words.
+
+    ``own`` is true when the account itself wrote it (the page's own post or reply): it is kept as the
+    account's publication, not as an item to answer. ``kind`` is an Item.Kind for visitors' writing.
+    """
+
+    change: Change
+    platform_id: str
+    kind: str = Item.Kind.COMMENT
+    own: bool = False
+    author: str = ""
+    author_platform_id: str = ""
+    text: str = ""
+    at: datetime | None = None
+    url: str = ""
+    in_reply_to: str = ""
+
+
+def apply(connection: Connection, incoming: Incoming, *, now: datetime) -> tuple[str, Item | None]:
+    """Apply one incoming change to moderation's records. Returns the Event outcome and the item it
+    created or touched. Raises ValidationError for content moderation refuses (the caller keeps the
+    event as malformed, and the others go on)."""
+    account = connection.account
+    with transaction.atomic():
+        if incoming.own:
+            return _apply_own(connection, incoming, now=now)
+        item = Item.objects.filter(account=account, platform_id=incoming.platform_id).first()
+        if incoming.change == Change.ADD:
+            if item is not None:
+                return Event.Outcome.DUPLICATE, item
+            if incoming.at is None:
+                raise ValidationError({"created_time": "the item has no time"})
+            item, created = services.receive_item(
+                account,
+                platform_id=incoming.platform_id,
+                kind=incoming.kind,
+                author=incoming.author or "–",
+                text=incoming.text or "–",
+                received_at=min(incoming.at, now),
+                url=incoming.url,
+                now=now,
+                source=Item.Source.PLATFORM,
+                author_platform_id=incoming.author_platform_id,
+                in_reply_to=incoming.in_reply_to,
+            )
+            return (Event.Outcome.CREATED if created else Event.Outcome.DUPLICATE), item
+        if item is None:
+            # An edit or removal of something Kanalvakt never saw: an edit brings it in as new
+            # (with its current text); a removal of the unknown is only kept as the event.
+            if incoming.change == Change.EDIT and incoming.at is not None:
+                return apply(connection, _as_new(incoming), now=now)
+            return Event.Outcome.DUPLICATE, None
+        if incoming.change == Change.EDIT:
+            before = item.text
+            item = services.record_edit(item, text=incoming.text, at=incoming.at or now, now=now)
+            return (Event.Outcome.UPDATED if item.text != before else Event.Outcome.DUPLICATE), item
+        status = PlatformStatus.HIDDEN if incoming.change == Change.HIDE else PlatformStatus.REMOVED
+        before_status = item.platform_status
+        item = services.record_platform_change(item, status=status, note="", now=now)
+        return (Event.Outcome.UPDATED if before_status != status else Event.Outcome.DUPLICATE), item
+
+
+def _as_new(incoming: Incoming) -> Incoming:
+    return Incoming(
+        change=Change.ADD,
+        platform_id=incoming.platform_id,
+        kind=incoming.kind,
+        author=incoming.author,
+        author_platform_id=incoming.author_platform_id,
+        text=incoming.text,
+        at=incoming.at,
+        url=incoming.url,
+        in_reply_to=incoming.in_reply_to,
+    )
+
+
+def _apply_own(connection: Connection, incoming: Incoming, *, now: datetime) -> tuple[str, Item | None]:
+    account = connection.account
+    if incoming.change in (Change.HIDE, Change.REMOVE):
+        publication = Publication.objects.filter(account=account, platform_id=incoming.platform_id).first()
+        if publication is not None:
+            status = PlatformStatus.HIDDEN if incoming.change == Change.HIDE else PlatformStatus.REMOVED
+            services.record_publication_change(publication, status=status)
+        return Event.Outcome.PUBLISHED, None
+    kinds: dict[str, str] = {
+        Item.Kind.POST: Publication.Kind.POST,
+        Item.Kind.MESSAGE: Publication.Kind.MESSAGE,
+    }
+    kind = kinds.get(incoming.kind, Publication.Kind.REPLY)
+    # A reply Kanalvakt posted itself names the item it answered (connectors.outgoing records it).
+    answered = (
+        Item.objects.filter(account=account, platform_id=incoming.in_reply_to).first()
+        if incoming.in_reply_to
+        else None
+    )
+    services.keep_publication(
+        account,
+        platform_id=incoming.platform_id,
+        kind=kind,
+        text=incoming.text,
+        published_at=min(incoming.at or now, now),
+        url=incoming.url,
+        in_reply_to=incoming.in_reply_to,
+        answers=answered if kind == Publication.Kind.REPLY else None,
+    )
+    return Event.Outcome.PUBLISHED, None
