@@ -530,3 +530,23 @@ CAPTURE_RATE_PER_ACCOUNT = env_str("CAPTURE_RATE_PER_ACCOUNT", "30/hour")
 for _name in ("CAPTURE_RATE_PER_PERSON", "CAPTURE_RATE_PER_ACCOUNT"):
     if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
         raise EnvironmentConfigError(f"{_name} must be a number of captures per unit, e.g. 5/min.")
+
+# --- The platform connectors (connectors/) -----------------------------------------------------------
+# Meta (Facebook Pages and Instagram professional accounts). The app's id and secret come from the
+# Meta app the university registers (README, "Connecting Facebook and Instagram"); the webhook's
+# deliveries are signed with the app secret, and its verification handshake answers only the verify
+# token. Without them the webhook refuses everything (403) and accounts are connected by token only.
+META_APP_ID = env_str("META_APP_ID", "")
+META_APP_SECRET = env_str("META_APP_SECRET", "")
+META_VERIFY_TOKEN = env_str("META_VERIFY_TOKEN", "")
+# Every call to Meta goes here and nowhere else (connectors/http.py): the Graph API of one version.
+META_GRAPH_URL = env_str("META_GRAPH_URL", "https://graph.facebook.com/v24.0").rstrip("/")
+# Where Facebook Login for Business sends the person to grant the permissions.
+META_LOGIN_URL = env_str("META_LOGIN_URL", "https://www.facebook.com/v24.0/dialog/oauth").rstrip("/")
+# A Login for Business configuration (Meta app dashboard); empty: the permissions are asked by scope.
+META_LOGIN_CONFIG_ID = env_str("META_LOGIN_CONFIG_ID", "")
+for _name in ("META_GRAPH_URL", "META_LOGIN_URL"):
+    if not re.fullmatch(r"https?://[^/\s?#@\\]+(/[^\s?#\\]*)?", globals()[_name]):
+        raise EnvironmentConfigError(f"{_name} must be an http(s) address with no query, e.g. the default.")
+    if PRODUCTION and not globals()[_name].startswith("https://"):
+        raise EnvironmentConfigError(f"{_name} must be https in production.")

@@ -21,6 +21,10 @@ urlpatterns = [
     path("konton/", include("accounts.urls")),
     path("moderering/", include("moderation.urls")),
     path("arkiv/", include("archive.urls")),
+    # The platforms' connections (the account page, the social media lead's overview).
+    path("kopplingar/", include("connectors.ui_urls")),
+    # What the platforms call: webhooks, signed by the platform, never a sign-in.
+    path("connectors/", include("connectors.urls")),
     # The public list of official accounts (KTH-PRIVATE): open to everyone, nothing internal.
     path("officiella-konton/", public_views.official_accounts, name="official_accounts"),
     path("official-accounts.json", public_views.official_accounts_json, name="official_accounts_json"),
