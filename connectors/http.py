@@ -109,7 +109,13 @@ def call(
 ) -> Response:
     """One request to ``base_url`` + ``path`` (a path, never a full address), with ``params`` in the
     query and ``form`` or ``json_body`` as the body. Raises NotSent or OutcomeUnknown."""
-    if not path.startswith("/") or "://" in path or "\\" in path or any(c in path for c in "\r\n "):
+    if (
+        not path.startswith("/")
+        or path.startswith("//")
+        or "://" in path
+        or "\\" in path
+        or any(c in path for c in "\r\n ")
+    ):
         raise NotSent(_("Refused a request path that is not a plain path."))
     scheme, host, port, prefix = _split_base(base_url)
     target = prefix + path
