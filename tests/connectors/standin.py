@@ -58,7 +58,14 @@ class StandIn:
 
     def route(self, method: str, pattern: str, answer: Route | Answer) -> None:
         """Answer ``method`` on paths matching ``pattern`` (a full match); later routes win."""
-        handler: Route = answer if callable(answer) else (lambda _request, fixed=answer: fixed)
+        if callable(answer):
+            handler: Route = answer
+        else:
+            fixed: Answer = answer
+
+            def handler(_request: Request) -> Answer:
+                return fixed
+
         self.routes.insert(0, (method, re.compile(pattern), handler))
 
     def sent(self, method: str | None = None, pattern: str = ".*") -> list[Request]:

@@ -44,7 +44,8 @@ def test_a_visitors_comment_becomes_one_item_however_often_it_arrives_kau_respon
     connection: Connection,
 ) -> None:
     outcome, item = apply(connection, comment(), now=NOW)
-    assert outcome == Event.Outcome.CREATED and item is not None
+    assert outcome == Event.Outcome.CREATED
+    assert item is not None
     assert (item.source, item.author, item.author_platform_id, item.in_reply_to) == (
         Item.Source.PLATFORM,
         "Elin Besökare",
@@ -53,22 +54,28 @@ def test_a_visitors_comment_becomes_one_item_however_often_it_arrives_kau_respon
     )
     assert item.due_at > item.received_at  # the deadline is fixed as for any item
     again, same = apply(connection, comment(), now=NOW)
-    assert again == Event.Outcome.DUPLICATE and same == item
+    assert again == Event.Outcome.DUPLICATE
+    assert same == item
     assert Item.objects.count() == 1
 
 
 def test_a_time_in_the_future_is_read_as_now(connection: Connection) -> None:
     _outcome, item = apply(connection, comment(at=NOW + timedelta(minutes=3)), now=NOW)
-    assert item is not None and item.received_at == NOW
+    assert item is not None
+    assert item.received_at == NOW
 
 
 def test_an_edit_keeps_both_texts_and_an_edit_of_the_unknown_brings_it_in(connection: Connection) -> None:
     apply(connection, comment(), now=NOW)
     outcome, item = apply(connection, comment(Change.EDIT, text="Ändrad fråga"), now=NOW)
-    assert outcome == Event.Outcome.UPDATED and item is not None and item.text == "Ändrad fråga"
+    assert outcome == Event.Outcome.UPDATED
+    assert item is not None
+    assert item.text == "Ändrad fråga"
     assert item.log.filter(action=LogEntry.Action.EDITED).exists()
     outcome, other = apply(connection, comment(Change.EDIT, platform_id="111_333", text="Ny"), now=NOW)
-    assert outcome == Event.Outcome.CREATED and other is not None and other.text == "Ny"
+    assert outcome == Event.Outcome.CREATED
+    assert other is not None
+    assert other.text == "Ny"
 
 
 def test_hidden_and_removed_by_others_are_recorded_never_deleted_kau_public_record(
@@ -76,10 +83,12 @@ def test_hidden_and_removed_by_others_are_recorded_never_deleted_kau_public_reco
 ) -> None:
     apply(connection, comment(), now=NOW)
     outcome, item = apply(connection, comment(Change.HIDE), now=NOW)
-    assert outcome == Event.Outcome.UPDATED and item is not None
+    assert outcome == Event.Outcome.UPDATED
+    assert item is not None
     assert item.platform_status == PlatformStatus.HIDDEN
     _outcome, item = apply(connection, comment(Change.REMOVE), now=NOW)
-    assert item is not None and item.platform_status == PlatformStatus.REMOVED
+    assert item is not None
+    assert item.platform_status == PlatformStatus.REMOVED
     assert Item.objects.filter(pk=item.pk).exists()
     # A removal of something never seen creates nothing.
     assert apply(connection, comment(Change.REMOVE, platform_id="111_999"), now=NOW) == (

@@ -33,7 +33,8 @@ def test_an_edit_keeps_both_texts_in_the_log_kau_public_record(make_item: Any) -
     item.refresh_from_db()
     assert item.text == "Andra versionen 🙃"
     entry = item.log.get(action=LogEntry.Action.EDITED)
-    assert "Första versionen 🙂" in entry.note and "Andra versionen 🙃" in entry.note
+    assert "Första versionen 🙂" in entry.note
+    assert "Andra versionen 🙃" in entry.note
     assert entry.actor is None
     # The same text again is no edit.
     services.record_edit(item, text="Andra versionen 🙃", at=NOW, now=NOW)
@@ -53,7 +54,7 @@ def test_removal_by_others_is_recorded_and_deletes_nothing_kau_public_record(mak
     assert item.platform_status == PlatformStatus.REMOVED
     assert item.status == Item.Status.OPEN  # it still asks for an answer, or a decision
     assert item.log.filter(action=LogEntry.Action.PLATFORM_CHANGED).count() == 1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown platform status"):
         services.record_platform_change(item, status="gone", note="", now=NOW)
 
 
@@ -67,7 +68,7 @@ def test_an_outcome_on_the_platform_is_appended_to_the_log(make_item: Any) -> No
         None,
         "id 123_456, https://facebook.com/123_456",
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not an outcome"):
         services.record_platform_outcome(item, action=LogEntry.Action.ANSWERED, note="", now=NOW)
 
 
@@ -131,7 +132,8 @@ def test_publications_are_kept_once_and_edits_keep_the_history(account: Any, mak
         in_reply_to="1_2",
         answers=item,
     )
-    assert created and publication.answers == item
+    assert created
+    assert publication.answers == item
     again, created = services.keep_publication(
         account,
         platform_id="1_3",
@@ -139,9 +141,11 @@ def test_publications_are_kept_once_and_edits_keep_the_history(account: Any, mak
         text="Tack för frågan! (rättad)",
         published_at=NOW,
     )
-    assert not created and again.pk == publication.pk
+    assert not created
+    assert again.pk == publication.pk
     again.refresh_from_db()
-    assert again.text == "Tack för frågan! (rättad)" and again.answers == item
+    assert again.text == "Tack för frågan! (rättad)"
+    assert again.answers == item
     assert [h.text for h in again.history.order_by("history_id")] == [
         "Tack för frågan!",
         "Tack för frågan! (rättad)",
