@@ -44,12 +44,22 @@ from django.utils.translation import gettext as _
 
 from archive import registration
 from archive.models import DiaryPackage, ExportJob, LedgerEntry, Screenshot
-from archive.search import DECISIONS, ITEMS, KINDS, LOG, SCREENSHOTS, Criteria, may_search, querysets
+from archive.search import (
+    DECISIONS,
+    ITEMS,
+    KINDS,
+    LOG,
+    PUBLICATIONS,
+    SCREENSHOTS,
+    Criteria,
+    may_search,
+    querysets,
+)
 from core import csvfile
 from core.calendar import STOCKHOLM
 from core.models import InstitutionSettings, User
 from governance.models import AccountRequest
-from moderation.models import Item, LogEntry
+from moderation.models import Item, LogEntry, Publication
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +67,7 @@ CHUNK = 1024 * 1024
 PROGRESS_EVERY = 20  # files between two progress writes
 # Far longer than the task's time limits (CELERY_TASK_TIME_LIMIT) let one run last.
 STALE_AFTER = timedelta(minutes=65)  # above run_export's hard time limit (archive.tasks)
-RECORD_FILES = ("items", "log", "decisions", "screenshots", "packages")
+RECORD_FILES = ("items", "publications", "log", "decisions", "screenshots", "packages")
 # Already compressed: deflating them again costs time and saves nothing.
 STORED_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".pdf", ".zip"}
 
@@ -345,6 +355,25 @@ def _item_row(item: Item) -> dict[str, Any]:
     }
 
 
+def _publication_row(publication: Publication) -> dict[str, Any]:
+    return {
+        "id": publication.pk,
+        "account_id": publication.account_id,
+        "account": publication.account.name,
+        "handle": publication.account.handle,
+        "platform": publication.account.platform,
+        "unit": publication.account.unit.name,
+        "kind": publication.kind,
+        "platform_id": publication.platform_id,
+        "in_reply_to": publication.in_reply_to,
+        "url": publication.url,
+        "text": publication.text,
+        "published_at": _when(publication.published_at),
+        "on_platform": publication.platform_status,
+        "answers_item_id": publication.answers_id or "",
+    }
+
+
 def _log_row(entry: LogEntry) -> dict[str, Any]:
     return {
         "id": entry.pk,
@@ -471,6 +500,7 @@ def _write_records(
     counts = {}
     for name, queryset, to_row in (
         ("items", found.get(ITEMS), _item_row),
+        ("publications", found.get(PUBLICATIONS), _publication_row),
         ("log", found.get(LOG), _log_row),
         ("decisions", found.get(DECISIONS), _decision_row),
         ("screenshots", screenshots, _screenshot_row),

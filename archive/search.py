@@ -1,5 +1,5 @@
 """Search of the archive for a request for public records (*begäran om allmän handling*,
-KAU-PUBLIC-RECORD): moderation items, the moderation log, decisions on new-account requests and
+KAU-PUBLIC-RECORD): moderation items, the accounts' own publications, the moderation log, decisions on new-account requests and
 screenshots, by text, account, unit, author, period and policy rule.
 
 Who: the registrar/archivist and the social media lead (``archive.export_archive``) search
@@ -24,14 +24,16 @@ from core.calendar import STOCKHOLM
 from core.models import OrgUnit, User
 from governance.models import AccountRequest
 from governance.selectors import requests_visible_to
-from moderation.models import Classification, Item, LogEntry
+from moderation.models import Classification, Item, LogEntry, Publication
 
 PERMISSION = "archive.export_archive"
 
 ITEMS, LOG, DECISIONS, SCREENSHOTS = "items", "log", "decisions", "screenshots"
-KINDS: tuple[str, ...] = (ITEMS, LOG, DECISIONS, SCREENSHOTS)
+PUBLICATIONS = "publications"
+KINDS: tuple[str, ...] = (ITEMS, PUBLICATIONS, LOG, DECISIONS, SCREENSHOTS)
 KIND_LABELS = {
     ITEMS: _("Items"),
+    PUBLICATIONS: _("The accounts' own publications"),
     LOG: _("Moderation log"),
     DECISIONS: _("Decisions on new accounts"),
     SCREENSHOTS: _("Screenshots"),
@@ -199,6 +201,25 @@ def items_matching(criteria: Criteria) -> QuerySet[Item]:
     )
 
 
+def publications_matching(criteria: Criteria) -> QuerySet[Publication]:
+    """The accounts' own posts and replies, kept by the connectors (KAU-PUBLIC-RECORD). They engage
+    no item rule, and their author is the account: an author or rule filter finds none."""
+    if criteria.author or criteria.rule:
+        return Publication.objects.none()
+    condition = _period("published_at", criteria.start, criteria.end)
+    if criteria.account:
+        condition &= Q(account=criteria.account)
+    if criteria.unit:
+        condition &= Q(account__unit__path__startswith=criteria.unit.path)
+    if criteria.text:
+        condition &= _icontains(("text", "url", "platform_id"), criteria.text)
+    return (
+        Publication.objects.filter(condition)
+        .select_related("account", "account__unit")
+        .order_by("-published_at", "-pk")
+    )
+
+
 def log_matching(criteria: Criteria) -> QuerySet[LogEntry]:
     condition = _item_filter(criteria, "item__") & _period("at", criteria.start, criteria.end)
     if criteria.text:
@@ -281,6 +302,7 @@ def querysets(user: User, criteria: Criteria) -> dict[str, QuerySet[Any]]:
         raise PermissionDenied
     builders = {
         ITEMS: lambda: items_matching(criteria),
+        PUBLICATIONS: lambda: publications_matching(criteria),
         LOG: lambda: log_matching(criteria),
         DECISIONS: lambda: decisions_matching(user, criteria),
         SCREENSHOTS: lambda: screenshots_matching(criteria),
@@ -333,7 +355,7 @@ def search(
     kinds: Iterable[str] = KINDS,
     cap: int = CAP,
 ) -> SearchResults:
-    """Find items, log entries, decisions and screenshots for a request for public records
+    """Find items, publications, log entries, decisions and screenshots for a request for public records
     (KAU-PUBLIC-RECORD). One query per kind, whatever the number of rows; each kind is capped."""
     criteria = Criteria(
         text=text.strip(),
