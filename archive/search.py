@@ -1,6 +1,6 @@
 """Search of the archive for a request for public records (*begäran om allmän handling*,
-KAU-PUBLIC-RECORD): moderation items, the accounts' own publications, the moderation log, decisions on new-account requests and
-screenshots, by text, account, unit, author, period and policy rule.
+KAU-PUBLIC-RECORD): moderation items, the accounts' own publications, the moderation log, decisions
+on new-account requests and screenshots, by text, account, unit, author, period and policy rule.
 
 Who: the registrar/archivist and the social media lead (``archive.export_archive``) search
 everything; nobody else uses the search. The export (archive.exports) reads the same querysets
