@@ -19,7 +19,10 @@ from connectors.meta.parse import ID_PATTERN
 from connectors.models import Connection, Platform
 from moderation.models import Publication
 
-FIELDS = {Platform.FACEBOOK: "followers_count,fan_count", Platform.INSTAGRAM: "followers_count,media_count"}
+FIELDS: dict[str, str] = {
+    Platform.FACEBOOK: "followers_count,fan_count",
+    Platform.INSTAGRAM: "followers_count,media_count",
+}
 TIMEOUT_S = 5.0  # a person waits for the form
 
 

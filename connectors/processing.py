@@ -28,7 +28,7 @@ from connectors.models import Connection, Delivery, Event
 
 logger = logging.getLogger(__name__)
 
-BATCH = 50  # deliveries per claim (Meta batches up to about a thousand changes in one delivery)
+BATCH = 10  # deliveries per claim: small enough that two workers share a burst
 MAX_ATTEMPTS = 3
 TIME_BUDGET_S = 200.0  # below the task's soft time limit: the next run (or beat) goes on
 

@@ -134,7 +134,7 @@ def signature(body: bytes, secret: str = APP_SECRET) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def signed(document: Any, secret: str = APP_SECRET) -> tuple[bytes, dict[str, str]]:
+def signed(document: Any, secret: str = APP_SECRET) -> tuple[bytes, dict[str, Any]]:
     """The body and the headers (for Django's test client) of a delivery signed as Meta signs it."""
     body = document if isinstance(document, bytes) else body_of(document)
     return body, {"HTTP_X_HUB_SIGNATURE_256": signature(body, secret)}

@@ -27,18 +27,19 @@ INTAKE_REDIS_URL = urlunparse(urlparse(REDIS_URL)._replace(path="/5"))
 @pytest.fixture
 def broker_is_redis() -> Iterator[None]:
     """This process's Celery app sends to the test's Redis, as the web server's does in production."""
-    from config.celery import app
+    from config.celery import app as celery_app
 
+    app: Any = celery_app  # its pool is reset below, which Celery's stubs do not describe
     before = (app.conf.broker_url, app.conf.broker_transport_options)
     app.pool.force_close_all()
     app._pool = None
-    app.conf.broker_url, app.conf.broker_transport_options = INTAKE_REDIS_URL, {}
+    app.conf.update(broker_url=INTAKE_REDIS_URL, broker_transport_options={})
     try:
         yield
     finally:
         app.pool.force_close_all()
         app._pool = None
-        app.conf.broker_url, app.conf.broker_transport_options = before
+        app.conf.update(broker_url=before[0], broker_transport_options=before[1])
 
 
 @pytest.mark.worker

@@ -46,7 +46,7 @@ def deliver(document: Any) -> Delivery:
     return Delivery.objects.get(sha256=__import__("hashlib").sha256(body).hexdigest())
 
 
-def feed(*changes: dict) -> dict:
+def feed(*changes: Any) -> dict[str, Any]:
     return meta.page_delivery(meta.entry(meta.PAGE_ID, NOW, changes=list(changes)))
 
 

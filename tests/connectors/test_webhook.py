@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -18,7 +19,7 @@ URL = "/connectors/meta/webhook/"
 
 
 @pytest.fixture(autouse=True)
-def meta_settings(settings) -> None:  # type: ignore[no-untyped-def]
+def meta_settings(settings: Any) -> None:
     settings.META_APP_SECRET = meta.APP_SECRET
     settings.META_VERIFY_TOKEN = meta.VERIFY_TOKEN
 
@@ -29,7 +30,7 @@ def a_delivery() -> dict:
     )
 
 
-def post(client: Client, body: bytes, headers: dict[str, str]):  # type: ignore[no-untyped-def]
+def post(client: Client, body: bytes, headers: dict[str, Any]) -> Any:
     return client.post(URL, data=body, content_type="application/json", **headers)
 
 
@@ -64,7 +65,7 @@ def test_any_other_handshake_is_refused(client: Client, params: dict) -> None:
 
 
 @pytest.mark.django_db
-def test_an_empty_verify_token_setting_refuses_everything(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_verify_token_setting_refuses_everything(client: Client, settings: Any) -> None:
     settings.META_VERIFY_TOKEN = ""
     response = client.get(URL, {"hub.mode": "subscribe", "hub.verify_token": "", "hub.challenge": "1"})
     assert response.status_code == 403
@@ -72,8 +73,8 @@ def test_an_empty_verify_token_setting_refuses_everything(client: Client, settin
 
 @pytest.mark.django_db
 def test_a_signed_delivery_is_kept_as_received_and_answered_at_once(
-    client: Client, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
     body, headers = meta.signed(a_delivery())
     with django_capture_on_commit_callbacks() as callbacks:
         response = post(client, body, headers)
@@ -89,8 +90,8 @@ def test_a_signed_delivery_is_kept_as_received_and_answered_at_once(
 
 @pytest.mark.django_db
 def test_the_same_body_again_stores_nothing_new_and_is_still_200(
-    client: Client, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
     body, headers = meta.signed(a_delivery())
     assert post(client, body, headers).status_code == 200
     with django_capture_on_commit_callbacks() as callbacks:
@@ -119,7 +120,7 @@ def test_a_missing_or_wrong_signature_is_403_and_stores_nothing(client: Client, 
 
 
 @pytest.mark.django_db
-def test_without_an_app_secret_nothing_is_accepted(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_without_an_app_secret_nothing_is_accepted(client: Client, settings: Any) -> None:
     settings.META_APP_SECRET = ""
     body, headers = meta.signed(a_delivery(), secret="")
     assert post(client, body, headers).status_code == 403
@@ -127,7 +128,7 @@ def test_without_an_app_secret_nothing_is_accepted(client: Client, settings) -> 
 
 
 @pytest.mark.django_db
-def test_a_body_over_the_upload_limit_is_413_and_stores_nothing(client: Client, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_body_over_the_upload_limit_is_413_and_stores_nothing(client: Client, settings: Any) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     body, headers = meta.signed(b'{"object":"page","entry":[],"pad":"' + b"x" * 10_000 + b'"}')
     assert post(client, body, headers).status_code == 413
@@ -147,7 +148,7 @@ def test_other_methods_are_refused(client: Client) -> None:
 
 
 @pytest.mark.django_db
-def test_receiving_is_one_insert(client: Client, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_receiving_is_one_insert(client: Client, django_assert_num_queries: Any) -> None:
     body, headers = meta.signed(a_delivery())
     with django_assert_num_queries(1) as captured:
         assert post(client, body, headers).status_code == 200
