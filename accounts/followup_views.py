@@ -7,6 +7,8 @@ is 409, with the reason in words.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,6 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import closing, followup
+from accounts.dates import add_months
+from accounts.figures import figures_for
 from accounts.followup_forms import CommentingForm, FollowUpForm, IntervalForm, StartClosingForm
 from accounts.models import Account
 from core.forms import add_service_errors
@@ -45,11 +49,19 @@ def _render_followup(
     today = timezone.localdate()
     institution = InstitutionSettings.objects.get_solo()
     latest = account.followups.order_by("-period_end", "-pk").first()
+    interval = followup.interval_for(account, institution)
+    figures, figures_from = {}, None
+    if form is None and account.status != Account.Status.CLOSED:
+        # KAU-FOLLOWUP: pre-filled with what the platform gives, from the day after the last period.
+        figures_from = latest.period_end + timedelta(days=1) if latest else add_months(today, -interval)
+        figures = figures_for(account, min(figures_from, today), today)
     context = {
         "account": account,
         "latest": latest,
         "closed": account.status == Account.Status.CLOSED,
-        "form": form or FollowUpForm(today=today, initial={"period_end": today}),
+        "form": form or FollowUpForm(today=today, initial={"period_end": today, **figures}),
+        "figures": figures,
+        "figures_from": figures_from,
         "interval_form": (
             interval_form
             or IntervalForm(
@@ -59,7 +71,7 @@ def _render_followup(
         )
         if rights.set_interval
         else None,
-        "interval": followup.interval_for(account, institution),
+        "interval": interval,
     }
     return render(request, "accounts/followup_form.html", context, status=status)
 

@@ -3,7 +3,8 @@ table and write bench/results.json. Run as ``python -m bench.run`` with DATABASE
 is created when it does not exist, and migrated.
 
     --skip-http     no gunicorn/locust (in-process figures only)
-    --quick         short load runs (a smoke test of the harness, not figures to report)
+    --quick         short load runs (a smoke test of the harness, not figures to report); with
+                    ``--parts webhook`` alone, a small data set and 2,000 webhook events
 """
 
 from __future__ import annotations
@@ -280,7 +281,9 @@ def target(name: str, value: Any, limit: float, *, at_most: bool, unit: str) -> 
 
 
 def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
-    pages, http, sweep, export = (results.get(k) or {} for k in ("pages", "http", "sweep", "export"))
+    pages, http, sweep, export, hook = (
+        results.get(k) or {} for k in ("pages", "http", "sweep", "export", "webhook")
+    )
     checks = []
     for key, page in pages.items():
         if key != "floor":
@@ -337,6 +340,11 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         checks.append(target("sweep: time vs raw SQL", due.get("ratio_to_raw"), 2, at_most=True, unit="x"))
     if export:
         checks.append(target("export throughput", export.get("mb_per_s"), 20, at_most=False, unit="MB/s"))
+    if hook:
+        checks.append(target("webhook receive p95", hook.get("receive_p95_ms"), 30, at_most=True, unit="ms"))
+        checks.append(
+            target("webhook end to end", hook.get("items_per_s"), 500, at_most=False, unit="items/s")
+        )
     return checks
 
 
@@ -350,7 +358,7 @@ def main() -> None:
     parser.add_argument("--no-profiles", action="store_true")
     parser.add_argument(
         "--parts",
-        default="pages,http,sweep,export",
+        default="pages,http,sweep,export,webhook",
         help="a comma-separated subset; results.json only for all",
     )
     args = parser.parse_args()
@@ -371,13 +379,16 @@ def main() -> None:
 
     from bench import export as export_bench
     from bench import pages as page_bench
-    from bench.seed import FULL, seed
+    from bench.seed import FULL, Scale, seed
 
     started = time.monotonic()
     call_command("migrate", verbosity=0)
     results: dict[str, Any] = {"started_at": timezone.now().isoformat(), "machine": machine()}
     log("== seed")
-    info = seed(FULL, log=log)
+    # The webhook intake needs only an account: its quick check runs on a small data set.
+    small = args.quick and parts <= {"webhook"}
+    scale = Scale(accounts=20, units=5, items=2_000, years=1, export_screenshots=2, export_year_items=50)
+    info = seed(scale if small else FULL, log=log)
     results["seed"] = {
         k: info[k]
         for k in ("scale", "seconds", "seeded_at", "reused", "handled_items", "open_items")
@@ -390,7 +401,7 @@ def main() -> None:
 
     log("== pages (in-process)")
     clients = page_bench.Clients()
-    measured = page_bench.pages(info)
+    measured = page_bench.pages(info) if parts & {"pages", "http"} else []
     results["pages"] = {}
     for page in measured if "pages" in parts else []:
         figures = page_bench.measure(page, clients, runs=15 if args.quick else 40)
@@ -450,6 +461,18 @@ def main() -> None:
         results["export"] = export_bench.export_year(info)
         log(f"  {results['export']['bag_mb']} MB in {results['export']['seconds']} s")
 
+    if "webhook" in parts:
+        from bench import webhook as webhook_bench
+
+        log("== webhook intake (gunicorn + a Celery worker on Redis)")
+        results["webhook"] = webhook_bench.intake(gunicorn, events=2_000 if args.quick else 10_000, log=log)
+        hook = results["webhook"]
+        log(
+            f"  {hook['events']:,} events in {hook['deliveries']} deliveries: receive p95 "
+            f"{hook['receive_p95_ms']} ms; {hook['items']:,} items in {hook['end_to_end_s']} s "
+            f"= {hook['items_per_s']} items/s"
+        )
+
     results["targets"] = evaluate(results)
     if not args.no_profiles:
         profiles = profile_misses(results, info, clients, measured)
@@ -457,7 +480,7 @@ def main() -> None:
     results["machine"]["load_average_at_end"] = os.getloadavg()
     results["total_s"] = round(time.monotonic() - started)
     print(table(results))
-    if parts >= {"pages", "http", "sweep", "export"} and not args.quick:
+    if parts >= {"pages", "http", "sweep", "export", "webhook"} and not args.quick:
         RESULTS.write_text(
             json.dumps(results, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -600,6 +623,15 @@ def table(results: dict[str, Any]) -> str:
         f"{export.get('screenshots')} screenshots, "
         f"{export.get('bag_mb')} MB in {export.get('seconds')} s = {export.get('mb_per_s')} MB/s |"
     )
+    hook = results.get("webhook") or {}
+    if hook:
+        lines.append(
+            f"| webhook intake: {hook.get('events', 0):,} signed events in {hook.get('deliveries')} "
+            f"deliveries | receive p50 / p95 / p99 {hook.get('receive_p50_ms')} / "
+            f"{hook.get('receive_p95_ms')} / {hook.get('receive_p99_ms')} ms; "
+            f"{hook.get('items', 0):,} items in {hook.get('end_to_end_s')} s end to end "
+            f"= {hook.get('items_per_s')} items/s ({hook.get('worker')}) |"
+        )
     lines.append("")
     lines.append("| target | measured | limit | met |")
     lines.append("|---|---:|---:|---|")

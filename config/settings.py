@@ -363,6 +363,9 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": _beat(
         "core.tasks.clear_expired_sessions", crontab(hour=3, minute=17), expires=3600
     ),
+    # --- Connectors, in: a safety net behind the wake-up sent after each stored webhook delivery.
+    "process-deliveries": _every("connectors.tasks.process_deliveries", 60, margin=5),
+    # --- End of connectors, in.
 }
 
 # --- Security ---------------------------------------------------------------------------------------

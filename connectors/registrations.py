@@ -5,4 +5,9 @@ from __future__ import annotations
 
 
 def register_all() -> None:
-    pass
+    # --- In: the platform's figures pre-fill the follow-up form (KAU-FOLLOWUP).
+    from accounts.figures import register_figures
+    from connectors.figures import platform_figures
+
+    register_figures(platform_figures)
+    # --- End of In.
