@@ -24,6 +24,11 @@ from connectors.services import MAX_TOKEN, connect
 class Command(BaseCommand):
     help = "Connect a registered account to its Facebook page or Instagram account (token from a file)."
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        # No abbreviations: "--token EAA…" must be refused, not read as --token-file (and the token
+        # would be in the process list all the same).
+        return super().create_parser(prog_name, subcommand, allow_abbrev=False, **kwargs)
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("account", type=int, help="The account's id in the registry.")
         parser.add_argument("--platform", required=True, choices=Platform.values)
