@@ -56,10 +56,10 @@ def meta(settings: Any) -> Iterator[StandIn]:
 
         def accounts(request: Request) -> tuple[int, Any]:
             assert request.query["access_token"] == LONG
-            return 200, {"data": api.pages, "paging": {"cursors": {"before": "a", "after": "b"}}}
+            return 200, {"data": api.pages, "paging": {"cursors": {"before": "a", "after": "b"}}}  # type: ignore[attr-defined]
 
         def node(request: Request) -> tuple[int, Any]:
-            tokens = {page["access_token"]: page for page in api.pages}
+            tokens = {page["access_token"]: page for page in api.pages}  # type: ignore[attr-defined]
             page = tokens.get(request.query.get("access_token", ""))
             assert request.match is not None
             wanted = request.match.group(1)
