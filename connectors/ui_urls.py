@@ -2,6 +2,18 @@
 
 from django.urls import path
 
+from connectors import views
+
 app_name = "connectors"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Connections: the overview, an account's connection, Facebook Login (connectors.views).
+    path("", views.overview, name="overview"),
+    path("konto/<int:account_id>/", views.account_connection, name="account"),
+    path("konto/<int:account_id>/anslut/", views.connect, name="connect"),
+    path("konto/<int:account_id>/token/", views.replace_token, name="token"),
+    path("konto/<int:account_id>/koppla-fran/", views.disconnect, name="disconnect"),
+    path("konto/<int:account_id>/facebook/", views.oauth_start, name="oauth_start"),
+    path("facebook/tillbaka/", views.oauth_callback, name="oauth_callback"),
+    path("facebook/valj/", views.oauth_choose, name="oauth_choose"),
+]

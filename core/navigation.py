@@ -74,6 +74,8 @@ NAVIGATION: list[NavItem] = [
     ),
     NavItem("report", _("Response times"), "moderation:report", _reads_response_times),
     NavItem("tokens", _("API tokens"), "moderation:tokens", _roles(Role.SOCIAL_MEDIA_LEAD)),
+    # KAU-RESP-DAILY: every connection to Facebook and Instagram and its health, on one page.
+    NavItem("connections", _("Connections"), "connectors:overview", _roles(Role.SOCIAL_MEDIA_LEAD)),
     # KAU-DIARY-ACTION and KAU-PUBLIC-RECORD: the registrar's queue, search and exports.
     NavItem("registry_queue", _("Registration"), "archive:registry_queue", _roles(Role.REGISTRAR)),
     NavItem(

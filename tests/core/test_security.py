@@ -26,6 +26,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
 from core import sessions
+from core.secrets import new_key
 from tests.conftest import Cast
 from tests.support import assert_check_deploy_is_clean
 
@@ -410,6 +411,8 @@ def production_env(tmp_path: Path) -> dict[str, str]:
             ),
             "KANALVAKT_VAR_DIR": str(tmp_path / "var"),
             "DJANGO_SETTINGS_MODULE": "config.settings",
+            # The platforms' tokens are encrypted with it; check --deploy requires it (core/checks.py).
+            "KANALVAKT_SECRETS_KEY": new_key(),
         }
     )
     return env

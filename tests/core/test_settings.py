@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from core.secrets import new_key
 from tests.support import assert_check_deploy_is_clean, run_project
 
 
@@ -73,6 +74,8 @@ def _production_env() -> dict[str, str]:
         "KANALVAKT_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "kanalvakt.example.se",
+        # The platforms' tokens are encrypted with it; check --deploy requires it (core/checks.py).
+        "KANALVAKT_SECRETS_KEY": new_key(),
     }
 
 

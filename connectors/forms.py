@@ -1,0 +1,68 @@
+"""The forms of the connection page. connectors.services checks the rest (the token against the Graph
+API) and saves."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from connectors.meta.oauth import NUMERIC_ID
+from connectors.services import MAX_TOKEN
+
+
+class _TokenField(forms.CharField):
+    """An access token: never shown again, not even back in a refused form."""
+
+    def __init__(self, *, required: bool = True) -> None:
+        super().__init__(
+            label=_("Access token"),
+            required=required,
+            max_length=MAX_TOKEN,
+            strip=True,
+            widget=forms.PasswordInput(
+                render_value=False, attrs={"autocomplete": "off", "spellcheck": "false", "size": "60"}
+            ),
+            help_text=_(
+                "A system user's token from Meta Business Manager (Business settings > Users > System "
+                "users > Generate new token), with the permissions listed below. Kanalvakt checks it "
+                "with Meta, keeps it encrypted and never shows it again."
+            ),
+        )
+
+
+class ConnectForm(forms.Form):
+    """Connect by pasting a token: the page's or Instagram account's id, and the token."""
+
+    external_id = forms.CharField(
+        label=_("Id on the platform"),
+        max_length=30,
+        strip=True,
+        help_text=_(
+            "The Facebook page's id (the page's About > Page transparency, or Business Manager), or the "
+            "Instagram professional account's id: digits only."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}),
+    )
+    token = _TokenField(required=False)
+
+    def clean_external_id(self) -> str:
+        value = str(self.cleaned_data["external_id"])
+        if not NUMERIC_ID.fullmatch(value):
+            raise forms.ValidationError(_("Give the page's or account's id on the platform: digits only."))
+        return value
+
+
+class TokenForm(forms.Form):
+    """Replace the token of a live connection."""
+
+    token = _TokenField()
+
+
+class ChooseForm(forms.Form):
+    """Which of the pages the Facebook user manages is the account (after Facebook Login)."""
+
+    page = forms.ChoiceField(label=_("Page or account"), widget=forms.RadioSelect)
+
+    def __init__(self, *args: object, choices: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["page"].choices = choices  # type: ignore[attr-defined]
