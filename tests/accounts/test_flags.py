@@ -13,6 +13,7 @@ import pytest
 
 from accounts.flags import all_flags, flagged, raised, with_flags
 from accounts.models import Account, CoverageGap
+from connectors.models import Connection
 from core.models import InstitutionSettings
 from moderation.models import Item
 from tests.conftest import Cast
@@ -217,6 +218,9 @@ def test_a_closed_account_is_never_flagged(cast: Cast, make_account: Any) -> Non
     update(account, followup_due_on=TODAY - timedelta(days=400))
     _item(account, limit_at=NOW - timedelta(days=1))
     CoverageGap.objects.create(account=account, starts_on=TODAY, ends_on=TODAY, found_at=NOW)
+    Connection.objects.create(
+        account=account, platform="instagram", external_id="17841400000000001", connected_at=NOW, health="attention"
+    )
     assert flags_of(account) == {flag.key for flag in all_flags()}  # every rule broken while open
     update(account, status=Account.Status.CLOSED, closed_at=NOW)
     assert flags_of(account) == set()
@@ -259,8 +263,8 @@ def test_every_flag_names_a_rule_of_the_policy() -> None:
 
 
 def test_the_apps_register_every_flag_in_the_order_the_registry_shows() -> None:
-    """Governance and moderation register their flags in their AppConfig.ready(), between the
-    registry's own."""
+    """Governance, moderation and the connectors register their flags in their AppConfig.ready(),
+    between the registry's own."""
     assert [flag.key for flag in all_flags()] == [
         "resp_owner",
         "strategy",
@@ -270,4 +274,5 @@ def test_the_apps_register_every_flag_in_the_order_the_registry_shows() -> None:
         "inform",
         "sender",
         "coverage",
+        "connection",
     ]
