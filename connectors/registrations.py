@@ -5,4 +5,14 @@ from __future__ import annotations
 
 
 def register_all() -> None:
-    pass
+    # --- Out: answers and removals posted to the platform -------------------------------------------
+    from connectors import item_page, outgoing, todo
+    from core import todo as start_page
+    from moderation import events, sections
+
+    events.answer_recorded.listen(outgoing.on_answer_recorded)
+    events.removal_recorded.listen(outgoing.on_removal_recorded)
+    sections.register_answer_destination(outgoing.answer_destination)
+    sections.register_item_section(item_page.outgoing_section, order=50)
+    start_page.register(todo.todo_outgoing, order=15)  # an answer that did not reach the platform
+    # --- End of Out ---------------------------------------------------------------------------------
