@@ -363,6 +363,11 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": _beat(
         "core.tasks.clear_expired_sessions", crontab(hour=3, minute=17), expires=3600
     ),
+    # --- Connectors, out: the reconciliation poll (each connection at most hourly, KAU-RESP-DAILY)
+    # and the safety net of answers and removals sent to the platform.
+    "reconcile-connections": _every("connectors.tasks.reconcile_due", 5 * 60, margin=30),
+    "sweep-outgoing": _every("connectors.tasks.sweep_outgoing", 5 * 60, margin=30),
+    # --- End of connectors, out
 }
 
 # --- Security ---------------------------------------------------------------------------------------
