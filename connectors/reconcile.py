@@ -13,6 +13,7 @@ that completes marks it healthy again.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ from connectors.meta.graph import Graph, GraphError
 from connectors.models import Connection, Event, Platform
 from core.history import record
 from moderation.models import Item
+
+logger = logging.getLogger(__name__)
 
 POLL_EVERY = timedelta(hours=1)
 OVERLAP = timedelta(minutes=15)  # read a little before the last poll: clocks and late indexing
@@ -169,7 +172,10 @@ def reconcile_due(*, now: datetime, batch: int = 20) -> int:
         )
         Connection.objects.filter(pk__in=[c.pk for c in due]).update(next_poll_at=now + POLL_EVERY)
     for connection in due:
-        reconcile_connection(connection, now=now)
+        try:
+            reconcile_connection(connection, now=now)
+        except Exception:  # one connection's surprise must not leave the others unpolled
+            logger.exception("Polling connection %s failed", connection.pk)
     return len(due)
 
 

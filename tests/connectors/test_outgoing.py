@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from archive.services import store_evidence
@@ -439,3 +441,67 @@ def test_the_start_page_lists_the_persons_answers_not_posted(fb: Connection, cas
     assert section is not None
     assert [r.pk for r in section.rows] == [row.pk]
     assert todo_outgoing(cast["deputy"], NOW) is None
+
+
+def test_the_section_and_the_start_page_list_cost_the_same_queries_at_any_size(
+    fb: Connection, cast: Any
+) -> None:
+    from connectors.item_page import outgoing_section
+
+    def counted(rows: int) -> int:
+        item = item_on(fb, platform_id=f"111_{rows}00")
+        for number in range(rows):
+            Outgoing.objects.create(
+                connection=fb,
+                item=item,
+                action="reply",
+                text=f"Svar {number}",
+                requested_by=cast["communicator"],
+                requested_at=NOW,
+                status="failed",
+            )
+        item = Item.objects.select_related("account").get(pk=item.pk)
+        with CaptureQueriesContext(db) as context:
+            section = outgoing_section(cast["head_of_unit"], item)
+            todo = todo_outgoing(cast["communicator"], NOW)
+        assert section is not None
+        assert todo is not None
+        return len(context.captured_queries)
+
+    assert counted(1) == counted(5)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_item_page_section_in_the_browser_is_accessible_and_tries_again(
+    page: Any, fb: Connection, cast: Any
+) -> None:
+    from tests.conftest import browser_login
+    from tests.support import assert_accessible
+
+    item = item_on(fb)
+    row = answer(item, cast)
+    Outgoing.objects.filter(pk=row.pk).update(status="failed", reason="(#100) The comment was deleted")
+    unknown = Outgoing.objects.create(
+        connection=fb,
+        item=item,
+        action="hide",
+        requested_by=cast["communicator"],
+        requested_at=NOW,
+        status="unknown",
+        reason="The platform did not answer in time.",
+    )
+    browser_login(page, "communicator", "pw-communicator-0123")
+    assert (
+        page.locator(f"a[href='{reverse('moderation:item', args=[item.pk])}']").count() >= 1
+    )  # the start page's list
+    assert_accessible(page)  # the start page with the list of what was not done
+    page.goto(reverse("moderation:item", args=[item.pk]))
+    section = page.locator("[data-outgoing-section]")
+    assert "(#100) The comment was deleted" in section.inner_text()
+    assert section.locator(f"[data-outgoing='{unknown.pk}'] button").count() == 1
+    assert_accessible(page)
+    section.locator(f"[data-outgoing='{row.pk}'] button").click()
+    page.wait_for_load_state()
+    assert page.locator(f"[data-outgoing='{row.pk}']").get_attribute("data-outgoing-status") == "queued"
+    assert_accessible(page)
