@@ -10,6 +10,7 @@ connection's history.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from django.db import transaction
@@ -87,14 +88,23 @@ def mark_attention(connection: Connection, *, cause: str, reason: str, now: date
 
 
 @transaction.atomic
-def mark_success(connection: Connection, *, now: datetime) -> Connection:
+def mark_success(
+    connection: Connection, *, now: datetime, clears: Collection[str] | None = None
+) -> Connection:
     """A call (the poll, a posted answer) succeeded: the connection is healthy again, unless what it
-    needs is a token it still does not have."""
+    needs is a token it still does not have. ``clears`` limits the causes this success disproves (a
+    posted comment proves the token and the page, not the messaging permission); None: every cause."""
     locked = Connection.objects.select_for_update().get(pk=connection.pk)
     locked.last_success_at = now
     Connection.objects.filter(pk=locked.pk).update(last_success_at=now)
     still_without_token = locked.cause == Connection.Cause.NO_TOKEN and not locked.has_token
-    if locked.is_live and locked.health == Connection.Health.ATTENTION and not still_without_token:
+    disproved = clears is None or locked.cause in clears
+    if (
+        locked.is_live
+        and locked.health == Connection.Health.ATTENTION
+        and disproved
+        and not still_without_token
+    ):
         locked.health, locked.cause = Connection.Health.ACTIVE, ""
         record(locked, by=None, reason="healthy again")
         locked.save(update_fields=["health", "cause"])

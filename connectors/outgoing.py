@@ -265,7 +265,10 @@ def _done(
         services.record_platform_change(
             item, status=PlatformStatus.REMOVED, note=_("Deleted by Kanalvakt."), now=now
         )
-    health.mark_success(locked.connection, now=now)
+    # A success proves the token and the page; a missing permission may be another one (messaging).
+    health.mark_success(
+        locked.connection, now=now, clears=(Connection.Cause.TOKEN_EXPIRED, Connection.Cause.UNPUBLISHED)
+    )
     return locked.status
 
 

@@ -111,3 +111,13 @@ def test_an_event_is_noted_without_history(connection: Connection) -> None:
     connection.refresh_from_db()
     assert connection.last_event_at == NOW
     assert connection.history.count() == before
+
+
+def test_a_success_clears_only_the_causes_it_disproves(connection: Connection) -> None:
+    health.mark_attention(connection, cause="permission", reason="(#200) pages_messaging", now=NOW)
+    health.mark_success(connection, now=NOW, clears=("token_expired", "unpublished"))
+    connection.refresh_from_db()
+    assert connection.cause == "permission"
+    health.mark_success(connection, now=NOW)
+    connection.refresh_from_db()
+    assert (connection.health, connection.cause) == ("active", "")
