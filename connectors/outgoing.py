@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from connectors import health, http
+from connectors import health, http, todo
 from connectors.meta.graph import Graph, GraphError, Refused
 from connectors.models import Connection, Outgoing, Platform
 from core.history import record
@@ -322,6 +322,7 @@ def _tell(outgoing: Outgoing, what: str) -> None:
     """Tell the person who answered or removed, once per attempt."""
     if outgoing.requested_by is None:
         return
+    todo.note_unposted(outgoing.requested_by.pk)
     item = outgoing.item
     notify(
         kind=f"answer_{what}",

@@ -16,7 +16,7 @@ from django.urls import reverse
 from archive.services import store_evidence
 from connectors import outgoing
 from connectors.models import Connection, Outgoing
-from connectors.todo import todo_outgoing
+from connectors.todo import note_unposted, todo_outgoing
 from core.models import Notification
 from moderation import services
 from moderation.models import Item, LogEntry, PlatformStatus, Publication
@@ -189,6 +189,7 @@ def test_outside_the_reply_window_fails_with_the_reason_and_tells_the_person_onc
     assert "outside of allowed window" in told.body
     fb.refresh_from_db()
     assert fb.health == "active"  # the window is not the connection's problem
+    assert [r.pk for r in todo_outgoing(cast["communicator"], NOW).rows] == [row.pk]  # type: ignore[union-attr]
     item.refresh_from_db()
     assert item.answer == "Den 15 mars! 🎓"  # the answer is kept
 
@@ -437,6 +438,8 @@ def test_the_start_page_lists_the_persons_answers_not_posted(fb: Connection, cas
     row = answer(item_on(fb), cast)
     assert todo_outgoing(cast["communicator"], NOW) is None
     Outgoing.objects.filter(pk=row.pk).update(status="failed")
+    note_unposted(cast["communicator"].pk)
+    note_unposted(cast["deputy"].pk)
     section = todo_outgoing(cast["communicator"], NOW)
     assert section is not None
     assert [r.pk for r in section.rows] == [row.pk]
@@ -460,6 +463,7 @@ def test_the_section_and_the_start_page_list_cost_the_same_queries_at_any_size(
                 requested_at=NOW,
                 status="failed",
             )
+        note_unposted(cast["communicator"].pk)
         item = Item.objects.select_related("account").get(pk=item.pk)
         with CaptureQueriesContext(db) as context:
             section = outgoing_section(cast["head_of_unit"], item)
@@ -482,6 +486,7 @@ def test_the_item_page_section_in_the_browser_is_accessible_and_tries_again(
     item = item_on(fb)
     row = answer(item, cast)
     Outgoing.objects.filter(pk=row.pk).update(status="failed", reason="(#100) The comment was deleted")
+    note_unposted(cast["communicator"].pk)
     unknown = Outgoing.objects.create(
         connection=fb,
         item=item,
@@ -505,3 +510,16 @@ def test_the_item_page_section_in_the_browser_is_accessible_and_tries_again(
     page.wait_for_load_state()
     assert page.locator(f"[data-outgoing='{row.pk}']").get_attribute("data-outgoing-status") == "queued"
     assert_accessible(page)
+
+
+def test_the_start_page_list_costs_no_query_without_a_hint(
+    fb: Connection, cast: Any, django_assert_num_queries: Any
+) -> None:
+    answer(item_on(fb), cast)
+    with django_assert_num_queries(0):
+        assert todo_outgoing(cast["communicator"], NOW) is None
+    note_unposted(cast["communicator"].pk)
+    with django_assert_num_queries(1):
+        assert todo_outgoing(cast["communicator"], NOW) is None  # nothing after all: the hint goes
+    with django_assert_num_queries(0):
+        assert todo_outgoing(cast["communicator"], NOW) is None
