@@ -363,9 +363,12 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": _beat(
         "core.tasks.clear_expired_sessions", crontab(hour=3, minute=17), expires=3600
     ),
-    # --- Connectors, in: a safety net behind the wake-up sent after each stored webhook delivery.
+    # The connectors. A safety net behind the wake-up sent after each stored webhook delivery; the
+    # reconciliation poll (each connection at most hourly, KAU-RESP-DAILY); and the safety net of the
+    # answers and removals sent to the platforms.
     "process-deliveries": _every("connectors.tasks.process_deliveries", 60, margin=5),
-    # --- End of connectors, in.
+    "reconcile-connections": _every("connectors.tasks.reconcile_due", 5 * 60, margin=30),
+    "sweep-outgoing": _every("connectors.tasks.sweep_outgoing", 5 * 60, margin=30),
 }
 
 # --- Security ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The connectors' background work. One line each; the work lives in the connectors' modules.
+"""The connectors' background work. One line each; the work lives in the modules named.
 
 Per-task settings: each names its own time limits, is acknowledged late and re-queued when its worker
 is lost (each is idempotent: it claims its rows).
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from connectors import processing
+from connectors import outgoing, processing, reconcile
 from core.tasks import idempotent_task
 
 # --- In: webhook deliveries ------------------------------------------------------------------------------
@@ -22,4 +22,29 @@ def process_deliveries() -> int:
     return processing.process_pending(now=timezone.now())
 
 
-# --- End of In ---------------------------------------------------------------------------------------------
+# --- Out: answers and removals, the reconciliation poll and the backfill ---------------------------------
+
+
+# One call to the platform (with its few short retries). Claimed (queued → sending) before the call,
+# so a redelivered message sends nothing twice; a row cut off mid-call is made unknown by the sweep.
+@idempotent_task("connectors.tasks.send_outgoing", soft_time_limit=60, time_limit=90)
+def send_outgoing(outgoing_id: int) -> str | None:
+    return outgoing.send(outgoing_id, now=timezone.now())
+
+
+# The safety net of the sending: rows cut off while sending, queued rows whose message was lost.
+@idempotent_task("connectors.tasks.sweep_outgoing", soft_time_limit=120, time_limit=150)
+def sweep_outgoing() -> tuple[int, int]:
+    return outgoing.sweep_outgoing(now=timezone.now())
+
+
+# KAU-RESP-DAILY: Meta does not promise delivery; each live connection is polled at most hourly.
+@idempotent_task("connectors.tasks.reconcile_due", soft_time_limit=540, time_limit=600)
+def reconcile_due() -> int:
+    return reconcile.reconcile_due(now=timezone.now())
+
+
+# The last 14 days of a newly connected account, with its progress on the connection page.
+@idempotent_task("connectors.tasks.backfill_connection", soft_time_limit=1700, time_limit=1800)
+def backfill_connection(connection_id: int) -> str:
+    return reconcile.run_backfill(connection_id, now=timezone.now())

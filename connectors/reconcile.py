@@ -1,0 +1,238 @@
+"""The reconciliation poll and the 14-day backfill.
+
+Meta does not promise to deliver every webhook, so each live connection with a token is polled at
+most hourly (a claimed sweep over ``next_poll_at``): what arrived since ``polled_until`` is read from
+the Graph API (connectors.meta.fetch) and applied through connectors.intake, which is idempotent on
+(account, platform id): an item that came by webhook and by poll is one item. A lost webhook costs at
+most an hour (KAU-RESP-DAILY). Connecting an account backfills the last 14 days the same way, with
+its progress (posts, comments, messages, and back to which date) kept on the connection.
+
+A token or permission error turns the connection to "needs attention" (in the Graph client); a poll
+that completes marks it healthy again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from connectors import health, http, intake
+from connectors.meta import fetch
+from connectors.meta.graph import Graph, GraphError
+from connectors.models import Connection, Event, Platform
+from core.history import record
+from moderation.models import Item
+
+logger = logging.getLogger(__name__)
+
+POLL_EVERY = timedelta(hours=1)
+OVERLAP = timedelta(minutes=15)  # read a little before the last poll: clocks and late indexing
+RECENT_POSTS = timedelta(days=7)  # the poll reads comments on posts this recent
+BACKFILL = timedelta(days=14)
+
+
+@dataclass
+class Tally:
+    posts: int = 0
+    comments: int = 0
+    messages: int = 0
+    created: int = 0
+    errors: int = 0
+    through: datetime | None = None
+    seen: set[str] = field(default_factory=set)
+
+    def as_progress(self) -> dict[str, object]:
+        return {
+            "posts": self.posts,
+            "comments": self.comments,
+            "messages": self.messages,
+            "created": self.created,
+            "errors": self.errors,
+            "through": self.through.isoformat() if self.through else None,
+        }
+
+
+def _rows(
+    graph: Graph, connection: Connection, *, since: datetime, posts_since: datetime
+) -> Iterator[fetch.Row]:
+    reader = fetch.facebook if connection.platform == Platform.FACEBOOK else fetch.instagram
+    return reader(graph, connection, since=since, posts_since=posts_since)
+
+
+def pull(
+    connection: Connection,
+    *,
+    since: datetime,
+    posts_since: datetime,
+    now: datetime,
+    progress: Callable[[Tally], None] | None = None,
+) -> Tally:
+    """Read what the platform has since ``since`` and apply it; an Event (without a delivery) is kept
+    for each thing it created or changed and for each row it could not read. Raises GraphError."""
+    tally = Tally()
+    for row in _rows(Graph(connection), connection, since=since, posts_since=posts_since):
+        if isinstance(row, fetch.Malformed):
+            tally.errors += 1
+            _event(
+                connection,
+                row.object_type,
+                row.payload,
+                now=now,
+                outcome=Event.Outcome.ERROR,
+                error=row.error,
+            )
+            continue
+        incoming = row.incoming
+        if incoming.platform_id in tally.seen:
+            continue
+        tally.seen.add(incoming.platform_id)
+        setattr(tally, f"{row.object_type}s", getattr(tally, f"{row.object_type}s") + 1)
+        if incoming.at is not None and (tally.through is None or incoming.at < tally.through):
+            tally.through = incoming.at
+        try:
+            outcome, item = intake.apply(connection, incoming, now=now)
+        except ValidationError as exc:
+            tally.errors += 1
+            _event(
+                connection,
+                row.object_type,
+                row.payload,
+                now=now,
+                outcome=Event.Outcome.ERROR,
+                error=str(exc)[:2000],
+            )
+            continue
+        if outcome in (Event.Outcome.CREATED, Event.Outcome.UPDATED):
+            tally.created += outcome == Event.Outcome.CREATED
+            _event(
+                connection, row.object_type, row.payload, now=now, outcome=outcome, item=item, at=incoming.at
+            )
+        if progress is not None and (tally.posts + tally.comments + tally.messages) % 50 == 0:
+            progress(tally)
+    return tally
+
+
+def _event(
+    connection: Connection,
+    object_type: str,
+    payload: dict,
+    *,
+    now: datetime,
+    outcome: str,
+    error: str = "",
+    item: Item | None = None,
+    at: datetime | None = None,
+) -> None:
+    Event.objects.create(
+        delivery=None,
+        connection=connection,
+        object_type=object_type,
+        entry_id=connection.external_id,
+        field="poll",
+        payload=payload,
+        occurred_at=at,
+        outcome=outcome,
+        error=error,
+        item=item,
+        processed_at=now,
+    )
+
+
+def reconcile_connection(connection: Connection, *, now: datetime) -> Tally | None:
+    """Poll one connection for what arrived since it was last polled. None when the platform refused
+    or could not be reached (the error is kept on the connection; a token error needs attention)."""
+    since = (connection.polled_until or now - BACKFILL) - OVERLAP
+    try:
+        tally = pull(connection, since=since, posts_since=min(since, now - RECENT_POSTS), now=now)
+    except (GraphError, http.CallError) as exc:
+        Connection.objects.filter(pk=connection.pk).update(last_error=exc.reason[:2000], last_error_at=now)
+        return None
+    # Bookkeeping, not health: not in the history (an update, not a save).
+    Connection.objects.filter(pk=connection.pk).update(polled_until=now)
+    health.mark_success(connection, now=now)
+    return tally
+
+
+def reconcile_due(*, now: datetime, batch: int = 20) -> int:
+    """Poll every live connection with a token whose poll is due, each at most hourly. Rows are
+    claimed (their next poll moved an hour on) before the slow calls, so two runs at once poll each
+    connection once."""
+    with transaction.atomic():
+        due = list(
+            Connection.objects.select_for_update(skip_locked=True)
+            .filter(Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True), disconnected_at__isnull=True)
+            .exclude(token_encrypted="")
+            .order_by("next_poll_at", "pk")[:batch]
+        )
+        Connection.objects.filter(pk__in=[c.pk for c in due]).update(next_poll_at=now + POLL_EVERY)
+    for connection in due:
+        try:
+            reconcile_connection(connection, now=now)
+        except Exception:  # one connection's surprise must not leave the others unpolled
+            logger.exception("Polling connection %s failed", connection.pk)
+    return len(due)
+
+
+# --- The backfill -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def start_backfill(connection: Connection, *, now: datetime) -> Connection:
+    """Start reading the last 14 days of a connected account (in a worker, after the commit). A
+    backfill already running is left to finish."""
+    locked = Connection.objects.select_for_update().get(pk=connection.pk)
+    if locked.backfill_state == "running" or not locked.is_live:
+        return locked
+    locked.backfill_state = "running"
+    locked.backfill_progress = {
+        "posts": 0,
+        "comments": 0,
+        "messages": 0,
+        "created": 0,
+        "errors": 0,
+        "through": None,
+        "since": (now - BACKFILL).isoformat(),
+        "started_at": now.isoformat(),
+    }
+    record(locked, by=None, reason="backfill started")
+    locked.save(update_fields=["backfill_state", "backfill_progress"])
+    from connectors.tasks import backfill_connection  # the task module imports this one
+
+    backfill_connection.delay_on_commit(locked.pk)
+    return locked
+
+
+def run_backfill(connection_id: int, *, now: datetime) -> str:
+    """Read the last 14 days, keeping the progress on the connection as it goes."""
+    connection = Connection.objects.select_related("account").get(pk=connection_id)
+    if connection.backfill_state != "running":
+        return connection.backfill_state
+    base = dict(connection.backfill_progress)
+
+    def progress(tally: Tally) -> None:
+        Connection.objects.filter(pk=connection_id).update(backfill_progress={**base, **tally.as_progress()})
+
+    since = now - BACKFILL
+    try:
+        tally = pull(connection, since=since, posts_since=since, now=now, progress=progress)
+    except (GraphError, http.CallError) as exc:
+        _finish_backfill(connection_id, "failed", {**base, "error": exc.reason})
+        return "failed"
+    _finish_backfill(connection_id, "done", {**base, **tally.as_progress(), "finished_at": now.isoformat()})
+    Connection.objects.filter(pk=connection_id, polled_until__isnull=True).update(polled_until=now)
+    health.mark_success(connection, now=now)
+    return "done"
+
+
+@transaction.atomic
+def _finish_backfill(connection_id: int, state: str, progress: dict) -> None:
+    locked = Connection.objects.select_for_update().get(pk=connection_id)
+    locked.backfill_state, locked.backfill_progress = state, progress
+    record(locked, by=None, reason=f"backfill {state}")
+    locked.save(update_fields=["backfill_state", "backfill_progress"])
