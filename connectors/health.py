@@ -81,7 +81,7 @@ def mark_attention(connection: Connection, *, cause: str, reason: str, now: date
             "cause": Connection.Cause(cause).label,
             "reason": reason,
         },
-        url=reverse("accounts:detail", args=[account.pk]),
+        url=reverse("connectors:account", args=[account.pk]),
     )
     _copy(locked, connection)
     return locked

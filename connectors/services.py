@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import celery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Account
 from accounts.models import Platform as AccountPlatform
 from accounts.selectors import is_owner_or_deputy
+from connectors import reconcile
 from connectors.meta import oauth
 from connectors.models import Connection, Platform
 from core.history import record
@@ -86,10 +86,10 @@ def _checked(platform: str, external_id: str, token: str) -> oauth.TokenFacts:
         ) from exc
 
 
-def _start_backfill(connection: Connection) -> None:
-    """The last 14 days are fetched by a worker once the connection is committed (connectors.tasks)."""
-    pk = connection.pk
-    transaction.on_commit(lambda: celery.current_app.send_task(BACKFILL_TASK, args=[pk]))
+def _start_backfill(connection: Connection, *, now: datetime) -> None:
+    """The last 14 days are fetched by a worker once the connection is committed, with its progress on
+    the connection page (connectors.reconcile)."""
+    reconcile.start_backfill(connection, now=now)
 
 
 def connect(
@@ -138,7 +138,7 @@ def connect(
             record(connection, by=by, reason=_("Connected"))
             connection.save()
             if token:
-                _start_backfill(connection)
+                _start_backfill(connection, now=now)
     except IntegrityError as exc:
         # Two people connecting the same page at once: the partial unique constraints decide.
         raise _refuse("external_id", _("This page or account was connected a moment ago.")) from exc
@@ -182,7 +182,7 @@ def set_token(
         record(locked, by=by, reason=_("Access token replaced"))
         locked.save()
         if not locked.backfill_state:
-            _start_backfill(locked)
+            _start_backfill(locked, now=now)
     return locked
 
 

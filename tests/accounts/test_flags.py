@@ -219,7 +219,11 @@ def test_a_closed_account_is_never_flagged(cast: Cast, make_account: Any) -> Non
     _item(account, limit_at=NOW - timedelta(days=1))
     CoverageGap.objects.create(account=account, starts_on=TODAY, ends_on=TODAY, found_at=NOW)
     Connection.objects.create(
-        account=account, platform="instagram", external_id="17841400000000001", connected_at=NOW, health="attention"
+        account=account,
+        platform="instagram",
+        external_id="17841400000000001",
+        connected_at=NOW,
+        health="attention",
     )
     assert flags_of(account) == {flag.key for flag in all_flags()}  # every rule broken while open
     update(account, status=Account.Status.CLOSED, closed_at=NOW)

@@ -166,6 +166,7 @@ def build_world() -> World:
     from accounts.models import Absence
     from archive import exports, registration
     from archive.services import store_screenshot
+    from connectors.models import Connection, Outgoing
     from core.roles import Role, sync_roles
     from governance.models import AccountRequest
     from moderation import services as moderation_services
@@ -279,6 +280,20 @@ def build_world() -> World:
         kind="vacation",
         created_by=people["owner"],
     )
+    # The account's connection to its platform, and an answer the platform refused.
+    connection = Connection.objects.create(
+        account=account, platform="instagram", external_id="17841400000000009", connected_at=NOW
+    )
+    objects["outgoing"] = Outgoing.objects.create(
+        connection=connection,
+        item=objects["item"],
+        action=Outgoing.Action.REPLY,
+        text="Anmälan öppnar den 15 mars.",
+        requested_by=people["owner"],
+        requested_at=NOW,
+        status=Outgoing.Status.FAILED,
+        reason="(#10) Permissions error",
+    )
     objects["token"], objects["token_secret"] = issue_token(
         name="Kopplingen", accounts=[account], all_accounts=False, by=people["lead"], now=NOW
     )
@@ -292,8 +307,12 @@ def world(
     """The world, built once for the module and rolled back at its end (see the module docstring)."""
     media = Path(tmp_path_factory.mktemp("access-media"))
     # The conftest's fast hasher is per test; the cast's passwords are hashed here, once per module.
+    # A Meta app is configured, so that Facebook Login is offered and its routes act.
     fast = override_settings(
-        MEDIA_ROOT=str(media), PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+        MEDIA_ROOT=str(media),
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        META_APP_ID="1234567890",
+        META_APP_SECRET="app-secret",
     )
     with django_db_blocker.unblock(), fast, transaction.atomic():
         built = build_world()
@@ -350,6 +369,8 @@ OBJECT_FOR: dict[str, str] = {
     "archive:package_register": "package",
     "archive:export": "export",
     "archive:export_download": "export",
+    "connectors:outgoing_check": "outgoing",
+    "connectors:outgoing_retry": "outgoing",
 }
 # Otherwise a kwarg names its object by its own name: an account, an item.
 OBJECT_FOR_KWARG = {"account_id": "account", "item_id": "item"}

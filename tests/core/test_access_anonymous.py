@@ -31,6 +31,8 @@ OPEN: dict[str, str] = {
     "official_accounts": "KTH-PRIVATE: the public list of official accounts, for the public and the press",
     "official_accounts_json": "KTH-PRIVATE: the same public list as JSON",
     "admin:login": "the admin's own sign-in page, where every other admin page sends a visitor",
+    "connectors_hooks:meta_webhook": "Meta's webhook: the platform calls it, authenticated by the "
+    "verify token (GET) and the HMAC-SHA256 signature of every delivery (POST), never a sign-in",
 }
 
 ROUTES = walk()

@@ -108,6 +108,17 @@ archive:search                    GET     403  403   403  403  200  200  403  40
 archive:exports                   GET     403  403   403  403  200  200  403  403   403  403
 archive:export                    GET     404  404   404  404  200  200  404  404   404  404
 archive:export_download           GET     404  404   404  404  200  200  404  404   404  404
+connectors:overview               GET     403  403   403  403  200  403  403  403   403  403
+connectors:account                GET     404  404   200  200  200  200  404  200   200  404
+connectors:connect                POST    404  404   403  400  400  403  404  400   400  404
+connectors:token                  POST    404  404   403  400  400  403  404  400   400  404
+connectors:disconnect             GET     404  404   403  200  200  403  404  200   200  404
+connectors:oauth_start            POST    404  404   403  302  302  403  404  302   302  404
+connectors:oauth_callback         GET     400  400   400  400  400  400  400  400   400  400
+connectors:oauth_choose           POST    400  400   400  400  400  400  400  400   400  400
+connectors:outgoing_check         POST    404  404   403  404  403  404  404  302   302  404
+connectors:outgoing_retry         POST    404  404   403  404  403  404  404  302   302  404
+connectors_hooks:meta_webhook     GET     403  403   403  403  403  403  403  403   403  403
 api:items                         POST    401  401   401  401  401  401  401  401   401  401
 api:item                          GET     401  401   401  401  401  401  401  401   401  401
 api-schema                        GET     200  200   200  200  200  200  200  200   200  200

@@ -32,6 +32,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "absences",
         "report",
         "tokens",
+        "connections",
         "archive",
         "closing",
         "accounts",

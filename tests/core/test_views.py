@@ -132,6 +132,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "absences",
         "report",
         "tokens",
+        "connections",
         "archive",
         "closing",
         "accounts",
