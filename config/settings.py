@@ -551,6 +551,12 @@ META_GRAPH_URL = env_str("META_GRAPH_URL", "https://graph.facebook.com/v24.0").r
 META_LOGIN_URL = env_str("META_LOGIN_URL", "https://www.facebook.com/v24.0/dialog/oauth").rstrip("/")
 # A Login for Business configuration (Meta app dashboard); empty: the permissions are asked by scope.
 META_LOGIN_CONFIG_ID = env_str("META_LOGIN_CONFIG_ID", "")
+# Seconds to wait for one Graph API call, and before the first retry after a rate limit or a 5xx
+# (doubling, capped; connectors/meta/graph.py).
+META_GRAPH_TIMEOUT = float(env_int("META_GRAPH_TIMEOUT", 10))
+META_GRAPH_RETRY_DELAY = float(env_int("META_GRAPH_RETRY_DELAY", 1))
+if not (1 <= META_GRAPH_TIMEOUT <= 120 and 0 <= META_GRAPH_RETRY_DELAY <= 60):
+    raise EnvironmentConfigError("META_GRAPH_TIMEOUT must be 1–120 seconds, META_GRAPH_RETRY_DELAY 0–60.")
 for _name in ("META_GRAPH_URL", "META_LOGIN_URL"):
     if not re.fullmatch(r"https?://[^/\s?#@\\]+(/[^\s?#\\]*)?", globals()[_name]):
         raise EnvironmentConfigError(f"{_name} must be an http(s) address with no query, e.g. the default.")

@@ -2,8 +2,8 @@
 HMAC-SHA256, from the cryptography package), with a key from the environment.
 
 ``KANALVAKT_SECRETS_KEY`` is one Fernet key, or several separated by commas: the first encrypts, all
-of them decrypt, so a key is rotated by putting the new one first and re-saving (``manage.py
-rotate_secrets`` is not needed: each token is re-encrypted the next time it is saved). On a
+of them decrypt, so a key is changed by putting the new one first; a token is encrypted under the new
+key when it is next replaced. On a
 development machine a key is generated once into ``var/secrets_key`` like the secret key; under
 production settings ``manage.py check --deploy`` refuses to pass without one (core.checks).
 

@@ -77,7 +77,7 @@ def appsecret_proof(token: str, secret: str) -> str:
 
 
 def _delay(attempt: int) -> float:
-    base = float(getattr(settings, "META_GRAPH_RETRY_DELAY", 1.0))
+    base = float(settings.META_GRAPH_RETRY_DELAY)
     return min(base * (2**attempt), BACKOFF_CAP)
 
 
@@ -87,7 +87,7 @@ class Graph:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.base_url = str(settings.META_GRAPH_URL).rstrip("/")
-        self.timeout = float(getattr(settings, "META_GRAPH_TIMEOUT", 10.0))
+        self.timeout = float(settings.META_GRAPH_TIMEOUT)
 
     # --- the calls -----------------------------------------------------------------------------------
 
