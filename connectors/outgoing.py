@@ -28,7 +28,7 @@ from connectors.models import Connection, Outgoing, Platform
 from core.history import record
 from core.models import User
 from core.notifications import notify
-from moderation import services
+from moderation import platform
 from moderation.models import Item, LogEntry, PlatformStatus, Publication
 from moderation.selectors import may_moderate
 
@@ -127,7 +127,7 @@ def _create(outgoing: Outgoing, *, now: datetime) -> Outgoing:
     record(outgoing, by=outgoing.requested_by, reason="requested")
     outgoing.save()
     if outgoing.status == Outgoing.Status.NOT_POSSIBLE:
-        services.record_platform_outcome(
+        platform.record_platform_outcome(
             outgoing.item, action=LogEntry.Action.POST_FAILED, note=outgoing.reason, now=now
         )
     else:
@@ -242,12 +242,12 @@ def _done(
     locked.save()
     item = locked.item
     label = Outgoing.Action(locked.action).label
-    services.record_platform_outcome(
+    platform.record_platform_outcome(
         item, action=LogEntry.Action.POSTED, note=" ".join(p for p in (f"{label}:", ref, url) if p), now=now
     )
     if locked.action == Outgoing.Action.REPLY and ref:
         # The posted reply is the university's own publication (KAU-PUBLIC-RECORD).
-        services.keep_publication(
+        platform.keep_publication(
             item.account,
             platform_id=ref,
             kind=Publication.Kind.MESSAGE if item.kind == Item.Kind.MESSAGE else Publication.Kind.REPLY,
@@ -258,11 +258,11 @@ def _done(
             answers=item,
         )
     elif locked.action == Outgoing.Action.HIDE:
-        services.record_platform_change(
+        platform.record_platform_change(
             item, status=PlatformStatus.HIDDEN, note=_("Hidden by Kanalvakt."), now=now
         )
     elif locked.action == Outgoing.Action.DELETE:
-        services.record_platform_change(
+        platform.record_platform_change(
             item, status=PlatformStatus.REMOVED, note=_("Deleted by Kanalvakt."), now=now
         )
     # A success proves the token and the page; a missing permission may be another one (messaging).
@@ -291,7 +291,7 @@ def _failed(
     locked.status, locked.finished_at, locked.reason = Outgoing.Status.FAILED, now, reason
     record(locked, by=by, reason="refused by the platform")
     locked.save()
-    services.record_platform_outcome(locked.item, action=LogEntry.Action.POST_FAILED, note=reason, now=now)
+    platform.record_platform_outcome(locked.item, action=LogEntry.Action.POST_FAILED, note=reason, now=now)
     _tell(locked, "failed")
     return locked.status
 
@@ -311,7 +311,7 @@ def _unknown(outgoing: Outgoing, reason: str, *, now: datetime) -> str:
     }
     record(locked, by=None, reason="outcome unknown")
     locked.save()
-    services.record_platform_outcome(
+    platform.record_platform_outcome(
         locked.item, action=LogEntry.Action.POST_UNKNOWN, note=locked.reason, now=now
     )
     _tell(locked, "unknown")

@@ -16,6 +16,7 @@ import logging
 import time
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
@@ -71,7 +72,8 @@ def _process_batch(deliveries: list[Delivery], *, now: datetime) -> None:
             continue  # not readable: failed above, kept as received
         try:
             with transaction.atomic():
-                rows = [_apply(delivery, one, connections, now=now) for one in parsed]
+                created = _receive_new(parsed, connections, now=now)
+                rows = [_apply(delivery, one, connections, now=now, created=created) for one in parsed]
         except SoftTimeLimitExceeded:
             raise
         except Exception as exc:  # a bug or a database error in one delivery: the others go on
@@ -104,8 +106,31 @@ def _connections(parsed_lists: object) -> dict[tuple[str, str], Connection]:
     return {(c.platform, c.external_id): c for c in found if (c.platform, c.external_id) in wanted}
 
 
+def _receive_new(
+    parsed: list[parse.Parsed], connections: dict[tuple[str, str], Connection], *, now: datetime
+) -> dict[tuple[int, str], Any]:
+    """The visitors' new items of one delivery, logged in a few statements per connection
+    (connectors.intake.receive_new); ``_apply`` then only names them. What the batch path refuses is
+    taken event by event."""
+    by_connection: dict[int, tuple[Connection, list[intake.Incoming]]] = {}
+    for one in parsed:
+        connection_ = connections.get((one.platform, one.entry_id)) if one.platform else None
+        if connection_ is not None and one.incoming is not None and not one.error:
+            by_connection.setdefault(connection_.pk, (connection_, []))[1].append(one.incoming)
+    created: dict[tuple[int, str], Any] = {}
+    for pk, (connection_, incomings) in by_connection.items():
+        for platform_id, item in intake.receive_new(connection_, incomings, now=now).items():
+            created[(pk, platform_id)] = item
+    return created
+
+
 def _apply(
-    delivery: Delivery, one: parse.Parsed, connections: dict[tuple[str, str], Connection], *, now: datetime
+    delivery: Delivery,
+    one: parse.Parsed,
+    connections: dict[tuple[str, str], Connection],
+    *,
+    now: datetime,
+    created: dict[tuple[int, str], Any] | None = None,
 ) -> Event:
     event = Event(
         delivery=delivery,
@@ -124,6 +149,9 @@ def _apply(
         event.outcome, event.error = Event.Outcome.UNUSED, one.unused
     elif connection_ is None:
         event.outcome = Event.Outcome.NOT_CONNECTED
+    elif created and (item := created.pop((connection_.pk, one.incoming.platform_id), None)) is not None:
+        # Logged with the delivery's other new items (_receive_new); a repeat of it is "already known".
+        event.outcome, event.item = Event.Outcome.CREATED, item
     else:
         try:
             # intake.apply runs in its own savepoint: a refused event leaves nothing behind.

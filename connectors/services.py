@@ -135,7 +135,7 @@ def connect(
         connection.health, connection.cause = Connection.Health.ATTENTION, Connection.Cause.NO_TOKEN
     try:
         with transaction.atomic():
-            record(connection, by=by, reason=_("Connected"))
+            record(connection, by=by, reason="connected")
             connection.save()
             if token:
                 _start_backfill(connection, now=now)
@@ -179,7 +179,7 @@ def set_token(
             Connection.Cause.PERMISSION,
         }:
             locked.health, locked.cause = Connection.Health.ACTIVE, ""
-        record(locked, by=by, reason=_("Access token replaced"))
+        record(locked, by=by, reason="access token replaced")
         locked.save()
         if not locked.backfill_state:
             _start_backfill(locked, now=now)
@@ -199,6 +199,6 @@ def disconnect(connection: Connection, *, by: Any, now: datetime) -> Connection:
     locked.health, locked.cause = Connection.Health.DISCONNECTED, ""
     locked.disconnected_at, locked.disconnected_by = now, by
     locked.next_poll_at = None
-    record(locked, by=by, reason=_("Disconnected"))
+    record(locked, by=by, reason="disconnected")
     locked.save()
     return locked

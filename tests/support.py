@@ -285,3 +285,32 @@ def absence_of(
     return coverage.record_absence(
         person=person, starts_on=starts_on, ends_on=ends_on, kind=kind, note=note, by=by or person, now=now
     )
+
+
+# --- Kanalvakt's own Celery app on a real broker ----------------------------------------------------------
+
+
+@contextmanager
+def enqueued_on(broker_url: str) -> Iterator[None]:
+    """Kanalvakt's own Celery app sends to ``broker_url``, as the web server's does in production (the
+    tests keep it on an in-memory broker otherwise), and back to the memory broker afterwards.
+
+    Only this app's references to its pools are dropped: kombu keeps one pool per broker for the whole
+    process, and closing it (``force_close_all``) would leave every later test sending into a closed
+    pool.
+    """
+    from config.celery import app as celery_app
+
+    app: Any = celery_app  # its pools are reset below, which Celery's stubs do not describe
+
+    def use(url: str, options: Any) -> None:
+        app.conf.update(broker_url=url, broker_transport_options=options)
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    before = (app.conf.broker_url, app.conf.broker_transport_options)
+    use(broker_url, {})
+    try:
+        yield
+    finally:
+        use(*before)

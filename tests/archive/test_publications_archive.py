@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from archive import search
-from moderation import services
+from moderation import platform
 from moderation.models import Publication
 from tests.archive.export_support import NOW, Archive, account, archive, at, make_item, media_root
 from tests.archive.test_exports import export, read_csv, unzip
@@ -22,7 +22,7 @@ FIXTURES = (account, archive, make_item, media_root)
 
 @pytest.fixture
 def publications(archive: Archive) -> tuple[Publication, Publication]:
-    reply, _created = services.keep_publication(
+    reply, _created = platform.keep_publication(
         archive.account,
         platform_id="111_222",
         kind=Publication.Kind.REPLY,
@@ -32,7 +32,7 @@ def publications(archive: Archive) -> tuple[Publication, Publication]:
         in_reply_to="111_200",
         answers=archive.criticism,
     )
-    elsewhere, _created = services.keep_publication(
+    elsewhere, _created = platform.keep_publication(
         archive.other_account,
         platform_id="333_444",
         kind=Publication.Kind.POST,

@@ -72,8 +72,8 @@ def test_without_a_token_the_connection_receives_but_cannot_answer(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--platform", "instagram", "--external-id", PAGE_ID], "cannot be connected to Instagram"),
-        (["--platform", "facebook", "--external-id", "abc"], "digits only"),
+        (["--platform", "instagram", "--external-id", PAGE_ID], "kan inte kopplas till Instagram"),
+        (["--platform", "facebook", "--external-id", "abc"], "bara siffror"),
         (
             ["--platform", "facebook", "--external-id", PAGE_ID, "--token-file", "/nonexistent/token"],
             "could not be read",
@@ -96,7 +96,7 @@ def test_a_refused_token_and_an_unknown_account(
     bad.write_text("EAAExpired")
     with pytest.raises(CommandError) as refused:
         run(str(account.pk), "--platform", "facebook", "--external-id", PAGE_ID, "--token-file", str(bad))
-    assert "Meta did not accept the token" in str(refused.value)
+    assert "Meta godtog inte token" in str(refused.value)
     assert "EAAExpired" not in str(refused.value)
     with pytest.raises(CommandError, match="No account with id 999999"):
         run("999999", "--platform", "facebook", "--external-id", PAGE_ID)

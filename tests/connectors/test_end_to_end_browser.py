@@ -20,9 +20,8 @@ from moderation.models import Item, LogEntry, Publication
 from tests.conftest import REDIS_URL, Cast, browser_login
 from tests.connectors.meta_payloads import APP_SECRET, VERIFY_TOKEN, entry, feed, page_delivery, signed
 from tests.connectors.standin import Request, stand_in
-from tests.connectors.test_outgoing_worker import enqueued_on
 from tests.core.test_worker import wait_for, worker
-from tests.support import assert_accessible
+from tests.support import assert_accessible, enqueued_on
 
 PAGE_ID = "104857600012345"  # the page of the signed payloads (tests/connectors/meta_payloads.py)
 TOKEN = "EAASystemUserToken0123"

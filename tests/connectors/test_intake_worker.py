@@ -19,6 +19,7 @@ from moderation.models import Item
 from tests.conftest import REDIS_URL
 from tests.connectors import meta_payloads as meta
 from tests.core.test_worker import wait_for, worker
+from tests.support import enqueued_on
 
 # A Redis database of this test's own, flushed before use.
 INTAKE_REDIS_URL = urlunparse(urlparse(REDIS_URL)._replace(path="/5"))
@@ -27,19 +28,8 @@ INTAKE_REDIS_URL = urlunparse(urlparse(REDIS_URL)._replace(path="/5"))
 @pytest.fixture
 def broker_is_redis() -> Iterator[None]:
     """This process's Celery app sends to the test's Redis, as the web server's does in production."""
-    from config.celery import app as celery_app
-
-    app: Any = celery_app  # its pool is reset below, which Celery's stubs do not describe
-    before = (app.conf.broker_url, app.conf.broker_transport_options)
-    app.pool.force_close_all()
-    app._pool = None
-    app.conf.update(broker_url=INTAKE_REDIS_URL, broker_transport_options={})
-    try:
+    with enqueued_on(INTAKE_REDIS_URL):
         yield
-    finally:
-        app.pool.force_close_all()
-        app._pool = None
-        app.conf.update(broker_url=before[0], broker_transport_options=before[1])
 
 
 @pytest.mark.worker

@@ -4,8 +4,6 @@ stand-in and records the platform's id in the item's log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,27 +18,9 @@ from moderation.models import Item, LogEntry
 from tests.conftest import REDIS_URL
 from tests.connectors.graph_standin import connect, graph_api
 from tests.core.test_worker import wait_for, worker
+from tests.support import enqueued_on
 
 PAGE = "1122334455"
-
-
-@contextmanager
-def enqueued_on(broker_url: str) -> Iterator[None]:
-    """Kanalvakt's own app sends to ``broker_url`` (the tests keep it in memory otherwise)."""
-    from config.celery import app
-
-    def use(url: str) -> None:
-        app.conf.update(broker_url=url)
-        # Connections and producers already opened for the memory broker are dropped with it.
-        app._pool = None  # type: ignore[attr-defined]
-        app.amqp._producer_pool = None  # type: ignore[attr-defined]
-
-    before = app.conf.broker_url
-    use(broker_url)
-    try:
-        yield
-    finally:
-        use(before)
 
 
 @pytest.mark.worker

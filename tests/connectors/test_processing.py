@@ -368,3 +368,54 @@ def test_a_delivery_claimed_by_another_worker_is_skipped_not_waited_for(page: Co
     assert second.status == Delivery.Status.DONE
     assert run() == 1
     assert Item.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_burst_costs_the_same_few_statements_whatever_its_size_kau_response_deadline(
+    page: Connection, django_assert_max_num_queries: Any
+) -> None:
+    """The visitors' new items of a delivery are logged together (moderation.platform.receive_many):
+    a delivery of 200 comments costs no more statements than one of 20, and each item is what the
+    one-by-one path makes: its deadlines, its history, its first log entry."""
+    for size, prefix in ((20, "a"), (200, "b")):
+        deliver(
+            feed(
+                *[
+                    meta.feed(comment_id=f"{POST}_{prefix}{n}", message=f"Fråga {n} 🎓", created_time=AT)
+                    for n in range(size)
+                ]
+            )
+        )
+        with django_assert_max_num_queries(40):
+            run()
+    items = Item.objects.filter(account=page.account)
+    assert items.count() == 220
+    assert Event.objects.filter(outcome=Event.Outcome.CREATED).count() == 220
+    one = items.get(platform_id=f"{POST}_b7")
+    assert (one.text, one.source, one.in_reply_to, one.status) == ("Fråga 7 🎓", "platform", POST, "open")
+    assert one.received_at == AT
+    assert one.received_at < one.due_at <= one.limit_at
+    assert one.alert_after == one.due_at
+    assert one.history.count() == 1
+    assert list(one.log.values_list("action", flat=True)) == [LogEntry.Action.LOGGED]
+
+
+@pytest.mark.django_db
+def test_a_repeat_within_a_burst_is_already_known_and_a_refused_row_is_named_alone(page: Connection) -> None:
+    deliver(
+        feed(
+            meta.feed(comment_id=f"{POST}_1", created_time=AT),
+            meta.feed(comment_id=f"{POST}_1", created_time=AT),
+            meta.feed(comment_id=f"{POST}_2", created_time=AT, from_name="x" * 300),
+            meta.feed(comment_id=f"{POST}_3", created_time=AT),
+        )
+    )
+    run()
+    assert list(Event.objects.order_by("pk").values_list("outcome", flat=True)) == [
+        "created",
+        "duplicate",
+        "error",
+        "created",
+    ]
+    assert set(Item.objects.values_list("platform_id", flat=True)) == {f"{POST}_1", f"{POST}_3"}
+    assert "200" in Event.objects.get(outcome="error").error  # the author's name is too long: at most 200

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from archive.services import store_evidence
-from moderation import events, services
+from moderation import events, platform, services
 from moderation.models import Item, LogEntry, PlatformStatus, Publication
 from moderation.sections import (
     ItemSection,
@@ -29,7 +29,7 @@ from tests.support import login, png
 
 def test_an_edit_keeps_both_texts_in_the_log_kau_public_record(make_item: Any) -> None:
     item = make_item(text="Första versionen 🙂")
-    services.record_edit(item, text="Andra versionen 🙃", at=NOW - timedelta(minutes=30), now=NOW)
+    platform.record_edit(item, text="Andra versionen 🙃", at=NOW - timedelta(minutes=30), now=NOW)
     item.refresh_from_db()
     assert item.text == "Andra versionen 🙃"
     entry = item.log.get(action=LogEntry.Action.EDITED)
@@ -37,7 +37,7 @@ def test_an_edit_keeps_both_texts_in_the_log_kau_public_record(make_item: Any) -
     assert "Andra versionen 🙃" in entry.note
     assert entry.actor is None
     # The same text again is no edit.
-    services.record_edit(item, text="Andra versionen 🙃", at=NOW, now=NOW)
+    platform.record_edit(item, text="Andra versionen 🙃", at=NOW, now=NOW)
     assert item.log.filter(action=LogEntry.Action.EDITED).count() == 1
     # The history keeps the earlier text too.
     assert [h.text for h in item.history.order_by("history_id")][-2:] == [
@@ -48,19 +48,19 @@ def test_an_edit_keeps_both_texts_in_the_log_kau_public_record(make_item: Any) -
 
 def test_removal_by_others_is_recorded_and_deletes_nothing_kau_public_record(make_item: Any) -> None:
     item = make_item()
-    services.record_platform_change(item, status=PlatformStatus.REMOVED, note="verb remove", now=NOW)
-    services.record_platform_change(item, status=PlatformStatus.REMOVED, note="again", now=NOW)
+    platform.record_platform_change(item, status=PlatformStatus.REMOVED, note="verb remove", now=NOW)
+    platform.record_platform_change(item, status=PlatformStatus.REMOVED, note="again", now=NOW)
     item.refresh_from_db()
     assert item.platform_status == PlatformStatus.REMOVED
     assert item.status == Item.Status.OPEN  # it still asks for an answer, or a decision
     assert item.log.filter(action=LogEntry.Action.PLATFORM_CHANGED).count() == 1
     with pytest.raises(ValueError, match="unknown platform status"):
-        services.record_platform_change(item, status="gone", note="", now=NOW)
+        platform.record_platform_change(item, status="gone", note="", now=NOW)
 
 
 def test_an_outcome_on_the_platform_is_appended_to_the_log(make_item: Any) -> None:
     item = make_item()
-    entry = services.record_platform_outcome(
+    entry = platform.record_platform_outcome(
         item, action=LogEntry.Action.POSTED, note="id 123_456, https://facebook.com/123_456", now=NOW
     )
     assert (entry.action, entry.actor, entry.note) == (
@@ -69,7 +69,7 @@ def test_an_outcome_on_the_platform_is_appended_to_the_log(make_item: Any) -> No
         "id 123_456, https://facebook.com/123_456",
     )
     with pytest.raises(ValueError, match="not an outcome"):
-        services.record_platform_outcome(item, action=LogEntry.Action.ANSWERED, note="", now=NOW)
+        platform.record_platform_outcome(item, action=LogEntry.Action.ANSWERED, note="", now=NOW)
 
 
 def test_answers_and_removals_are_announced_in_the_same_transaction(
@@ -123,7 +123,7 @@ def test_a_listener_that_fails_rolls_the_answer_back(cast: Cast, make_item: Any)
 
 def test_publications_are_kept_once_and_edits_keep_the_history(account: Any, make_item: Any) -> None:
     item = make_item(platform_id="1_2")
-    publication, created = services.keep_publication(
+    publication, created = platform.keep_publication(
         account,
         platform_id="1_3",
         kind=Publication.Kind.REPLY,
@@ -134,7 +134,7 @@ def test_publications_are_kept_once_and_edits_keep_the_history(account: Any, mak
     )
     assert created
     assert publication.answers == item
-    again, created = services.keep_publication(
+    again, created = platform.keep_publication(
         account,
         platform_id="1_3",
         kind=Publication.Kind.REPLY,
@@ -150,10 +150,10 @@ def test_publications_are_kept_once_and_edits_keep_the_history(account: Any, mak
         "Tack för frågan!",
         "Tack för frågan! (rättad)",
     ]
-    services.record_publication_change(again, status=PlatformStatus.HIDDEN)
+    platform.record_publication_change(again, status=PlatformStatus.HIDDEN)
     assert Publication.objects.get(pk=again.pk).platform_status == PlatformStatus.HIDDEN
     with pytest.raises(ValidationError):
-        services.keep_publication(account, platform_id="9", kind="story", text="", published_at=NOW)
+        platform.keep_publication(account, platform_id="9", kind="story", text="", published_at=NOW)
     assert Publication.objects.count() == 1
 
 
@@ -180,7 +180,7 @@ def test_the_database_refuses_to_delete_a_publication_kau_public_record(
     cast: Cast, make_account: Any
 ) -> None:
     account = make_account()
-    publication, _created = services.keep_publication(
+    publication, _created = platform.keep_publication(
         account, platform_id="1", kind=Publication.Kind.POST, text="Välkommen!", published_at=NOW
     )
     with pytest.raises(DatabaseError), transaction.atomic():
