@@ -107,13 +107,16 @@ def test_connect_receive_answer_and_post_in_the_browser(
                 page_delivery(
                     entry(
                         PAGE_ID,
-                        feed(
-                            comment_id=COMMENT_ID,
-                            post_id=POST_ID,
-                            parent_id=POST_ID,
-                            message="När öppnar anmälan till masterprogrammet? 🎓",
-                            created_time=received,
-                        ),
+                        received,
+                        changes=[
+                            feed(
+                                comment_id=COMMENT_ID,
+                                post_id=POST_ID,
+                                parent_id=POST_ID,
+                                message="När öppnar anmälan till masterprogrammet? 🎓",
+                                created_time=received,
+                            )
+                        ],
                     )
                 )
             )
