@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes for `make test` (pytest-xdist); 0 runs every test in this process.
+TEST_PROCESSES ?= 2
 
 .PHONY: run test audit lint typecheck pytest migrate seed messages makemessages worker bench clean
 
@@ -53,7 +55,7 @@ typecheck: $(STAMP)
 
 pytest: messages
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 test: lint typecheck audit pytest
 

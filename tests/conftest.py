@@ -73,6 +73,15 @@ _CHECKS = {
 _missing_cache: dict[str, str | None] = {}
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``make test`` runs two processes), the tests that share Redis databases and
+    start Celery workers run one after another in one process: they flush and read the same Redis
+    databases. Everything else is spread over both."""
+    for item in items:
+        if item.get_closest_marker("redis") or item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("shared-services"))
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker_name, check in _CHECKS.items():
         if item.get_closest_marker(marker_name) is None:

@@ -215,7 +215,7 @@ def test_one_live_connection_per_identity_and_per_account(
     assert "redan kopplat till ett annat konto" in same_identity.value.message_dict["external_id"][0]
     with pytest.raises(ValidationError) as same_account:
         services.connect(facebook_account, platform="facebook", external_id="999", by=None, now=NOW)
-    assert "already connected" in same_account.value.message_dict["external_id"][0]
+    assert "redan kopplat" in same_account.value.message_dict["external_id"][0]
     services.disconnect(first, by=None, now=NOW)
     again = services.connect(
         other, platform="facebook", external_id=PAGE_ID, by=None, now=NOW + timedelta(hours=1)

@@ -18,7 +18,15 @@ from django.utils import timezone
 from connectors.models import Connection, Delivery, Outgoing
 from moderation.models import Item, LogEntry, Publication
 from tests.conftest import REDIS_URL, Cast, browser_login
-from tests.connectors.meta_payloads import APP_SECRET, VERIFY_TOKEN, entry, feed, page_delivery, signed
+from tests.connectors.meta_payloads import (
+    APP_SECRET,
+    VERIFY_TOKEN,
+    entry,
+    feed,
+    page_delivery,
+    signature,
+    signed,
+)
 from tests.connectors.standin import Request, stand_in
 from tests.core.test_worker import wait_for, worker
 from tests.support import assert_accessible, enqueued_on
@@ -103,7 +111,7 @@ def test_connect_receive_answer_and_post_in_the_browser(
 
             # A visitor comments on the page; Meta delivers the change, signed.
             received = timezone.now() - timedelta(minutes=3)
-            body, headers = signed(
+            body, _headers = signed(
                 page_delivery(
                     entry(
                         PAGE_ID,
@@ -121,7 +129,10 @@ def test_connect_receive_answer_and_post_in_the_browser(
                 )
             )
             answer = requests.post(
-                f"{live_server.url}/connectors/meta/webhook/", data=body, headers=headers, timeout=10
+                f"{live_server.url}/connectors/meta/webhook/",
+                data=body,
+                headers={"X-Hub-Signature-256": signature(body), "Content-Type": "application/json"},
+                timeout=10,
             )
             assert answer.status_code == 200
             assert Delivery.objects.count() == 1

@@ -135,7 +135,7 @@ def test_outside_the_reply_window_is_a_refusal_not_a_missing_permission() -> Non
     status, body = OUTSIDE_WINDOW
     refused = classify(status, body, path="/1122334455/messages")
     assert isinstance(refused, Refused)
-    assert "24-hour" in refused.reason
+    assert "svarsfönster på 24 timmar" in refused.reason
     assert "2018278" in refused.reason
 
 

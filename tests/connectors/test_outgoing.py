@@ -112,10 +112,10 @@ def test_nothing_goes_out_without_a_connection_or_a_token(
 def test_the_answer_form_says_where_the_answer_goes(fb: Connection, ig: Connection) -> None:
     assert (
         outgoing.answer_destination(item_on(fb))
-        == "The answer is posted to Facebook as a reply to the comment."
+        == "Svaret publiceras på Facebook som ett svar på kommentaren."
     )
     message = item_on(ig, kind="message", platform_id="m_1", author_platform_id="555")
-    assert "24-hour reply window" in (outgoing.answer_destination(message) or "")
+    assert "svarsfönster på 24 timmar" in (outgoing.answer_destination(message) or "")
 
 
 # --- Sent by the worker ------------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ def test_outside_the_reply_window_fails_with_the_reason_and_tells_the_person_onc
         assert outgoing.send(row.pk, now=NOW) == "failed"
         assert len(api.sent("POST")) == 1  # a refusal is not retried
     row.refresh_from_db()
-    assert "24-hour" in row.reason
+    assert "svarsfönster på 24 timmar" in row.reason
     assert "outside of allowed window" in row.reason
     assert "outside of allowed window" in log_of(item, LogEntry.Action.POST_FAILED).note
     [told] = Notification.objects.filter(kind="answer_failed")
@@ -324,8 +324,8 @@ def test_a_message_cannot_be_removed_and_says_so(fb: Connection, cast: Any, medi
     item = remove(item_on(fb, kind="message", platform_id="m_in_9", author_platform_id="1"), cast)
     row = Outgoing.objects.get(item=item)
     assert row.status == "not_possible"
-    assert "Messages cannot be removed" in row.reason
-    assert "Messages cannot be removed" in log_of(item, LogEntry.Action.POST_FAILED).note
+    assert "Meddelanden kan inte tas bort" in row.reason
+    assert "Meddelanden kan inte tas bort" in log_of(item, LogEntry.Action.POST_FAILED).note
 
 
 # --- The claim --------------------------------------------------------------------------------------------
