@@ -153,7 +153,7 @@ def connect(
     external_id: str = "1122334455",
     token: str = "EAAtoken-1",  # noqa: S107 (a test token)
 ) -> Any:
-    """A live connection with a token, made directly (the connecting service is elsewhere)."""
+    """A live connection with a token, made directly, without the Graph API check of connectors.services."""
     from datetime import UTC, datetime
 
     from connectors.models import Connection
