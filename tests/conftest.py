@@ -124,6 +124,18 @@ def _tasks_stay_in_the_test_process() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _the_institutions_language() -> Iterator[None]:
+    """Each test starts in the institution's language, as a worker does, whatever an earlier test in
+    the same process activated: texts written outside a request (a platform's refusal, a notice) are
+    in Swedish."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
