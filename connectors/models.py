@@ -17,6 +17,11 @@ class Platform(models.TextChoices):
     INSTAGRAM = "instagram", _("Instagram")
 
 
+# The registry's platform of an account that a connector serves (accounts.models.Platform), and the
+# connector's platform.
+PLATFORM_OF_ACCOUNT: dict[str, str] = {"facebook_page": Platform.FACEBOOK, "instagram": Platform.INSTAGRAM}
+
+
 class Connection(models.Model):
     """One registered account linked to its identity on the platform (a Facebook Page id, an Instagram
     professional account id), with the credentials to read and answer and its health.

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from connectors import health, http, todo
 from connectors.meta.graph import Graph, GraphError, Refused
-from connectors.models import Connection, Outgoing, Platform
+from connectors.models import PLATFORM_OF_ACCOUNT, Connection, Outgoing, Platform
 from core.history import record
 from core.models import User
 from core.notifications import notify
@@ -38,13 +38,9 @@ STUCK_AFTER = timedelta(minutes=10)
 LOST_AFTER = timedelta(minutes=2)
 
 
-# The registry's platform of an account → the connection's platform.
-ACCOUNT_PLATFORMS = {"facebook_page": Platform.FACEBOOK, "instagram": Platform.INSTAGRAM}
-
-
 def live_connection(item: Item) -> Connection | None:
     """The account's live connection of the item's platform that can act (it has a token)."""
-    platform = ACCOUNT_PLATFORMS.get(item.account.platform)
+    platform = PLATFORM_OF_ACCOUNT.get(item.account.platform)
     if platform is None:
         return None
     connection = Connection.objects.filter(

@@ -12,8 +12,7 @@ from django.db.models import Case, Count, IntegerField, Value, When
 
 from accounts.models import Account
 from connectors.meta.oauth import ManagedPage
-from connectors.models import Connection, Event
-from connectors.services import PLATFORM_OF_ACCOUNT
+from connectors.models import PLATFORM_OF_ACCOUNT, Connection, Event
 from core.roles import Role, has_role
 
 DAY = timedelta(hours=24)

@@ -20,19 +20,13 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Account
-from accounts.models import Platform as AccountPlatform
 from accounts.selectors import is_owner_or_deputy
 from connectors import reconcile
 from connectors.meta import oauth
-from connectors.models import Connection, Platform
+from connectors.models import PLATFORM_OF_ACCOUNT, Connection, Platform
 from core.history import record
 from core.roles import Role, has_role
 
-# The registry's platform of an account that a connector serves, and the connector's platform.
-PLATFORM_OF_ACCOUNT: dict[str, str] = {
-    AccountPlatform.FACEBOOK_PAGE: Platform.FACEBOOK,
-    AccountPlatform.INSTAGRAM: Platform.INSTAGRAM,
-}
 BACKFILL_TASK = "connectors.tasks.backfill_connection"
 MAX_TOKEN = 2000
 

@@ -6,7 +6,6 @@ a visitor's comment arrives by a signed webhook and appears in the owner's queue
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -181,4 +180,4 @@ def test_connect_receive_answer_and_post_in_the_browser(
     assert item.log.filter(action=LogEntry.Action.POSTED, note__contains=REPLY_ID).exists()
     # The reply is kept as the account's own publication, answering the item.
     assert Publication.objects.get(account=account, platform_id=REPLY_ID).answers == item
-    assert re.search(r"[0-9a-f]{64}", Delivery.objects.get().sha256)
+    assert Delivery.objects.get().status == Delivery.Status.DONE
