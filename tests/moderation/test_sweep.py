@@ -406,7 +406,7 @@ def _log_item(account: Any, cast: Cast, received_at: datetime) -> Item:
     )
 
 
-def _wait_for_sweeps(log: Path, count: int, timeout: float = 25.0) -> list[int]:
+def _wait_for_sweeps(log: Path, count: int, timeout: float = 90.0) -> list[int]:
     """What each finished sweep returned, read from the worker's log once ``count`` have finished."""
     pattern = re.compile(r"moderation\.tasks\.sweep_deadlines\[[^\]]+\] succeeded in [\d.]+s: (\d+)")
     deadline = time.monotonic() + timeout
@@ -444,7 +444,9 @@ def test_the_worker_sweeps_each_item_once_and_leaves_the_answered_alone(
 
     with worker(REDIS_URL, tmp_path) as process:
         client(REDIS_URL).send_task("moderation.tasks.sweep_deadlines")
-        assert _wait_for_sweeps(tmp_path / "worker.log", 1) == [6]
+        first, *later = _wait_for_sweeps(tmp_path / "worker.log", 1)
+        assert first == 6
+        assert not any(later)  # a sweep that came later (another run) found nothing left to send
         assert process.poll() is None
 
     expected = {(item.pk, "due"): 1 for item in overdue + past_limit} | {
