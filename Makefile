@@ -55,7 +55,7 @@ typecheck: $(STAMP)
 
 pytest: messages
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest -n $(TEST_PROCESSES) --dist loadgroup
+	$(VENV)/bin/pytest -n $(TEST_PROCESSES)
 
 test: lint typecheck audit pytest
 

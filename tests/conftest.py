@@ -21,7 +21,26 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
-REDIS_URL = os.environ.get("KANALVAKT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+_BASE_REDIS_URL = os.environ.get("KANALVAKT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_database(number: int) -> str:
+    """The URL of the test Redis's database ``number`` as this test process may use it.
+
+    ``make test`` runs two pytest processes (pytest-xdist). Tests that start Celery workers flush
+    their database and count what lands in it, so each process gets databases of its own: process
+    ``gwN`` uses ``number - N``. The numbers in use (15, 12, 5 and the two below each) stay apart for
+    up to three processes."""
+    from urllib.parse import urlparse, urlunparse
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    if index > 2:
+        raise RuntimeError("the Redis test databases are laid out for at most three test processes")
+    return urlunparse(urlparse(_BASE_REDIS_URL)._replace(path=f"/{number - index}"))
+
+
+REDIS_URL = redis_database(int(_BASE_REDIS_URL.rsplit("/", 1)[1] or 15))
 REQUIRE_SERVICES = os.environ.get("KANALVAKT_REQUIRE_SERVICES", "") in {"1", "true", "yes"}
 
 
@@ -71,15 +90,6 @@ _CHECKS = {
     "worker": _celery_present,
 }
 _missing_cache: dict[str, str | None] = {}
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test`` runs two processes), the tests that share Redis databases and
-    start Celery workers run one after another in one process: they flush and read the same Redis
-    databases. Everything else is spread over both."""
-    for item in items:
-        if item.get_closest_marker("redis") or item.get_closest_marker("worker"):
-            item.add_marker(pytest.mark.xdist_group("shared-services"))
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

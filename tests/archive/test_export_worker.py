@@ -9,7 +9,6 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import bagit
 import pytest
@@ -17,14 +16,14 @@ import pytest
 from archive import exports
 from archive.models import ExportJob
 from tests.archive.export_support import NOW, Archive, account, archive, make_item, media_root
-from tests.conftest import REDIS_URL, Cast
+from tests.conftest import Cast, redis_database
 from tests.core.test_worker import client, wait_for, worker
 
 # The shared fixtures, used here by name.
 FIXTURES = (account, archive, make_item, media_root)
 
 # A Redis database of the export tests' own, flushed before use.
-EXPORT_REDIS_URL = urlunparse(urlparse(REDIS_URL)._replace(path="/12"))
+EXPORT_REDIS_URL = redis_database(12)
 
 
 def wait_until_finished(job_id: int, var_dir: Path, timeout: float = 120.0) -> ExportJob:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 from django.test import Client
@@ -16,13 +15,13 @@ from django.utils import timezone
 
 from connectors.models import Connection, Delivery, Event
 from moderation.models import Item
-from tests.conftest import REDIS_URL
+from tests.conftest import redis_database
 from tests.connectors import meta_payloads as meta
 from tests.core.test_worker import wait_for, worker
 from tests.support import enqueued_on
 
 # A Redis database of this test's own, flushed before use.
-INTAKE_REDIS_URL = urlunparse(urlparse(REDIS_URL)._replace(path="/5"))
+INTAKE_REDIS_URL = redis_database(5)
 
 
 @pytest.fixture
