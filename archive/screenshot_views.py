@@ -2,6 +2,10 @@
 (KAU-DIARY-ACTION), upload the evidence kept before a removal (KAU-PROHIBITED-EVIDENCE), and a kept
 screenshot and its date-stamped copy served as images. Every screenshot of an item is uploaded here.
 
+The item page offers one uploader (item_screenshot), whose "as evidence" box keeps the screenshot as
+the item's evidence; item_evidence stays for clients that post the evidence alone, and its refusals
+are shown in the same uploader on the item page.
+
 Each view: the item the person may see (or 404, moderation.selectors), the right to moderate its
 account (or 403, moderation.selectors.may_moderate), the form, one service call, redirect to the item.
 A refused image is shown on the field with the reason (400) and nothing is stored: on the upload page
@@ -103,8 +107,11 @@ def _store(request: HttpRequest, item_id: int, *, purpose: str) -> HttpResponse:
     data = form.cleaned_data["image"].read(MAX_BYTES + 1)
     taken_at = form.cleaned_data.get("taken_at")
     taken_from = request.META.get("REMOTE_ADDR", "")
+    # The item page has one uploader: a screenshot of the post ticked "as evidence" is kept as the
+    # evidence a removal needs (KAU-PROHIBITED-EVIDENCE), through the same path as the evidence upload.
+    as_evidence = purpose == Screenshot.Purpose.EVIDENCE or bool(form.cleaned_data.get("as_evidence"))
     try:
-        if purpose == Screenshot.Purpose.EVIDENCE:
+        if as_evidence:
             services.store_evidence(
                 item, data=data, by=user, now=timezone.now(), taken_at=taken_at, taken_from=taken_from
             )

@@ -72,6 +72,13 @@ NAVIGATION: list[NavItem] = [
         "accounts:closing_candidates",
         _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
     ),
+    # KAU-RESPONSE-TONE: the texts offered in the answer, kept by the communications department.
+    NavItem(
+        "replies",
+        _("Saved replies"),
+        "moderation:replies",
+        _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
+    ),
     NavItem("report", _("Response times"), "moderation:report", _reads_response_times),
     NavItem("tokens", _("API tokens"), "moderation:tokens", _roles(Role.SOCIAL_MEDIA_LEAD)),
     # KAU-RESP-DAILY: every connection to Facebook and Instagram and its health, on one page.

@@ -200,9 +200,10 @@ class AnswerForm(forms.Form):
     prefix = "answer"
 
     answer = forms.CharField(
-        label=_("The answer given"),
+        label=_("Your answer"),
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Copy the answer as it was published: professional, factual and open."),
+        # KAU-RESPONSE-TONE, said where the answer is written.
+        help_text=_("Professional, factual and open (KAU-RESPONSE-TONE)."),
     )
     answered_at = time_done_field(_("Answered"))
 

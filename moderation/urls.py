@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import import_views, report_views, token_views, views
+from moderation import import_views, reply_views, report_views, token_views, views
 
 app_name = "moderation"
 
@@ -18,6 +18,11 @@ urlpatterns = [
     path("<int:pk>/ta-bort/", views.item_remove, name="remove"),
     path("<int:pk>/eskalera/", views.item_escalate, name="escalate"),
     path("larm/<int:pk>/kvittera/", views.alert_acknowledge, name="alert_acknowledge"),
+    # Saved replies, kept by the communications department (KAU-RESPONSE-TONE).
+    path("svarsmallar/", reply_views.reply_list, name="replies"),
+    path("svarsmallar/ny/", reply_views.reply_add, name="reply_add"),
+    path("svarsmallar/<int:pk>/andra/", reply_views.reply_edit, name="reply_edit"),
+    path("svarsmallar/<int:pk>/avveckla/", reply_views.reply_retire, name="reply_retire"),
     # The response-time report (KAU-RESPONSE-DEADLINE) and the connectors' keys.
     path("rapport/", report_views.report, name="report"),
     path("rapport.csv", report_views.report_export, name="report_export"),

@@ -46,7 +46,9 @@ from moderation.forms import (
     TriageForm,
 )
 from moderation.itemlog import SNAPSHOT_FIELDS
-from moderation.models import Classification, Item, LogEntry, Prohibited
+from moderation.models import Classification, Item, LogEntry, Prohibited, Publication
+from moderation.replies import replies_for_account
+from moderation.reply_forms import ChooseReplyForm
 from moderation.routing import acknowledge_alert
 from moderation.sections import answer_destination, item_sections
 from moderation.selectors import (
@@ -258,9 +260,45 @@ def _changes(entry: LogEntry) -> list[dict[str, str]]:
     return changes
 
 
+def _thread(item: Item) -> dict[str, Any] | None:
+    """What the item answers, when it answers something: the parent item or the account's own
+    publication if Kanalvakt keeps it (two queries at most), else only that it is a reply."""
+    if not item.in_reply_to:
+        return None
+    parent = (
+        Item.objects.filter(account_id=item.account_id, platform_id=item.in_reply_to).only(
+            "pk", "text", "author"
+        )
+    ).first()
+    if parent is not None:
+        return {"text": parent.text, "author": parent.author, "item": parent}
+    publication = (
+        Publication.objects.filter(account_id=item.account_id, platform_id=item.in_reply_to)
+        .only("pk", "text", "url", "kind")
+        .first()
+    )
+    if publication is not None:
+        return {"text": publication.text, "url": publication.url, "publication": publication}
+    return {"text": ""}
+
+
+# The disclosures of the item page, each named for the form it holds: one whose form was refused is
+# drawn open, so the error summary it holds is seen and focused (static/js/moderation.js).
+_DISCLOSURE_OF = {
+    "triage_form": "classify",
+    "close_form": "close",
+    "remove_form": "remove",
+    "escalate_form": "escalate",
+    "evidence_form": "screenshots",
+}
+
+
 def render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms: Any) -> HttpResponse:
     """The item page, with the forms given (bound, showing why they were refused) or fresh ones. The
-    archive's evidence upload shows its refusals here too (archive.screenshot_views)."""
+    archive's evidence upload shows its refusals here too (archive.screenshot_views).
+
+    It leads with the item and the answer; the other actions wait in disclosures below it, and the
+    facts, the alerts and the log at the foot of the page."""
     user = signed_in(request)
     now = timezone.now()
     can_moderate = may_moderate(user, item.account)
@@ -272,20 +310,27 @@ def render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms:
         "can_moderate": can_moderate,
         "can_finish": can_moderate and item.is_open,
         "can_read_inbox": may_read_account_items(user, item.account),
+        "thread": _thread(item),
         "log": [(entry, _changes(entry)) for entry in log],
         "alerts": list(
             item.alerts.select_related("created_by", "acknowledged_by").order_by("created_at", "pk")
         ),
+        "open_disclosures": {
+            _DISCLOSURE_OF[name] for name, form in forms.items() if name in _DISCLOSURE_OF and form.errors
+        },
     }
     # What the apps above add: a connector's record of what was posted to the platform.
     context["item_sections"] = item_sections(user, item)
     if can_moderate:
+        saved = replies_for_account(item.account) if item.is_open else []
         context.update(
             answer_destination=answer_destination(item),
             triage_form=forms.get("triage_form") or TriageForm.for_item(item),
             answer_form=forms.get("answer_form") or AnswerForm(),
+            reply_form=forms.get("reply_form") or ChooseReplyForm(replies=saved),
+            saved_replies=saved,
             close_form=forms.get("close_form") or CloseForm(),
-            evidence_form=forms.get("evidence_form") or EvidenceForm(),
+            evidence_form=forms.get("evidence_form"),
             remove_form=forms.get("remove_form") or RemoveForm(),
             escalate_form=forms.get("escalate_form") or EscalateForm(),
         )
@@ -363,9 +408,28 @@ def item_classify(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, item, _("The classification is saved."))
 
 
+def _insert_reply(request: HttpRequest, item: Item) -> HttpResponse:
+    """Without JavaScript, "Insert" draws the page again with the saved reply in the answer field, to
+    be edited before it is sent (KAU-RESPONSE-TONE). Nothing is saved."""
+    chooser = ChooseReplyForm(request.POST, replies=replies_for_account(item.account))
+    chosen = chooser.replies.get(chooser.cleaned_data["reply"]) if chooser.is_valid() else None
+    if chosen is None:
+        chooser.add_error("reply", _("Choose a saved reply to insert."))
+        return render_item(
+            request, item, status=400, reply_form=chooser, answer_form=AnswerForm(request.POST)
+        )
+    written = (request.POST.get("answer-answer") or "").strip()
+    answer = f"{written}\n\n{chosen.text}" if written else chosen.text
+    initial = {"answer": answer, "answered_at": request.POST.get("answer-answered_at", "")}
+    return render_item(request, item, answer_form=AnswerForm(initial=initial), reply_form=chooser)
+
+
 @require_POST
 def item_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the answer given on the platform: the text, when, and by whom (KAU-RESPONSE-TONE)."""
+    if "insert" in request.POST:
+        _user, item = _acting_on(request, pk)
+        return _insert_reply(request, item)
     return _act(
         request,
         pk,
@@ -410,7 +474,7 @@ def item_remove(request: HttpRequest, pk: int) -> HttpResponse:
         errors = getattr(exc, "message_dict", {})
         others: dict[str, Any] = {}
         if "evidence" in errors:
-            others["evidence_form"] = _with_error(EvidenceForm(), "image", errors["evidence"])
+            others["evidence_form"] = _with_error(EvidenceForm(), "image", errors["evidence"])  # the uploader
         if "prohibited" in errors:
             others["triage_form"] = _with_error(TriageForm.for_item(item), "prohibited", errors["prohibited"])
         form.add_error(None, exc.messages)

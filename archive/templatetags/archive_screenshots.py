@@ -25,5 +25,6 @@ def item_screenshots(item: Any) -> list[Screenshot]:
 
 
 @register.simple_tag
-def item_screenshot_form() -> ItemScreenshotForm:
-    return ItemScreenshotForm()
+def item_screenshot_form(item: Any = None) -> ItemScreenshotForm:
+    """The item page's one uploader, fresh; proposed as evidence for an item marked prohibited."""
+    return ItemScreenshotForm.for_item(item) if item is not None else ItemScreenshotForm()

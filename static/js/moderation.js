@@ -30,7 +30,32 @@
     prohibited.forEach(function (el) { el.addEventListener("change", propose); });
   });
 
-  // After a refused save, take keyboard and screen-reader users to the list of what to fix.
+  // A saved reply (KAU-RESPONSE-TONE) goes into the answer field in place, to be edited before it is
+  // sent: after what is written already, or alone. Without this script "Insert" draws the page again
+  // with the text in the field.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-action=answer]"), function (form) {
+    var insert = form.querySelector("[data-insert-reply]");
+    var chooser = form.querySelector("select[name=reply]");
+    var answer = form.querySelector("textarea[name$=answer]");
+    if (!insert || !chooser || !answer) { return; }
+    insert.addEventListener("click", function (event) {
+      var chosen = form.querySelector("[data-reply-texts] [data-reply-id='" + chooser.value + "']");
+      if (!chosen) { return; } // nothing chosen: the server says so, on the field
+      event.preventDefault();
+      var written = answer.value.replace(/\s+$/, "");
+      answer.value = written ? written + "\n\n" + chosen.textContent : chosen.textContent;
+      answer.focus();
+      answer.setSelectionRange(answer.value.length, answer.value.length);
+    });
+  });
+
+  // After a refused save, take keyboard and screen-reader users to the list of what to fix. The page
+  // draws the refused form's disclosure open; opening any closed one around it is a safety net.
   var errors = document.querySelector(".form-errors[role=alert]");
-  if (errors) { errors.focus(); }
+  if (errors) {
+    for (var node = errors.parentNode; node; node = node.parentNode) {
+      if (node.tagName === "DETAILS") { node.open = true; }
+    }
+    errors.focus();
+  }
 })();

@@ -57,6 +57,7 @@ def test_registration_to_export_kau_diary_action_kau_public_record(
     # The moderator marks the item as requiring registration and keeps a screenshot of it.
     browser_login(page, "communicator", "pw-communicator-0123")
     page.goto(f"/moderering/{item.pk}/")
+    page.locator("details[data-disclosure=classify] > summary").click()
     classify = page.locator("form[data-action=classify]")
     classify.locator("select[name=triage-classification]").select_option("criticism")
     assert classify.locator("input[name=triage-requires_registration]").is_checked()  # proposed
@@ -65,6 +66,7 @@ def test_registration_to_export_kau_diary_action_kau_public_record(
     item.refresh_from_db()
     assert item.requires_registration
 
+    page.locator("details[data-disclosure=screenshots] > summary").click()
     upload = page.locator("form[data-action=item-screenshot]")
     upload.locator("input[type=file]").set_input_files(str(png_file(tmp_path)))
     upload.locator("button[type=submit]").click()
@@ -72,6 +74,7 @@ def test_registration_to_export_kau_diary_action_kau_public_record(
     shot = Screenshot.objects.get(item=item)
     assert shot.stamped  # the date stamp is on a derived copy
     assert shot.stamped_sha256 != shot.sha256
+    page.locator("details[data-disclosure=screenshots] > summary").click()
     assert page.locator(f"[data-screenshot='{shot.pk}'] img").is_visible()
     assert_accessible(page)
 

@@ -294,6 +294,15 @@ def build_world() -> World:
         status=Outgoing.Status.FAILED,
         reason="(#10) Permissions error",
     )
+    from moderation.replies import add_saved_reply
+
+    objects["saved_reply"] = add_saved_reply(
+        title="Antagning",
+        text="Tack för frågan! Anmälan öppnar den 15 mars.",
+        unit=None,
+        by=people["cdep"],
+        now=NOW,
+    )
     objects["token"], objects["token_secret"] = issue_token(
         name="Kopplingen", accounts=[account], all_accounts=False, by=people["lead"], now=NOW
     )
@@ -361,6 +370,8 @@ OBJECT_FOR: dict[str, str] = {
     "archive:screenshot": "screenshot",
     "moderation:alert_acknowledge": "alert",
     "moderation:token_revoke": "token",
+    "moderation:reply_edit": "saved_reply",
+    "moderation:reply_retire": "saved_reply",
     "archive:package_build": "registrable_item",
     "archive:stamped": "screenshot",
     "archive:stamped#startpage": "startpage_screenshot",

@@ -91,6 +91,10 @@ moderation:report                 GET     403  200   200  403  200  403  403  40
 moderation:report_export          GET     403  200   200  403  200  403  403  403   403  403
 moderation:tokens                 GET     403  403   403  403  200  403  403  403   403  403
 moderation:token_revoke           POST    403  403   403  403  302  403  403  403   403  403
+moderation:replies                GET     403  403   403  200  200  403  403  403   403  403
+moderation:reply_add              GET     403  403   403  200  200  403  403  403   403  403
+moderation:reply_edit             GET     403  403   403  200  200  403  403  403   403  403
+moderation:reply_retire           POST    403  403   403  302  302  403  403  403   403  403
 archive:item_screenshot           POST    404  404   403  404  403  404  404  400   400  404
 archive:item_evidence             POST    404  404   403  404  403  404  404  400   400  404
 archive:item_capture              POST    404  404   403  404  403  404  404  302   302  404

@@ -89,6 +89,7 @@ def test_a_moderator_answers_the_overdue_item_and_flags_a_threat_for_the_securit
     # (KAU-DIARY-ACTION) before anything is saved: the script ticks the box.
     page.get_by_role("link", name=THREAT_TEXT).click()
     page.wait_for_load_state()
+    page.locator("details[data-disclosure=classify] > summary").click()
     classify = page.locator("form[data-action=classify]")
     registration = classify.locator("input[name=triage-requires_registration]")
     assert not registration.is_checked()
