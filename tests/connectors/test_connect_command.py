@@ -103,22 +103,32 @@ def test_a_refused_token_and_an_unknown_account(
     assert not Connection.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_token_cannot_be_given_on_the_command_line_and_a_refusal_exits_with_1(tmp_path: Path) -> None:
-    """Run as a script would: the argument parser knows no --token, and a refusal is exit code 1."""
+    """Run as a script would: the argument parser knows no --token, and a refusal is exit code 1.
+
+    On PostgreSQL the script uses this test's database, already migrated; on SQLite (an in-memory
+    test database) it migrates a file of its own first."""
     import os
+
+    from django.db import connection
 
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["KANALVAKT_VAR_DIR"] = str(tmp_path / "var")
-    migrate = subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert migrate.returncode == 0, migrate.stderr
+    if connection.vendor == "postgresql":
+        db = connection.settings_dict
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    else:
+        migrate = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert migrate.returncode == 0, migrate.stderr
     result = subprocess.run(
         [
             sys.executable,
