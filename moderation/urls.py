@@ -21,6 +21,7 @@ urlpatterns = [
     # The response-time report (KAU-RESPONSE-DEADLINE) and the connectors' keys.
     path("rapport/", report_views.report, name="report"),
     path("rapport.csv", report_views.report_export, name="report_export"),
+    path("rapport.xlsx", report_views.report_export, {"fmt": "xlsx"}, name="report_export_xlsx"),
     path("api-nycklar/", token_views.token_list, name="tokens"),
     path("api-nycklar/<int:pk>/aterkalla/", token_views.token_revoke, name="token_revoke"),
 ]
