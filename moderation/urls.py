@@ -10,6 +10,7 @@ urlpatterns = [
     path("konto/<int:account_id>/", views.inbox, name="inbox"),
     path("konto/<int:account_id>/nytt/", views.item_create, name="item_create"),
     path("konto/<int:account_id>/importera/", import_views.import_items, name="import"),
+    path("konto/<int:account_id>/importera/mall.csv", import_views.import_template, name="import_template"),
     # One item, its log and the actions on it.
     path("<int:pk>/", views.item_detail, name="item"),
     path("<int:pk>/klassificera/", views.item_classify, name="classify"),

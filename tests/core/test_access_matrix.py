@@ -80,6 +80,7 @@ moderation:queue                  GET     200  200   200  200  200  200  200  20
 moderation:inbox                  GET     404  404   200  404  200  404  404  200   200  404
 moderation:item_create            GET     404  404   403  404  403  404  404  200   200  404
 moderation:import                 GET     404  404   403  404  403  404  404  200   200  404
+moderation:import_template        GET     404  404   403  404  403  404  404  200   200  404
 moderation:item                   GET     404  404   200  404  200  404  404  200   200  404
 moderation:item#threat            GET     404  404   200  404  200  404  200  200   200  404
 moderation:classify               POST    404  404   403  404  403  404  404  302   302  404
