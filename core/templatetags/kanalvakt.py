@@ -112,7 +112,7 @@ class RowsNode(template.Node):
             )
         # A table wider than a phone scrolls inside its own region, never the page; the region is
         # focusable so that it scrolls from the keyboard, and numbered so that each name is unique.
-        count = context.render_context.get("kanalvakt_tables", 0) + 1
+        count = int(context.render_context.get("kanalvakt_tables") or 0) + 1
         context.render_context["kanalvakt_tables"] = count
         return format_html(
             '<div class="table-scroll" role="region" tabindex="0" aria-label="{}">'
