@@ -8,6 +8,7 @@ urlpatterns = [
     # The registry and the account page.
     path("", views.account_list, name="list"),
     path("export.csv", views.account_export, name="export"),
+    path("export.xlsx", views.account_export, {"fmt": "xlsx"}, name="export_xlsx"),
     path("registrera/", views.account_register, name="register"),
     path("<int:pk>/", views.account_detail, name="detail"),
     path("<int:pk>/bekrafta/", views.account_confirm, name="confirm"),

@@ -9,6 +9,7 @@ The ExportJob row is the log of who exported what and when; downloading adds not
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,11 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from archive import exports
+from archive import exports, search_tables
 from archive import search as archive_search
 from archive.export_forms import ExportForm, SearchForm
 from archive.models import ExportJob
 from archive.search import KINDS, Criteria
+from core.calendar import STOCKHOLM
+from core.downloads import MAX_ROWS, Format, table_response
 from core.http import signed_in
 from core.models import User
 
@@ -67,6 +70,7 @@ def _search_context(form: SearchForm, results: Any, export_form: ExportForm | No
     context: dict[str, Any] = {"form": form, "results": results, "export_form": export_form}
     if results is not None:
         context["hidden_criteria"] = _hidden_criteria(results.criteria)
+        context["export_query"] = urlencode(context["hidden_criteria"])
         context["sections"] = {kind: results.sections.get(kind) for kind in KINDS}
     return context
 
@@ -83,6 +87,30 @@ def search(request: HttpRequest) -> HttpResponse:
         return render(request, SEARCH_TEMPLATE, _search_context(form, None), status=400)
     results = archive_search.search_by(user, form.criteria())
     return render(request, SEARCH_TEMPLATE, _search_context(form, results, ExportForm()))
+
+
+@require_GET
+def search_export(request: HttpRequest, fmt: Format = "csv") -> HttpResponse:
+    """One kind of the records a search finds (``?kind=items`` beside the search's own fields), as CSV
+    or an Excel workbook: what the page shows, without its cap of 200 but with the downloads' cap
+    (core.downloads.MAX_ROWS; the bag export holds everything). The same person, the same criteria and
+    the same querysets as the page (KAU-PUBLIC-RECORD); bad criteria or a kind not searched answer 400."""
+    user = _archivist(request)
+    form = SearchForm(request.GET)
+    kind = request.GET.get("kind", "")
+    found = archive_search.querysets(user, form.criteria()) if form.is_valid() else {}
+    if form.is_valid() and kind not in found:
+        form.add_error("kinds", _("Search among these records to export them."))
+    if not form.is_valid():
+        return render(request, SEARCH_TEMPLATE, _search_context(form, None), status=400)
+    rows = search_tables.table_rows(kind, found[kind][:MAX_ROWS])
+    today = timezone.localtime(timezone.now(), STOCKHOLM).date()
+    return table_response(
+        rows,
+        fmt=fmt,
+        filename=f"sokning-{kind}-{today.isoformat()}",
+        title=str(archive_search.KIND_LABELS[kind]),
+    )
 
 
 @require_http_methods(["GET", "POST"])

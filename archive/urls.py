@@ -26,6 +26,8 @@ urlpatterns = [
     path("diariet/", diary_views.registry_queue, name="registry_queue"),
     # Search and exports for requests for public records (KAU-PUBLIC-RECORD).
     path("sok/", export_views.search, name="search"),
+    path("sok/tabell.csv", export_views.search_export, name="search_export"),
+    path("sok/tabell.xlsx", export_views.search_export, {"fmt": "xlsx"}, name="search_export_xlsx"),
     path("export/", export_views.export_list, name="exports"),
     path("export/<int:pk>/", export_views.export_detail, name="export"),
     path("export/<int:pk>/ladda-ned/", export_views.export_download, name="export_download"),

@@ -16,7 +16,9 @@ defused).
 
 Numbers Kanalvakt computes (``int``, ``float``, ``Decimal``: counts, ids, shares) are written as
 numbers, a negative one included; the same characters in a ``str`` are text and are neutralised.
-Callers pass values with their type, never a number they have already turned into text.
+Callers pass values with their type, never a number they have already turned into text. A ``date``
+is written the Swedish way (``2025-03-01``, SS-ISO 8601), and an aware ``datetime`` as its
+Europe/Stockholm wall-clock time to the minute (``2025-03-01 14:05``), which Excel reads as a date.
 
 This module is the only place that calls ``csv.writer`` (a test greps for others).
 """
@@ -28,8 +30,10 @@ import io
 import json
 import math
 from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 DELIMITER = ";"
 BOM = "\ufeff"
@@ -39,6 +43,7 @@ FORMULA_TRIGGERS = frozenset("=+-@")
 # ...nor with these at all (a tab or CR is where some spreadsheets start reading a formula).
 LEADING_CONTROLS = frozenset("\t\r")
 NEUTRALISER = "'"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")  # as core.calendar; this module stays free of Django
 
 
 class _Writable(Protocol):
@@ -63,7 +68,8 @@ def _number(value: float | Decimal) -> str:
 
 def cell(value: object) -> str:
     """One value as its cell: empty for None, ``true``/``false`` for a boolean, a number as a
-    number, a list or mapping as JSON text, anything else as neutralised text."""
+    number, a date as ``YYYY-MM-DD`` and an aware datetime in Stockholm time, a list or mapping as
+    JSON text, anything else as neutralised text."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -72,6 +78,12 @@ def cell(value: object) -> str:
         return str(value)
     if isinstance(value, float | Decimal):
         return _number(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("A naive datetime has no place in an export; pass an aware one.")
+        return value.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, list | tuple | dict):
         return neutralise(json.dumps(value, ensure_ascii=False, sort_keys=True))
     return neutralise(str(value))

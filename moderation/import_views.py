@@ -18,11 +18,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Account
+from core import csvfile
 from core.calendar import response_deadlines
 from core.http import signed_in
 from core.models import InstitutionSettings, User
@@ -54,6 +55,7 @@ def _context(account: Account, **extra: Any) -> dict[str, Any]:
         "account": account,
         "form": ImportUploadForm(),
         "fields": imports.FIELDS,
+        "columns": [(name, imports.COLUMN_NAMES[name][0]) for name in imports.FIELDS],
         "required": imports.REQUIRED,
         "max_rows": imports.MAX_ROWS,
         "max_megabytes": imports.MAX_BYTES // (1024 * 1024),
@@ -62,6 +64,34 @@ def _context(account: Account, **extra: Any) -> dict[str, Any]:
     }
     context.update(extra)
     return context
+
+
+def _example_row(swedish: bool) -> list[object]:
+    """One item as the template file shows it; the author has no leading "@", which the CSV would
+    have to defuse (core.csvfile) and a person would then copy."""
+    if swedish:
+        return ["17895", "kommentar", "besokare_1", "När öppnar anmälan?", EXAMPLE_URL, "2026-11-27 15:00"]
+    return ["17895", "comment", "visitor_1", "When does registration open?", EXAMPLE_URL, "2026-11-27 15:00"]
+
+
+EXAMPLE_URL = "https://www.instagram.com/p/abc/"
+
+
+@require_GET
+def import_template(request: HttpRequest, account_id: int) -> HttpResponse:
+    """A CSV file to fill in: the columns in the person's language and one example row, in the
+    dialect of every CSV Kanalvakt writes (core.csvfile), which the import reads back as it is. For
+    the same people as the import."""
+    user = signed_in(request)
+    account = account_inbox_or_404(user, account_id)
+    if not may_moderate(user, account):
+        raise PermissionDenied
+    swedish = (get_language() or "").startswith("sv")
+    data = csvfile.csv_bytes([imports.column_names(swedish), _example_row(swedish)])
+    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
+    name = "importmall" if swedish else "import-template"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -17,6 +17,7 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,24 @@ MAX_ROWS = 5_000
 FIELDS = ("platform_id", "kind", "author", "text", "url", "received_at")
 REQUIRED = ("platform_id", "kind", "author", "text", "received_at")
 KINDS = ("post", "comment", "message")
+
+# A file may name its columns and kinds in Swedish (USERS.md) as well as in English. Names are matched
+# without regard to case, accents, spaces, hyphens or underscores ("Författare", "forfattare" and
+# "FÖRFATTARE" are one column; "Received at" is received_at). The first Swedish name of each is the
+# one the template file uses in the Swedish interface.
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "platform_id": ("plattforms-id", "plattformsid", "id på plattformen"),
+    "kind": ("typ", "sort", "slag"),
+    "author": ("författare", "avsändare", "skribent"),
+    "text": ("text", "innehåll"),
+    "url": ("länk", "adress", "webbadress"),
+    "received_at": ("mottagen", "mottaget", "inkom", "tidpunkt"),
+}
+KIND_NAMES: dict[str, tuple[str, ...]] = {
+    "post": ("inlägg",),
+    "comment": ("kommentar",),
+    "message": ("meddelande", "direktmeddelande", "dm"),
+}
 MAX_LENGTHS = {"platform_id": 200, "author": 200, "url": 500}
 
 # log_item allows a clock five minutes fast; a file may not bring items from the future.
@@ -47,6 +66,33 @@ FUTURE_SLACK = timedelta(minutes=5)
 
 _LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
 _URL = URLValidator(schemes=["http", "https"])
+
+
+def fold(name: str) -> str:
+    """A name as headers and kinds are compared: no accents, no case, one ``_`` for any run of
+    spaces, hyphens and underscores."""
+    decomposed = unicodedata.normalize("NFKD", name.strip().strip('"'))
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return re.sub(r"[\s_-]+", "_", bare.casefold()).strip("_")
+
+
+_COLUMNS = {fold(name): field for field in FIELDS for name in (field, *COLUMN_NAMES[field])}
+_KINDS = {fold(name): kind for kind in KINDS for name in (kind, *KIND_NAMES[kind])}
+
+
+def column(name: str) -> str | None:
+    """The field a column's name stands for, in English or Swedish, or None."""
+    return _COLUMNS.get(fold(name))
+
+
+def kind_of(value: str) -> str | None:
+    """The kind of item a value names, in English or Swedish, or None."""
+    return _KINDS.get(fold(value))
+
+
+def column_names(swedish: bool) -> list[str]:
+    """The columns as a template file names them: in Swedish or in English."""
+    return [COLUMN_NAMES[name][0] if swedish else name for name in FIELDS]
 
 
 @dataclass(frozen=True)
@@ -204,6 +250,10 @@ def _megabytes(size: int) -> str:
 # --- Reading the two formats ------------------------------------------------------------------------
 
 
+def _known_fields() -> str:
+    return ", ".join(f"{name} ({COLUMN_NAMES[name][0]})" for name in FIELDS)
+
+
 def _unknown_names(names: Iterable[str], errors: list[RowError], *, row: int | None, kind: str) -> bool:
     unknown = [name for name in names if name not in FIELDS]
     for name in unknown:
@@ -212,7 +262,7 @@ def _unknown_names(names: Iterable[str], errors: list[RowError], *, row: int | N
             if kind == "csv"
             else _("Unknown field “%(name)s”. The fields are: %(fields)s.")
         )
-        errors.append(RowError(row, name, message % {"name": name, "fields": ", ".join(FIELDS)}))
+        errors.append(RowError(row, name, message % {"name": name, "fields": _known_fields()}))
     return not unknown
 
 
@@ -220,7 +270,7 @@ def _sniff_delimiter(header_line: str) -> str:
     """Comma or semicolon (or tab), whichever splits the header into the most known column names."""
 
     def known(delimiter: str) -> int:
-        return sum(1 for name in header_line.split(delimiter) if name.strip().strip('"').lower() in FIELDS)
+        return sum(1 for name in header_line.split(delimiter) if column(name) is not None)
 
     return max((",", ";", "\t"), key=known)
 
@@ -242,7 +292,7 @@ def _csv_records(text: str, result: ParseResult) -> list[tuple[int, dict[str, An
     if not numbered:
         return []
     header_row, header = numbered[0]
-    names = [name.strip().lower() for name in header]
+    names = [column(name) or name.strip() for name in header]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     for name in duplicates:
         result.errors.append(
@@ -293,6 +343,7 @@ def _json_records(text: str, result: ParseResult) -> list[tuple[int, dict[str, A
         if not isinstance(value, dict):
             result.errors.append(RowError(number, "", _("Each item must be a JSON object.")))
             continue
+        value = {column(str(key)) or str(key): item for key, item in value.items()}
         if not _unknown_names(value.keys(), result.errors, row=number, kind="json"):
             continue
         records.append((number, value))
@@ -335,14 +386,15 @@ def _clean_row(
             )
             continue
         cleaned[name] = value
-    kind = cleaned.get("kind", "").lower()
-    if "kind" in cleaned and kind not in KINDS:
+    kind = kind_of(cleaned.get("kind", "")) or ""
+    if "kind" in cleaned and not kind:
+        names = ", ".join(f"{name} ({KIND_NAMES[name][0]})" for name in KINDS)
         errors.append(
             RowError(
                 number,
                 "kind",
-                _("“%(value)s” is not a kind of item; use post, comment or message.")
-                % {"value": cleaned["kind"]},
+                _("“%(value)s” is not a kind of item; use one of: %(kinds)s.")
+                % {"value": cleaned["kind"], "kinds": names},
             )
         )
     url = cleaned.get("url", "")

@@ -1,4 +1,4 @@
-"""The response-time report (KAU-RESPONSE-DEADLINE) and its CSV export.
+"""The response-time report (KAU-RESPONSE-DEADLINE) and its export as CSV or Excel.
 
 For the social media lead (every account) and the heads of unit (their units and those below,
 KAU-RESP-MANAGER); anyone else is refused with 403. The figures come from moderation.reports.
@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from core import csvfile
 from core.calendar import STOCKHOLM
+from core.downloads import Format, table_response
 from core.http import signed_in
 from moderation.report_forms import ReportFilterForm
 from moderation.reports import GROUP_ACCOUNT, ResponseReport, may_read_report, report_units, response_report
@@ -60,8 +60,8 @@ def _number(value: float | None, digits: int = 1) -> float | None:
 
 
 def csv_rows(result: ResponseReport) -> Iterable[list[object]]:
-    """The report's rows as CSV cells: the figures as numbers, the names as text, which
-    core.csvfile neutralises where a spreadsheet would read a formula."""
+    """The report's rows for CSV and Excel: the figures as numbers, the names as text, which
+    core.csvfile neutralises where a spreadsheet would read a formula and core.xlsxfile writes as text."""
     yield [
         _("account") if result.group == GROUP_ACCOUNT else _("unit"),
         _("details"),
@@ -98,14 +98,16 @@ def csv_rows(result: ResponseReport) -> Iterable[list[object]]:
 
 
 @require_GET
-def report_export(request: HttpRequest) -> HttpResponse:
+def report_export(request: HttpRequest, fmt: Format = "csv") -> HttpResponse:
     """The same rows as CSV, in the dialect every CSV of Kanalvakt uses (core.csvfile: what Swedish
-    Excel opens), with the period in the file name."""
+    Excel opens), or as an Excel workbook (core.xlsxfile), with the period in the file name. One row
+    per account or unit: bounded by nature."""
     form, result = _report(request)
     if result is None:
         return render(request, TEMPLATE, {"form": form, "report": None, "query": ""}, status=400)
-    response = HttpResponse(csvfile.csv_bytes(csv_rows(result)), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="svarstider-{result.start.isoformat()}-{result.end.isoformat()}.csv"'
+    return table_response(
+        csv_rows(result),
+        fmt=fmt,
+        filename=f"svarstider-{result.start.isoformat()}-{result.end.isoformat()}",
+        title=_("Response times"),
     )
-    return response

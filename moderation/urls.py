@@ -10,6 +10,7 @@ urlpatterns = [
     path("konto/<int:account_id>/", views.inbox, name="inbox"),
     path("konto/<int:account_id>/nytt/", views.item_create, name="item_create"),
     path("konto/<int:account_id>/importera/", import_views.import_items, name="import"),
+    path("konto/<int:account_id>/importera/mall.csv", import_views.import_template, name="import_template"),
     # One item, its log and the actions on it.
     path("<int:pk>/", views.item_detail, name="item"),
     path("<int:pk>/klassificera/", views.item_classify, name="classify"),
@@ -26,6 +27,7 @@ urlpatterns = [
     # The response-time report (KAU-RESPONSE-DEADLINE) and the connectors' keys.
     path("rapport/", report_views.report, name="report"),
     path("rapport.csv", report_views.report_export, name="report_export"),
+    path("rapport.xlsx", report_views.report_export, {"fmt": "xlsx"}, name="report_export_xlsx"),
     path("api-nycklar/", token_views.token_list, name="tokens"),
     path("api-nycklar/<int:pk>/aterkalla/", token_views.token_revoke, name="token_revoke"),
 ]

@@ -9,6 +9,7 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -109,8 +110,14 @@ class RowsNode(template.Node):
                     for i, item in enumerate(items)
                 ),
             )
+        # A table wider than a phone scrolls inside its own region, never the page; the region is
+        # focusable so that it scrolls from the keyboard, and numbered so that each name is unique.
+        count = int(context.render_context.get("kanalvakt_tables") or 0) + 1
+        context.render_context["kanalvakt_tables"] = count
         return format_html(
-            "<table{}>{}<tbody>{}</tbody></table>",
+            '<div class="table-scroll" role="region" tabindex="0" aria-label="{}">'
+            "<table{}>{}<tbody>{}</tbody></table></div>",
+            _("Table %(number)s, scrolls sideways") % {"number": count},
             _attributes(self.table_attrs, context),
             self.head.render(context),
             rows,

@@ -64,6 +64,7 @@ governance:request_record         GET     404  404   200  200  200  200  404  20
 governance:request_record_pdf     GET     404  404   200  200  200  200  404  200   200  404
 accounts:list                     GET     200  200   200  200  200  200  200  200   200  200
 accounts:export                   GET     200  200   200  200  200  200  200  200   200  200
+accounts:export_xlsx              GET     200  200   200  200  200  200  200  200   200  200
 accounts:register                 GET     403  403   403  200  200  403  403  403   403  403
 accounts:detail                   GET     404  404   200  200  200  200  404  200   200  404
 accounts:confirm                  POST    404  404   403  302  302  403  404  302   302  404
@@ -79,6 +80,7 @@ moderation:queue                  GET     200  200   200  200  200  200  200  20
 moderation:inbox                  GET     404  404   200  404  200  404  404  200   200  404
 moderation:item_create            GET     404  404   403  404  403  404  404  200   200  404
 moderation:import                 GET     404  404   403  404  403  404  404  200   200  404
+moderation:import_template        GET     404  404   403  404  403  404  404  200   200  404
 moderation:item                   GET     404  404   200  404  200  404  404  200   200  404
 moderation:item#threat            GET     404  404   200  404  200  404  200  200   200  404
 moderation:classify               POST    404  404   403  404  403  404  404  302   302  404
@@ -89,6 +91,7 @@ moderation:escalate               POST    404  404   403  404  403  404  404  30
 moderation:alert_acknowledge      POST    404  404   404  404  404  404  302  404   404  404
 moderation:report                 GET     403  200   200  403  200  403  403  403   403  403
 moderation:report_export          GET     403  200   200  403  200  403  403  403   403  403
+moderation:report_export_xlsx     GET     403  200   200  403  200  403  403  403   403  403
 moderation:tokens                 GET     403  403   403  403  200  403  403  403   403  403
 moderation:token_revoke           POST    403  403   403  403  302  403  403  403   403  403
 moderation:replies                GET     403  403   403  200  200  403  403  403   403  403
@@ -109,6 +112,8 @@ archive:package_download          GET     404  404   200  404  200  200  404  20
 archive:package_register          POST    404  404   403  404  403  302  404  403   403  404
 archive:registry_queue            GET     403  403   403  403  403  200  403  403   403  403
 archive:search                    GET     403  403   403  403  200  200  403  403   403  403
+archive:search_export             GET     403  403   403  403  400  400  403  403   403  403
+archive:search_export_xlsx        GET     403  403   403  403  400  400  403  403   403  403
 archive:exports                   GET     403  403   403  403  200  200  403  403   403  403
 archive:export                    GET     404  404   404  404  200  200  404  404   404  404
 archive:export_download           GET     404  404   404  404  200  200  404  404   404  404

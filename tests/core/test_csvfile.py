@@ -109,3 +109,12 @@ def test_no_other_module_writes_csv_itself() -> None:
         if re.search(r"\b(csv\.writer|csv\.DictWriter|DictWriter\(|from csv import)", text):
             offenders.append(str(relative))
     assert offenders == []
+
+
+def test_dates_are_swedish_and_instants_stockholm_wall_clock_time() -> None:
+    from datetime import UTC, date, datetime
+
+    assert csvfile.cell(date(2026, 3, 1)) == "2026-03-01"
+    assert csvfile.cell(datetime(2026, 7, 1, 22, 30, tzinfo=UTC)) == "2026-07-02 00:30"
+    with pytest.raises(ValueError, match="naive"):
+        csvfile.cell(datetime(2026, 7, 1, 22, 30))
