@@ -75,3 +75,16 @@ def test_the_security_officer_follows_a_threat_case(
     assert page.locator(f"[data-cases=open] tr[data-case='{case.pk}']").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_accessible(page)
+
+
+def test_the_email_settings_page_fits_a_phone_and_passes_axe(page: Any, cast: Cast) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, "communicator", "pw-communicator-0123")
+    page.locator("[data-email-settings]").click()
+    page.wait_for_load_state()
+    page.locator("select[name=request_commented]").select_option("daily")
+    page.locator("form[data-email-settings-form] button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("select[name=request_commented]").input_value() == "daily"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(page)
