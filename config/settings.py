@@ -327,7 +327,11 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 NOTIFICATION_DELIVERY_INTERVAL = env_int("NOTIFICATION_DELIVERY_INTERVAL", 60)
 DEADLINE_SWEEP_INTERVAL = env_int("DEADLINE_SWEEP_INTERVAL", 120)
 HEARTBEAT_INTERVAL = env_int("HEARTBEAT_INTERVAL", 60)
-if min(NOTIFICATION_DELIVERY_INTERVAL, DEADLINE_SWEEP_INTERVAL, HEARTBEAT_INTERVAL) < 1:
+THREAT_REALERT_INTERVAL = env_int("THREAT_REALERT_INTERVAL", 300)
+if (
+    min(NOTIFICATION_DELIVERY_INTERVAL, DEADLINE_SWEEP_INTERVAL, HEARTBEAT_INTERVAL, THREAT_REALERT_INTERVAL)
+    < 1
+):
     raise EnvironmentConfigError("The beat intervals are whole seconds, at least 1.")
 
 
@@ -358,6 +362,10 @@ CELERY_BEAT_SCHEDULE = {
     "remind-followups": _beat("accounts.tasks.remind_followups", crontab(hour=6, minute=15), expires=3600),
     # KAU-RESPONSE-DEADLINE: remind of items past due, escalate items past the outer limit.
     "sweep-deadlines": _every("moderation.tasks.sweep_deadlines", DEADLINE_SWEEP_INTERVAL, margin=5),
+    # KAU-THREAT: a threat nobody acknowledged within its working hours goes to the officer and the lead.
+    "realert-threats": _every("moderation.tasks.realert_threats", THREAT_REALERT_INTERVAL, margin=5),
+    # E-mail digests (core.digests): hourly on the hour in working hours, daily at the working day's start.
+    "send-digests": _beat("core.tasks.send_digests", crontab(minute=1), expires=3000),
     # KAU-STARTPAGE: capture start pages where allowed, remind owners where not, then deputies and head.
     "check-startpages": _beat("archive.tasks.check_startpages", crontab(hour=6, minute=25), expires=3600),
     "clear-expired-sessions": _beat(

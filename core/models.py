@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -109,6 +109,15 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         """The outbox: rows still to be delivered (the partial index notification_unsent_idx)."""
         return self.filter(sent_at=None)
 
+    def due_at_once(self) -> NotificationQuerySet:
+        """The rows sent one by one as soon as they are written (notification_unsent_idx): not those
+        kept for a person's digest (``digest_at``), which ``core.digests`` sends together."""
+        return self.filter(sent_at=None, digest_at=None)
+
+    def digest_due(self, now: datetime) -> NotificationQuerySet:
+        """The rows whose digest falls due by ``now`` (notification_digest_idx)."""
+        return self.filter(sent_at=None, digest_at__lte=now)
+
 
 class Notification(models.Model):
     """One e-mail to one person about one event: the outbox every feature writes to.
@@ -145,6 +154,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     # Files sent with the e-mail, as names in the default storage (a diary package to the registry).
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # Set when the person chose a digest for this kind of e-mail: the row waits until then and is sent
+    # in one e-mail with the others due for them (core.digests); empty means at once.
+    digest_at = models.DateTimeField(_("in the digest of"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
@@ -158,12 +170,48 @@ class Notification(models.Model):
         indexes = [
             # The delivery sweep: unsent rows, oldest first. Sent rows, nearly all of them, stay out.
             models.Index(
-                fields=["created_at"], name="notification_unsent_idx", condition=models.Q(sent_at=None)
+                fields=["created_at"],
+                name="notification_unsent_idx",
+                condition=models.Q(sent_at=None, digest_at=None),
+            ),
+            # The digest run: rows waiting for a digest, by the time it falls due.
+            models.Index(
+                fields=["digest_at", "recipient"],
+                name="notification_digest_idx",
+                condition=models.Q(sent_at=None, digest_at__isnull=False),
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.email}"
+
+
+class NotificationPreference(models.Model):
+    """How a person wants one kind of e-mail: at once, or gathered in an hourly or a daily digest sent
+    in working hours. A kind with no row is sent at once, and so are threats, pile-ons and
+    escalations whatever a row says (KAU-THREAT, KAU-DREV: core.digests.ALWAYS_AT_ONCE)."""
+
+    class Cadence(models.TextChoices):
+        AT_ONCE = "at_once", _("At once")
+        HOURLY = "hourly", _("Hourly digest")
+        DAILY = "daily", _("Daily digest")
+
+    person = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind of e-mail"), max_length=60)
+    cadence = models.CharField(_("when"), max_length=10, choices=Cadence.choices, default=Cadence.AT_ONCE)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("e-mail preference")
+        verbose_name_plural = _("e-mail preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind"], name="notificationpreference_once_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person}: {self.kind} {self.cadence}"
 
 
 class UserSession(models.Model):
@@ -363,6 +411,16 @@ class InstitutionSettings(models.Model):
         help_text=_(
             "Days after the owner is reminded before the deputies and the head of unit are told too "
             "(KAU-STARTPAGE)."
+        ),
+    )
+    threat_reacknowledge_hours = setting_number(
+        _("threat re-alert after (working hours)"),
+        default=2,
+        low=1,
+        high=48,
+        help_text=_(
+            "A threat nobody has acknowledged after this many working hours is alerted again, to the "
+            "security officer and the social media lead (KAU-THREAT)."
         ),
     )
     followup_interval_months = setting_number(

@@ -37,6 +37,19 @@ def _roles(*roles: Role) -> Callable[[Any], bool]:
     return check
 
 
+def _only_security(user: Any) -> bool:
+    """The security officer with no other role: he learns of threats and follows their cases (USERS.md),
+    and owns no account, files no request and records no absence in Kanalvakt."""
+    return roles_of(user) == {Role.SECURITY_OFFICER}
+
+
+def _not_only_security(*checks: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    def check(user: Any) -> bool:
+        return not _only_security(user) and all(visible(user) for visible in checks)
+
+    return check
+
+
 def _staff(user: Any) -> bool:
     return bool(user.is_staff)
 
@@ -50,6 +63,8 @@ def _reads_response_times(user: Any) -> bool:
 
 NAVIGATION: list[NavItem] = [
     NavItem("home", _("My tasks"), "core:home", _everyone),
+    # KAU-THREAT: every threat is a case, followed by the security officer and the social media lead.
+    NavItem("cases", _("Threats"), "moderation:cases", _roles(Role.SECURITY_OFFICER, Role.SOCIAL_MEDIA_LEAD)),
     NavItem(
         "accounts",
         _("Account registry"),
@@ -60,12 +75,14 @@ NAVIGATION: list[NavItem] = [
         "my_accounts",
         _("My accounts"),
         "accounts:list",
-        lambda user: not _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD, Role.REGISTRAR)(user),
+        _not_only_security(
+            lambda user: not _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD, Role.REGISTRAR)(user)
+        ),
     ),
     # KAU-RESPONSE-DEADLINE: the items to answer across every account one owns or deputises for.
-    NavItem("queue", _("My queue"), "moderation:queue", _everyone),
-    NavItem("requests", _("Requests"), "governance:request_list", _everyone),
-    NavItem("absences", _("Absence"), "accounts:absences", _everyone),
+    NavItem("queue", _("My queue"), "moderation:queue", _not_only_security()),
+    NavItem("requests", _("Requests"), "governance:request_list", _not_only_security()),
+    NavItem("absences", _("Absence"), "accounts:absences", _not_only_security()),
     NavItem(
         "closing",
         pgettext_lazy("navigation", "Closing"),
@@ -88,7 +105,7 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "archive", _("Search and export"), "archive:search", _roles(Role.REGISTRAR, Role.SOCIAL_MEDIA_LEAD)
     ),
-    NavItem("organisation", _("Organisation"), "governance:unit_list", _everyone),
+    NavItem("organisation", _("Organisation"), "governance:unit_list", _not_only_security()),
     NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
     NavItem("admin", _("Administration"), "admin:index", _staff),
 ]

@@ -6,6 +6,9 @@ task runs ``deliver_pending``, which claims unsent rows, sends them and marks th
 the same task every minute as a safety net, so a lost task message or a mail server that was down
 only delays an e-mail.
 
+A row for a person who chose a digest for its kind waits for it (``digest_at``, core.digests), and
+is sent with the others of that digest, not by ``deliver_pending``.
+
 Delivery is at least once: a crash between handing a message to the mail server and committing
 ``sent_at`` sends that message again on the next run. The Message-ID is the same both times, so
 mail clients show one message.
@@ -33,6 +36,7 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 
 from core.bulk import insert_rows
+from core.digests import digest_times
 from core.models import Notification, User
 
 logger = logging.getLogger(__name__)
@@ -129,28 +133,29 @@ def _is_personal(template_name: str) -> bool:
     return _personal_templates[template_name]
 
 
-def notify_many(events: Sequence[Event]) -> int:
+def notify_many(events: Sequence[Event], *, now: datetime | None = None) -> int:
     """``notify`` for many events at once, for the jobs that report thousands in one transaction (the
     deadline sweep): one multi-row insert per thousand rows (core.bulk), and a body that reads the
     same for everyone is rendered once per event, or not at all when the caller wrote it. The same
     unique key decides "once": a row that exists already is left out before anything is rendered,
     and one written meanwhile by a concurrent transaction is skipped by the insert
-    (``ON CONFLICT DO NOTHING``). Returns how many rows were new when it looked."""
-    rows = _untold_rows(events)
+    (``ON CONFLICT DO NOTHING``). ``now`` is the caller's clock (the sweep's), for the rows' time and
+    their digest time. Returns how many rows were new when it looked."""
+    rows = _untold_rows(events, now=now)
     if rows:
         insert_rows(Notification, rows, ignore_conflicts=True)
         deliver_after_commit()
     return len(rows)
 
 
-def _untold_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
+def _untold_rows(events: Sequence[Event], *, now: datetime | None = None) -> list[dict[str, Any]]:
     """The notification rows for ``events`` that nobody has been sent yet: one per distinct address,
     written in the institution's language; the keys already told are read in one query."""
     planned = [(event, _addressees(event.recipients, key=event.key)) for event in events]
     keys = [row_key for _event, addressees in planned for row_key, _user, _email in addressees]
     told = set(Notification.objects.filter(key__in=keys).values_list("key", flat=True)) if keys else set()
     rows: list[dict[str, Any]] = []
-    now = timezone.now()
+    now = now or timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
         for event, addressees in planned:
             addressees = [entry for entry in addressees if entry[0] not in told]
@@ -177,8 +182,10 @@ def _untold_rows(events: Sequence[Event]) -> list[dict[str, Any]]:
                         "url": event.url,
                         "attachments": list(event.attachments),
                         "created_at": now,
+                        "digest_at": None,
                     }
                 )
+    digest_times(rows, now=now)  # rows a person wants in a digest wait for it (core.digests)
     return rows
 
 
@@ -280,7 +287,7 @@ def deliver_pending(*, now: datetime, batch: int = 100) -> int:
         while True:
             with transaction.atomic():
                 rows = list(
-                    Notification.objects.unsent()
+                    Notification.objects.due_at_once()
                     .exclude(pk__in=failed)
                     .select_for_update(skip_locked=True)
                     .order_by("created_at", "pk")[:batch]

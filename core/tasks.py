@@ -14,7 +14,7 @@ from typing import Any
 from celery import shared_task
 from django.utils import timezone
 
-from core import notifications, services
+from core import digests, notifications, services
 
 
 def idempotent_task(
@@ -51,3 +51,10 @@ def clear_expired_sessions() -> None:
 @idempotent_task("core.tasks.deliver_notifications", ignore_result=True, soft_time_limit=240, time_limit=300)
 def deliver_notifications() -> int:
     return notifications.deliver_pending(now=timezone.now(), batch=1)
+
+
+# One e-mail per person with rows due, each committed on its own: a run cut short has kept every
+# digest it sent, and the next hour's run takes the rest.
+@idempotent_task("core.tasks.send_digests", ignore_result=True, soft_time_limit=240, time_limit=300)
+def send_digests() -> int:
+    return digests.send_digests(now=timezone.now())

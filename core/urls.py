@@ -1,13 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from core import sso, views
+from core import email_views, sso, views
 
 app_name = "core"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("e-post/", email_views.email_settings, name="email_settings"),
 ]
 
 # Sign-in and sign-out keep Django's own names so that LOGIN_URL = "login" works everywhere.

@@ -12,6 +12,8 @@ class ModerationConfig(AppConfig):
         from core import events, todo
         from moderation.account_flags import RESPONSE
         from moderation.account_page import items_section
+        from moderation.cases import case_section
+        from moderation.sections import register_item_section
         from moderation.selectors import alerts_todo, items_to_answer_todo
         from moderation.tasks import recompute_after_calendar_change
 
@@ -19,4 +21,7 @@ class ModerationConfig(AppConfig):
         todo.register(items_to_answer_todo, order=10)  # deadlines in working hours come next
         events.working_calendar_changed.listen(recompute_after_calendar_change)
         register_flag(RESPONSE, order=50)  # KAU-RESPONSE-DEADLINE on the account registry
-        register_section(items_section, order=10)  # the account page's unanswered items
+        register_section(items_section, order=10)
+        register_item_section(
+            case_section, order=1
+        )  # KAU-THREAT: the threat's case, first  # the account page's unanswered items

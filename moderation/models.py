@@ -275,6 +275,18 @@ class Alert(models.Model):
         PILE_ON = "pile_on", _("Risk of a pile-on: to the central social media address")
         CRITICISM = "criticism", _("Criticism: to the head of unit")
         ESCALATION = "escalation", _("Escalated by hand")
+        # KAU-THREAT: nobody acknowledged the threat within the institution's working hours.
+        THREAT_UNACKNOWLEDGED = (
+            "threat_unack",
+            _("Threat not acknowledged: to the security officer and the lead"),
+        )
+
+    class Cleared(models.TextChoices):
+        """Why an alert left the start page without anyone acknowledging it: its item was handled."""
+
+        ANSWERED = "answered", _("the item was answered")
+        CLOSED = "closed", _("the item was closed without answer")
+        REMOVED = "removed", _("the item was removed")
 
     class Target(models.TextChoices):
         OWNERS = "owners", _("The account owner and deputies")
@@ -282,6 +294,7 @@ class Alert(models.Model):
         HEAD_AND_LEAD = "head_lead", _("The head of unit and the social media lead")
         CENTRAL = "central", _("The social media lead and the central address")
         SECURITY = "security", _("The security officer")
+        SECURITY_AND_LEAD = "sec_lead", _("The security officer and the social media lead")
 
     item = reference_field(Item, _("item"), null=False, related_name="alerts")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -294,6 +307,15 @@ class Alert(models.Model):
     head = person_field(_("head of unit"))
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = person_field(_("acknowledged by"))
+    # Set when the item was answered, closed or removed while the alert was still open: it needs no
+    # acknowledgement any more. Threats are never cleared this way (KAU-THREAT: a case until handled).
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    cleared_reason = models.CharField(
+        _("cleared because"), max_length=10, choices=Cleared.choices, blank=True, default="", db_default=""
+    )
+    # KAU-THREAT: when a threat still unacknowledged is alerted again (the re-alert sweep's claim);
+    # empty once acknowledged or alerted again, and for every other kind.
+    realert_at = models.DateTimeField(_("alert again at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("alert")
@@ -308,13 +330,94 @@ class Alert(models.Model):
             # The start page's alert lists: open alerts to one target, newest first.
             models.Index(
                 fields=["target", "-created_at"],
-                condition=Q(acknowledged_at__isnull=True),
+                condition=Q(acknowledged_at__isnull=True, cleared_at__isnull=True),
                 name="alert_open_by_target_idx",
+            ),
+            # The re-alert sweep's claim (KAU-THREAT): only threats still waiting are in the index.
+            models.Index(
+                fields=["realert_at"], condition=Q(realert_at__isnull=False), name="alert_realert_at_idx"
+            ),
+            # The item's open alerts, cleared when it is handled.
+            models.Index(
+                fields=["item"],
+                condition=Q(acknowledged_at__isnull=True, cleared_at__isnull=True),
+                name="alert_open_by_item_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.item_id})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None and self.cleared_at is None
+
+
+class ThreatCase(models.Model):
+    """A threat handled as a case (KAU-THREAT): opened with the threat's alert, one per item, and
+    followed by the security officer and the social media lead until closed (and re-opened if need
+    be). What was done is its entries, each with who and when; the case itself only says whether it
+    is open. Never deleted (KAU-PUBLIC-RECORD)."""
+
+    item = models.OneToOneField(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="threat_case"
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = person_field(_("closed by"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("threat case")
+        verbose_name_plural = _("threat cases")
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=models.F("opened_at")),
+                name="threatcase_closed_after_opened",
+            ),
+        ]
+        indexes = [
+            # The case list: open cases first, newest first (keyset on opened_at, id).
+            models.Index(fields=["-opened_at", "-id"], name="threatcase_opened_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{_('Threat case')} {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class ThreatCaseEntry(models.Model):
+    """One line of a threat case's record (KAU-THREAT): a note, or an action taken, by whom and when.
+    Append-only: on PostgreSQL a trigger refuses to change or delete a row (KAU-PUBLIC-RECORD)."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Case opened")
+        NOTE = "note", _("Note")
+        POLICE_REPORT = "police_report", _("Police report filed")
+        RISK_ASSESSMENT = "risk_assessment", _("Risk assessment made")
+        TARGET_INFORMED = "target_informed", _("The person targeted informed")
+        CLOSED = "closed", _("Case closed")
+        REOPENED = "reopened", _("Case re-opened")
+
+    case = reference_field(ThreatCase, _("case"), null=False, related_name="entries")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+    by = person_field(_("by"), help_text=_("Empty when Kanalvakt itself opened the case."))
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("threat case entry")
+        verbose_name_plural = _("threat case entries")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["case", "at"], name="threatcaseentry_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
 
 
 class ApiToken(models.Model):

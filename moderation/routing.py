@@ -25,11 +25,13 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Account, Platform
 from accounts.selectors import heads_of
+from core.calendar import add_working_hours
 from core.models import InstitutionSettings, User
 from core.notifications import Event, notify_many
 from core.roles import Role
 from core.templatetags.kanalvakt import when
 from moderation import sweep_sql
+from moderation.cases import open_case
 from moderation.itemlog import log_action
 from moderation.models import Alert, Classification, Item, LogEntry
 from moderation.selectors import may_moderate
@@ -67,6 +69,19 @@ def route_item(item: Item, *, by: User | None, now: datetime) -> None:
             log_action(
                 item, LogEntry.Action.ROUTED, by=by, now=now, note=f"{alert.get_kind_display()} ({rule})"
             )
+            if kind == Alert.Kind.THREAT:
+                _follow_threat(alert, item, now=now)
+
+
+def _follow_threat(alert: Alert, item: Item, *, now: datetime) -> None:
+    """KAU-THREAT: the threat is a case from the start, and is alerted again if nobody has acknowledged
+    it after the institution's working hours for it (moderation.realert)."""
+    institution = InstitutionSettings.objects.get_solo()
+    alert.realert_at = add_working_hours(
+        now, institution.threat_reacknowledge_hours, institution.working_calendar()
+    )
+    alert.save(update_fields=["realert_at"])
+    open_case(item, now=now)
 
 
 def create_alert(
@@ -108,6 +123,8 @@ def create_alert(
 
 
 HEAD_TARGETS = frozenset({Alert.Target.HEAD, Alert.Target.HEAD_AND_LEAD})
+# Alerts that are not cleared when their item is handled: a threat remains a case until handled.
+NEVER_CLEARED = frozenset({Alert.Kind.THREAT, Alert.Kind.THREAT_UNACKNOWLEDGED})
 
 
 class Audience:
@@ -162,6 +179,12 @@ def recipients(item: Item, target: str, *, audience: Audience | None = None) -> 
         return [*audience.people_with(Role.SOCIAL_MEDIA_LEAD), audience.institution().social_media_address]
     if target == Alert.Target.SECURITY:
         return [*audience.people_with(Role.SECURITY_OFFICER), audience.institution().security_officer_address]
+    if target == Alert.Target.SECURITY_AND_LEAD:
+        return [
+            *audience.people_with(Role.SECURITY_OFFICER),
+            audience.institution().security_officer_address,
+            *audience.people_with(Role.SOCIAL_MEDIA_LEAD),
+        ]
     raise ValueError(target)
 
 
@@ -179,6 +202,7 @@ ALERT_SUBJECTS = {
     Alert.Kind.PILE_ON: gettext_lazy("Risk of a pile-on on %(account)s"),
     Alert.Kind.CRITICISM: gettext_lazy("Criticism on %(account)s"),
     Alert.Kind.ESCALATION: gettext_lazy("Escalated to you: %(kind)s on %(account)s"),
+    Alert.Kind.THREAT_UNACKNOWLEDGED: gettext_lazy("Threat on %(account)s not yet acknowledged"),
 }
 
 
@@ -309,8 +333,33 @@ def acknowledge_alert(alert: Alert, *, by: User, now: datetime) -> Alert:
     )
     if not may_acknowledge(by, locked):
         raise PermissionDenied(_("Only the people this alert was sent to acknowledge it."))
-    if locked.acknowledged_at is None:
-        locked.acknowledged_at, locked.acknowledged_by = now, by
-        locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    if locked.acknowledged_at is None and locked.cleared_at is None:
+        locked.acknowledged_at, locked.acknowledged_by, locked.realert_at = now, by, None
+        locked.save(update_fields=["acknowledged_at", "acknowledged_by", "realert_at"])
         log_action(locked.item, LogEntry.Action.ACKNOWLEDGED, by=by, now=now, note=locked.get_kind_display())
     return locked
+
+
+@transaction.atomic
+def acknowledge_alerts(alerts: Sequence[Alert], *, by: User, now: datetime) -> int:
+    """ "Acknowledge all": every alert given that ``by`` may acknowledge, in one transaction; threats
+    are left to be acknowledged one by one (KAU-THREAT). Returns how many were acknowledged."""
+    done = 0
+    for alert in alerts:
+        if alert.kind in NEVER_CLEARED or not alert.is_open:
+            continue
+        if may_acknowledge(by, alert):
+            acknowledge_alert(alert, by=by, now=now)
+            done += 1
+    return done
+
+
+def clear_alerts(item: Item, *, reason: str, now: datetime) -> int:
+    """The item was answered, closed or removed: its open alerts need nobody's acknowledgement any more
+    and leave the start pages, marked as cleared and why (never as acknowledged by someone). Threats
+    stay (KAU-THREAT: a case until handled). Called in the finishing service's transaction."""
+    return (
+        Alert.objects.filter(item=item, acknowledged_at__isnull=True, cleared_at__isnull=True)
+        .exclude(kind__in=NEVER_CLEARED)
+        .update(cleared_at=now, cleared_reason=reason)
+    )

@@ -124,15 +124,17 @@ def open_alerts_for(user: User) -> QuerySet[Alert]:
         return Alert.objects.none()
     condition = Q(pk__in=[])
     if has_role(user, Role.SECURITY_OFFICER):
-        condition |= Q(target=Alert.Target.SECURITY)
+        condition |= Q(target__in=[Alert.Target.SECURITY, Alert.Target.SECURITY_AND_LEAD])
     if has_role(user, Role.SOCIAL_MEDIA_LEAD):
-        condition |= Q(target__in=[Alert.Target.CENTRAL, Alert.Target.HEAD_AND_LEAD])
+        condition |= Q(
+            target__in=[Alert.Target.CENTRAL, Alert.Target.HEAD_AND_LEAD, Alert.Target.SECURITY_AND_LEAD]
+        )
     # The head it was routed to: the nearest active head up the tree when it was written.
     condition |= Q(target__in=[Alert.Target.HEAD, Alert.Target.HEAD_AND_LEAD], head=user)
     return (
-        Alert.objects.filter(condition, acknowledged_at__isnull=True)
+        Alert.objects.filter(condition, acknowledged_at__isnull=True, cleared_at__isnull=True)
         .exclude(kind=Alert.Kind.DUE)
-        .select_related("item", "item__account", "created_by")
+        .select_related("item", "item__account", "item__threat_case", "created_by")
         .order_by("-created_at", "-pk")
     )
 
@@ -141,11 +143,26 @@ def alerts_todo(user: User, now: datetime) -> TodoSection | None:
     """The start page's section of items routed to this person; absent for people nothing is routed to."""
     if not (has_role(user, Role.SECURITY_OFFICER, Role.SOCIAL_MEDIA_LEAD) or unit_paths_headed_by(user)):
         return None
+    rows = list(open_alerts_for(user)[:ALERTS_SHOWN])
+    # "Acknowledge all" says how many; threats are acknowledged one by one (KAU-THREAT). Counted in the
+    # database only when the page does not show every alert.
+    threats = [Alert.Kind.THREAT, Alert.Kind.THREAT_UNACKNOWLEDGED]
+    if len(rows) < ALERTS_SHOWN:
+        acknowledgeable = sum(1 for alert in rows if alert.kind not in threats)
+    else:
+        acknowledgeable = open_alerts_for(user).exclude(kind__in=threats).count()
     return TodoSection(
         key="alerts",
         title=_("Items routed to you"),
         empty=_("Nothing has been routed to you."),
         template="moderation/todo_alerts.html",
-        rows=list(open_alerts_for(user)[:50]),
-        extra={"now": now},
+        rows=rows,
+        extra={
+            "now": now,
+            "acknowledgeable": acknowledgeable,
+            "cases": has_role(user, Role.SECURITY_OFFICER, Role.SOCIAL_MEDIA_LEAD),
+        },
     )
+
+
+ALERTS_SHOWN = 50

@@ -24,7 +24,7 @@ from moderation import events
 from moderation.imports import ImportRow
 from moderation.itemlog import locked_item, log_action, snapshot
 from moderation.models import Alert, Classification, Item, LogEntry, Prohibited
-from moderation.routing import create_alert, route_item
+from moderation.routing import clear_alerts, create_alert, route_item
 from moderation.selectors import may_moderate
 
 
@@ -295,7 +295,9 @@ def escalate_item(item: Item, *, target: str, note: str, by: User, now: datetime
 # --- Answering, closing, removing ----------------------------------------------------------------------
 
 
-def _finish(item: Item, status: str, *, by: User, now: datetime) -> None:
+def _finish(item: Item, status: str, *, by: User, now: datetime, cleared_at: datetime | None = None) -> None:
+    # Answered, closed or removed: its alerts need nobody's acknowledgement any more (not threats).
+    clear_alerts(item, reason=status, now=cleared_at or now)
     item.status = status
     item.handled_at, item.handled_by = now, by
     item.alert_after = None  # answered, closed or removed: nothing more to remind of
@@ -320,7 +322,7 @@ def answer_item(
         raise ValidationError({"answered_at": _("The answer cannot come before the item was received.")})
     before = snapshot(locked)
     locked.answer, locked.answered_at = answer.strip(), answered_at
-    _finish(locked, Item.Status.ANSWERED, by=by, now=answered_at)
+    _finish(locked, Item.Status.ANSWERED, by=by, now=answered_at, cleared_at=now)
     record(locked, by=by, reason="answered")
     locked.save(update_fields=["answer", "answered_at", "status", "handled_at", "handled_by", "alert_after"])
     log_action(locked, LogEntry.Action.ANSWERED, by=by, now=now, before=before)

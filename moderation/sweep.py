@@ -13,6 +13,7 @@ from django.utils import translation
 
 from core.bulk import insert_rows
 from core.calendar import response_deadlines
+from core.digests import digest_schedule
 from core.history import record
 from core.models import InstitutionSettings, User
 from core.notifications import deliver_after_commit, notify_many
@@ -62,6 +63,7 @@ def sweep_deadlines(*, now: datetime, batch: int | None = None, set_based: bool 
     swept = 0
     heads: dict[int, int | None] = {}  # per account, read once per run (set-based)
     leads: list[int] | None = None
+    digests: dict[str, datetime | None] | None = None  # the next digest times (core.digests), per run
     while True:
         with transaction.atomic():
             if set_based:
@@ -72,7 +74,11 @@ def sweep_deadlines(*, now: datetime, batch: int | None = None, set_based: bool 
                     texts = deadline_texts(translation.get_language())
                 if leads is None:
                     leads = [person.pk for person in people_with(Role.SOCIAL_MEDIA_LEAD)]
-                if sweep_sql.sweep_batch(claimed, now=now, leads=leads, texts=texts, heads=heads):
+                if digests is None:
+                    digests = digest_schedule(now)
+                if sweep_sql.sweep_batch(
+                    claimed, now=now, leads=leads, texts=texts, heads=heads, digests=digests
+                ):
                     deliver_after_commit()
                 swept += len(claimed)
                 continue
@@ -117,7 +123,7 @@ def _sweep_batch(items: list[Item], *, now: datetime) -> None:
         ],
     )
     with translation.override(settings.LANGUAGE_CODE):  # the e-mails are in the institution's language
-        notify_many([alert_event(alert, item, audience) for item, alert in alerts])
+        notify_many([alert_event(alert, item, audience) for item, alert in alerts], now=now)
     _move_alert_after(items, now=now, sent=sent)
 
 

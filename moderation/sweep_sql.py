@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from accounts.models import Account
 from accounts.selectors import heads_of
+from core.digests import ALWAYS_AT_ONCE, digest_schedule
 from moderation.models import Alert, Item
 
 # The SQL names the kinds, targets and actions by their values ('due', 'limit', 'owners',
@@ -138,7 +139,7 @@ texts AS (
 )
 INSERT INTO core_notification
     (key, recipient_id, email, subject, body, url, kind, created_at, sent_at, attempts, last_error, read_at,
-     attachments)
+     attachments, digest_at)
 SELECT 'item:' || t.item_id || ':' || t.kind || ':' || t.user_id,
        t.user_id,
        t.email,
@@ -155,8 +156,13 @@ SELECT 'item:' || t.item_id || ':' || t.kind || ':' || t.user_id,
                       ELSE %(limit_rule)s || E'\n\n' || %(limit_link)s END,
        %(url_prefix)s || t.item_id || %(url_suffix)s,
        'item_' || t.kind,
-       %(now)s, NULL, 0, '', NULL, '[]'::jsonb
+       %(now)s, NULL, 0, '', NULL, '[]'::jsonb,
+       -- The person's choice for this kind of e-mail (core.digests): at once, or in a digest.
+       CASE WHEN NOT ('item_' || t.kind = ANY(%(at_once)s::text[]))
+            THEN CASE np.cadence WHEN 'hourly' THEN %(hourly_at)s::timestamptz
+                                 WHEN 'daily' THEN %(daily_at)s::timestamptz END END
 FROM texts t
+LEFT JOIN core_notificationpreference np ON np.person_id = t.user_id AND np.kind = 'item_' || t.kind
 ORDER BY t.item_id, t.kind, t.user_id
 ON CONFLICT DO NOTHING
 """
@@ -184,13 +190,16 @@ def sweep_batch(
     leads: Sequence[int],
     texts: Any,
     heads: dict[int, int | None] | None = None,
+    digests: dict[str, datetime | None] | None = None,
 ) -> int:
     """Write the reminders and escalations of the claimed items, ``(item id, account id)`` pairs held
     by the caller's transaction, and move each item's ``alert_after`` on. ``leads`` are the ids of
     the active social media leads, in order; ``texts`` the deadline texts in the institution's
     language (``moderation.routing.deadline_texts``); ``heads`` the head of unit's id per account
-    id, filled here as accounts come up and kept by the caller for the run. Returns how many e-mails
+    id, filled here as accounts come up and kept by the caller for the run; ``digests`` the next digest
+    time per cadence (core.digests.digest_schedule), read once per run. Returns how many e-mails
     were written."""
+    digests = digests if digests is not None else digest_schedule(now)
     ids = [item_id for item_id, _account in claimed]
     heads = {} if heads is None else heads  # the run's: an account's head is read once per run
     missing = {account for _item, account in claimed} - heads.keys()
@@ -224,6 +233,9 @@ def sweep_batch(
         "limit_link": texts.limit[2],
         "url_prefix": prefix,
         "url_suffix": suffix,
+        "at_once": sorted(ALWAYS_AT_ONCE),
+        "hourly_at": digests.get("hourly"),
+        "daily_at": digests.get("daily"),
     }
     with connection.cursor() as cursor:
         cursor.execute(_STATEMENT, params)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.models import User
 from core.tasks import idempotent_task
-from moderation import sweep
+from moderation import realert, sweep
 
 
 # KAU-RESPONSE-DEADLINE. Each batch commits on its own, so a sweep cut short by its limits has kept
@@ -20,6 +20,13 @@ from moderation import sweep
 @idempotent_task("moderation.tasks.sweep_deadlines", soft_time_limit=240, time_limit=300)
 def sweep_deadlines() -> int:
     return sweep.sweep_deadlines(now=timezone.now())
+
+
+# KAU-THREAT: threats nobody acknowledged are alerted again. A handful of rows at most; each batch
+# commits on its own, and beat's next run (every THREAT_REALERT_INTERVAL) goes on.
+@idempotent_task("moderation.tasks.realert_threats", soft_time_limit=50, time_limit=60)
+def realert_threats() -> int:
+    return realert.realert_threats(now=timezone.now())
 
 
 # Every open item once, in batches: the longest of the moderation tasks on a large queue.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import import_views, reply_views, report_views, token_views, views
+from moderation import case_views, import_views, reply_views, report_views, token_views, views
 
 app_name = "moderation"
 
@@ -24,6 +24,11 @@ urlpatterns = [
     path("svarsmallar/ny/", reply_views.reply_add, name="reply_add"),
     path("svarsmallar/<int:pk>/andra/", reply_views.reply_edit, name="reply_edit"),
     path("svarsmallar/<int:pk>/avveckla/", reply_views.reply_retire, name="reply_retire"),
+    path("larm/kvittera-alla/", views.alerts_acknowledge_all, name="alerts_acknowledge_all"),
+    # Threat cases (KAU-THREAT): the security officer's and the social media lead's.
+    path("hot/", case_views.case_list, name="cases"),
+    path("hot/<int:pk>/", case_views.case_detail, name="case"),
+    path("hot/<int:pk>/anteckna/", case_views.case_record, name="case_record"),
     # The response-time report (KAU-RESPONSE-DEADLINE) and the connectors' keys.
     path("rapport/", report_views.report, name="report"),
     path("rapport.csv", report_views.report_export, name="report_export"),

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Account
@@ -49,7 +50,7 @@ from moderation.itemlog import SNAPSHOT_FIELDS
 from moderation.models import Classification, Item, LogEntry, Prohibited, Publication
 from moderation.replies import replies_for_account
 from moderation.reply_forms import ChooseReplyForm
-from moderation.routing import acknowledge_alert
+from moderation.routing import acknowledge_alert, acknowledge_alerts
 from moderation.sections import answer_destination, item_sections
 from moderation.selectors import (
     account_inbox_or_404,
@@ -514,4 +515,18 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)
+    return redirect("core:home")
+
+
+@require_POST
+def alerts_acknowledge_all(request: HttpRequest) -> HttpResponse:
+    """ "Acknowledge all": every open alert on the person's start page but the threats, which are
+    acknowledged one by one (KAU-THREAT). The same gate as the start page (open_alerts_for)."""
+    user = signed_in(request)
+    done = acknowledge_alerts(list(open_alerts_for(user)), by=user, now=timezone.now())
+    messages.success(
+        request,
+        ngettext("%(count)d alert is acknowledged.", "%(count)d alerts are acknowledged.", done)
+        % {"count": done},
+    )
     return redirect("core:home")

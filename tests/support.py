@@ -108,6 +108,7 @@ INSTITUTION_SETTINGS: dict[str, Any] = {
     "response_limit_hours": 48,
     "startpage_interval_months": 6,
     "followup_interval_months": 12,
+    "threat_reacknowledge_hours": 2,
 }
 
 

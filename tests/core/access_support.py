@@ -250,6 +250,7 @@ def build_world() -> World:
     objects["item"] = item(1)  # open, no address: a capture asked for it stops before Chromium
     objects["threat_item"] = item(2, triage=moderation_services.Triage(threat=True))
     objects["alert"] = Alert.objects.get(item=objects["threat_item"], target=Alert.Target.SECURITY)
+    objects["threat_case"] = objects["threat_item"].threat_case
     registrable = item(
         3, triage=moderation_services.Triage(classification="criticism", requires_registration=True)
     )
@@ -369,6 +370,8 @@ OBJECT_FOR: dict[str, str] = {
     "moderation:item#threat": "threat_item",
     "archive:screenshot": "screenshot",
     "moderation:alert_acknowledge": "alert",
+    "moderation:case": "threat_case",
+    "moderation:case_record": "threat_case",
     "moderation:token_revoke": "token",
     "moderation:reply_edit": "saved_reply",
     "moderation:reply_retire": "saved_reply",

@@ -44,6 +44,7 @@ logout                            POST    302  302   302  302  302  302  302  30
 set_language                      POST    302  302   302  302  302  302  302  302   302  302
 core:home                         GET     200  200   200  200  200  200  200  200   200  200
 core:health                       GET     200  200   200  200  200  200  200  200   200  200
+core:email_settings               GET     200  200   200  200  200  200  200  200   200  200
 official_accounts                 GET     200  200   200  200  200  200  200  200   200  200
 official_accounts_json            GET     200  200   200  200  200  200  200  200   200  200
 governance:unit_list              GET     200  200   200  200  200  200  200  200   200  200
@@ -89,6 +90,10 @@ moderation:close                  POST    404  404   403  404  403  404  404  30
 moderation:remove                 POST    404  404   403  404  403  404  404  400   400  404
 moderation:escalate               POST    404  404   403  404  403  404  404  302   302  404
 moderation:alert_acknowledge      POST    404  404   404  404  404  404  302  404   404  404
+moderation:alerts_acknowledge_all POST    302  302   302  302  302  302  302  302   302  302
+moderation:cases                  GET     404  404   404  404  200  404  200  404   404  404
+moderation:case                   GET     404  404   404  404  200  404  200  404   404  404
+moderation:case_record            POST    404  404   404  404  302  404  302  404   404  404
 moderation:report                 GET     403  200   200  403  200  403  403  403   403  403
 moderation:report_export          GET     403  200   200  403  200  403  403  403   403  403
 moderation:report_export_xlsx     GET     403  200   200  403  200  403  403  403   403  403
@@ -149,6 +154,7 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "moderation:close": {"close-reason": "Ett tack, inget att svara på."},
     "moderation:escalate": {"escalate-target": "head", "escalate-note": "Gäller hela institutionen."},
     "moderation:remove": {"remove-note": "Borttagen."},
+    "moderation:case_record": {"kind": "note", "note": "Polisanmälan övervägs."},
     "archive:package_register": {"diary_number": "KAU 2026/123"},
     "api:items": {"kind": "comment", "platform_id": "p-api", "author": "@x", "text": "Hej"},
 }

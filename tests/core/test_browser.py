@@ -20,13 +20,14 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
     browser_login(page, "communicator", "pw-communicator-0123")
     assert page.get_by_role("heading", level=1).inner_text() == "Att göra"
     assert nav_keys(page) == {"home", "queue", "requests", "absences", "my_accounts", "organisation"}
-    assert page.get_by_role("link", name="Inställningar").count() == 0
+    assert page.get_by_role("link", name="Inställningar", exact=True).count() == 0
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url("**/logga-in/")
 
     browser_login(page, "social_media_lead", "pw-social_media_lead-0123")
     assert nav_keys(page) == {
         "home",
+        "cases",
         "queue",
         "requests",
         "absences",
@@ -39,7 +40,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "organisation",
         "settings",
     }
-    page.get_by_role("link", name="Inställningar").click()
+    page.get_by_role("link", name="Inställningar", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Inställningar för lärosätet"
 
 

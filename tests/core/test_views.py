@@ -127,6 +127,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
     assert keys("communicator") == {"home", "queue", "requests", "absences", "my_accounts", "organisation"}
     assert keys("social_media_lead") == {
         "home",
+        "cases",
         "queue",
         "requests",
         "absences",
@@ -149,6 +150,8 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "archive",
         "organisation",
     }
+    # KAU-THREAT: the security officer sees the threat cases and his tasks, nothing he never uses.
+    assert keys("security_officer") == {"home", "cases"}
     assert "report" in keys("head_of_unit")  # KAU-RESP-MANAGER: heads read their units' response times
     assert "admin" in keys("staff")
 

@@ -153,11 +153,12 @@ def test_the_routing_alerts_are_not_sent_again_by_the_sweep(cast: Cast, make_ite
 # --- Queries ------------------------------------------------------------------------------------------
 
 # Per batch, written in bulk: its savepoint (2), the claim, the deputies, the alerts already sent, the
-# alerts, the log entries, the e-mails already sent (one read of their keys) and the outbox's rows, and
-# the next reminder times (one update per kind of next moment); for escalations also the heads of the
+# alerts, the log entries, the e-mails already sent (one read of their keys), the reminded people's
+# choices of digest (core.digests; escalations are always sent at once) and the outbox's rows, and the
+# next reminder times (one update per kind of next moment); for escalations also the heads of the
 # units and the social media leads; then the empty claim that ends the run. Nothing per item or per
 # account.
-DUE_QUERIES = 2 + 8 + 3
+DUE_QUERIES = 2 + 9 + 3
 LIMIT_QUERIES = DUE_QUERIES + 2
 
 
@@ -193,10 +194,10 @@ def test_a_batch_costs_the_same_queries_at_any_size(
     assert counts == {3: expected, 12: expected}, [q["sql"][:80] for q in queries.captured_queries]
 
 
-# On PostgreSQL: the savepoint (2), the claim, the leads, the accounts, their heads, the one statement
-# that writes alerts, log entries and e-mails, and the update of the next reminder times; then the
-# empty claim that ends the run.
-SET_BASED_QUERIES = 2 + 6 + 3
+# On PostgreSQL: the savepoint (2), the claim, the leads, the institution's calendar for the digest
+# times (once per run), the accounts, their heads, the one statement that writes alerts, log entries
+# and e-mails, and the update of the next reminder times; then the empty claim that ends the run.
+SET_BASED_QUERIES = 2 + 7 + 3
 
 
 @pytest.mark.postgres
@@ -224,7 +225,16 @@ def _written() -> dict[str, Any]:
         ),
         "emails": sorted(
             Notification.objects.values_list(
-                "key", "recipient_id", "email", "subject", "body", "url", "kind", "attachments", "attempts"
+                "key",
+                "recipient_id",
+                "email",
+                "subject",
+                "body",
+                "url",
+                "kind",
+                "attachments",
+                "attempts",
+                "digest_at",
             )
         ),
         "next": sorted(Item.objects.values_list("pk", "alert_after")),
