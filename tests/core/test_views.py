@@ -128,6 +128,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
     assert keys("social_media_lead") == {
         "home",
         "cases",
+        "replies",
         "queue",
         "requests",
         "absences",
