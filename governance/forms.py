@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from core import bounds
-from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
+from core.forms import PeopleChoiceField, PeoplePicker, PersonChoiceField, UnitChoiceField
 from core.models import InstitutionSettings, OrgUnit, User
-from governance.completeness import CHECKLIST_FIELDS, CONTENT_FIELDS, MIN_WORDS
+from governance.completeness import CHECKLIST_FIELDS, CONTENT_FIELDS, MIN_WORDS, SUBMIT_FIELDS
 from governance.models import AccountRequest, Audience, PriorityArea
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ class AccountRequestForm(forms.ModelForm):
         label=_("Deputies"),
         queryset=User.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=PeoplePicker,
         help_text=_("At least one, not the owner: they cover absences, holidays included (KAU-RESP-OWNER)."),
     )
     blogger = PersonChoiceField(label=_("Blogger (employee)"), queryset=User.objects.none(), required=False)
@@ -274,6 +274,13 @@ class AccountRequestForm(forms.ModelForm):
         # The page counts words as they are typed, against what submitting asks (KAU-START-CHECKLIST).
         for name in (*CHECKLIST_FIELDS, *CONTENT_FIELDS):
             self.fields[name].widget.attrs["data-min-words"] = str(MIN_WORDS)
+        # What submitting asks for is marked from the start, though a draft may lack it; a group of
+        # checkboxes says so in its legend, a single input also to assistive technology.
+        for name in SUBMIT_FIELDS:
+            field = self.fields[name]
+            field.needed_to_submit = True  # type: ignore[attr-defined]
+            if not isinstance(field.widget, forms.CheckboxSelectMultiple):
+                field.widget.attrs["aria-required"] = "true"
 
     def _post_clean(self) -> None:
         # The service applies the data and validates the model; the form only checks its own fields.
@@ -308,6 +315,15 @@ class DecisionForm(forms.Form):
         _("Reason for the decision"),
         rows=3,
         help_text=_("A sentence is enough; it goes into the decision record."),
+    )
+
+
+class DiscardForm(forms.Form):
+    """Discarding a draft cannot be undone: the requester ticks that they mean it."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, discard this draft. It cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm that the draft is to be discarded.")},
     )
 
 
