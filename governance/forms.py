@@ -310,11 +310,18 @@ class ReviewForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """The head's decision. It cannot be undone, so the head ticks that they mean it before either
+    button counts (KAU-START-APPROVAL)."""
+
     action = _action(("approve", _("Approve")), ("reject", _("Reject")))
     reason = _text(
         _("Reason for the decision"),
         rows=3,
         help_text=_("A sentence is enough; it goes into the decision record."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I have read the request and understand that the decision is final and cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm the decision: it cannot be undone.")},
     )
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Account
 from core.forms import add_service_errors
 from core.http import signed_in
-from governance import services, workflow
+from governance import rounds, services, workflow
 from governance.forms import (
     AccountRequestForm,
     CommentForm,
@@ -106,6 +106,7 @@ def _render_detail(
         "decision_form": forms.get("decision_form") or (DecisionForm() if can_decide else None),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "withdraw_form": WithdrawForm(prefix="withdraw"),
+        "round_changes": rounds.changes_since_last_round(req),
         "can_discard": is_requester and req.status == AccountRequest.Status.DRAFT,
         "discard_form": forms.get("discard_form") or DiscardForm(prefix="discard"),
     }

@@ -133,7 +133,11 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "set_language": {"language": "en", "next": "/"},
     "governance:request_check": {"sender_type": "subject", "platform": "instagram", "handle": "fysik"},
     "governance:request_review": {"action": "accept", "advice": "Inget befintligt konto fyller behovet."},
-    "governance:request_decide": {"action": "approve", "reason": "Väl förberett och bemannat."},
+    "governance:request_decide": {
+        "action": "approve",
+        "reason": "Väl förberett och bemannat.",
+        "confirm": "on",
+    },
     "governance:request_comment": {"comment": "Glöm inte resursinventeringen."},
     "governance:request_discard": {"discard-confirm": "on"},
     "accounts:confirm": {"what": "notice"},

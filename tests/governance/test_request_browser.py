@@ -150,6 +150,7 @@ def test_a_request_goes_from_form_to_registry(page: Any, cast: Cast) -> None:
     page.goto(detail_url)
     assert_accessible(page)  # reviewed, with the decision form
     page.fill("#id_reason", "Väl förberett, och resurserna är avsatta.")
+    page.check("#id_confirm")
     click_and_wait(page, 'button[name="action"][value="approve"]')
     req.refresh_from_db()
     assert (req.status, req.decided_by) == ("approved", cast["head_of_unit"])
