@@ -34,6 +34,13 @@ class FieldChange:
     new: str
 
 
+def _field(name: str) -> models.Field[Any, Any]:
+    """A concrete field of the request (every requester field is one)."""
+    field = AccountRequest._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
 def _label(name: str) -> str:
     # The form's wording, the one the requester answered; the model's where the form has none.
     from governance.forms import AccountRequestForm
@@ -41,13 +48,13 @@ def _label(name: str) -> str:
     field = AccountRequestForm.base_fields.get(name)
     if field is not None and field.label:
         return str(field.label)
-    return str(AccountRequest._meta.get_field(name).verbose_name).capitalize()
+    return str(_field(name).verbose_name).capitalize()
 
 
 def _shown(name: str, value: Any, related: dict[tuple[str, int], str]) -> str:
     """A stored value in words: choices by their label, people and units by name, a number with the
     reader's decimal mark."""
-    field = AccountRequest._meta.get_field(name)
+    field = _field(name)
     if value in (None, "", []):
         return "–"
     if isinstance(field, models.ForeignKey):
@@ -69,7 +76,7 @@ def _related_names(rows: list[Any], deputy_ids: set[int]) -> dict[tuple[str, int
     """The names behind the foreign keys of both rows, in a query per model."""
     wanted: dict[type[models.Model], set[int]] = {}
     for name in AccountRequest.REQUESTER_FIELDS:
-        field = AccountRequest._meta.get_field(name)
+        field = _field(name)
         if isinstance(field, models.ForeignKey):
             ids = {getattr(row, field.attname) for row in rows} - {None}
             wanted.setdefault(field.related_model, set()).update(ids)  # type: ignore[arg-type]
@@ -109,7 +116,7 @@ def changes_since_last_round(request: AccountRequest) -> list[FieldChange]:
     related = _related_names(rows, {pk for ids in deputies.values() for pk in ids})
     changes: list[FieldChange] = []
     for name in AccountRequest.REQUESTER_FIELDS:
-        attname = AccountRequest._meta.get_field(name).attname
+        attname = _field(name).attname
         before, after = getattr(old, attname), getattr(new, attname)
         if before == after or (not before and not after):
             continue
