@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Absence
 from core import bounds
-from core.forms import PeopleChoiceField, PersonChoiceField
+from core.forms import PeopleChoiceField, PeoplePicker, PersonChoiceField
 from core.models import User
 
 
@@ -38,10 +38,10 @@ class PeopleForm(forms.Form):
     deputies = PeopleChoiceField(
         label=_("Deputies"),
         queryset=User.objects.none(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+        widget=PeoplePicker,
         help_text=_(
             "At least one, not the owner: they cover absences, holidays included (KAU-RESP-DAILY). "
-            "Hold Ctrl (⌘ on a Mac) to choose more than one."
+            "Tick each deputy; the search box finds people by name or e-mail."
         ),
         error_messages={"required": _("An account needs at least one deputy.")},
     )

@@ -92,13 +92,19 @@ def kau_resp_daily(moment: Moment) -> Q:
 @dataclass(frozen=True)
 class Flag:
     """One compliance flag: its key (``flag_<key>`` on an annotated account), the rule it enforces,
-    a short label for the badge and an explanation of what to do about it."""
+    a label, an explanation of what to do about it, and a word or two for the badge in the registry's
+    rows (``short``; the label where there is none)."""
 
     key: str
     rule: str
     label: str | Promise
     explanation: str | Promise
     condition: Callable[[Moment], Q]
+    short: str | Promise = ""
+
+    @property
+    def badge(self) -> str | Promise:
+        return self.short or self.label
 
     @property
     def attribute(self) -> str:
@@ -116,6 +122,7 @@ RESP_OWNER = Flag(
         "deputy, or replace a person who has left."
     ),
     kau_resp_owner,
+    short=_("Owner/deputy"),
 )
 
 STARTPAGE = Flag(
@@ -127,6 +134,7 @@ STARTPAGE = Flag(
         "changes. None is recorded, the last one is too old, or the account has changed since."
     ),
     kau_startpage,
+    short=_("Screenshot"),
 )
 
 FOLLOWUP = Flag(
@@ -138,6 +146,7 @@ FOLLOWUP = Flag(
         "been recorded."
     ),
     kau_followup,
+    short=_("Follow-up"),
 )
 
 INFORM = Flag(
@@ -149,6 +158,7 @@ INFORM = Flag(
         "records and that posts breaking the law may be removed. Nobody has confirmed it does."
     ),
     kau_inform,
+    short=_("Notice"),
 )
 
 SENDER = Flag(
@@ -160,6 +170,7 @@ SENDER = Flag(
         "guide. Nobody has confirmed that this account does."
     ),
     kau_sender,
+    short=_("Sender"),
 )
 
 COVERAGE = Flag(
@@ -171,6 +182,7 @@ COVERAGE = Flag(
         "owner and deputies available."
     ),
     kau_resp_daily,
+    short=_("Cover"),
 )
 
 

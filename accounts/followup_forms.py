@@ -110,6 +110,15 @@ class StartClosingForm(forms.Form):
     )
 
 
+class CloseAccountForm(forms.Form):
+    """Closing cannot be undone: whoever closes the account ticks that they mean it (KAU-CLOSE)."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that the account is closed for good and can no longer be changed."),
+        error_messages={"required": _("Tick the box to confirm that the account is to be closed.")},
+    )
+
+
 class CommentingForm(forms.Form):
     commenting = forms.ChoiceField(
         label=_("Commenting on the account"),

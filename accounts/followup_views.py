@@ -22,7 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts import closing, followup
 from accounts.dates import add_months
 from accounts.figures import figures_for
-from accounts.followup_forms import CommentingForm, FollowUpForm, IntervalForm, StartClosingForm
+from accounts.followup_forms import (
+    CloseAccountForm,
+    CommentingForm,
+    FollowUpForm,
+    IntervalForm,
+    StartClosingForm,
+)
 from accounts.models import Account
 from core.forms import add_service_errors
 from core.http import signed_in
@@ -137,6 +143,7 @@ def _render_closing(
     status: int = 200,
     start_form: StartClosingForm | None = None,
     commenting_form: CommentingForm | None = None,
+    close_form: CloseAccountForm | None = None,
 ) -> HttpResponse:
     now = timezone.now()
     details = {
@@ -149,6 +156,7 @@ def _render_closing(
         "missing": details["closing"]["missing"],  # KAU-CLOSE: the final start-page screenshot, once
         "start_form": start_form or StartClosingForm(),
         "commenting_form": commenting_form or CommentingForm(initial={"commenting": account.commenting}),
+        "close_form": close_form or CloseAccountForm(prefix="close"),
         **details,
     }
     return render(request, "accounts/closing.html", context, status=status)
@@ -201,6 +209,9 @@ def account_closing(request: HttpRequest, pk: int) -> HttpResponse:
     elif step == "close":
         if not rights.close:
             raise PermissionDenied
+        close_form = CloseAccountForm(request.POST, prefix="close")
+        if not close_form.is_valid():
+            return _render_closing(request, account, rights=rights, status=400, close_form=close_form)
         try:
             closing.close_account(account, by=user, now=now)
         except followup.StepRefused as exc:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.flags import all_flags
 from accounts.models import Account, Platform
-from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
+from core.forms import PeopleChoiceField, PeoplePicker, PersonChoiceField, UnitChoiceField
 from core.models import OrgUnit, User
 from core.outbound import validate_public_url
 
@@ -103,7 +103,7 @@ class AccountRegisterForm(forms.ModelForm):
     deputies = PeopleChoiceField(
         label=_("Deputies"),
         queryset=User.objects.filter(is_active=True),
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=PeoplePicker,
         help_text=_("At least one, not the owner: they cover absences, holidays included (KAU-RESP-OWNER)."),
     )
 

@@ -34,4 +34,5 @@ CONNECTION = Flag(
         "the token."
     ),
     kau_resp_daily_connection,
+    short=_("Connection"),
 )

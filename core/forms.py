@@ -54,6 +54,51 @@ class DirectSelectMultiple(_DirectOptions, forms.SelectMultiple):
     pass
 
 
+class PeoplePicker(forms.CheckboxSelectMultiple):
+    """Any number of people picked among everyone employed: a checkbox each in a list that scrolls
+    inside its own box, the chosen first, and a search box that filters the list by name or e-mail
+    as one types (static/js/people-picker.js). Without JavaScript the search box stays hidden and the
+    whole list is there to tick, the chosen at the top. Written directly, as DirectSelect is: the
+    list holds every active person."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        # The list of what to fix links to the whole list (which takes focus), not to whoever
+        # happens to be first in it.
+        return id_ if index is None else f"{id_}_{index}"
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        base = str(final_attrs.get("id") or f"id_{name}")
+        chosen = {str(v) for v in self.format_value(value)}
+        options = [(str(v), str(label)) for v, label in self.choices if str(v) != ""]
+        options.sort(key=lambda option: option[0] not in chosen)  # stable: the chosen first, in order
+        rows = []
+        for index, (option_value, label) in enumerate(options):
+            checked = " checked" if option_value in chosen else ""
+            option_id = f"{base}_{index}"
+            rows.append(
+                f'<li class="people-picker__option" data-search="{escape(label.lower())}">'
+                f'<input type="checkbox" name="{escape(name)}" value="{escape(option_value)}" '
+                f'id="{escape(option_id)}"{checked}> '
+                f'<label for="{escape(option_id)}">{escape(label)}</label></li>'
+            )
+        search_label = escape(_("Search by name or e-mail"))
+        no_match = escape(_("Nobody matches the search."))
+        return mark_safe(  # noqa: S308  # every value is escaped above  # nosec B308 B703
+            f'<div class="people-picker" data-people-picker>'
+            f'<div class="people-picker__search" data-people-search hidden>'
+            f'<label for="{escape(base)}_search">{search_label}</label>'
+            f'<input type="search" id="{escape(base)}_search" autocomplete="off" spellcheck="false" '
+            f'aria-controls="{escape(base)}">'
+            f'<p class="help" data-people-none hidden>{no_match}</p>'
+            f"</div>"
+            f'<ul class="people-picker__list" id="{escape(base)}" tabindex="-1">{"".join(rows)}</ul>'
+            f"</div>"
+        )
+
+
 class LoginForm(AuthenticationForm):
     """Django's sign-in form, with the autocomplete hints screen readers and password managers use."""
 

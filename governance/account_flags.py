@@ -28,4 +28,5 @@ STRATEGY = Flag(
         "request for this account; it is in place when the request is approved."
     ),
     kau_start_checklist,
+    short=_("Strategy"),
 )

@@ -30,6 +30,27 @@ CHECKLIST_FIELDS = (
     "checklist_resources",
 )
 CONTENT_FIELDS = ("content_strategy", "editorial_goals", "editorial_stakeholders")
+# The form's fields that submitting asks for (missing_parts below), marked as required on the form
+# from the start, although a draft may be saved without them. The handle is asked for on every
+# platform but a blog and "Other"; the blogger, only for a blog.
+SUBMIT_FIELDS = (
+    "unit",
+    "platform",
+    "name",
+    "handle",
+    "sender_type",
+    "areas",
+    "audiences",
+    *CHECKLIST_FIELDS,
+    *CONTENT_FIELDS,
+    "planned_frequency",
+    "resource_hours_per_week",
+    "resource_people",
+    "terms_checked",
+    "terms_note",
+    "proposed_owner",
+    "proposed_deputies",
+)
 
 
 def is_substantial(text: str) -> bool:

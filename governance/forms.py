@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from core import bounds
-from core.forms import PeopleChoiceField, PersonChoiceField, UnitChoiceField
+from core.forms import PeopleChoiceField, PeoplePicker, PersonChoiceField, UnitChoiceField
 from core.models import InstitutionSettings, OrgUnit, User
-from governance.completeness import CHECKLIST_FIELDS, CONTENT_FIELDS, MIN_WORDS
+from governance.completeness import CHECKLIST_FIELDS, CONTENT_FIELDS, MIN_WORDS, SUBMIT_FIELDS
 from governance.models import AccountRequest, Audience, PriorityArea
 
 if TYPE_CHECKING:
@@ -153,7 +153,7 @@ class AccountRequestForm(forms.ModelForm):
         label=_("Deputies"),
         queryset=User.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=PeoplePicker,
         help_text=_("At least one, not the owner: they cover absences, holidays included (KAU-RESP-OWNER)."),
     )
     blogger = PersonChoiceField(label=_("Blogger (employee)"), queryset=User.objects.none(), required=False)
@@ -275,6 +275,13 @@ class AccountRequestForm(forms.ModelForm):
         # The page counts words as they are typed, against what submitting asks (KAU-START-CHECKLIST).
         for name in (*CHECKLIST_FIELDS, *CONTENT_FIELDS):
             self.fields[name].widget.attrs["data-min-words"] = str(MIN_WORDS)
+        # What submitting asks for is marked from the start, though a draft may lack it; a group of
+        # checkboxes says so in its legend, a single input also to assistive technology.
+        for name in SUBMIT_FIELDS:
+            field = self.fields[name]
+            field.needed_to_submit = True  # type: ignore[attr-defined]
+            if not isinstance(field.widget, forms.CheckboxSelectMultiple):
+                field.widget.attrs["aria-required"] = "true"
 
     def _post_clean(self) -> None:
         # The service applies the data and validates the model; the form only checks its own fields.
@@ -304,11 +311,27 @@ class ReviewForm(forms.Form):
 
 
 class DecisionForm(forms.Form):
+    """The head's decision. It cannot be undone, so the head ticks that they mean it before either
+    button counts (KAU-START-APPROVAL)."""
+
     action = _action(("approve", _("Approve")), ("reject", _("Reject")))
     reason = _text(
         _("Reason for the decision"),
         rows=3,
         help_text=_("A sentence is enough; it goes into the decision record."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I have read the request and understand that the decision is final and cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm the decision: it cannot be undone.")},
+    )
+
+
+class DiscardForm(forms.Form):
+    """Discarding a draft cannot be undone: the requester ticks that they mean it."""
+
+    confirm = forms.BooleanField(
+        label=_("Yes, discard this draft. It cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm that the draft is to be discarded.")},
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -83,6 +84,21 @@ def decision_record_pdf(context: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
+def _number(value: Any) -> str:
+    """A number as the reader writes it: a decimal comma in Swedish."""
+    return "" if value is None else number_format(value, use_l10n=True)
+
+
+def _blogger_rows(req: Any) -> list[tuple[str, Any]]:
+    """The blogger, for a blog only (KTH-BLOG)."""
+    if not req.is_blog:
+        return []
+    blogger = str(req.blogger or req.blogger_external_name or "–")
+    if req.blogger_assigning_unit is not None:
+        blogger += " (" + _("assigned by %(unit)s") % {"unit": req.blogger_assigning_unit.display_name} + ")"
+    return [(_("Blogger"), blogger)]
+
+
 def _record_sections(req: Any, context: dict[str, Any]) -> list[tuple[str, list[tuple[str, Any]]]]:
     """The record's sections in order, each a heading and its rows: the decision, the request, the
     strategy document (KAU-START-CHECKLIST), the review (KAU-START-COMMS) and the history."""
@@ -114,6 +130,7 @@ def _record_sections(req: Any, context: dict[str, Any]) -> list[tuple[str, list[
         (
             _("Strategy document"),
             [
+                (_("Profile picture"), req.get_profile_picture_display()),
                 (_("Purpose and goal"), req.purpose),
                 (_("1. Who do you want to reach?"), req.checklist_audience),
                 (_("2. Purpose and link to the unit's goals"), req.checklist_purpose),
@@ -121,9 +138,14 @@ def _record_sections(req: Any, context: dict[str, Any]) -> list[tuple[str, list[
                 (_("4. Work shared and covered"), req.checklist_staffing),
                 (_("5. Resource inventory"), req.checklist_resources),
                 (_("Content strategy"), req.content_strategy),
+                (_("Editorial plan: purpose and goals"), req.editorial_goals),
+                (_("Editorial plan: audiences and stakeholders"), req.editorial_stakeholders),
                 (_("Planned frequency"), req.planned_frequency),
-                (_("Hours per week set aside"), req.resource_hours_per_week),
+                (_("Hours per week set aside"), _number(req.resource_hours_per_week)),
+                (_("Who does the work"), req.resource_people),
                 (_("Terms of use checked"), _("Yes") if req.terms_checked else _("No")),
+                (_("What the check found"), req.terms_note),
+                *_blogger_rows(req),
             ],
         ),
         (

@@ -22,8 +22,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Account
 from core.forms import add_service_errors
 from core.http import signed_in
-from governance import services, workflow
-from governance.forms import AccountRequestForm, CommentForm, DecisionForm, ReviewForm, WithdrawForm
+from governance import rounds, services, workflow
+from governance.forms import (
+    AccountRequestForm,
+    CommentForm,
+    DecisionForm,
+    DiscardForm,
+    ReviewForm,
+    WithdrawForm,
+)
 from governance.models import AccountRequest
 from governance.profile_guide import check_profile, guide_table
 from governance.selectors import approver_for, approvers_for, requests_visible_to
@@ -99,6 +106,9 @@ def _render_detail(
         "decision_form": forms.get("decision_form") or (DecisionForm() if can_decide else None),
         "comment_form": forms.get("comment_form") or CommentForm(),
         "withdraw_form": WithdrawForm(prefix="withdraw"),
+        "round_changes": rounds.changes_since_last_round(req),
+        "can_discard": is_requester and req.status == AccountRequest.Status.DRAFT,
+        "discard_form": forms.get("discard_form") or DiscardForm(prefix="discard"),
     }
     return render(request, "governance/accountrequest_detail.html", context, status=status)
 
@@ -297,6 +307,24 @@ def request_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         now=timezone.now(),
     )
     return _act(request, req, withdraw, done=_("The request is withdrawn. It stays on record."))
+
+
+@require_POST
+def request_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    """Throw away a draft the requester no longer wants, once they have confirmed it: the one delete
+    of a request, as a draft is not yet a public record (KAU-PUBLIC-RECORD)."""
+    req = _visible_or_404(request.user, pk)
+    if req.requester_id != request.user.pk:
+        raise PermissionDenied
+    form = DiscardForm(request.POST, prefix="discard")
+    if req.status == AccountRequest.Status.DRAFT and not form.is_valid():
+        return _render_detail(request, req, status=400, discard_form=form)
+    try:
+        services.discard_draft(req.pk, by=signed_in(request))
+    except workflow.InvalidTransition as exc:
+        return _conflict(request, req, exc.message)
+    messages.success(request, _("The draft is discarded."))
+    return redirect("governance:request_list")
 
 
 @require_POST

@@ -447,6 +447,28 @@ def withdraw_request(request_id: int, *, by: User, comment: str, now: datetime) 
 
 
 @transaction.atomic
+def discard_draft(request_id: int, *, by: User) -> None:
+    """The requester throws away a draft they no longer want.
+
+    The one delete of a request: a draft has never been submitted, so nobody has reviewed or
+    decided on it and it is not yet a public record (KAU-PUBLIC-RECORD). Anything submitted, even if
+    returned or withdrawn since, is a record and is withdrawn instead, never deleted.
+    """
+    request = _locked(request_id)
+    if request.requester_id != by.pk:
+        raise PermissionDenied
+    if request.status != AccountRequest.Status.DRAFT:
+        raise workflow.InvalidTransition(
+            _("Only a draft can be discarded; a request that is %(status)s stays on record.")
+            % {"status": str(request.get_status_display()).lower()}
+        )
+    request.events.all().delete()
+    AccountRequestUserObjectPermission.objects.filter(content_object=request).delete()
+    record(request, by=by, reason="draft discarded")
+    request.delete()
+
+
+@transaction.atomic
 def comment_on_request(request_id: int, *, by: User, comment: str, now: datetime) -> RequestEvent:
     """Anyone who may see a submitted request may weigh in, the social media lead above all
     (KAU-HIERARCHY). A comment changes no state."""

@@ -18,6 +18,7 @@ urlpatterns = [
     path("begaranden/<int:pk>/granska/", request_views.request_review, name="request_review"),
     path("begaranden/<int:pk>/besluta/", request_views.request_decide, name="request_decide"),
     path("begaranden/<int:pk>/aterkalla/", request_views.request_withdraw, name="request_withdraw"),
+    path("begaranden/<int:pk>/kasta/", request_views.request_discard, name="request_discard"),
     path("begaranden/<int:pk>/kommentera/", request_views.request_comment, name="request_comment"),
     path("begaranden/<int:pk>/beslut/", request_views.request_record, name="request_record"),
     path("begaranden/<int:pk>/beslut.pdf", request_views.request_record_pdf, name="request_record_pdf"),

@@ -28,4 +28,5 @@ RESPONSE = Flag(
         "unanswered after its outer limit."
     ),
     kau_response_deadline,
+    short=_("Unanswered"),
 )

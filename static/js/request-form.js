@@ -5,6 +5,12 @@
   var form = document.querySelector("form.request-form");
   if (!form) { return; }
   // After a refused save, take keyboard and screen-reader users to the list of what to fix.
+  // Once the draft exists the address bar names it too, so reloading the page opens the draft
+  // instead of sending the form to "new request" a second time.
+  var draftUrl = form.getAttribute("data-draft-url");
+  if (draftUrl && window.location.pathname !== draftUrl && window.history.replaceState) {
+    window.history.replaceState(null, "", draftUrl);
+  }
   var errors = document.getElementById("form-errors");
   if (errors) { errors.focus(); }
   var box = document.getElementById("guide-check");

@@ -464,7 +464,7 @@ VIEWS: dict[str, tuple[str, str, dict[str, str]]] = {
     "page": ("get", "active", {}),
     "start": ("post", "active", {"step": "start", "reason": "Kanalen används inte."}),
     "commenting": ("post", "closing", {"step": "commenting", "commenting": "off"}),
-    "close": ("post", "ready", {"step": "close"}),
+    "close": ("post", "ready", {"step": "close", "close-confirm": "on"}),
     "candidates": ("get", "active", {}),
 }
 MOVES = {"start": "closing", "commenting": "closing", "close": "closed"}
@@ -525,7 +525,7 @@ def test_a_forbidden_step_is_a_conflict_naming_what_is_missing(
     before = state(account)
     client.force_login(cast["head_of_unit"])
     url = reverse("accounts:closing", args=[account.pk])
-    response = client.post(url, {"step": "close"})
+    response = client.post(url, {"step": "close", "close-confirm": "on"})
     assert response.status_code == 409
     shown = [str(message) for message in response.context["messages"]]
     missing = closing.closing_missing(Account.objects.get(pk=account.pk))
@@ -539,9 +539,9 @@ def test_a_forbidden_step_is_a_conflict_naming_what_is_missing(
     [
         ("closing", {"step": "start", "reason": "Igen."}),
         ("active", {"step": "commenting", "commenting": "off"}),
-        ("active", {"step": "close"}),
+        ("active", {"step": "close", "close-confirm": "on"}),
         ("closed", {"step": "start", "reason": "Igen."}),
-        ("closed", {"step": "close"}),
+        ("closed", {"step": "close", "close-confirm": "on"}),
     ],
 )
 def test_steps_out_of_order_are_conflicts(
@@ -610,6 +610,7 @@ def test_closing_in_the_browser_passes_axe(page: Any, cast: Cast, make_account: 
         page.locator('form:has(input[name="step"][value="start"]) button[type=submit]').click()
     assert Account.objects.get(pk=account.pk).status == "closing"
     assert_accessible(page)
+    page.check("#id_close-confirm")
     with page.expect_navigation():
         page.locator('form:has(input[name="step"][value="close"]) button[type=submit]').click()
     assert page.locator(".message--error").count() == 2  # 409: commenting and the screenshot
@@ -620,6 +621,7 @@ def test_closing_in_the_browser_passes_axe(page: Any, cast: Cast, make_account: 
     take_startpage_screenshot(
         Account.objects.get(pk=account.pk), at=datetime.now(tz=STOCKHOLM), by=cast["communicator"]
     )
+    page.check("#id_close-confirm")
     with page.expect_navigation():
         page.locator('form:has(input[name="step"][value="close"]) button[type=submit]').click()
     closed = Account.objects.get(pk=account.pk)

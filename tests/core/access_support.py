@@ -364,6 +364,7 @@ OBJECT_FOR: dict[str, str] = {
     "governance:request_decide": "request_reviewed",
     "governance:request_withdraw": "request_submitted",
     "governance:request_comment": "request_submitted",
+    "governance:request_discard": "request_draft",
     "governance:request_record": "request_approved",
     "governance:request_record_pdf": "request_approved",
     "accounts:absence_cancel": "absence",

@@ -61,6 +61,7 @@ governance:request_review         POST    404  404   403  302  302  403  404  40
 governance:request_decide         POST    404  404   302  403  403  403  404  403   403  404
 governance:request_withdraw       POST    404  404   403  403  403  403  404  302   403  404
 governance:request_comment        POST    404  404   302  302  302  302  404  302   302  404
+governance:request_discard        POST    404  404   403  403  403  403  404  302   403  404
 governance:request_record         GET     404  404   200  200  200  200  404  200   200  404
 governance:request_record_pdf     GET     404  404   200  200  200  200  404  200   200  404
 accounts:list                     GET     200  200   200  200  200  200  200  200   200  200
@@ -146,8 +147,13 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "set_language": {"language": "en", "next": "/"},
     "governance:request_check": {"sender_type": "subject", "platform": "instagram", "handle": "fysik"},
     "governance:request_review": {"action": "accept", "advice": "Inget befintligt konto fyller behovet."},
-    "governance:request_decide": {"action": "approve", "reason": "Väl förberett och bemannat."},
+    "governance:request_decide": {
+        "action": "approve",
+        "reason": "Väl förberett och bemannat.",
+        "confirm": "on",
+    },
     "governance:request_comment": {"comment": "Glöm inte resursinventeringen."},
+    "governance:request_discard": {"discard-confirm": "on"},
     "accounts:confirm": {"what": "notice"},
     "moderation:classify": {"triage-classification": "question", "triage-note": ""},
     "moderation:answer": {"answer-answer": "Anmälan öppnar den 15 mars."},

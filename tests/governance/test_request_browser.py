@@ -81,7 +81,8 @@ def test_a_request_goes_from_form_to_registry(page: Any, cast: Cast) -> None:
         page.fill(selector, text)
     page.check("#id_terms_checked")
     page.select_option("#id_proposed_owner", str(cast["communicator"].pk))
-    page.select_option("#id_proposed_deputies", [str(cast["deputy"].pk)])
+    page.fill("#id_proposed_deputies_search", cast["deputy"].last_name or cast["deputy"].email)
+    page.check(f'input[name="proposed_deputies"][value="{cast["deputy"].pk}"]')
     assert_accessible(page)
     click_and_wait(page, 'button[name="action"][value="draft"]')
     req = AccountRequest.objects.get()
@@ -149,6 +150,7 @@ def test_a_request_goes_from_form_to_registry(page: Any, cast: Cast) -> None:
     page.goto(detail_url)
     assert_accessible(page)  # reviewed, with the decision form
     page.fill("#id_reason", "Väl förberett, och resurserna är avsatta.")
+    page.check("#id_confirm")
     click_and_wait(page, 'button[name="action"][value="approve"]')
     req.refresh_from_db()
     assert (req.status, req.decided_by) == ("approved", cast["head_of_unit"])

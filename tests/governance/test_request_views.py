@@ -75,7 +75,12 @@ VIEWS: dict[str, tuple[str, str, str | None, dict[str, str]]] = {
         "submitted",
         {"action": "accept", "advice": "Inga hinder."},
     ),
-    "decide": ("post", "governance:request_decide", "reviewed", {"action": "approve", "reason": "Godkänt."}),
+    "decide": (
+        "post",
+        "governance:request_decide",
+        "reviewed",
+        {"action": "approve", "reason": "Godkänt.", "confirm": "on"},
+    ),
     "withdraw": ("post", "governance:request_withdraw", "submitted", {"withdraw-comment": "Behövs inte."}),
     "comment": ("post", "governance:request_comment", "submitted", {"comment": "En fråga om målgruppen."}),
     "record": ("get", "governance:request_record", "approved", {}),
@@ -196,7 +201,8 @@ def test_deciding_a_request_not_yet_reviewed_is_a_conflict(client: Client, cast:
     before = state_of(req)
     client.force_login(cast["head_of_unit"])
     response = client.post(
-        reverse("governance:request_decide", args=[req.pk]), {"action": "approve", "reason": "Kör!"}
+        reverse("governance:request_decide", args=[req.pk]),
+        {"action": "approve", "reason": "Kör!", "confirm": "on"},
     )
     assert response.status_code == 409
     assert state_of(req) == before
@@ -207,7 +213,12 @@ def test_deciding_a_request_not_yet_reviewed_is_a_conflict(client: Client, cast:
     [
         ("reviewed", "governance:request_review", "communications", {"action": "accept", "advice": "Igen."}),
         ("approved", "governance:request_review", "communications", {"action": "return", "advice": "Igen."}),
-        ("approved", "governance:request_decide", "head_of_unit", {"action": "reject", "reason": "Ångrat."}),
+        (
+            "approved",
+            "governance:request_decide",
+            "head_of_unit",
+            {"action": "reject", "reason": "Ångrat.", "confirm": "on"},
+        ),
         ("approved", "governance:request_withdraw", "requester", {"withdraw-comment": ""}),
         ("rejected", "governance:request_submit", "requester", {}),
         ("draft", "governance:request_comment", "requester", {"comment": "Hej"}),
@@ -262,8 +273,8 @@ DECIDE = ("reviewed", "governance:request_decide", "head_of_unit")
         (*REVIEW, {"action": "accept", "advice": ""}, "advice"),
         (*REVIEW, {"action": "return", "advice": " "}, "advice"),
         (*REVIEW, {"action": "ignore", "advice": "Ok"}, "action"),
-        (*DECIDE, {"action": "approve", "reason": ""}, "reason"),
-        (*DECIDE, {"action": "reject", "reason": "  "}, "reason"),
+        (*DECIDE, {"action": "approve", "reason": "", "confirm": "on"}, "reason"),
+        (*DECIDE, {"action": "reject", "reason": "  ", "confirm": "on"}, "reason"),
         ("submitted", "governance:request_comment", "requester", {"comment": ""}, "comment"),
     ],
 )
@@ -452,7 +463,12 @@ def test_the_decision_record_pdf_prints_every_character_of_a_name(
     [
         ("draft", "governance:request_submit", "requester", {}),
         ("submitted", "governance:request_review", "communications", {"action": "accept", "advice": "Ok"}),
-        ("reviewed", "governance:request_decide", "head_of_unit", {"action": "approve", "reason": "Ok"}),
+        (
+            "reviewed",
+            "governance:request_decide",
+            "head_of_unit",
+            {"action": "approve", "reason": "Ok", "confirm": "on"},
+        ),
         ("submitted", "governance:request_withdraw", "requester", {}),
     ],
 )
@@ -555,7 +571,8 @@ def test_approving_a_handle_already_in_the_registry_is_refused_without_a_server_
     client.raise_request_exception = False
     client.force_login(cast["head_of_unit"])
     response = client.post(
-        reverse("governance:request_decide", args=[req.pk]), {"action": "approve", "reason": "Godkänt."}
+        reverse("governance:request_decide", args=[req.pk]),
+        {"action": "approve", "reason": "Godkänt.", "confirm": "on"},
     )
     assert response.status_code in (400, 409)
     assert state_of(req) == before
@@ -572,7 +589,8 @@ def test_approving_when_the_owner_has_left_is_refused_without_a_server_error(
     client.raise_request_exception = False
     client.force_login(cast["head_of_unit"])
     response = client.post(
-        reverse("governance:request_decide", args=[req.pk]), {"action": "approve", "reason": "Godkänt."}
+        reverse("governance:request_decide", args=[req.pk]),
+        {"action": "approve", "reason": "Godkänt.", "confirm": "on"},
     )
     assert response.status_code in (400, 409)
     assert state_of(req) == before
