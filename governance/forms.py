@@ -98,6 +98,7 @@ class InstitutionSettingsForm(forms.ModelForm):
             "extra_days_off",
             "startpage_interval_months",
             "followup_interval_months",
+            "take_expires_hours",
         ]
 
     def clean(self) -> dict[str, Any]:

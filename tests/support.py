@@ -108,6 +108,7 @@ INSTITUTION_SETTINGS: dict[str, Any] = {
     "response_limit_hours": 48,
     "startpage_interval_months": 6,
     "followup_interval_months": 12,
+    "take_expires_hours": 4,
 }
 
 
