@@ -534,6 +534,7 @@ def item_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 BULK_ACTIONS = {"close", "take"}
+BULK_MOST = 200  # four pages of the queue: more in one go is a slip, and one long transaction
 
 
 def _chosen_items(request: HttpRequest, user: User) -> list[Item]:
@@ -562,6 +563,9 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
     back = _safe_next(request) or reverse("moderation:queue")
     if action not in BULK_ACTIONS:
         messages.error(request, _("Choose what to do with the chosen items."))
+        return redirect(back)
+    if len(request.POST.getlist("items")) > BULK_MOST:
+        messages.error(request, _("Choose at most %(most)d items at a time.") % {"most": BULK_MOST})
         return redirect(back)
     items = _chosen_items(request, user)
     if not items:

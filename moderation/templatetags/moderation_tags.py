@@ -101,3 +101,14 @@ def holder_of(context: template.Context, item: Item, now: datetime) -> Any:
     from core.models import InstitutionSettings
 
     return item.holder(now, InstitutionSettings.objects.get_solo().take_expires_hours)
+
+
+@register.simple_tag
+def taken_since(item: Item, now: datetime) -> str:
+    """When the item was taken: "10:42" the same day, else "tor 5 dec 10:42" (Europe/Stockholm)."""
+    if item.taken_at is None:
+        return ""
+    taken = timezone.localtime(item.taken_at)
+    if taken.date() == timezone.localtime(now).date():
+        return date_format(taken, "H:i")
+    return short_when(item.taken_at)

@@ -14,7 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from archive.services import store_evidence
 from core.models import InstitutionSettings
@@ -161,6 +161,17 @@ def test_the_queue_and_the_item_page_say_who_handles_it(client: Client, cast: Ca
     assert "Release" in page
 
 
+def test_a_take_from_another_day_says_the_day(cast: Cast, make_item: Any) -> None:
+    from moderation.templatetags.moderation_tags import taken_since
+
+    item = make_item()
+    handling.take_item(item, by=cast["communicator"], now=NOW)  # Thursday 26 November, 10:00
+    item = fresh(item)
+    assert taken_since(item, NOW + timedelta(hours=2)) == "10:00"
+    with translation.override("en"):
+        assert taken_since(item, NOW + timedelta(days=1)) == "thu 26 nov 10:00"
+
+
 # --- Bulk actions ------------------------------------------------------------------------------------------
 
 
@@ -254,6 +265,9 @@ def test_bulk_close_of_an_item_closed_meanwhile_changes_nothing(
 
 def test_bulk_without_items_or_action_goes_back_with_an_error(client: Client, cast: Cast) -> None:
     client.force_login(cast["communicator"])
+    too_many = {"action": "take", "items": [str(n) for n in range(views.BULK_MOST + 1)]}
+    response = in_english(client).post(reverse("moderation:bulk"), too_many, follow=True)
+    assert f"Choose at most {views.BULK_MOST} items at a time." in response.content.decode()
     assert client.post(reverse("moderation:bulk"), {"action": "close"}).status_code == 302
     assert client.post(reverse("moderation:bulk"), {"action": "delete"}).status_code == 302
     assert client.post(reverse("moderation:bulk"), {"action": "take", "items": "x"}).status_code == 404
