@@ -30,6 +30,10 @@ import holidays
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
+# The working hours in a working day: every hour of it counts (the module's docstring), so "24
+# working hours" is one working day, the way people read the policy's deadline.
+WORKING_DAY_HOURS = 24
+
 
 def local_today(now: datetime) -> date:
     """The calendar day in Europe/Stockholm at ``now``: deadlines, cover and follow-up are Swedish days."""

@@ -423,6 +423,16 @@ class InstitutionSettings(models.Model):
             "security officer and the social media lead (KAU-THREAT)."
         ),
     )
+    take_expires_hours = setting_number(
+        _("an item taken is released after (hours)"),
+        default=4,
+        low=1,
+        high=72,
+        help_text=_(
+            'Someone who takes an item ("I\'m handling this") holds it this many hours unless they '
+            "answer, close or release it first; then others see it as free again."
+        ),
+    )
     followup_interval_months = setting_number(
         _("follow-up interval (months)"),
         default=12,

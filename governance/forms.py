@@ -99,6 +99,7 @@ class InstitutionSettingsForm(forms.ModelForm):
             "startpage_interval_months",
             "followup_interval_months",
             "threat_reacknowledge_hours",
+            "take_expires_hours",
         ]
 
     def clean(self) -> dict[str, Any]:

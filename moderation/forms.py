@@ -293,3 +293,43 @@ class InboxFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         return data.get("status") or "open", (data.get("q") or "").strip()
+
+
+class QueueFilterForm(forms.Form):
+    """The filters of "my queue" (GET): one of the person's accounts, a kind, a flag, overdue only.
+    A value that is not valid is ignored, as in the inbox."""
+
+    FLAG_CHOICES = [
+        ("", _("Any")),
+        ("any", _("Any flag")),
+        ("threat", _("Threat")),
+        ("pile_on", _("Pile-on risk")),
+        ("prohibited", _("Prohibited content")),
+    ]
+
+    account = forms.TypedChoiceField(label=_("Account"), required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any")), *Item.Kind.choices])
+    flag = forms.ChoiceField(label=_("Flagged"), required=False, choices=FLAG_CHOICES)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, accounts: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = [("", _("All your accounts")), *((a.pk, a.name) for a in accounts)]  # type: ignore[attr-defined]
+
+    def values(self) -> dict[str, Any]:
+        """The valid filters; a field whose value is not valid counts as not given."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data.get(name) for name in self.fields if name not in self.errors}
+
+
+class BulkCloseForm(forms.Form):
+    """The reason given for closing the chosen items as needing no answer; proposed, and editable."""
+
+    prefix = "bulk"
+
+    reason = forms.CharField(
+        label=_("Why no answer is needed"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -3,14 +3,18 @@ log, the alerts that route an item to the people who must know, and the connecto
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import person_field, reference_field
+
+if TYPE_CHECKING:
+    from core.models import User
 
 
 class Classification(models.TextChoices):
@@ -40,7 +44,46 @@ class PlatformStatus(models.TextChoices):
     REMOVED = "removed", _("Removed from the platform")
 
 
+class Severity(models.IntegerChoices):
+    """How urgently an open item must be seen, highest first: the flags that route it to someone who
+    must know at once (KAU-THREAT, KAU-DREV, KAU-PROHIBITED). Every list sorts on it first."""
+
+    NONE = 0, ""
+    PROHIBITED = 1, _("Prohibited content")
+    PILE_ON = 2, _("Pile-on risk")
+    THREAT = 3, _("Threat")
+
+
+def severity_rank() -> Case:
+    """The item's ``Severity`` as a database expression: its highest flag while it is open, 0 once it
+    has been dealt with (so that an old threat does not lead the inbox for ever). The lists order on it
+    first, and the indexes item_open_severity_due_idx and item_severity_received_idx hold it."""
+    return Case(
+        When(handled_at__isnull=False, then=Value(Severity.NONE)),
+        When(threat=True, then=Value(Severity.THREAT)),
+        When(pile_on_risk=True, then=Value(Severity.PILE_ON)),
+        When(~Q(prohibited=[]), then=Value(Severity.PROHIBITED)),
+        default=Value(Severity.NONE),
+        output_field=models.SmallIntegerField(),
+    )
+
+
 class ItemQuerySet(models.QuerySet["Item"]):
+    def with_severity(self) -> ItemQuerySet:
+        """Each item's ``rank`` (its Severity while open), for ordering and keyset paging."""
+        return self.alias(rank=severity_rank())
+
+    def flagged(self, flag: str) -> ItemQuerySet:
+        """Items with the flag: "threat", "pile_on", "prohibited", or "any" of them."""
+        conditions = {
+            "threat": Q(threat=True),
+            "pile_on": Q(pile_on_risk=True),
+            "prohibited": ~Q(prohibited=[]),
+        }
+        if flag == "any":
+            return self.filter(conditions["threat"] | conditions["pile_on"] | conditions["prohibited"])
+        return self.filter(conditions[flag])
+
     def unanswered(self) -> ItemQuerySet:
         return self.filter(handled_at__isnull=True)
 
@@ -126,6 +169,11 @@ class Item(models.Model):
 
     alert_after = models.DateTimeField(_("next reminder at"), null=True, blank=True, editable=False)
 
+    # "I'm handling this": who took the item, and when. A take lapses by itself after the institution's
+    # ``take_expires_hours`` (read at read time: nothing sweeps it) and ends when the item is dealt with.
+    taken_by = person_field(_("taken by"))
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+
     logged_by = person_field(_("logged by"))
     logged_at = models.DateTimeField(_("logged at"), auto_now_add=True)
 
@@ -171,6 +219,24 @@ class Item(models.Model):
             ),
             # The inbox and the report: an account's items, newest first (keyset on received_at, id).
             models.Index(fields=["account", "-received_at", "-id"], name="item_account_received_idx"),
+            # "My queue" and the start page, severity first (threats, pile-ons, prohibited content), then
+            # by due time: the keyset (severity, due_at, id) of the queue's pages.
+            models.Index(
+                F("account"),
+                severity_rank().desc(),
+                F("due_at"),
+                F("id"),
+                condition=Q(handled_at__isnull=True),
+                name="item_open_severity_due_idx",
+            ),
+            # The inbox: open flagged items first, then newest first (keyset on severity, received_at, id).
+            models.Index(
+                F("account"),
+                severity_rank().desc(),
+                F("received_at").desc(),
+                F("id").desc(),
+                name="item_severity_received_idx",
+            ),
             # The deadline sweep's claim: only rows with a reminder still to come are in the index.
             models.Index(
                 fields=["alert_after"], condition=Q(alert_after__isnull=False), name="item_alert_after_idx"
@@ -189,6 +255,26 @@ class Item(models.Model):
 
     def is_past_limit(self, now: datetime) -> bool:
         return self.handled_at is None and self.limit_at <= now
+
+    @property
+    def severity(self) -> Severity:
+        """The highest flag of the item (the Python side of ``severity_rank``, for any item)."""
+        if self.threat:
+            return Severity.THREAT
+        if self.pile_on_risk:
+            return Severity.PILE_ON
+        if self.prohibited:
+            return Severity.PROHIBITED
+        return Severity.NONE
+
+    def holder(self, now: datetime, expires_hours: int) -> User | None:
+        """Who is handling the item now: the person who took it, while it is open and the take is
+        younger than ``expires_hours``; None otherwise (a lapsed take counts as released)."""
+        if self.taken_by_id is None or self.taken_at is None or not self.is_open:
+            return None
+        if self.taken_at <= now - timedelta(hours=expires_hours):
+            return None
+        return self.taken_by
 
     def prohibited_labels(self) -> list[str]:
         return [str(Prohibited(code).label) for code in self.prohibited if code in Prohibited.values]
@@ -236,6 +322,9 @@ class LogEntry(models.Model):
         POSTED = "posted", _("Posted to the platform")
         POST_FAILED = "post_failed", _("Not posted to the platform")
         POST_UNKNOWN = "post_unknown", _("Outcome on the platform unknown")
+        # "I'm handling this".
+        TAKEN = "taken", _("Taken")
+        RELEASED = "released", _("Released")
 
     item = reference_field(Item, _("item"), null=False, related_name="log")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)

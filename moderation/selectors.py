@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +17,7 @@ from core.models import User
 from core.roles import Role, has_role
 from core.todo import TodoSection
 from core.units import in_subtrees, unit_paths_headed_by
-from moderation.models import Alert, Item
+from moderation.models import Alert, Item, ItemQuerySet, Severity
 
 
 def _moderated_by(user: User, prefix: str = "") -> Q:
@@ -86,9 +86,10 @@ def item_to_moderate(user: User, item_id: int) -> Item:
     return item
 
 
-def items_to_answer(user: User) -> QuerySet[Item]:
-    """Unanswered items on the accounts ``user`` owns or deputises for: "my queue", earliest due first,
-    so that what is overdue comes first."""
+def items_to_answer(user: User) -> ItemQuerySet:
+    """Unanswered items on the accounts ``user`` owns or deputises for: "my queue". Threats, pile-on
+    risks and prohibited content first (KAU-THREAT, KAU-DREV, KAU-PROHIBITED), then earliest due
+    first, so that what is overdue comes next (item_open_severity_due_idx)."""
     # The person's accounts first (a handful), then their open items by item_open_due_idx (account,
     # due time): an OR across the join would make the database read every open item of the registry.
     accounts = (
@@ -99,8 +100,9 @@ def items_to_answer(user: User) -> QuerySet[Item]:
     return (
         Item.objects.unanswered()
         .filter(account_id__in=accounts)
-        .select_related("account")
-        .order_by("due_at", "pk")
+        .with_severity()
+        .select_related("account", "taken_by")
+        .order_by("-rank", "due_at", "pk")
     )
 
 
@@ -131,11 +133,20 @@ def open_alerts_for(user: User) -> QuerySet[Alert]:
         )
     # The head it was routed to: the nearest active head up the tree when it was written.
     condition |= Q(target__in=[Alert.Target.HEAD, Alert.Target.HEAD_AND_LEAD], head=user)
+    # Threats first, then pile-on risks and prohibited content, each newest first (KAU-THREAT,
+    # KAU-DREV, KAU-PROHIBITED): by the alert's kind or the item's flags, whichever is higher.
+    severity = Case(
+        When(Q(kind=Alert.Kind.THREAT) | Q(item__threat=True), then=Value(Severity.THREAT)),
+        When(Q(kind=Alert.Kind.PILE_ON) | Q(item__pile_on_risk=True), then=Value(Severity.PILE_ON)),
+        When(~Q(item__prohibited=[]), then=Value(Severity.PROHIBITED)),
+        default=Value(Severity.NONE),
+    )
     return (
         Alert.objects.filter(condition, acknowledged_at__isnull=True, cleared_at__isnull=True)
         .exclude(kind=Alert.Kind.DUE)
+        .alias(severity=severity)
         .select_related("item", "item__account", "item__threat_case", "created_by")
-        .order_by("-created_at", "-pk")
+        .order_by("-severity", "-created_at", "-pk")
     )
 
 

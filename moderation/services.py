@@ -295,12 +295,17 @@ def escalate_item(item: Item, *, target: str, note: str, by: User, now: datetime
 # --- Answering, closing, removing ----------------------------------------------------------------------
 
 
+# The fields _finish sets, for save(update_fields=...) with the fields of each action.
+FINISH_FIELDS = ["status", "handled_at", "handled_by", "alert_after", "taken_by", "taken_at"]
+
+
 def _finish(item: Item, status: str, *, by: User, now: datetime, cleared_at: datetime | None = None) -> None:
     # Answered, closed or removed: its alerts need nobody's acknowledgement any more (not threats).
     clear_alerts(item, reason=status, now=cleared_at or now)
     item.status = status
     item.handled_at, item.handled_by = now, by
     item.alert_after = None  # answered, closed or removed: nothing more to remind of
+    item.taken_by, item.taken_at = None, None  # dealt with: nobody is handling it any more
 
 
 @transaction.atomic
@@ -324,7 +329,7 @@ def answer_item(
     locked.answer, locked.answered_at = answer.strip(), answered_at
     _finish(locked, Item.Status.ANSWERED, by=by, now=answered_at, cleared_at=now)
     record(locked, by=by, reason="answered")
-    locked.save(update_fields=["answer", "answered_at", "status", "handled_at", "handled_by", "alert_after"])
+    locked.save(update_fields=["answer", "answered_at", *FINISH_FIELDS])
     log_action(locked, LogEntry.Action.ANSWERED, by=by, now=now, before=before)
     # Recorded first: a connector posts it to the platform from a worker, after this commits.
     events.answer_recorded.announce(item=locked, by=by, now=now)
@@ -343,7 +348,7 @@ def close_item(item: Item, *, reason: str, by: User, now: datetime) -> Item:
     locked.close_reason = reason.strip()
     _finish(locked, Item.Status.CLOSED, by=by, now=now)
     record(locked, by=by, reason="closed")
-    locked.save(update_fields=["close_reason", "status", "handled_at", "handled_by", "alert_after"])
+    locked.save(update_fields=["close_reason", *FINISH_FIELDS])
     log_action(locked, LogEntry.Action.CLOSED, by=by, now=now, before=before, note=locked.close_reason)
     return locked
 
@@ -402,7 +407,7 @@ def remove_item(item: Item, *, note: str, by: User, now: datetime) -> Item:
     before = snapshot(locked)
     _finish(locked, Item.Status.REMOVED, by=by, now=now)
     record(locked, by=by, reason="removed")
-    locked.save(update_fields=["status", "handled_at", "handled_by", "alert_after"])
+    locked.save(update_fields=FINISH_FIELDS)
     log_action(locked, LogEntry.Action.REMOVED, by=by, now=now, before=before, note=note.strip())
     # The evidence is kept (above), so a connector may now hide or delete it on the platform.
     events.removal_recorded.announce(item=locked, by=by, now=now)

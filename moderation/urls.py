@@ -18,6 +18,10 @@ urlpatterns = [
     path("<int:pk>/stang/", views.item_close, name="close"),
     path("<int:pk>/ta-bort/", views.item_remove, name="remove"),
     path("<int:pk>/eskalera/", views.item_escalate, name="escalate"),
+    # "I'm handling this", and the bulk actions of the queue.
+    path("<int:pk>/ta/", views.item_take, name="take"),
+    path("<int:pk>/slapp/", views.item_release, name="release"),
+    path("valda/", views.bulk_action, name="bulk"),
     path("larm/<int:pk>/kvittera/", views.alert_acknowledge, name="alert_acknowledge"),
     # Saved replies, kept by the communications department (KAU-RESPONSE-TONE).
     path("svarsmallar/", reply_views.reply_list, name="replies"),

@@ -21,8 +21,9 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.forms import Form
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
@@ -35,14 +36,16 @@ from core.calendar import WorkingCalendar
 from core.forms import add_service_errors
 from core.http import signed_in
 from core.models import InstitutionSettings, User
-from moderation import services
+from moderation import handling, services
 from moderation.forms import (
     AnswerForm,
+    BulkCloseForm,
     CloseForm,
     EscalateForm,
     EvidenceForm,
     InboxFilterForm,
     ItemForm,
+    QueueFilterForm,
     RemoveForm,
     TriageForm,
 )
@@ -75,18 +78,28 @@ def _calendar() -> WorkingCalendar:
 # --- Keyset pagination -----------------------------------------------------------------------------------
 
 
-def _key(moment: datetime, pk: int) -> str:
-    """A row's position as text: microseconds since the epoch (exact, unlike a float) and the id."""
-    return f"{(moment - _EPOCH) // timedelta(microseconds=1)}.{pk}"
+def _key(moment: datetime, pk: int, rank: int = 0) -> str:
+    """A row's position as text: its severity rank, microseconds since the epoch (exact, unlike a
+    float) and the id."""
+    return f"{rank}.{(moment - _EPOCH) // timedelta(microseconds=1)}.{pk}"
 
 
-def _parse_key(raw: str | None) -> tuple[datetime, int] | None:
-    """The position a "next page" link carries, or None for the first page (or a key that is not one)."""
+def _parse_key(raw: str | None) -> tuple[int, datetime, int] | None:
+    """The position a "next page" link carries, or None for the first page (or a key that is not one).
+    A key of two parts (written before the lists were sorted by severity) has rank 0."""
     try:
-        micros, pk = (raw or "").split(".", 1)
-        return _EPOCH + timedelta(microseconds=int(micros)), int(pk)
+        parts = (raw or "").split(".")
+        if len(parts) == 2:
+            parts.insert(0, "0")
+        rank, micros, pk = parts
+        return int(rank), _EPOCH + timedelta(microseconds=int(micros)), int(pk)
     except (ValueError, OverflowError):
         return None
+
+
+def _rank(item: Item) -> int:
+    """The item's place in the severity order, as the database computes it (models.severity_rank)."""
+    return int(item.severity) if item.is_open else 0
 
 
 @dataclass
@@ -96,7 +109,7 @@ class Page:
     is_first: bool
 
 
-def _page(items: QuerySet[Item], after: tuple[datetime, int] | None, key: Callable[[Item], str]) -> Page:
+def _page(items: QuerySet[Item], after: Any, key: Callable[[Item], str]) -> Page:
     """One page of ``items`` (already filtered to what follows ``after`` and ordered): a row more
     than the page is read to know whether another page follows, so no COUNT(*) is needed."""
     rows = list(items[: PAGE_SIZE + 1])
@@ -112,19 +125,39 @@ def _moderated_accounts(user: User) -> QuerySet[Account]:
     return Account.objects.kept_by(user).exclude(status=Account.Status.CLOSED).order_by("name", "pk")
 
 
+def _filtered_queue(user: User, filters: dict[str, Any], now: datetime) -> QuerySet[Item]:
+    items = items_to_answer(user)
+    if filters.get("account"):
+        items = items.filter(account_id=filters["account"])
+    if filters.get("kind"):
+        items = items.filter(kind=filters["kind"])
+    if filters.get("flag"):
+        items = items.flagged(filters["flag"])
+    if filters.get("overdue"):
+        items = items.filter(due_at__lte=now)
+    return items
+
+
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    """ "My queue": the unanswered items on every account the person owns or deputises for, earliest
-    due first, so what is overdue comes first and is marked, with the working time left
-    (KAU-RESPONSE-DEADLINE)."""
+    """ "My queue": the unanswered items on every account the person owns or deputises for. Threats,
+    pile-on risks and prohibited content first (KAU-THREAT, KAU-DREV, KAU-PROHIBITED), then earliest
+    due first, so what is overdue comes next and is marked, with the working time left
+    (KAU-RESPONSE-DEADLINE). Filtered by account, kind, flag and overdue; rows are chosen for the
+    bulk actions (bulk_action)."""
     user = signed_in(request)
     now = timezone.now()
+    accounts = list(_moderated_accounts(user))
+    form = QueueFilterForm(request.GET, accounts=accounts)
+    filters = form.values()
     after = _parse_key(request.GET.get(KEY_PARAM))
-    items = items_to_answer(user)
+    items = _filtered_queue(user, filters, now)
     if after is not None:
-        due_at, pk = after
-        items = items.filter(Q(due_at__gt=due_at) | Q(due_at=due_at, pk__gt=pk))
-    page = _page(items, after, lambda item: _key(item.due_at, item.pk))
+        rank, due_at, pk = after
+        items = items.filter(
+            Q(rank__lt=rank) | Q(rank=rank, due_at__gt=due_at) | Q(rank=rank, due_at=due_at, pk__gt=pk)
+        )
+    page = _page(items, after, lambda item: _key(item.due_at, item.pk, _rank(item)))
     return render(
         request,
         "moderation/queue.html",
@@ -132,7 +165,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "now": now,
             "working_calendar": _calendar(),
-            "accounts": list(_moderated_accounts(user)),
+            "accounts": accounts,
+            "form": form,
+            "filtered": any(filters.values()),
         },
     )
 
@@ -156,11 +191,22 @@ def inbox(request: HttpRequest, account_id: int) -> HttpResponse:
         items = items.filter(handled_at__isnull=False)
     if query:
         items = items.filter(Q(author__icontains=query) | Q(text__icontains=query))
+    # Open threats, pile-on risks and prohibited content first, then newest first
+    # (item_severity_received_idx).
+    items = items.with_severity()
     after = _parse_key(request.GET.get(KEY_PARAM))
     if after is not None:
-        received_at, pk = after
-        items = items.filter(Q(received_at__lt=received_at) | Q(received_at=received_at, pk__lt=pk))
-    page = _page(items.order_by("-received_at", "-pk"), after, lambda item: _key(item.received_at, item.pk))
+        rank, received_at, pk = after
+        items = items.filter(
+            Q(rank__lt=rank)
+            | Q(rank=rank, received_at__lt=received_at)
+            | Q(rank=rank, received_at=received_at, pk__lt=pk)
+        )
+    page = _page(
+        items.select_related("taken_by").order_by("-rank", "-received_at", "-pk"),
+        after,
+        lambda item: _key(item.received_at, item.pk, _rank(item)),
+    )
     return render(
         request,
         "moderation/inbox.html",
@@ -510,12 +556,17 @@ def alert_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_object_or_404(open_alerts_for(user), pk=pk)
     acknowledge_alert(alert, by=user, now=timezone.now())
     messages.success(request, _("The alert is acknowledged."))
+    return redirect(_safe_next(request) or "core:home")
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The ``next`` page the form names, if it is on this site; else empty."""
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect("core:home")
+        return target
+    return ""
 
 
 @require_POST
@@ -530,3 +581,100 @@ def alerts_acknowledge_all(request: HttpRequest) -> HttpResponse:
         % {"count": done},
     )
     return redirect("core:home")
+
+
+# --- "I'm handling this" and the bulk actions of the queue -------------------------------------------
+
+
+def _handle(request: HttpRequest, pk: int, act: Callable[..., Item], done: str) -> HttpResponse:
+    user, item = _acting_on(request, pk)
+    try:
+        act(item, by=user, now=timezone.now())
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+    return redirect(_safe_next(request) or reverse("moderation:item", args=[item.pk]))
+
+
+@require_POST
+def item_take(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "I'm handling this": the others on the account see who has the item in hand, until it is
+    answered, closed, removed or released, or the take lapses."""
+    return _handle(request, pk, handling.take_item, _("You are handling the item."))
+
+
+@require_POST
+def item_release(request: HttpRequest, pk: int) -> HttpResponse:
+    """Nobody is handling the item any more: it is free for the others on the account."""
+    return _handle(request, pk, handling.release_item, _("The item is released."))
+
+
+BULK_ACTIONS = {"close", "take"}
+BULK_MOST = 200  # four pages of the queue: more in one go is a slip, and one long transaction
+
+
+def _chosen_items(request: HttpRequest, user: User) -> list[Item]:
+    """The items chosen in the queue, every one on an account the person moderates, or 404: an item
+    they may not moderate is refused as not found, and nothing is changed."""
+    try:
+        ids = {int(value) for value in request.POST.getlist("items")}
+    except ValueError:
+        raise Http404 from None
+    items = list(
+        Item.objects.filter(pk__in=ids, account__in=Account.objects.kept_by(user).values("pk"))
+        .select_related("account", "taken_by")
+        .order_by("due_at", "pk")
+    )
+    if len(items) != len(ids):
+        raise Http404
+    return items
+
+
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Close the chosen items as needing no answer, or take them, after one confirmation page that
+    lists them (no script needed). Every item or none, each in the item's own log."""
+    user = signed_in(request)
+    action = request.POST.get("action", "")
+    back = _safe_next(request) or reverse("moderation:queue")
+    if action not in BULK_ACTIONS:
+        messages.error(request, _("Choose what to do with the chosen items."))
+        return redirect(back)
+    if len(request.POST.getlist("items")) > BULK_MOST:
+        messages.error(request, _("Choose at most %(most)d items at a time.") % {"most": BULK_MOST})
+        return redirect(back)
+    items = _chosen_items(request, user)
+    if not items:
+        messages.error(request, _("Choose at least one item in the list."))
+        return redirect(back)
+    form = BulkCloseForm(request.POST if "confirm" in request.POST else None)
+    if action == "close" and form.is_bound is False:
+        form = BulkCloseForm(initial={"reason": _("Needs no answer.")})
+    context = {"items": items, "action": action, "form": form, "next": back, "now": timezone.now()}
+    if "confirm" not in request.POST:
+        return render(request, "moderation/bulk_confirm.html", context)
+    try:
+        if action == "close":
+            if not form.is_valid():
+                return render(request, "moderation/bulk_confirm.html", context, status=400)
+            handling.close_items(items, reason=form.cleaned_data["reason"], by=user, now=timezone.now())
+            done = ngettext(
+                "%(count)d item is closed without an answer.",
+                "%(count)d items are closed without an answer.",
+                len(items),
+            )
+        else:
+            handling.take_items(items, by=user, now=timezone.now())
+            done = ngettext(
+                "You are handling %(count)d item.", "You are handling %(count)d items.", len(items)
+            )
+    except ValidationError as exc:
+        if isinstance(exc, services.ItemNotOpen):
+            context["refused"] = exc.messages
+            return render(request, "moderation/bulk_confirm.html", context, status=409)
+        add_service_errors(form, exc)
+        return render(request, "moderation/bulk_confirm.html", context, status=400)
+    messages.success(request, done % {"count": len(items)})
+    return redirect(back)

@@ -109,6 +109,7 @@ INSTITUTION_SETTINGS: dict[str, Any] = {
     "startpage_interval_months": 6,
     "followup_interval_months": 12,
     "threat_reacknowledge_hours": 2,
+    "take_expires_hours": 4,
 }
 
 

@@ -1,5 +1,5 @@
-"""Time left to answer an item, in working hours (KAU-RESPONSE-DEADLINE), for the queue, the inbox,
-the item page and the start page."""
+"""Time left to answer an item, in working days and hours (KAU-RESPONSE-DEADLINE), for the queue, the
+inbox, the item page and the start page; the short date beside it; who is handling an item."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.calendar import WorkingCalendar, working_hours_between
 from moderation.models import Item
+from moderation.time_wording import answer_within, late_by
 
 register = template.Library()
 
@@ -27,10 +30,10 @@ class TimeLeft:
 
     @property
     def label(self) -> str:
-        span = duration(abs(self.hours))
+        """Said once: "2 working days late", or "answer within 1 working day"."""
         if self.overdue:
-            return _("overdue by %(time)s of working time") % {"time": span}
-        return _("%(time)s of working time left") % {"time": span}
+            return late_by(max(0.0, -self.hours))
+        return answer_within(self.hours)
 
 
 def duration(hours: float) -> str:
@@ -81,3 +84,31 @@ def _calendar(context: template.Context) -> WorkingCalendar:
 def time_left(context: template.Context, item: Item, now: datetime) -> Any:
     """``{% time_left item now as left %}``: a TimeLeft, or None for an item already dealt with."""
     return time_left_of(item, now, _calendar(context))
+
+
+@register.filter
+def short_when(value: datetime | None) -> str:
+    """A moment as a deadline is read beside its time left: "tor 5 dec 14:00", Europe/Stockholm."""
+    if value is None:
+        return ""
+    return date_format(timezone.localtime(value), "D j M H:i").lower()
+
+
+@register.simple_tag(takes_context=True)
+def holder_of(context: template.Context, item: Item, now: datetime) -> Any:
+    """``{% holder_of item now as holder %}``: who is handling the item now, or None (Item.holder,
+    with the institution's ``take_expires_hours``, read once per request)."""
+    from core.models import InstitutionSettings
+
+    return item.holder(now, InstitutionSettings.objects.get_solo().take_expires_hours)
+
+
+@register.simple_tag
+def taken_since(item: Item, now: datetime) -> str:
+    """When the item was taken: "10:42" the same day, else "tor 5 dec 10:42" (Europe/Stockholm)."""
+    if item.taken_at is None:
+        return ""
+    taken = timezone.localtime(item.taken_at)
+    if taken.date() == timezone.localtime(now).date():
+        return date_format(taken, "H:i")
+    return short_when(item.taken_at)

@@ -90,6 +90,9 @@ moderation:answer                 POST    404  404   403  404  403  404  404  30
 moderation:close                  POST    404  404   403  404  403  404  404  302   302  404
 moderation:remove                 POST    404  404   403  404  403  404  404  400   400  404
 moderation:escalate               POST    404  404   403  404  403  404  404  302   302  404
+moderation:take                   POST    404  404   403  404  403  404  404  302   302  404
+moderation:release                POST    404  404   403  404  403  404  404  302   302  404
+moderation:bulk                   POST    404  404   404  404  404  404  404  200   200  404
 moderation:alert_acknowledge      POST    404  404   404  404  404  404  302  404   404  404
 moderation:alerts_acknowledge_all POST    302  302   302  302  302  302  302  302   302  302
 moderation:cases                  GET     404  404   404  404  200  404  200  404   404  404
@@ -161,6 +164,8 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "moderation:escalate": {"escalate-target": "head", "escalate-note": "Gäller hela institutionen."},
     "moderation:remove": {"remove-note": "Borttagen."},
     "moderation:case_record": {"kind": "note", "note": "Polisanmälan övervägs."},
+    # The confirmation page of a bulk action on the world's item (ITEM is replaced by its id).
+    "moderation:bulk": {"action": "take", "items": "ITEM"},
     "archive:package_register": {"diary_number": "KAU 2026/123"},
     "api:items": {"kind": "comment", "platform_id": "p-api", "author": "@x", "text": "Hej"},
 }
@@ -212,7 +217,10 @@ def test_each_role_gets_what_the_policy_gives_it(
     method, expected = ROWS[view]
     route = ROUTES[view.split("#")[0]]
     url = url_for(route, world, key=view)
-    data = POST_DATA.get(view, {})
+    data = {
+        name: str(world["item"].pk) if value == "ITEM" else value
+        for name, value in POST_DATA.get(view, {}).items()
+    }
     got = {role: visit(signed_in(sessions, role), route, url, method, data) for role in ROLES}
     wrong = {
         role: f"expected {expected[role]}, got {got[role]}" for role in ROLES if got[role] != expected[role]

@@ -200,12 +200,14 @@ def test_my_queue_puts_the_overdue_item_first_marked_with_the_working_time(
     body = response.content.decode()
     first_row = body.split(f'data-item="{overdue.pk}"')[1].split("</tr>")[0]
     assert "data-overdue" in first_row
-    assert "Overdue" in first_row
-    # Due Tuesday 10:00, now Thursday 10:00: 48 working hours overdue.
-    assert "overdue by 48 h of working time" in first_row
+    # Due Tuesday 10:00, now Thursday 10:00: 48 working hours overdue, said once.
+    assert first_row.count("badge--late") == 1
+    assert "2 working days late" in first_row
     fresh_row = body.split(f'data-item="{fresh.pk}"')[1].split("</tr>")[0]
-    # Received Thursday 08:00 → due Friday 08:00: 22 working hours left.
-    assert "22 h of working time left" in fresh_row
+    # Received Thursday 08:00 → due Friday 08:00: 22 working hours left, within a working day.
+    assert 'data-hours-left="22.0"' in fresh_row
+    assert "answer within 1 working day · <time" in fresh_row
+    assert ">fri 27 nov 08:00</time>" in fresh_row
     assert reverse("moderation:item", args=[overdue.pk]) in first_row
 
 
@@ -222,7 +224,7 @@ def test_the_queue_counts_time_left_on_the_institutions_calendar(
     client.force_login(cast["communicator"])
     body = in_english(client).get(reverse("moderation:queue")).content.decode()
     row = body.split(f'data-item="{item.pk}"')[1].split("</tr>")[0]
-    assert "8 h of working time left" in row  # Thursday is closed: only Friday 00:00–08:00 counts
+    assert 'data-hours-left="8.0"' in row  # Thursday is closed: only Friday 00:00–08:00 counts
 
 
 def bulk_items(account: Any, count: int, *, start: int = 0, handled: bool = False) -> list[Item]:
@@ -787,7 +789,7 @@ def test_the_start_page_links_each_item_and_shows_its_time_left(
     body = in_english(client).get(reverse("core:home")).content.decode()
     row = body.split(f'data-item="{item.pk}"')[1].split("</tr>")[0]
     assert reverse("moderation:item", args=[item.pk]) in row
-    assert "overdue by 48 h of working time" in row
+    assert "2 working days late" in row
 
 
 @pytest.mark.parametrize(
