@@ -28,6 +28,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
     assert nav_keys(page) == {
         "home",
         "cases",
+        "replies",
         "queue",
         "requests",
         "absences",

@@ -40,6 +40,19 @@ def overflow(page: Any) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
+# The innermost elements that reach past the viewport's right edge, named for the failure message.
+_WIDE = """() => [...document.querySelectorAll("body *")]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+  .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 0.5))
+  .slice(0, 5)
+  .map(e => e.tagName.toLowerCase() + (e.className ? "." + String(e.className).split(" ").join(".") : "")
+    + " (" + Math.round(e.getBoundingClientRect().right) + "px)")"""
+
+
+def too_wide(page: Any) -> list[str]:
+    return list(page.evaluate(_WIDE))
+
+
 def sign_in(page: Any, username: str) -> None:
     browser_login(page, username, f"pw-{username}-0123")
 
@@ -89,7 +102,7 @@ def test_no_page_of_any_journey_scrolls_sideways_and_axe_is_clean(
                 if response is None or response.status != 200:
                     continue  # a page the role may not open is not on its journey
                 if (wider := overflow(page)) > 0:
-                    problems.append(f"{role} {size} {path}: {wider}px wider than the screen")
+                    problems.append(f"{role} {size} {path}: {wider}px too wide: {too_wide(page)}")
                 if (size, path) not in checked:
                     checked.add((size, path))
                     assert_accessible(page)

@@ -70,6 +70,8 @@ def test_the_security_officer_follows_a_threat_case(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_accessible(page)
 
+    if page.locator(".nav-toggle").is_visible():  # on a phone the menu is folded
+        page.locator(".nav-toggle").click()
     page.locator("nav.main-nav [data-nav=cases]").click()
     page.wait_for_load_state()
     assert page.locator(f"[data-cases=open] tr[data-case='{case.pk}']").count() == 1
