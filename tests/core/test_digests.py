@@ -99,6 +99,7 @@ def test_a_digest_is_one_email_listing_the_events_with_links_sent_once(cast: Cas
     mail.outbox.clear()
     # Not before the digest's time; then one e-mail with the three, marked sent; then nothing more.
     due = Notification.objects.filter(digest_at__isnull=False).values_list("digest_at", flat=True).first()
+    assert due is not None
     assert send_digests(now=due - timedelta(seconds=1)) == 0
     assert send_digests(now=due) == 1
     assert len(mail.outbox) == 1
@@ -121,6 +122,7 @@ def test_a_digest_that_fails_keeps_its_rows_for_the_next_run(
     set_email_preferences(person, choices={"request_commented": "daily"}, now=NOW)
     tell(person, "request_commented", 1)
     due = Notification.objects.get().digest_at
+    assert due is not None
     monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", lambda self, m: 0)
     assert send_digests(now=due) == 0
     row = Notification.objects.get()

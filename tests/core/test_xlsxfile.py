@@ -17,7 +17,7 @@ import pytest
 
 from core import xlsxfile
 
-HEADING = ["namn", "mottagen", "dag", "andel (%)", "antal", "klar"]
+HEADING: list[object] = ["namn", "mottagen", "dag", "andel (%)", "antal", "klar"]
 
 
 def workbook(rows: list[list[object]], title: str = "Svarstider") -> openpyxl.Workbook:

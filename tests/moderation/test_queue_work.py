@@ -382,7 +382,7 @@ def test_keyset_pages_keep_the_severity_order_with_filters(
     expected = sorted(made, key=lambda i: (-int(i.severity), i.due_at, i.pk))
     for query, wanted in (({}, expected), ({"kind": "comment"}, expected)):
         seen: list[Item] = []
-        params = dict(query)
+        params: dict[str, str] = dict(query)
         for _ in range(10):
             response = client.get(reverse("moderation:queue"), params)
             seen += response.context["page"].rows
@@ -393,7 +393,7 @@ def test_keyset_pages_keep_the_severity_order_with_filters(
         assert seen == wanted
     # The inbox: open flagged first, then newest first, across its pages.
     seen = []
-    params: dict[str, str] = {}
+    params = {}
     for _ in range(10):
         response = client.get(reverse("moderation:inbox", args=[made[0].account_id]), params)
         seen += response.context["page"].rows

@@ -45,7 +45,8 @@ def test_a_threat_is_a_case_from_the_moment_it_is_routed_kau_threat(cast: Cast, 
     case = ThreatCase.objects.get(item=threat)
     assert case.is_open
     assert case.opened_at == NOW
-    assert list(case.entries.values_list("kind", "by")) == [(ThreatCaseEntry.Kind.OPENED, None)]
+    (entry,) = case.entries.all()
+    assert (entry.kind, entry.by) == (ThreatCaseEntry.Kind.OPENED, None)
     alert = Alert.objects.get(item=threat, kind=Alert.Kind.THREAT)
     # Two working hours on a Thursday morning (the default setting).
     assert alert.realert_at == NOW + timedelta(hours=2)
