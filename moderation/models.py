@@ -442,73 +442,6 @@ class Alert(models.Model):
         return self.acknowledged_at is None and self.cleared_at is None
 
 
-class ThreatCase(models.Model):
-    """A threat handled as a case (KAU-THREAT): opened with the threat's alert, one per item, and
-    followed by the security officer and the social media lead until closed (and re-opened if need
-    be). What was done is its entries, each with who and when; the case itself only says whether it
-    is open. Never deleted (KAU-PUBLIC-RECORD)."""
-
-    item = models.OneToOneField(
-        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="threat_case"
-    )
-    opened_at = models.DateTimeField(_("opened at"))
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = person_field(_("closed by"))
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("threat case")
-        verbose_name_plural = _("threat cases")
-        ordering = ["-opened_at", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(closed_at__isnull=True) | Q(closed_at__gte=models.F("opened_at")),
-                name="threatcase_closed_after_opened",
-            ),
-        ]
-        indexes = [
-            # The case list: open cases first, newest first (keyset on opened_at, id).
-            models.Index(fields=["-opened_at", "-id"], name="threatcase_opened_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{_('Threat case')} {self.pk}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed_at is None
-
-
-class ThreatCaseEntry(models.Model):
-    """One line of a threat case's record (KAU-THREAT): a note, or an action taken, by whom and when.
-    Append-only: on PostgreSQL a trigger refuses to change or delete a row (KAU-PUBLIC-RECORD)."""
-
-    class Kind(models.TextChoices):
-        OPENED = "opened", _("Case opened")
-        NOTE = "note", _("Note")
-        POLICE_REPORT = "police_report", _("Police report filed")
-        RISK_ASSESSMENT = "risk_assessment", _("Risk assessment made")
-        TARGET_INFORMED = "target_informed", _("The person targeted informed")
-        CLOSED = "closed", _("Case closed")
-        REOPENED = "reopened", _("Case re-opened")
-
-    case = reference_field(ThreatCase, _("case"), null=False, related_name="entries")
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    note = models.TextField(_("note"), blank=True)
-    by = person_field(_("by"), help_text=_("Empty when Kanalvakt itself opened the case."))
-    at = models.DateTimeField(_("at"))
-
-    class Meta:
-        verbose_name = _("threat case entry")
-        verbose_name_plural = _("threat case entries")
-        ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["case", "at"], name="threatcaseentry_case_at_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.get_kind_display()}"
-
-
 class ApiToken(models.Model):
     """A connector's key to the moderation API, issued by the social media lead.
 
@@ -592,48 +525,22 @@ class Publication(models.Model):
         return f"{self.get_kind_display()}: {self.text[:40]}"
 
 
-class SavedReplyQuerySet(models.QuerySet["SavedReply"]):
-    def active(self) -> SavedReplyQuerySet:
-        return self.filter(active=True)
+# Models kept in modules of their own subject, imported here so that Django registers them with the app.
+from moderation.case_models import ThreatCase, ThreatCaseEntry  # noqa: E402
+from moderation.reply_models import SavedReply  # noqa: E402
 
-    def for_unit_path(self, path: str) -> SavedReplyQuerySet:
-        """The replies that apply to an account of the unit at ``path``: the institution's (no unit)
-        and those of the unit and every unit above it, read from the path's ids in one query."""
-        ids = [int(part) for part in path.strip("/").split("/") if part]
-        return self.filter(Q(unit__isnull=True) | Q(unit_id__in=ids))
-
-
-class SavedReply(models.Model):
-    """A saved reply (*svarsmall*): a text the communications department keeps for answers that recur,
-    for the whole institution (no unit) or for one unit and the units below it. A moderator inserts
-    it into the answer and edits it before sending, so every answer stays professional, factual and
-    open (KAU-RESPONSE-TONE). Retired, never deleted: the history says who wrote what."""
-
-    title = models.CharField(_("title"), max_length=120)
-    text = models.TextField(_("text"))
-    unit = reference_field(
-        "core.OrgUnit",
-        _("unit"),
-        help_text=_("Empty for the whole institution; otherwise the unit and the units below it."),
-    )
-    active = models.BooleanField(_("in use"), default=True)
-    created_by = person_field(_("created by"))
-    created_at = models.DateTimeField(_("created at"))
-    updated_by = person_field(_("updated by"))
-    updated_at = models.DateTimeField(_("updated at"))
-
-    history = HistoricalRecords()
-
-    objects = SavedReplyQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("saved reply")
-        verbose_name_plural = _("saved replies")
-        ordering = ["title", "pk"]
-        constraints = [
-            models.CheckConstraint(condition=~Q(title=""), name="savedreply_title_not_empty"),
-            models.CheckConstraint(condition=~Q(text=""), name="savedreply_text_not_empty"),
-        ]
-
-    def __str__(self) -> str:
-        return self.title
+__all__ = [
+    "Alert",
+    "ApiToken",
+    "Classification",
+    "Item",
+    "LogEntry",
+    "PlatformStatus",
+    "Prohibited",
+    "Publication",
+    "SavedReply",
+    "Severity",
+    "ThreatCase",
+    "ThreatCaseEntry",
+    "severity_rank",
+]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation import case_views, import_views, reply_views, report_views, token_views, views
+from moderation import case_views, import_views, reply_views, report_views, token_views, views, work_views
 
 app_name = "moderation"
 
@@ -19,16 +19,16 @@ urlpatterns = [
     path("<int:pk>/ta-bort/", views.item_remove, name="remove"),
     path("<int:pk>/eskalera/", views.item_escalate, name="escalate"),
     # "I'm handling this", and the bulk actions of the queue.
-    path("<int:pk>/ta/", views.item_take, name="take"),
-    path("<int:pk>/slapp/", views.item_release, name="release"),
-    path("valda/", views.bulk_action, name="bulk"),
-    path("larm/<int:pk>/kvittera/", views.alert_acknowledge, name="alert_acknowledge"),
+    path("<int:pk>/ta/", work_views.item_take, name="take"),
+    path("<int:pk>/slapp/", work_views.item_release, name="release"),
+    path("valda/", work_views.bulk_action, name="bulk"),
+    path("larm/<int:pk>/kvittera/", work_views.alert_acknowledge, name="alert_acknowledge"),
     # Saved replies, kept by the communications department (KAU-RESPONSE-TONE).
     path("svarsmallar/", reply_views.reply_list, name="replies"),
     path("svarsmallar/ny/", reply_views.reply_add, name="reply_add"),
     path("svarsmallar/<int:pk>/andra/", reply_views.reply_edit, name="reply_edit"),
     path("svarsmallar/<int:pk>/avveckla/", reply_views.reply_retire, name="reply_retire"),
-    path("larm/kvittera-alla/", views.alerts_acknowledge_all, name="alerts_acknowledge_all"),
+    path("larm/kvittera-alla/", work_views.alerts_acknowledge_all, name="alerts_acknowledge_all"),
     # Threat cases (KAU-THREAT): the security officer's and the social media lead's.
     path("hot/", case_views.case_list, name="cases"),
     path("hot/<int:pk>/", case_views.case_detail, name="case"),

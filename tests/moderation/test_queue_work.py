@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from archive.services import store_evidence
 from core.models import InstitutionSettings
-from moderation import handling, services, views
+from moderation import handling, services, views, work_views
 from moderation.models import Alert, Item, LogEntry, Severity
 from moderation.services import Triage
 from tests.conftest import Cast
@@ -265,9 +265,9 @@ def test_bulk_close_of_an_item_closed_meanwhile_changes_nothing(
 
 def test_bulk_without_items_or_action_goes_back_with_an_error(client: Client, cast: Cast) -> None:
     client.force_login(cast["communicator"])
-    too_many = {"action": "take", "items": [str(n) for n in range(views.BULK_MOST + 1)]}
+    too_many = {"action": "take", "items": [str(n) for n in range(work_views.BULK_MOST + 1)]}
     response = in_english(client).post(reverse("moderation:bulk"), too_many, follow=True)
-    assert f"Choose at most {views.BULK_MOST} items at a time." in response.content.decode()
+    assert f"Choose at most {work_views.BULK_MOST} items at a time." in response.content.decode()
     assert client.post(reverse("moderation:bulk"), {"action": "close"}).status_code == 302
     assert client.post(reverse("moderation:bulk"), {"action": "delete"}).status_code == 302
     assert client.post(reverse("moderation:bulk"), {"action": "take", "items": "x"}).status_code == 404
