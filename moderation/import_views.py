@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Account
-from core import csvfile
 from core.calendar import response_deadlines
+from core.downloads import table_response
 from core.http import signed_in
 from core.models import InstitutionSettings, User
 from core.uploads import display_name
@@ -87,11 +87,12 @@ def import_template(request: HttpRequest, account_id: int) -> HttpResponse:
     if not may_moderate(user, account):
         raise PermissionDenied
     swedish = (get_language() or "").startswith("sv")
-    data = csvfile.csv_bytes([imports.column_names(swedish), _example_row(swedish)])
-    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
-    name = "importmall" if swedish else "import-template"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return table_response(
+        [imports.column_names(swedish), _example_row(swedish)],
+        fmt="csv",
+        filename="importmall" if swedish else "import-template",
+        title="",
+    )
 
 
 @require_http_methods(["GET", "POST"])
