@@ -21,7 +21,7 @@ from core.history import record
 from core.models import InstitutionSettings, User
 from moderation.itemlog import locked_item, log_action
 from moderation.models import Item, LogEntry
-from moderation.services import _require_open, close_item, require_moderator
+from moderation.services import close_item, require_moderator, require_open
 
 
 def expires_hours() -> int:
@@ -35,7 +35,7 @@ def take_item(item: Item, *, by: User, now: datetime) -> Item:
     names whom it was taken from. Taking one's own take again renews it."""
     locked = locked_item(item)
     require_moderator(by, locked)
-    _require_open(locked)
+    require_open(locked)
     holder = locked.holder(now, expires_hours())
     note = ""
     if holder is not None and holder.pk != by.pk:

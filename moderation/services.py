@@ -78,7 +78,7 @@ def require_moderator(user: User, item: Item) -> None:
         raise PermissionDenied(_("Only the account owner and the deputies moderate this account."))
 
 
-def _require_open(item: Item) -> None:
+def require_open(item: Item) -> None:
     if item.handled_at is not None:
         raise ItemNotOpen(
             _("The item has already been dealt with: it is %(status)s.")
@@ -316,7 +316,7 @@ def answer_item(
     KAU-RESPONSE-TONE)."""
     locked = locked_item(item)
     require_moderator(by, locked)
-    _require_open(locked)
+    require_open(locked)
     if not answer.strip():
         raise ValidationError({"answer": _("Write the answer that was given.")})
     answered_at = answered_at or now
@@ -341,7 +341,7 @@ def close_item(item: Item, *, reason: str, by: User, now: datetime) -> Item:
     """Close an item that needs no answer; the reason is required and kept."""
     locked = locked_item(item)
     require_moderator(by, locked)
-    _require_open(locked)
+    require_open(locked)
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the item needs no answer.")})
     before = snapshot(locked)
@@ -395,7 +395,7 @@ def remove_item(item: Item, *, note: str, by: User, now: datetime) -> Item:
     category is named and the evidence screenshot is kept (KAU-PROHIBITED-EVIDENCE)."""
     locked = locked_item(item)
     require_moderator(by, locked)
-    _require_open(locked)
+    require_open(locked)
     if not locked.prohibited:
         raise ValidationError(
             {"prohibited": _("Only prohibited content is removed: mark its category first.")}
