@@ -41,6 +41,7 @@ person_deactivated = Event(
 
 working_calendar_changed = Event(
     "working_calendar_changed",
-    "The institution's response hours or days off changed (``by``): moderation recomputes the open "
-    "items' deadlines (KAU-RESPONSE-DEADLINE).",
+    "The institution's response hours, threat re-alert hours or days off changed (``by``): moderation "
+    "recomputes the open items' deadlines and the waiting threats' re-alert times (KAU-RESPONSE-DEADLINE, "
+    "KAU-THREAT).",
 )

@@ -78,6 +78,7 @@ def update_institution_settings(*, by: User, **fields: Any) -> InstitutionSettin
     calendar_before = (
         current.response_due_hours,
         current.response_limit_hours,
+        current.threat_reacknowledge_hours,
         sorted(current.extra_days_off),
     )
     for name, value in fields.items():
@@ -88,9 +89,11 @@ def update_institution_settings(*, by: User, **fields: Any) -> InstitutionSettin
     if (
         current.response_due_hours,
         current.response_limit_hours,
+        current.threat_reacknowledge_hours,
         sorted(current.extra_days_off),
     ) != calendar_before:
-        # KAU-RESPONSE-DEADLINE: the open items' deadlines follow the new hours and days off.
+        # KAU-RESPONSE-DEADLINE, KAU-THREAT: the open items' deadlines and the waiting threats'
+        # re-alert times follow the new hours and days off.
         events.working_calendar_changed.announce(by=by)
     return current
 

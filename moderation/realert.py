@@ -8,6 +8,9 @@ LOCKED``, in batches of their own transaction, and writes for each item one aler
 ``threat_unack`` to the security officer and the social media lead, with its e-mails and its log
 entry. The alert is unique per item and kind (alert_once_per_item_and_kind), and the claimed alert's
 ``realert_at`` is emptied in the same transaction: a second run, or two at once, sends nothing more.
+
+When the institution changes the hours or its days off, the threats still waiting get their moment
+again from the time they were alerted (``reschedule_waiting``), as the open items get new deadlines.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import QuerySet
 
+from core.calendar import add_working_hours
+from core.models import InstitutionSettings
 from moderation.itemlog import log_action
 from moderation.models import Alert, LogEntry
 from moderation.routing import create_alert
@@ -61,3 +66,29 @@ def realert_threats(*, now: datetime, batch: int = REALERT_BATCH) -> int:
                         )
                         sent += 1
             Alert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(realert_at=None)
+
+
+def reschedule_waiting(*, batch: int = REALERT_BATCH) -> int:
+    """Count each waiting threat's moment again from when it was alerted, under the institution's
+    current ``threat_reacknowledge_hours`` and working calendar (KAU-THREAT); a moment now past is
+    taken by the next sweep. Returns how many moments moved."""
+    institution = InstitutionSettings.objects.get_solo()
+    calendar = institution.working_calendar()
+    moved = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            alerts = list(
+                Alert.objects.filter(realert_at__isnull=False, pk__gt=last_pk)
+                .select_for_update(skip_locked=True)
+                .order_by("pk")[:batch]
+            )
+            if not alerts:
+                return moved
+            for alert in alerts:
+                moment = add_working_hours(alert.created_at, institution.threat_reacknowledge_hours, calendar)
+                if moment != alert.realert_at:
+                    alert.realert_at = moment
+                    alert.save(update_fields=["realert_at"])
+                    moved += 1
+            last_pk = alerts[-1].pk

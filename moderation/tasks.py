@@ -35,10 +35,13 @@ def realert_threats() -> int:
 )
 def recompute_open_deadlines(by_id: int | None = None) -> int:
     by = User.objects.filter(pk=by_id).first() if by_id else None
-    return sweep.recompute_open_deadlines(by=by, now=timezone.now())
+    changed = sweep.recompute_open_deadlines(by=by, now=timezone.now())
+    realert.reschedule_waiting()  # KAU-THREAT: the waiting threats follow the new hours too
+    return changed
 
 
 def recompute_after_calendar_change(*, by: User | None) -> None:
-    """Listens to core.events.working_calendar_changed: the open items' deadlines follow the new
-    hours and days off (KAU-RESPONSE-DEADLINE), in the worker once the change is committed."""
+    """Listens to core.events.working_calendar_changed: the open items' deadlines and the waiting
+    threats' re-alert times follow the new hours and days off (KAU-RESPONSE-DEADLINE, KAU-THREAT), in
+    the worker once the change is committed."""
     recompute_open_deadlines.delay_on_commit(by.pk if by is not None else None)

@@ -177,6 +177,26 @@ def test_the_re_alert_counts_working_hours_from_the_setting_kau_threat(cast: Cas
     assert realert.realert_threats(now=friday_late + timedelta(hours=24)) == 0  # Saturday: not yet
 
 
+def test_a_new_re_alert_setting_moves_the_waiting_threats_kau_threat(
+    cast: Cast, threat: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from governance.services import update_institution_settings
+    from moderation.tasks import recompute_open_deadlines
+
+    alert = Alert.objects.get(item=threat, kind=Alert.Kind.THREAT)
+    assert alert.realert_at == NOW + timedelta(hours=2)
+    with django_capture_on_commit_callbacks() as callbacks:
+        update_institution_settings(by=cast["social_media_lead"], threat_reacknowledge_hours=6)
+    assert callbacks  # the recompute is sent to the worker once the change is committed
+    recompute_open_deadlines()  # what the worker runs
+    alert.refresh_from_db()
+    assert alert.realert_at == NOW + timedelta(hours=6)  # counted from when the threat was alerted
+    assert realert.realert_threats(now=NOW + timedelta(hours=3)) == 0
+    assert realert.realert_threats(now=NOW + timedelta(hours=6)) == 1
+    # Once alerted again, the threat has no moment left to move.
+    assert realert.reschedule_waiting() == 0
+
+
 # --- The pages ------------------------------------------------------------------------------------------
 
 
