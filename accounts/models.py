@@ -32,6 +32,8 @@ class Platform(models.TextChoices):
     YOUTUBE = "youtube", _("YouTube")
     X = "x", _("X")
     TIKTOK = "tiktok", _("TikTok")
+    BLUESKY = "bluesky", _("Bluesky")
+    MASTODON = "mastodon", _("Mastodon")
     BLOG = "blog", _("Blog")
     OTHER = "other", _("Other")
 

@@ -377,6 +377,9 @@ CELERY_BEAT_SCHEDULE = {
     "process-deliveries": _every("connectors.tasks.process_deliveries", 60, margin=5),
     "reconcile-connections": _every("connectors.tasks.reconcile_due", 5 * 60, margin=30),
     "sweep-outgoing": _every("connectors.tasks.sweep_outgoing", 5 * 60, margin=30),
+    # The platforms that push nothing (YouTube, LinkedIn, TikTok, Bluesky, Mastodon): each connection
+    # is polled on its platform's interval (CONNECTOR_POLL_SECONDS); this run claims those due.
+    "poll-connections": _every("connectors.tasks.poll_due", 60, margin=5),
 }
 
 # --- Security ---------------------------------------------------------------------------------------
@@ -565,7 +568,46 @@ META_GRAPH_TIMEOUT = float(env_int("META_GRAPH_TIMEOUT", 10))
 META_GRAPH_RETRY_DELAY = float(env_int("META_GRAPH_RETRY_DELAY", 1))
 if not (1 <= META_GRAPH_TIMEOUT <= 120 and 0 <= META_GRAPH_RETRY_DELAY <= 60):
     raise EnvironmentConfigError("META_GRAPH_TIMEOUT must be 1–120 seconds, META_GRAPH_RETRY_DELAY 0–60.")
-for _name in ("META_GRAPH_URL", "META_LOGIN_URL"):
+# The polled platforms (connectors/youtube.py, linkedin.py, tiktok.py, bluesky.py, mastodon.py). Every
+# call goes to the platform's configured API address (or, for Bluesky and Mastodon, the account's own
+# server, checked like every outside address) through connectors/http.py.
+YOUTUBE_API_URL = env_str("YOUTUBE_API_URL", "https://www.googleapis.com/youtube/v3").rstrip("/")
+# An API key reads public comments; answering and hiding need the channel's OAuth token (per connection).
+YOUTUBE_API_KEY = env_str("YOUTUBE_API_KEY", "")
+# The project's daily quota in units (10,000 unless Google granted more): spent evenly across channels.
+YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)
+LINKEDIN_API_URL = env_str("LINKEDIN_API_URL", "https://api.linkedin.com/rest").rstrip("/")
+# The Community Management API's version header (YYYYMM); LinkedIn supports each for a year.
+LINKEDIN_API_VERSION = env_str("LINKEDIN_API_VERSION", "202511")
+TIKTOK_API_URL = env_str("TIKTOK_API_URL", "https://business-api.tiktok.com/open_api/v1.3").rstrip("/")
+# The server a Bluesky account is on unless the connection names its own (its PDS).
+BLUESKY_DEFAULT_SERVER = env_str("BLUESKY_DEFAULT_SERVER", "https://bsky.social").rstrip("/")
+# Seconds between two polls of one connection, per platform (within each platform's rate limits), and
+# the seconds to wait for one call and before the first retry (doubling, capped).
+CONNECTOR_POLL_SECONDS: dict[str, int] = {
+    "youtube": env_int("POLL_SECONDS_YOUTUBE", 15 * 60),
+    "linkedin": env_int("POLL_SECONDS_LINKEDIN", 5 * 60),
+    "tiktok": env_int("POLL_SECONDS_TIKTOK", 5 * 60),
+    "bluesky": env_int("POLL_SECONDS_BLUESKY", 2 * 60),
+    "mastodon": env_int("POLL_SECONDS_MASTODON", 2 * 60),
+}
+if not all(30 <= seconds <= 24 * 3600 for seconds in CONNECTOR_POLL_SECONDS.values()):
+    raise EnvironmentConfigError("POLL_SECONDS_<PLATFORM> must be 30 seconds to a day.")
+CONNECTOR_TIMEOUT = float(env_int("CONNECTOR_TIMEOUT", 10))
+CONNECTOR_RETRY_DELAY = float(env_int("CONNECTOR_RETRY_DELAY", 1))
+if not (1 <= CONNECTOR_TIMEOUT <= 120 and 0 <= CONNECTOR_RETRY_DELAY <= 60 and YOUTUBE_DAILY_QUOTA >= 100):
+    raise EnvironmentConfigError(
+        "CONNECTOR_TIMEOUT must be 1–120 seconds, CONNECTOR_RETRY_DELAY 0–60, "
+        "YOUTUBE_DAILY_QUOTA at least 100."
+    )
+for _name in (
+    "META_GRAPH_URL",
+    "META_LOGIN_URL",
+    "YOUTUBE_API_URL",
+    "LINKEDIN_API_URL",
+    "TIKTOK_API_URL",
+    "BLUESKY_DEFAULT_SERVER",
+):
     if not re.fullmatch(r"https?://[^/\s?#@\\]+(/[^\s?#\\]*)?", globals()[_name]):
         raise EnvironmentConfigError(f"{_name} must be an http(s) address with no query, e.g. the default.")
     if PRODUCTION and not globals()[_name].startswith("https://"):

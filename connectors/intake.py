@@ -14,9 +14,11 @@ Everything here is already checked: ``Incoming`` is built only by a parser that 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -51,6 +53,50 @@ class Incoming:
     at: datetime | None = None
     url: str = ""
     in_reply_to: str = ""
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A row read from a platform that could not be understood, kept with its error."""
+
+    object_type: str
+    payload: dict[str, Any]
+    error: str
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One thing read from a platform, with the raw row it came from (kept as the event's payload)."""
+
+    object_type: str  # "post", "comment", "message"
+    incoming: Incoming
+    payload: dict[str, Any]
+
+
+Row = Fetched | Malformed
+
+
+@dataclass
+class Tally:
+    """What a poll or a backfill read and made of it."""
+
+    posts: int = 0
+    comments: int = 0
+    messages: int = 0
+    created: int = 0
+    errors: int = 0
+    through: datetime | None = None
+    seen: set[str] = field(default_factory=set)
+
+    def as_progress(self) -> dict[str, object]:
+        return {
+            "posts": self.posts,
+            "comments": self.comments,
+            "messages": self.messages,
+            "created": self.created,
+            "errors": self.errors,
+            "through": self.through.isoformat() if self.through else None,
+        }
 
 
 def _received(incoming: Incoming, *, now: datetime) -> platform.Received | None:
@@ -175,3 +221,121 @@ def _apply_own(connection: Connection, incoming: Incoming, *, now: datetime) -> 
         answers=answered if kind == Publication.Kind.REPLY else None,
     )
     return Event.Outcome.PUBLISHED, None
+
+
+# --- What a poll read, applied --------------------------------------------------------------------------
+
+
+def apply_rows(
+    connection: Connection,
+    rows: Iterable[Row],
+    *,
+    now: datetime,
+    field_name: str = "poll",
+    progress: Callable[[Tally], None] | None = None,
+) -> Tally:
+    """Apply what a poll or backfill read (connectors.reconcile, connectors.polling). An Event
+    (without a delivery) is kept for each thing it created or changed and for each row it could not
+    read; a row already known changes nothing and costs one lookup."""
+    tally = Tally()
+    events: list[Event] = []
+    try:
+        _apply_each(connection, rows, tally, events, now=now, field_name=field_name, progress=progress)
+    finally:
+        # Kept also when the platform fails half-way: what was applied keeps its events.
+        Event.objects.bulk_create(events, batch_size=500)
+    return tally
+
+
+def _apply_each(
+    connection: Connection,
+    rows: Iterable[Row],
+    tally: Tally,
+    events: list[Event],
+    *,
+    now: datetime,
+    field_name: str,
+    progress: Callable[[Tally], None] | None,
+) -> None:
+    for row in rows:
+        if isinstance(row, Malformed):
+            tally.errors += 1
+            events.append(
+                _event(
+                    connection,
+                    row.object_type,
+                    row.payload,
+                    now=now,
+                    field_name=field_name,
+                    outcome=Event.Outcome.ERROR,
+                    error=row.error,
+                )
+            )
+            continue
+        incoming = row.incoming
+        if incoming.platform_id in tally.seen:
+            continue
+        tally.seen.add(incoming.platform_id)
+        kind = row.object_type if row.object_type in ("post", "comment", "message") else "comment"
+        setattr(tally, f"{kind}s", getattr(tally, f"{kind}s") + 1)
+        if incoming.at is not None and (tally.through is None or incoming.at < tally.through):
+            tally.through = incoming.at
+        try:
+            outcome, item = apply(connection, incoming, now=now)
+        except ValidationError as exc:
+            tally.errors += 1
+            events.append(
+                _event(
+                    connection,
+                    row.object_type,
+                    row.payload,
+                    now=now,
+                    field_name=field_name,
+                    outcome=Event.Outcome.ERROR,
+                    error=str(exc)[:2000],
+                )
+            )
+            continue
+        if outcome in (Event.Outcome.CREATED, Event.Outcome.UPDATED):
+            tally.created += outcome == Event.Outcome.CREATED
+            events.append(
+                _event(
+                    connection,
+                    row.object_type,
+                    row.payload,
+                    now=now,
+                    field_name=field_name,
+                    outcome=outcome,
+                    item=item,
+                    at=incoming.at,
+                )
+            )
+        if progress is not None and (tally.posts + tally.comments + tally.messages) % 50 == 0:
+            progress(tally)
+
+
+def _event(
+    connection: Connection,
+    object_type: str,
+    payload: dict[str, Any],
+    *,
+    now: datetime,
+    field_name: str,
+    outcome: str,
+    error: str = "",
+    item: Item | None = None,
+    at: datetime | None = None,
+) -> Event:
+    return Event(
+        delivery=None,
+        connection=connection,
+        object_type=object_type[:20],
+        entry_id=connection.external_id[:100],
+        field=field_name,
+        payload=payload,
+        occurred_at=at,
+        outcome=outcome,
+        error=error,
+        item=item,
+        processed_at=now,
+    )

@@ -3,6 +3,9 @@ and the events in them), and what Kanalvakt sends back (answers and removals).""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -15,19 +18,38 @@ from core.secrets import decrypt, encrypt
 class Platform(models.TextChoices):
     FACEBOOK = "facebook", _("Facebook")
     INSTAGRAM = "instagram", _("Instagram")
+    YOUTUBE = "youtube", _("YouTube")
+    LINKEDIN = "linkedin", _("LinkedIn")
+    TIKTOK = "tiktok", _("TikTok")
+    BLUESKY = "bluesky", _("Bluesky")
+    MASTODON = "mastodon", _("Mastodon")
 
 
 # The registry's platform of an account that a connector serves (accounts.models.Platform), and the
 # connector's platform.
-PLATFORM_OF_ACCOUNT: dict[str, str] = {"facebook_page": Platform.FACEBOOK, "instagram": Platform.INSTAGRAM}
+PLATFORM_OF_ACCOUNT: dict[str, str] = {
+    "facebook_page": Platform.FACEBOOK,
+    "instagram": Platform.INSTAGRAM,
+    "youtube": Platform.YOUTUBE,
+    "linkedin": Platform.LINKEDIN,
+    "tiktok": Platform.TIKTOK,
+    "bluesky": Platform.BLUESKY,
+    "mastodon": Platform.MASTODON,
+}
+# Meta's platforms: webhooks, and the hourly reconciliation poll (connectors.reconcile). Every other
+# platform is polled on its own interval (connectors.polling) by its module (connectors.adapters).
+META_PLATFORMS = frozenset({Platform.FACEBOOK, Platform.INSTAGRAM})
 
 
 class Connection(models.Model):
     """One registered account linked to its identity on the platform (a Facebook Page id, an Instagram
-    professional account id), with the credentials to read and answer and its health.
+    professional account id, a YouTube channel id, a LinkedIn organisation, a Bluesky DID, a Mastodon
+    account on its server), with the credentials to read and answer and its health.
 
     The access token is stored encrypted (core.secrets, ``KANALVAKT_SECRETS_KEY``); only
-    ``token`` reads it. Without a token the connection still receives webhooks but cannot answer.
+    ``token`` reads it. What a platform module keeps between calls (a session, a refresh token) is
+    ``session``, encrypted the same way; where the poll has come to is ``cursor``. Without a token a
+    Meta connection still receives webhooks but cannot answer.
     A connection that needs attention raises the registry's flag (KAU-RESP-DAILY: items may be going
     unseen). Never deleted: a connection no longer wanted is disconnected and keeps its history.
     """
@@ -49,12 +71,19 @@ class Connection(models.Model):
     account = reference_field("accounts.Account", _("account"), null=False, related_name="connections")
     platform = models.CharField(_("platform"), max_length=20, choices=Platform.choices)
     external_id = models.CharField(
-        _("platform identity"), max_length=100, help_text=_("The Facebook Page id or Instagram account id.")
+        _("platform identity"), max_length=200, help_text=_("The account's id on the platform.")
+    )
+    server_url = models.URLField(
+        _("server"),
+        max_length=200,
+        blank=True,
+        help_text=_("The account's server, for platforms with many (Mastodon, Bluesky)."),
     )
     name_on_platform = models.CharField(_("name on the platform"), max_length=200, blank=True)
     token_encrypted = models.TextField(_("access token (encrypted)"), blank=True, editable=False)
     token_expires_at = models.DateTimeField(_("token expires"), null=True, blank=True)
     scopes = models.JSONField(_("permissions granted"), default=list, blank=True)
+    session_encrypted = models.TextField(_("session (encrypted)"), blank=True, editable=False)
     connected_by = person_field(_("connected by"))
     connected_at = models.DateTimeField(_("connected at"))
 
@@ -68,6 +97,10 @@ class Connection(models.Model):
     # The reconciliation poll and the backfill (connectors.reconcile).
     polled_until = models.DateTimeField(_("fetched up to"), null=True, blank=True)
     next_poll_at = models.DateTimeField(_("next poll"), null=True, blank=True)
+    # The polled platforms (connectors.polling): the platform's own marker of where the last poll
+    # ended (a cursor, a since_id, a time), and the failures in a row that the backoff counts.
+    cursor = models.JSONField(_("poll position"), default=dict, blank=True)
+    poll_failures = models.PositiveSmallIntegerField(_("failed polls in a row"), default=0)
     backfill_state = models.CharField(
         _("backfill"),
         max_length=10,
@@ -84,7 +117,16 @@ class Connection(models.Model):
     disconnected_at = models.DateTimeField(_("disconnected at"), null=True, blank=True)
     disconnected_by = person_field(_("disconnected by"))
 
-    history = HistoricalRecords(excluded_fields=["last_event_at", "last_success_at", "next_poll_at"])
+    history = HistoricalRecords(
+        excluded_fields=[
+            "last_event_at",
+            "last_success_at",
+            "next_poll_at",
+            "cursor",
+            "poll_failures",
+            "session_encrypted",
+        ]
+    )
 
     class Meta:
         verbose_name = _("connection")
@@ -120,6 +162,21 @@ class Connection(models.Model):
     @token.setter
     def token(self, value: str) -> None:
         self.token_encrypted = encrypt(value)
+
+    @property
+    def session(self) -> dict[str, Any]:
+        """What the platform module keeps between calls; {} when nothing (or nothing readable)."""
+        if not self.session_encrypted:
+            return {}
+        try:
+            value = json.loads(decrypt(self.session_encrypted))
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @session.setter
+    def session(self, value: dict[str, Any]) -> None:
+        self.session_encrypted = encrypt(json.dumps(value)) if value else ""
 
     @property
     def has_token(self) -> bool:

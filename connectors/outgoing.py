@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from connectors import health, http, todo
+from connectors.adapters import adapter_for
 from connectors.meta.graph import Graph, GraphError, Refused
 from connectors.models import PLATFORM_OF_ACCOUNT, Connection, Outgoing, Platform
 from core.history import record
@@ -56,6 +57,9 @@ def answer_destination(item: Item) -> str | None:
     connection = live_connection(item) if item.platform_id else None
     if connection is None:
         return None
+    adapter = adapter_for(connection.platform)
+    if adapter is not None:
+        return str(adapter.answer_destination(item))
     platform = Platform(connection.platform).label
     if item.kind == Item.Kind.MESSAGE:
         return _(
@@ -102,7 +106,12 @@ def on_removal_recorded(*, item: Item, by: User, now: datetime) -> Outgoing | No
             _("Keep a screenshot of the item before it is removed (KAU-PROHIBITED-EVIDENCE).")
         )
     outgoing = Outgoing(connection=connection, item=item, requested_by=by, requested_at=now, text="")
-    if item.kind == Item.Kind.COMMENT:
+    adapter = adapter_for(connection.platform)
+    if adapter is not None:
+        outgoing.action, reason = adapter.removal(item)
+        if reason:
+            outgoing.status, outgoing.reason = Outgoing.Status.NOT_POSSIBLE, str(reason)
+    elif item.kind == Item.Kind.COMMENT:
         outgoing.action = Outgoing.Action.HIDE
     elif item.kind == Item.Kind.POST and connection.platform == Platform.FACEBOOK:
         outgoing.action = Outgoing.Action.DELETE
@@ -163,8 +172,18 @@ def send(outgoing_id: int, *, now: datetime) -> str | None:
         return _failed(
             outgoing, _("The account's connection to the platform is gone or has no token."), now=now
         )
+    adapter = adapter_for(connection.platform)
     try:
-        ref, url, answer = _carry_out(Graph(connection), outgoing)
+        if adapter is None:
+            ref, url, answer = _carry_out(Graph(connection), outgoing)
+        else:
+            done = adapter.carry_out(connection, outgoing)
+            ref, url, answer = done.ref, done.url, done.answer
+            if done.session is not None:
+                connection.session = done.session
+                Connection.objects.filter(pk=connection.pk).update(
+                    session_encrypted=connection.session_encrypted
+                )
     except http.OutcomeUnknown as exc:
         return _unknown(outgoing, exc.reason, now=now)
     except GraphError as exc:
@@ -356,8 +375,12 @@ def check(outgoing: Outgoing, *, by: User, now: datetime) -> str:
     _require_moderator(by, outgoing)
     if outgoing.status != Outgoing.Status.UNKNOWN:
         raise ValidationError(_("Only an action whose outcome is unknown is checked."))
+    adapter = adapter_for(outgoing.connection.platform)
     try:
-        found = _look(Graph(outgoing.connection), outgoing)
+        if adapter is None:
+            found = _look(Graph(outgoing.connection), outgoing)
+        else:
+            found = adapter.look(outgoing.connection, outgoing)
     except (GraphError, http.CallError) as exc:
         raise ValidationError(
             _("The platform could not be asked just now: %(reason)s") % {"reason": exc.reason}

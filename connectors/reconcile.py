@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
 from connectors import health, http, intake
+from connectors.intake import Tally
 from connectors.meta import fetch
 from connectors.meta.graph import Graph, GraphError
-from connectors.models import Connection, Event, Platform
+from connectors.models import META_PLATFORMS, Connection, Platform
 from core.history import record
-from moderation.models import Item
 
 logger = logging.getLogger(__name__)
 
@@ -35,27 +33,6 @@ POLL_EVERY = timedelta(hours=1)
 OVERLAP = timedelta(minutes=15)  # read a little before the last poll: clocks and late indexing
 RECENT_POSTS = timedelta(days=7)  # the poll reads comments on posts this recent
 BACKFILL = timedelta(days=14)
-
-
-@dataclass
-class Tally:
-    posts: int = 0
-    comments: int = 0
-    messages: int = 0
-    created: int = 0
-    errors: int = 0
-    through: datetime | None = None
-    seen: set[str] = field(default_factory=set)
-
-    def as_progress(self) -> dict[str, object]:
-        return {
-            "posts": self.posts,
-            "comments": self.comments,
-            "messages": self.messages,
-            "created": self.created,
-            "errors": self.errors,
-            "through": self.through.isoformat() if self.through else None,
-        }
 
 
 def _rows(
@@ -75,73 +52,8 @@ def pull(
 ) -> Tally:
     """Read what the platform has since ``since`` and apply it; an Event (without a delivery) is kept
     for each thing it created or changed and for each row it could not read. Raises GraphError."""
-    tally = Tally()
-    for row in _rows(Graph(connection), connection, since=since, posts_since=posts_since):
-        if isinstance(row, fetch.Malformed):
-            tally.errors += 1
-            _event(
-                connection,
-                row.object_type,
-                row.payload,
-                now=now,
-                outcome=Event.Outcome.ERROR,
-                error=row.error,
-            )
-            continue
-        incoming = row.incoming
-        if incoming.platform_id in tally.seen:
-            continue
-        tally.seen.add(incoming.platform_id)
-        setattr(tally, f"{row.object_type}s", getattr(tally, f"{row.object_type}s") + 1)
-        if incoming.at is not None and (tally.through is None or incoming.at < tally.through):
-            tally.through = incoming.at
-        try:
-            outcome, item = intake.apply(connection, incoming, now=now)
-        except ValidationError as exc:
-            tally.errors += 1
-            _event(
-                connection,
-                row.object_type,
-                row.payload,
-                now=now,
-                outcome=Event.Outcome.ERROR,
-                error=str(exc)[:2000],
-            )
-            continue
-        if outcome in (Event.Outcome.CREATED, Event.Outcome.UPDATED):
-            tally.created += outcome == Event.Outcome.CREATED
-            _event(
-                connection, row.object_type, row.payload, now=now, outcome=outcome, item=item, at=incoming.at
-            )
-        if progress is not None and (tally.posts + tally.comments + tally.messages) % 50 == 0:
-            progress(tally)
-    return tally
-
-
-def _event(
-    connection: Connection,
-    object_type: str,
-    payload: dict,
-    *,
-    now: datetime,
-    outcome: str,
-    error: str = "",
-    item: Item | None = None,
-    at: datetime | None = None,
-) -> None:
-    Event.objects.create(
-        delivery=None,
-        connection=connection,
-        object_type=object_type,
-        entry_id=connection.external_id,
-        field="poll",
-        payload=payload,
-        occurred_at=at,
-        outcome=outcome,
-        error=error,
-        item=item,
-        processed_at=now,
-    )
+    rows = _rows(Graph(connection), connection, since=since, posts_since=posts_since)
+    return intake.apply_rows(connection, rows, now=now, progress=progress)
 
 
 def reconcile_connection(connection: Connection, *, now: datetime) -> Tally | None:
@@ -166,7 +78,11 @@ def reconcile_due(*, now: datetime, batch: int = 20) -> int:
     with transaction.atomic():
         due = list(
             Connection.objects.select_for_update(skip_locked=True)
-            .filter(Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True), disconnected_at__isnull=True)
+            .filter(
+                Q(next_poll_at__lte=now) | Q(next_poll_at__isnull=True),
+                disconnected_at__isnull=True,
+                platform__in=META_PLATFORMS,
+            )
             .exclude(token_encrypted="")
             .order_by("next_poll_at", "pk")[:batch]
         )

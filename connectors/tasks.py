@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from connectors import outgoing, processing, reconcile
+from connectors import outgoing, polling, processing, reconcile
 from core.tasks import idempotent_task
 
 # --- In: webhook deliveries ------------------------------------------------------------------------------
@@ -48,3 +48,18 @@ def reconcile_due() -> int:
 @idempotent_task("connectors.tasks.backfill_connection", soft_time_limit=1700, time_limit=1800)
 def backfill_connection(connection_id: int) -> str:
     return reconcile.run_backfill(connection_id, now=timezone.now())
+
+
+# --- The polled platforms (YouTube, LinkedIn, TikTok, Bluesky, Mastodon) --------------------------------
+
+
+# KAU-RESP-DAILY: every minute, the connections whose poll is due (each on its platform's interval).
+@idempotent_task("connectors.tasks.poll_due", soft_time_limit=270, time_limit=300)
+def poll_due() -> int:
+    return polling.poll_due(now=timezone.now())
+
+
+# A newly connected account's first poll (the last 14 days), or "poll now" on the connection page.
+@idempotent_task("connectors.tasks.poll_connection", soft_time_limit=270, time_limit=300)
+def poll_connection(connection_id: int) -> str:
+    return polling.poll_one(connection_id, now=timezone.now())

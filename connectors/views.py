@@ -22,9 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Account
 from connectors import selectors, services
+from connectors.adapters import adapter_for
 from connectors.forms import ChooseForm, ConnectForm, TokenForm
 from connectors.meta import oauth
-from connectors.models import Connection
+from connectors.models import META_PLATFORMS, Connection
 from core.forms import add_service_errors
 from core.http import signed_in
 from core.secrets import SecretUnreadable, decrypt, encrypt
@@ -58,16 +59,20 @@ def _page(request: HttpRequest, account: Account, *, status: int = 200, **forms:
     connections = selectors.connections_of(account)
     live = _live(connections)
     may = services.may_connect(user, account) and account.status != Account.Status.CLOSED
+    platform = services.PLATFORM_OF_ACCOUNT.get(account.platform, "")
+    adapter = adapter_for(platform)
     context = {
         "account": account,
         "connections": connections,
         "live": live,
-        "platform": services.PLATFORM_OF_ACCOUNT.get(account.platform, ""),
+        "platform": platform,
+        "adapter": adapter,
+        "meta": platform in META_PLATFORMS,
         "connectable": services.connectable(account),
         "can_change": may and services.connectable(account),
         "login_enabled": oauth.login_enabled(),
-        "connect_form": forms.get("connect_form") or ConnectForm(),
-        "token_form": forms.get("token_form") or TokenForm(),
+        "connect_form": forms.get("connect_form") or ConnectForm(adapter=adapter),
+        "token_form": forms.get("token_form") or TokenForm(adapter=adapter),
         "webhook_url": settings.KANALVAKT_BASE_URL + WEBHOOK_PATH,
         "permissions": oauth.PERMISSIONS,
         "now": timezone.now(),
@@ -86,14 +91,16 @@ def account_connection(request: HttpRequest, account_id: int) -> HttpResponse:
 def connect(request: HttpRequest, account_id: int) -> HttpResponse:
     """Connect by pasting a token (or none: webhooks only); the token is checked with Meta first."""
     account = _managed(request, account_id)
-    form = ConnectForm(request.POST)
+    platform = services.PLATFORM_OF_ACCOUNT.get(account.platform, "")
+    form = ConnectForm(request.POST, adapter=adapter_for(platform))
     if form.is_valid():
         try:
             services.connect(
                 account,
-                platform=services.PLATFORM_OF_ACCOUNT.get(account.platform, ""),
+                platform=platform,
                 external_id=form.cleaned_data["external_id"],
                 token=form.cleaned_data["token"],
+                server_url=form.cleaned_data.get("server_url") or "",
                 by=signed_in(request),
                 now=timezone.now(),
             )
@@ -113,7 +120,7 @@ def replace_token(request: HttpRequest, account_id: int) -> HttpResponse:
     live = _live(selectors.connections_of(account))
     if live is None:
         raise Http404
-    form = TokenForm(request.POST)
+    form = TokenForm(request.POST, adapter=adapter_for(live.platform))
     if form.is_valid():
         try:
             services.set_token(

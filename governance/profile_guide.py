@@ -42,12 +42,14 @@ PLATFORMS: tuple[str, ...] = (
     "youtube",
     "x",
     "tiktok",
+    "bluesky",
+    "mastodon",
     "blog",
     "other",
 )
 FACEBOOK_PAGE, FACEBOOK_GROUP = "facebook_page", "facebook_group"
 # The columns of the guide: Facebook (page or group), Instagram, LinkedIn, and every other platform.
-OTHER_PLATFORMS: tuple[str, ...] = ("youtube", "x", "tiktok", "blog", "other")
+OTHER_PLATFORMS: tuple[str, ...] = ("youtube", "x", "tiktok", "bluesky", "mastodon", "blog", "other")
 
 # The same source strings as accounts.models.Platform, so both share one translation; translated
 # where used, in the language active then.
@@ -59,6 +61,8 @@ _PLATFORM_LABELS: Mapping[str, str] = {
     "youtube": gettext_noop("YouTube"),
     "x": gettext_noop("X"),
     "tiktok": gettext_noop("TikTok"),
+    "bluesky": gettext_noop("Bluesky"),
+    "mastodon": gettext_noop("Mastodon"),
     "blog": gettext_noop("Blog"),
     "other": gettext_noop("Other"),
 }

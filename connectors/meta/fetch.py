@@ -11,37 +11,15 @@ goes on. The page's own writing is ``own=True`` (the account's publications, whi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from connectors.intake import Change, Incoming
+from connectors.intake import Change, Fetched, Incoming, Malformed, Row
 from connectors.meta.graph import Graph, parse_time
 from connectors.models import Connection, Platform
 from moderation.models import Item
 
 MAX_TEXT = 20_000
-
-
-@dataclass(frozen=True)
-class Malformed:
-    """A row that could not be read, kept with its error."""
-
-    object_type: str
-    payload: dict[str, Any]
-    error: str
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """One thing read from the platform, with the raw row it came from (kept as the event's payload)."""
-
-    object_type: str  # "post", "comment", "message"
-    incoming: Incoming
-    payload: dict[str, Any]
-
-
-Row = Fetched | Malformed
 
 
 def _author(row: dict[str, Any]) -> tuple[str, str]:

@@ -28,6 +28,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connectors import http
+from connectors.errors import (
+    MissingPermission,
+    PageUnreachable,
+    PlatformError,
+    Refused,
+    TokenError,
+    Unavailable,
+)
 from connectors.models import Connection
 
 ATTEMPTS = 3
@@ -39,37 +47,8 @@ WINDOW_SUBCODES = frozenset({2018278, 2534022})
 MAX_PAGES = 200  # a cap on paging, whatever the platform's "next" links say
 
 
-class GraphError(Exception):
-    """The platform refused or could not be reached. ``reason`` is Meta's message in plain words."""
-
-    cause = ""  # a Connection.Cause when the error is about the connection itself
-
-    def __init__(self, reason: str, *, code: int | None = None, subcode: int | None = None, status: int = 0):
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
-        self.subcode = subcode
-        self.status = status
-
-
-class TokenError(GraphError):
-    cause = Connection.Cause.TOKEN_EXPIRED
-
-
-class MissingPermission(GraphError):
-    cause = Connection.Cause.PERMISSION
-
-
-class PageUnreachable(GraphError):
-    cause = Connection.Cause.UNPUBLISHED
-
-
-class Refused(GraphError):
-    """The platform refused this one request (the object is gone, the reply window has closed, …)."""
-
-
-class Unavailable(GraphError):
-    """Rate-limited, failing (5xx) or unreachable after every attempt; nothing was done."""
+# Meta's names for the shared vocabulary (connectors.errors): every platform's refusals are one family.
+GraphError = PlatformError
 
 
 def appsecret_proof(token: str, secret: str) -> str:

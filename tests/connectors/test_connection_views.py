@@ -188,12 +188,26 @@ def test_a_bad_identity_names_the_field(
 def test_an_account_of_another_platform_cannot_be_connected(
     client: Client, cast: Cast, make_account: Any
 ) -> None:
-    linkedin = make_account(platform="linkedin")
+    blog = make_account(platform="blog")
     in_english(login(client, cast, "communicator"))
-    page = client.get(reverse("connectors:account", args=[linkedin.pk]))
+    page = client.get(reverse("connectors:account", args=[blog.pk]))
     assert page.status_code == 200
     assert "has no connector for" in page.content.decode()
-    response = client.post(reverse("connectors:connect", args=[linkedin.pk]), {"external_id": PAGE_ID})
+    response = client.post(reverse("connectors:connect", args=[blog.pk]), {"external_id": PAGE_ID})
+    assert response.status_code == 400
+    assert not Connection.objects.exists()
+
+
+def test_an_account_on_x_is_told_why_it_has_no_connector(
+    client: Client, cast: Cast, make_account: Any
+) -> None:
+    on_x = make_account(platform="x")
+    in_english(login(client, cast, "communicator"))
+    page = client.get(reverse("connectors:account", args=[on_x.pk])).content.decode()
+    assert 'data-no-connector="x"' in page and "enterprise" in page and "2027" in page
+    response = client.post(
+        reverse("connectors:connect", args=[on_x.pk]), {"external_id": "12345", "token": "t"}
+    )
     assert response.status_code == 400
     assert not Connection.objects.exists()
 

@@ -41,7 +41,7 @@ INTERNAL, EXTERNAL, SUB_BRAND = (
     SenderType.SUB_BRAND.value,
 )
 UNIVERSITY, OWN = ProfilePicture.UNIVERSITY.value, ProfilePicture.OWN.value
-OTHERS = ("youtube", "x", "tiktok", "blog", "other")
+OTHERS = {"youtube", "x", "tiktok", "bluesky", "mastodon", "blog", "other"}
 
 # The guide, written out by hand from the policy: the platforms each sender type may have, and what
 # asking for each of the others is called.
@@ -313,7 +313,10 @@ def test_a_platform_left_out_of_the_guide_is_not_in_it(tmp_path: Path, settings:
     assert codes(check(SUB_BRAND, "tiktok")) == ["platform"]
     with translation.override("en"):
         other = {row["sender_type"]: row for row in guide_table()}[SUB_BRAND]["other"]
-    assert other == "YouTube: Allowed; X: Allowed; Blog: Allowed; Other: Allowed"
+    assert (
+        other
+        == "YouTube: Allowed; X: Allowed; Bluesky: Allowed; Mastodon: Allowed; Blog: Allowed; Other: Allowed"
+    )
 
 
 def _broken(change: str) -> dict[str, Any]:
