@@ -73,7 +73,7 @@ class Connection(models.Model):
     external_id = models.CharField(
         _("platform identity"), max_length=200, help_text=_("The account's id on the platform.")
     )
-    server_url = models.URLField(
+    server_url = models.CharField(
         _("server"),
         max_length=200,
         blank=True,

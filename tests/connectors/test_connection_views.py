@@ -204,7 +204,9 @@ def test_an_account_on_x_is_told_why_it_has_no_connector(
     on_x = make_account(platform="x")
     in_english(login(client, cast, "communicator"))
     page = client.get(reverse("connectors:account", args=[on_x.pk])).content.decode()
-    assert 'data-no-connector="x"' in page and "enterprise" in page and "2027" in page
+    assert 'data-no-connector="x"' in page
+    assert "enterprise" in page
+    assert "2027" in page
     response = client.post(
         reverse("connectors:connect", args=[on_x.pk]), {"external_id": "12345", "token": "t"}
     )
