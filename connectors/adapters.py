@@ -48,6 +48,9 @@ MODULES: dict[str, str] = {
     Platform.MASTODON: "connectors.mastodon",
 }
 BACKFILL = timedelta(days=14)  # what the first poll of a new connection reads back
+# The counts a platform may give for the follow-up (KAU-FOLLOWUP), as they stand when read: followers,
+# and the account's running totals of posts (videos, statuses), views and reactions (likes) received.
+FIGURE_KEYS = ("followers", "posts_total", "views_total", "reactions_total")
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,8 @@ class Adapter:
     # --- the figures (KAU-FOLLOWUP) ----------------------------------------------------------------
 
     def figures(self, connection: Connection) -> dict[str, int]:
-        """The account's counts the platform gives now (followers, posts, views…), {} when none."""
+        """The account's counts the platform gives now, by FIGURE_KEYS (only those it gives, each a
+        whole number from 0 up), {} when none. Raises a connectors.errors type."""
         return {}
 
 
