@@ -154,7 +154,7 @@ class Adapter:
     def look(self, connection: Connection, outgoing: Outgoing) -> str | None:
         """For an action of unknown outcome: the platform id of what it made when it is there, None
         when it is not. Raises Refused when the platform cannot tell."""
-        raise Refused(_("This platform cannot be asked whether it was done: look on the platform."))
+        raise Refused(str(_("This platform cannot be asked whether it was done: look on the platform.")))
 
     # --- the figures (KAU-FOLLOWUP) ----------------------------------------------------------------
 
