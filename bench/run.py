@@ -5,9 +5,9 @@ is created when it does not exist, and migrated.
     --skip-http     no gunicorn/locust (in-process figures only)
     --quick         short load runs (a smoke test of the harness, not figures to report); 2,000
                     webhook events instead of 10,000
-    --parts webhook alone runs on a small data set (it needs only accounts): give it a database of its
-                    own (DATABASE_URL=…/kanalvakt_bench_webhook) so that it never stands in for the
-                    full one
+    --parts webhook or polling (or both) alone run on a small data set (they need only accounts): give
+                    them a database of their own (DATABASE_URL=…/kanalvakt_bench_webhook) so that it
+                    never stands in for the full one
 """
 
 from __future__ import annotations
@@ -287,6 +287,7 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     pages, http, sweep, export, hook = (
         results.get(k) or {} for k in ("pages", "http", "sweep", "export", "webhook")
     )
+    poll = results.get("polling") or {}
     checks = []
     for key, page in pages.items():
         if key != "floor":
@@ -348,6 +349,26 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         checks.append(
             target("webhook end to end", hook.get("items_per_s"), 500, at_most=False, unit="items/s")
         )
+    if poll:
+        # KAU-RESP-DAILY: one UPDATE per connection, plus the claim's two statements per batch of 50.
+        checks.append(
+            target(
+                "polling: statements per connection (nothing new)",
+                poll.get("statements_per_connection"),
+                1 + 2 / 50,
+                at_most=True,
+                unit="",
+            )
+        )
+        checks.append(
+            target(
+                "polling: 1,000 connections, share of the interval",
+                poll.get("share_of_interval"),
+                0.5,
+                at_most=True,
+                unit="",
+            )
+        )
     return checks
 
 
@@ -361,7 +382,7 @@ def main() -> None:
     parser.add_argument("--no-profiles", action="store_true")
     parser.add_argument(
         "--parts",
-        default="pages,http,sweep,export,webhook",
+        default="pages,http,sweep,export,webhook,polling",
         help="a comma-separated subset; results.json only for all",
     )
     args = parser.parse_args()
@@ -390,7 +411,7 @@ def main() -> None:
     log("== seed")
     # The webhook intake needs only accounts: run alone, it runs on a small data set (in a database
     # of its own, e.g. DATABASE_URL=…/kanalvakt_bench_webhook, so as not to stand in for the full one).
-    small = parts <= {"webhook"}
+    small = parts <= {"webhook", "polling"}
     scale = Scale(accounts=20, units=5, items=2_000, years=1, export_screenshots=2, export_year_items=50)
     info = seed(scale if small else FULL, log=log)
     results["seed"] = {
@@ -477,6 +498,18 @@ def main() -> None:
             f"= {hook['items_per_s']} items/s"
         )
 
+    if "polling" in parts:
+        from bench import polling as polling_bench
+
+        log("== polling: 1,000 Mastodon connections with nothing new")
+        results["polling"] = poll = polling_bench.idle(log=log)
+        log(
+            f"  {poll['connections']:,} connections in {poll['seconds']} s "
+            f"({poll['share_of_interval']:.1%} of the {poll['interval_s']:g} s interval); "
+            f"{poll['statements_per_connection']} statements and "
+            f"{poll['http_requests'] / max(poll['connections'], 1):g} HTTP requests per connection"
+        )
+
     results["targets"] = evaluate(results)
     if not args.no_profiles:
         profiles = profile_misses(results, info, clients, measured)
@@ -484,7 +517,7 @@ def main() -> None:
     results["machine"]["load_average_at_end"] = os.getloadavg()
     results["total_s"] = round(time.monotonic() - started)
     print(table(results))
-    if parts >= {"pages", "http", "sweep", "export", "webhook"} and not args.quick:
+    if parts >= {"pages", "http", "sweep", "export", "webhook", "polling"} and not args.quick:
         RESULTS.write_text(
             json.dumps(results, indent=2, default=str, ensure_ascii=False) + "\n", encoding="utf-8"
         )
@@ -635,6 +668,15 @@ def table(results: dict[str, Any]) -> str:
             f"{hook.get('receive_p95_ms')} / {hook.get('receive_p99_ms')} ms; "
             f"{hook.get('items', 0):,} items in {hook.get('end_to_end_s')} s end to end "
             f"= {hook.get('items_per_s')} items/s ({hook.get('worker')}) |"
+        )
+    poll = results.get("polling") or {}
+    if poll:
+        lines.append(
+            f"| polling {poll.get('connections', 0):,} Mastodon connections with nothing new | "
+            f"{poll.get('seconds')} s ({poll.get('per_connection_ms')} ms each) against a "
+            f"{poll.get('interval_s'):g} s interval; {poll.get('statements_per_connection')} statements "
+            f"and {poll.get('http_requests', 0) / max(poll.get('connections', 1), 1):g} HTTP requests "
+            f"per connection |"
         )
     lines.append("")
     lines.append("| target | measured | limit | met |")
