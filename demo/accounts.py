@@ -132,6 +132,26 @@ ACCOUNTS: tuple[tuple[str, str, str, str, str, str, tuple[str, ...], str], ...] 
         ("anna",),
         Account.Status.ACTIVE,
     ),
+    (
+        "kau",
+        Platform.BLUESKY,
+        "Karlstads universitet",
+        "kau.se",
+        "https://bsky.app/profile/kau.se",
+        "johan",
+        ("karin",),
+        Account.Status.ACTIVE,
+    ),
+    (
+        "kau",
+        Platform.MASTODON,
+        "Karlstads universitet",
+        "@kau@social.example.se",
+        "https://social.example.se/@kau",
+        "karin",
+        ("johan",),
+        Account.Status.ACTIVE,
+    ),
 )
 
 
