@@ -91,6 +91,9 @@ class Client:
         self.headers = dict(headers or {})
         self.connection = connection
         self.timeout = float(timeout or settings.CONNECTOR_TIMEOUT)
+        # The headers of the last 2xx answer (lower-case names), for a platform that pages by a header
+        # (Mastodon's ``Link``) or reports its limits there.
+        self.last_headers: Mapping[str, str] = {}
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.request("GET", path, params=params, write=False)
@@ -151,6 +154,7 @@ class Client:
                 if body is None:
                     last = Unavailable(_("The platform answered with something Kanalvakt could not read."))
                     continue
+                self.last_headers = response.headers
                 return body
             error = self.classify(response.status, response.json(), response.headers)
             if isinstance(error, Unavailable):
