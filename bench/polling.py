@@ -139,7 +139,8 @@ def idle(*, count: int = COUNT, log: Callable[[str], None] = print) -> dict[str,
                 polled, seconds = _run(ids, now=timezone.now())
     finally:
         settings.KANALVAKT_OUTBOUND_ALLOW_NETWORKS = allowed
-    statements = [q["sql"] for q in queries.captured_queries]
+    # BEGIN and COMMIT of each claim are not queries; the marking before the run is not the run's.
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")][1:]
     per_connection = sum(1 for sql in statements if sql.startswith('UPDATE "connectors_connection"')) - (
         (polled + polling.BATCH - 1) // polling.BATCH
     )
@@ -148,8 +149,9 @@ def idle(*, count: int = COUNT, log: Callable[[str], None] = print) -> dict[str,
         "connections": polled,
         "seconds": round(seconds, 2),
         "per_connection_ms": round(1000 * seconds / max(polled, 1), 2),
-        "statements": len(statements) - 1,  # the marking of next_poll_at before the run is not the run's
-        "statements_per_connection": round((len(statements) - 1) / max(polled, 1), 3),
+        "statements": len(statements),
+        "statements_per_connection": round(len(statements) / max(polled, 1), 3),
+        "claims": sum(1 for sql in statements if "FOR UPDATE" in sql),
         "cursor_updates": per_connection,
         "http_requests": len(requests),
         "interval_s": interval,

@@ -54,6 +54,22 @@ class Incoming:
     url: str = ""
     in_reply_to: str = ""
 
+    def __post_init__(self) -> None:
+        for name in ("platform_id", "author", "author_platform_id", "text", "url", "in_reply_to"):
+            object.__setattr__(self, name, storable(getattr(self, name)))
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every NUL character (which PostgreSQL stores in neither text nor JSON) replaced
+    by U+FFFD, in strings, keys and nested lists and dicts; everything else as it is."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
 
 @dataclass(frozen=True)
 class Malformed:
@@ -63,6 +79,9 @@ class Malformed:
     payload: dict[str, Any]
     error: str
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "payload", storable(self.payload))
+
 
 @dataclass(frozen=True)
 class Fetched:
@@ -71,6 +90,9 @@ class Fetched:
     object_type: str  # "post", "comment", "message"
     incoming: Incoming
     payload: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "payload", storable(self.payload))
 
 
 Row = Fetched | Malformed

@@ -134,8 +134,9 @@ class Connection(models.Model):
         ordering = ["account__name", "platform", "pk"]
         constraints = [
             # One live connection per platform identity, and per account and platform.
+            # An id is unique on its server (Mastodon's ids are per server; "" where there is one).
             models.UniqueConstraint(
-                fields=["platform", "external_id"],
+                fields=["platform", "server_url", "external_id"],
                 condition=Q(disconnected_at__isnull=True),
                 name="connection_unique_identity",
             ),

@@ -137,7 +137,7 @@ def _apply(
         object_type=one.object_type,
         entry_id=one.entry_id,
         field=one.field,
-        payload=one.payload,
+        payload=intake.storable(one.payload),
         occurred_at=one.occurred_at,
         processed_at=now,
     )

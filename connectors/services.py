@@ -51,7 +51,7 @@ def _refuse(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def _check_identity(account: Account, *, platform: str, external_id: str) -> None:
+def _check_identity(account: Account, *, platform: str, external_id: str, server_url: str = "") -> None:
     """The account may be connected to this identity: its registry platform matches, it is not closed,
     the identity has the platform's shape (a plain numeric id for Meta), and neither is already
     connected."""
@@ -76,7 +76,7 @@ def _check_identity(account: Account, *, platform: str, external_id: str) -> Non
     live = Connection.objects.filter(disconnected_at__isnull=True)
     if live.filter(account=account, platform=platform).exists():
         raise _refuse("external_id", _("The account is already connected. Disconnect it first."))
-    if live.filter(platform=platform, external_id=external_id).exists():
+    if live.filter(platform=platform, server_url=server_url, external_id=external_id).exists():
         raise _refuse("external_id", _("This page or account is already connected to another account."))
 
 
@@ -152,7 +152,7 @@ def connect(
     if isinstance(facts, Checked):
         # The platform's own name of the identity (a DID for a handle): checked again, as it came back.
         external_id, server_url = facts.external_id, facts.server_url or server_url
-        _check_identity(account, platform=platform, external_id=external_id)
+        _check_identity(account, platform=platform, external_id=external_id, server_url=server_url)
     connection = Connection(
         account=account,
         platform=platform,

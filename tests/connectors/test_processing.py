@@ -81,6 +81,17 @@ def test_a_visitors_comment_becomes_an_item_and_the_event_is_kept(page: Connecti
 
 
 @pytest.mark.django_db
+def test_a_nul_character_postgresql_cannot_store_is_replaced_not_fatal(page: Connection) -> None:
+    """JSON may carry U+0000; PostgreSQL keeps it in neither text nor jsonb. The item and the event are
+    kept with U+FFFD in its place (KAU-PUBLIC-RECORD: the delivery itself stays byte for byte)."""
+    deliver(feed(meta.feed(comment_id=f"{POST}_1", created_time=AT, message="Hej\x00då")))
+    assert run() == 1
+    item = Item.objects.get()
+    assert item.text == "Hej\ufffddå"
+    assert Event.objects.get().payload["value"]["message"] == "Hej\ufffddå"
+    assert b"\\u0000" in bytes(Delivery.objects.get().body)
+
+
 def test_an_edit_keeps_both_texts_in_the_log(page: Connection) -> None:
     deliver(feed(meta.feed(comment_id=f"{POST}_1", message="Första versionen", created_time=AT)))
     run()
