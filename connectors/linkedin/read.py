@@ -33,12 +33,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
-from connectors import rest
+from django.utils.translation import gettext as _
+
+from connectors import health, rest
 from connectors.adapters import BACKFILL, Poll
+from connectors.errors import PageUnreachable, Refused
 from connectors.intake import Change, Fetched, Incoming, Malformed, Row
 from connectors.linkedin import api
 from moderation.models import Item
@@ -231,6 +235,31 @@ class _Reading:
             count=POSTS_PAGE,
             max_pages=MAX_POST_PAGES,
         )
+        try:
+            self._watch(listing, watched, seen)
+        except Refused as exc:
+            if exc.status != 404:
+                raise
+            self._unreachable(exc)
+        return watched
+
+    def _unreachable(self, exc: Refused) -> NoReturn:
+        """LinkedIn does not know the organisation (any more): the page is gone or unpublished, and the
+        connection needs attention (KAU-RESP-DAILY)."""
+        error = PageUnreachable(
+            _("LinkedIn cannot find the organisation's page: %(reason)s") % {"reason": exc.reason}, status=404
+        )
+        connection = self.api.connection
+        if connection is not None and connection.pk:
+            health.mark_attention(connection, cause=error.cause, reason=error.reason, now=self.now)
+        raise error from exc
+
+    def _watch(
+        self,
+        listing: Iterator[tuple[list[Any] | None, Any]],
+        watched: list[tuple[str, Fetched]],
+        seen: list[str],
+    ) -> None:
         for elements, body in listing:
             if elements is None:
                 self.keep_malformed(Malformed("post", _storable(body), api.unreadable()), seen)
@@ -247,18 +276,39 @@ class _Reading:
                 if modified < self.floor and len(watched) >= MIN_WATCHED:
                     older = True
                     continue
-                if len(watched) < MAX_WATCHED and all(urn != row.incoming.platform_id for urn, _ in watched):
-                    watched.append((row.incoming.platform_id, row))
+                urn = row.incoming.platform_id
+                if len(watched) < MAX_WATCHED and all(urn != known for known, _row in watched):
+                    watched.append((urn, row))
             if older or len(watched) >= MAX_WATCHED:
                 break
-        return watched
 
-    def comments(self, post: str, thread: Thread) -> Thread:
+    def comments(self, post: str, thread: Thread) -> Thread | None:
         """The post's comments newer than the cursor (and edits since the last poll), and the replies
-        of every comment whose count of replies grew. Returns what the cursor keeps of the post."""
+        of every comment whose count of replies grew. Returns what the cursor keeps of the post; None
+        when the post is gone (deleted since it was listed)."""
         after = Thread(t=thread.t, b=list(thread.b), r={}, m=list(thread.m))
         grown: list[Comment] = []
         path = f"/socialActions/{api.encoded(post)}/comments"
+        try:
+            self._comments(path, post, thread, after, grown)
+        except Refused as exc:
+            if exc.status != 404:
+                raise
+            return None
+        for comment in grown:
+            if self.reply_reads >= MAX_REPLY_READS:
+                break  # its count stays as it was, so the next poll reads it
+            self.reply_reads += 1
+            try:
+                self.replies(post, comment, thread, after)
+            except Refused as exc:
+                if exc.status != 404:
+                    raise
+                continue  # the comment is gone with its replies
+            after.r[comment.id] = comment.replies
+        return after
+
+    def _comments(self, path: str, post: str, thread: Thread, after: Thread, grown: list[Comment]) -> None:
         for elements, body in api.pages(self.api, path, {}, count=COMMENTS_PAGE, max_pages=MAX_COMMENT_PAGES):
             if elements is None:
                 self.keep_malformed(Malformed("comment", _storable(body), api.unreadable()), after.m)
@@ -273,13 +323,6 @@ class _Reading:
                     after.r[comment.id] = thread.r.get(comment.id, 0)
                     if comment.replies > thread.r.get(comment.id, 0):
                         grown.append(comment)
-        for comment in grown:
-            if self.reply_reads >= MAX_REPLY_READS:
-                break  # its count stays as it was, so the next poll reads it
-            self.reply_reads += 1
-            self.replies(post, comment, thread, after)
-            after.r[comment.id] = comment.replies
-        return after
 
     def replies(self, post: str, parent: Comment, thread: Thread, after: Thread) -> None:
         path = f"/socialActions/{api.encoded(parent.urn)}/comments"
@@ -337,8 +380,9 @@ def poll(client: rest.Client, organization_id: str, *, cursor: dict[str, Any], n
     for urn, row in reading.posts(post_marks):
         if urn not in known:
             reading.rows.append(row)  # the organisation's post, its published record (KAU-PUBLIC-RECORD)
-        thread = _thread(known.get(urn), floor=floor)
-        threads[urn] = reading.comments(urn, thread).as_json()
+        after = reading.comments(urn, _thread(known.get(urn), floor=floor))
+        if after is not None:
+            threads[urn] = after.as_json()
     # Oldest first, so that a visitor's comment is an item before the organisation's reply to it is
     # kept as the answer (connectors.intake); rows that could not be read last.
     rows = sorted(reading.rows, key=_when)

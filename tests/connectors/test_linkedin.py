@@ -35,6 +35,7 @@ from tests.connectors.linkedin_standin import (
     TOKEN,
     VERSION,
     LinkedInStandIn,
+    error,
     linkedin_api,
     ms,
 )
@@ -364,6 +365,28 @@ def test_a_missing_permission_needs_attention_too(settings: Any, li: Connection)
         assert poll_connection(li, now=NOW) is None
     li.refresh_from_db()
     assert (li.health, li.cause) == ("attention", "permission")
+
+
+def test_an_organisation_linkedin_no_longer_knows_needs_attention(settings: Any, li: Connection) -> None:
+    with linkedin_api(settings) as api:
+        organisation_page(api)
+        api.on("GET", "posts", error(404, "NOT_FOUND", "Organization 2414183 not found", 0))
+        assert poll_connection(li, now=NOW) is None
+    li.refresh_from_db()
+    assert (li.health, li.cause) == ("attention", "unpublished")
+    assert "Organization 2414183 not found" in li.last_error
+
+
+def test_a_post_deleted_while_polling_is_left_out_and_the_others_go_on(settings: Any, li: Connection) -> None:
+    with linkedin_api(settings) as api:
+        u = organisation_page(api)
+        api.on("GET", f"socialActions/{quote(u['p2'], safe='')}/comments", error(404, "NOT_FOUND", "Gone", 0))
+        tally = poll_connection(li, now=NOW)
+    assert tally is not None
+    assert set(items_of(li)) == {u["c1"], u["c2"], u["c1_tack"]}
+    li.refresh_from_db()
+    assert u["p2"] not in li.cursor["posts"]
+    assert u["p1"] in li.cursor["posts"]
 
 
 # --- Answers and removals ---------------------------------------------------------------------------------
