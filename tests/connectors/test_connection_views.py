@@ -306,10 +306,10 @@ def test_the_account_page_shows_the_connection_at_one_query(
     assert "Manage the connection" in text
     assert reverse("connectors:account", args=[account.pk]) in text
     assert "Connection needs attention" in text  # the registry's flag (KAU-RESP-DAILY): no token yet
-    linkedin = make_account(platform="linkedin")
+    unconnectable = make_account(platform="x")  # a platform Kanalvakt has no connector for
     assert (
         "data-account-connection"
-        not in client.get(reverse("accounts:detail", args=[linkedin.pk])).content.decode()
+        not in client.get(reverse("accounts:detail", args=[unconnectable.pk])).content.decode()
     )
     client.force_login(cast["head_of_unit"])
     assert "See the connection" in in_english(client).get(url).content.decode()
