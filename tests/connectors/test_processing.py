@@ -81,15 +81,21 @@ def test_a_visitors_comment_becomes_an_item_and_the_event_is_kept(page: Connecti
 
 
 @pytest.mark.django_db
-def test_a_nul_character_postgresql_cannot_store_is_replaced_not_fatal(page: Connection) -> None:
-    """JSON may carry U+0000; PostgreSQL keeps it in neither text nor jsonb. The item and the event are
-    kept with U+FFFD in its place (KAU-PUBLIC-RECORD: the delivery itself stays byte for byte)."""
+def test_a_nul_character_postgresql_cannot_store_is_kept_as_a_malformed_event_not_fatal(
+    page: Connection,
+) -> None:
+    """JSON may carry U+0000; PostgreSQL keeps it in neither text nor jsonb. The event is kept as
+    malformed, its payload with U+FFFD in its place, and the delivery itself byte for byte
+    (KAU-PUBLIC-RECORD); the delivery is done, never stuck."""
     deliver(feed(meta.feed(comment_id=f"{POST}_1", created_time=AT, message="Hej\x00då")))
     assert run() == 1
-    item = Item.objects.get()
-    assert item.text == "Hej\ufffddå"
-    assert Event.objects.get().payload["value"]["message"] == "Hej\ufffddå"
-    assert b"\\u0000" in bytes(Delivery.objects.get().body)
+    event = Event.objects.get()
+    assert event.outcome == Event.Outcome.ERROR
+    assert event.payload["value"]["message"] == "Hej\ufffddå"
+    assert not Item.objects.exists()
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.DONE
+    assert b"\\u0000" in bytes(delivery.body)
 
 
 def test_an_edit_keeps_both_texts_in_the_log(page: Connection) -> None:
