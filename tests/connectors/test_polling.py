@@ -216,6 +216,16 @@ def test_kau_resp_daily_a_poll_brings_visitors_writing_in_and_keeps_the_accounts
     assert (after.polled_until, after.last_event_at) == (NOW, NOW)
 
 
+def test_a_nul_character_from_a_platform_is_stored_as_a_replacement_character(
+    platform: StandIn, make_account: Any, cast: Any
+) -> None:
+    made = connected(make_account, cast)
+    items(platform, {"id": 1, "text": "Hej\u0000då", "by": "anna", "extra": {"k\u0000": ["\u0000"]}})
+    polling.poll_connection(fresh(made), now=NOW)
+    assert Item.objects.get().text == "Hej\ufffddå"
+    assert Event.objects.get().payload["extra"] == {"k\ufffd": ["\ufffd"]}
+
+
 def test_the_next_poll_starts_from_the_stored_cursor_and_creates_nothing_twice(
     platform: StandIn, make_account: Any, cast: Any
 ) -> None:
