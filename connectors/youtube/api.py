@@ -37,6 +37,7 @@ from connectors.errors import (
     TokenError,
     Unavailable,
 )
+from connectors.meta.parse import storable
 from connectors.models import Connection, Outgoing, Platform
 from connectors.rest import Client, classify_http
 
@@ -51,6 +52,7 @@ CHANNEL_ID = re.compile(r"UC[A-Za-z0-9_-]{22}")
 COMMENT_ID = re.compile(r"[A-Za-z0-9_-]{1,100}(\.[A-Za-z0-9_-]{1,100})?")
 VIDEO_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 
+REASON = re.compile(r"[A-Za-z]{1,60}")  # YouTube's reasons are words (quotaExceeded)
 QUOTA_REASONS = frozenset({"quotaExceeded", "dailyLimitExceeded"})
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})
 REFUSED_403 = frozenset({"commentsDisabled"})
@@ -95,15 +97,17 @@ def _error(body: Any) -> tuple[str, list[str]]:
         return "", []
     message = error.get("message")
     text = (
-        re.sub(r"\s+", " ", re.sub(r"<[^>]{0,500}>", "", message)).strip()[:300]
+        re.sub(r"\s+", " ", re.sub(r"<[^>]{0,500}>", "", str(storable(message)))).strip()[:300]
         if isinstance(message, str)
         else ""
     )
     details = error.get("errors")
     reasons = [
-        detail["reason"][:60]
+        detail["reason"]
         for detail in (details if isinstance(details, list) else [])[:10]
-        if isinstance(detail, dict) and isinstance(detail.get("reason"), str)
+        if isinstance(detail, dict)
+        and isinstance(detail.get("reason"), str)
+        and REASON.fullmatch(detail["reason"])
     ]
     return text, reasons
 

@@ -439,6 +439,22 @@ def test_youtubes_errors_are_read_by_their_reason(answer: tuple[int, Any], expec
         assert body["error"]["errors"][0]["reason"] in found.reason
 
 
+def test_a_hostile_error_body_is_kept_as_plain_storable_text(yt: Connection, youtube: YouTubeStandIn) -> None:
+    hostile = {
+        "error": {
+            "code": 500,
+            "message": "fel\x00<img src=x onerror=alert(1)>",
+            "errors": [{"reason": "<b>"}],
+        }
+    }
+    youtube.fail("commentThreads", (500, hostile), (500, hostile), (500, hostile))
+    assert poll(yt) is None
+    yt.refresh_from_db()
+    assert "\x00" not in yt.last_error
+    assert "<" not in yt.last_error
+    assert yt.poll_failures == 1
+
+
 def test_a_spent_quota_waits_until_midnight_pacific() -> None:
     found = api.classify(*QUOTA_EXCEEDED, {})
     assert found.retry_after is not None
