@@ -114,7 +114,7 @@ def _handler_for(stand_in: StandIn) -> type[BaseHTTPRequestHandler]:
                 status, body = answer.status, answer.body
             else:
                 status, body = answer
-            data = json.dumps(body).encode("utf-8")
+            data = b"" if status == 204 else json.dumps(body).encode("utf-8")  # No Content: no body
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=UTF-8")
