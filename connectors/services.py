@@ -143,7 +143,7 @@ def connect(
     if adapter is not None and not token:
         raise _refuse(
             "token",
-            _("Give the %(secret)s: without it nothing can be read.") % {"secret": adapter.secret_label},
+            _("%(secret)s is needed: without it nothing can be read.") % {"secret": adapter.secret_label},
         )
     if adapter is not None and adapter.needs_server and not server_url:
         server_url = adapter.default_server
