@@ -9,7 +9,7 @@ PORT ?= 8000
 # Test processes for `make test` (pytest-xdist); 0 runs every test in this process.
 TEST_PROCESSES ?= 2
 
-.PHONY: run test audit lint typecheck pytest migrate seed messages makemessages worker bench clean
+.PHONY: run test audit lint typecheck pytest migrate seed messages makemessages worker bench bluesky clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Kanalvakt needs Python 3.11 ($(PYTHON) not found)."; exit 1; }
@@ -19,6 +19,17 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
+
+# Bluesky's reference network for the connector tests (tests/bluesky: @atproto/dev-env, pinned in its
+# package-lock.json, Node 20). npm ci builds better-sqlite3 from Node's headers, the one install script
+# package.json's allowScripts lets run; about two minutes the first time.
+BLUESKY_STAMP := tests/bluesky/node_modules/.installed
+$(BLUESKY_STAMP): tests/bluesky/package.json tests/bluesky/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "The Bluesky tests need Node 20 and npm."; exit 1; }
+	cd tests/bluesky && npm ci --no-audit --no-fund
+	touch $(BLUESKY_STAMP)
+
+bluesky: $(BLUESKY_STAMP)
 
 messages: $(STAMP)
 	$(PY) manage.py compiletranslations
