@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.charts import followup_chart
 from accounts.dates import add_months
+from accounts.figures import Prefill, sources_kept
 from accounts.models import Account, FollowUp
 from accounts.selectors import heads_of, is_owner_or_deputy
 from accounts.selectors import manages_account as manages
@@ -102,6 +103,19 @@ def interval_for(account: Account, institution: InstitutionSettings) -> int:
     return account.followup_interval_months or institution.followup_interval_months
 
 
+def period_start(account: Account, *, end: date, institution: InstitutionSettings) -> date:
+    """The first day of the period a follow-up up to ``end`` covers (KAU-FOLLOWUP): the day after the
+    latest earlier follow-up's period, or one interval before ``end`` when there is none. The form's
+    pre-fill and the service's marking of the figures both ask here, so they agree."""
+    last = (
+        account.followups.filter(period_end__lt=end)
+        .order_by("-period_end", "-pk")
+        .values_list("period_end", flat=True)
+        .first()
+    )
+    return last + timedelta(days=1) if last else add_months(end, -interval_for(account, institution))
+
+
 def lock_account(account: Account) -> Account:
     """The account, locked for a step of follow-up or closing (the account row only)."""
     return Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
@@ -130,6 +144,7 @@ def record_followup(
     decision: str,
     note: str = "",
     period_end: date | None = None,
+    prefill: Prefill | None = None,
 ) -> FollowUp:
     """Record a follow-up of ``account`` and move its next due date on (KAU-FOLLOWUP).
 
@@ -138,6 +153,10 @@ def record_followup(
     and monitoring required), the value against resources, and a decision. The next follow-up is
     due one interval after the end of the period (today when no period end is given). A closed
     account is not followed up.
+
+    ``prefill`` is what the form pre-filled (accounts.figures, signed by the form): each figure it
+    gave for this very period and the person kept unchanged is marked with where it came from (the
+    platform, or Kanalvakt's own count); every other figure is marked as typed by hand.
     """
     require(rights_for(by, account).record_followup)
     locked = lock_account(account)
@@ -148,6 +167,9 @@ def record_followup(
     if period_end > today:
         raise ValidationError({"period_end": _("The period cannot end in the future.")})
     bounds.check_past_day(period_end, today=today, field="period_end")
+    institution = InstitutionSettings.objects.get_solo()
+    start = period_start(locked, end=period_end, institution=institution)
+    submitted = {"followers": followers, "posts": posts, "reactions": reactions, "comments": comments}
     followup = FollowUp(
         account=locked,
         period_end=period_end,
@@ -163,11 +185,11 @@ def record_followup(
         note=note,
         recorded_at=now,
         recorded_by=by,
+        figure_sources=sources_kept(prefill, submitted, start=start, end=period_end),
     )
     followup.full_clean()
     record(followup, by=by, reason="follow-up recorded")
     followup.save()
-    institution = InstitutionSettings.objects.get_solo()
     # A late entry for an earlier period never moves the due date back: the latest period counts.
     latest = max(
         FollowUp.objects.filter(account=locked).values_list("period_end", flat=True), default=period_end
