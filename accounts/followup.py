@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.charts import followup_chart
+from accounts.charts import followup_chart, reading_points
 from accounts.dates import add_months
 from accounts.figures import Prefill, sources_kept
-from accounts.models import Account, FollowUp
+from accounts.models import Account, FigureReading, FollowUp
 from accounts.selectors import heads_of, is_owner_or_deputy
 from accounts.selectors import manages_account as manages
 from accounts.todo import dated_section
@@ -42,6 +42,8 @@ REMIND_DAYS_BEFORE = 14
 # Limits of an account's own interval, the same as the institution's setting.
 MIN_INTERVAL_MONTHS, MAX_INTERVAL_MONTHS = 1, 36
 SWEEP_BATCH = 500
+# How far back the account page's chart draws the platform's readings (KAU-FOLLOWUP).
+READINGS_SHOWN = timedelta(days=731)
 
 
 class StepRefused(ValidationError):
@@ -359,14 +361,27 @@ def detail_context(
 ) -> dict[str, Any]:
     """What the account page shows of follow-up: ``followup`` (closing: accounts.closing).
 
-    Two queries: the follow-ups and the institution's settings; whether the person is a deputy is
-    read from the account's prefetched deputies, or in one more.
+    Three queries: the follow-ups, the platform's readings of followers over the last two years (one
+    query however many, drawn day by day or week by week: accounts.charts.reading_points) and the
+    institution's settings; whether the person is a deputy is read from the account's prefetched
+    deputies, or in one more.
     """
     today = timezone.localdate(now)
     if rights is None:  # the caller has not asked already
         rights = rights_for(user, account)
     institution = InstitutionSettings.objects.get_solo()
     history = list(account.followups.select_related("recorded_by").order_by("period_end", "pk"))
+    readings = reading_points(
+        [
+            (day, followers)
+            for day, followers in FigureReading.objects.filter(
+                account=account, taken_on__gte=today - READINGS_SHOWN, followers__isnull=False
+            )
+            .order_by("taken_on")
+            .values_list("taken_on", "followers")
+            if followers is not None
+        ]
+    )
     due_on = account.followup_due_on
     is_closed = account.status == Account.Status.CLOSED
     return {
@@ -374,7 +389,8 @@ def detail_context(
             "account": account,
             "history": list(reversed(history)),
             "latest": history[-1] if history else None,
-            "chart": followup_chart(history),
+            "chart": followup_chart(history, readings),
+            "readings": list(reversed(readings)),
             "chart_id": f"followup-chart-{account.pk}",
             "due_on": due_on,
             "overdue": due_on is not None and due_on < today and not is_closed,

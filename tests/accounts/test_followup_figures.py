@@ -317,3 +317,18 @@ def test_who_opens_the_prefilled_form_is_unchanged(
     expected = 404 if person in HIDDEN else 200 if person in RECORDERS else 403
     assert response.status_code == expected
     assert ('value="960"' in response.content.decode()) == (expected == 200)
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_who_sees_the_readings_on_the_account_page_is_unchanged(
+    client: Client, cast: Cast, make_account: Any, fixed_clock: Any, person: str
+) -> None:
+    account = connected_account(cast, make_account)
+    with_readings(account)
+    login(client, cast, person)
+    response = client.get(reverse("accounts:detail", args=[account.pk]))
+    if person == "anonymous":
+        assert response.status_code == 302
+        return
+    assert response.status_code == (404 if person in HIDDEN else 200)
+    assert ('data-reading="2030-03-15"' in response.content.decode()) == (person not in HIDDEN)
