@@ -332,3 +332,52 @@ def test_who_sees_the_readings_on_the_account_page_is_unchanged(
         return
     assert response.status_code == (404 if person in HIDDEN else 200)
     assert ('data-reading="2030-03-15"' in response.content.decode()) == (person not in HIDDEN)
+
+
+# --- In the browser ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_prefilled_form_and_the_history_pass_axe_in_the_browser(
+    page: Any, cast: Cast, make_account: Any
+) -> None:
+    """KAU-FOLLOWUP, KAU-ACCESS: the notes on where each figure came from are read with their field;
+    kept as given, the figures are recorded as from the platform; the chart and the readings' table
+    on the account page are accessible."""
+    from django.utils import timezone
+
+    from tests.conftest import browser_login
+    from tests.support import assert_accessible
+
+    account = make_account(name="Fysik på Instagram")
+    today = timezone.localdate()
+    for days_ago in range(9, -1, -1):
+        record_reading(
+            account,
+            on=today - timedelta(days=days_ago),
+            counts={"followers": 1000 + 10 - days_ago, "posts_total": 200 + 10 - days_ago},
+            source="instagram",
+            now=timezone.now(),
+        )
+    browser_login(page, "head_of_unit", "pw-head_of_unit-0123")
+    page.goto(reverse("accounts:followup", args=[account.pk]))
+    assert page.locator("#id_followers").input_value() == "1010"
+    assert page.locator("#id_posts").input_value() == "9"
+    described = page.locator("#id_followers").get_attribute("aria-describedby") or ""
+    assert "From the platform" in page.locator(f"#{described.split()[0]}").inner_text()
+    assert_accessible(page)
+    page.fill("#id_reactions", "600")
+    page.fill("#id_comments", "45")
+    page.check("#id_traffic_0")
+    page.check("#id_reaches_audiences_0")
+    page.check("#id_keeps_up_1")
+    page.fill("#id_value_estimate", "Kontot ger många frågor från blivande studenter.")
+    page.check("#id_decision_0")
+    with page.expect_navigation():
+        page.locator('form:has(input[name="form"][value="followup"]) button[type=submit]').click()
+    recorded = FollowUp.objects.get(account=account)
+    assert recorded.figure_sources == {"followers": "platform", "posts": "platform"}
+    page.locator("details.readings summary").click()
+    assert page.locator("details.readings tbody tr").count() == 10
+    assert_accessible(page)
