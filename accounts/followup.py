@@ -24,9 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.charts import followup_chart
+from accounts.charts import followup_chart, reading_points
 from accounts.dates import add_months
-from accounts.models import Account, FollowUp
+from accounts.figures import Prefill, sources_kept
+from accounts.models import Account, FigureReading, FollowUp
 from accounts.selectors import heads_of, is_owner_or_deputy
 from accounts.selectors import manages_account as manages
 from accounts.todo import dated_section
@@ -41,6 +42,8 @@ REMIND_DAYS_BEFORE = 14
 # Limits of an account's own interval, the same as the institution's setting.
 MIN_INTERVAL_MONTHS, MAX_INTERVAL_MONTHS = 1, 36
 SWEEP_BATCH = 500
+# How far back the account page's chart draws the platform's readings (KAU-FOLLOWUP).
+READINGS_SHOWN = timedelta(days=731)
 
 
 class StepRefused(ValidationError):
@@ -102,6 +105,19 @@ def interval_for(account: Account, institution: InstitutionSettings) -> int:
     return account.followup_interval_months or institution.followup_interval_months
 
 
+def period_start(account: Account, *, end: date, institution: InstitutionSettings) -> date:
+    """The first day of the period a follow-up up to ``end`` covers (KAU-FOLLOWUP): the day after the
+    latest earlier follow-up's period, or one interval before ``end`` when there is none. The form's
+    pre-fill and the service's marking of the figures both ask here, so they agree."""
+    last = (
+        account.followups.filter(period_end__lt=end)
+        .order_by("-period_end", "-pk")
+        .values_list("period_end", flat=True)
+        .first()
+    )
+    return last + timedelta(days=1) if last else add_months(end, -interval_for(account, institution))
+
+
 def lock_account(account: Account) -> Account:
     """The account, locked for a step of follow-up or closing (the account row only)."""
     return Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
@@ -130,6 +146,7 @@ def record_followup(
     decision: str,
     note: str = "",
     period_end: date | None = None,
+    prefill: Prefill | None = None,
 ) -> FollowUp:
     """Record a follow-up of ``account`` and move its next due date on (KAU-FOLLOWUP).
 
@@ -138,6 +155,10 @@ def record_followup(
     and monitoring required), the value against resources, and a decision. The next follow-up is
     due one interval after the end of the period (today when no period end is given). A closed
     account is not followed up.
+
+    ``prefill`` is what the form pre-filled (accounts.figures, signed by the form): each figure it
+    gave for this very period and the person kept unchanged is marked with where it came from (the
+    platform, or Kanalvakt's own count); every other figure is marked as typed by hand.
     """
     require(rights_for(by, account).record_followup)
     locked = lock_account(account)
@@ -148,6 +169,9 @@ def record_followup(
     if period_end > today:
         raise ValidationError({"period_end": _("The period cannot end in the future.")})
     bounds.check_past_day(period_end, today=today, field="period_end")
+    institution = InstitutionSettings.objects.get_solo()
+    start = period_start(locked, end=period_end, institution=institution)
+    submitted = {"followers": followers, "posts": posts, "reactions": reactions, "comments": comments}
     followup = FollowUp(
         account=locked,
         period_end=period_end,
@@ -163,11 +187,11 @@ def record_followup(
         note=note,
         recorded_at=now,
         recorded_by=by,
+        figure_sources=sources_kept(prefill, submitted, start=start, end=period_end),
     )
     followup.full_clean()
     record(followup, by=by, reason="follow-up recorded")
     followup.save()
-    institution = InstitutionSettings.objects.get_solo()
     # A late entry for an earlier period never moves the due date back: the latest period counts.
     latest = max(
         FollowUp.objects.filter(account=locked).values_list("period_end", flat=True), default=period_end
@@ -337,14 +361,27 @@ def detail_context(
 ) -> dict[str, Any]:
     """What the account page shows of follow-up: ``followup`` (closing: accounts.closing).
 
-    Two queries: the follow-ups and the institution's settings; whether the person is a deputy is
-    read from the account's prefetched deputies, or in one more.
+    Three queries: the follow-ups, the platform's readings of followers over the last two years (one
+    query however many, drawn day by day or week by week: accounts.charts.reading_points) and the
+    institution's settings; whether the person is a deputy is read from the account's prefetched
+    deputies, or in one more.
     """
     today = timezone.localdate(now)
     if rights is None:  # the caller has not asked already
         rights = rights_for(user, account)
     institution = InstitutionSettings.objects.get_solo()
     history = list(account.followups.select_related("recorded_by").order_by("period_end", "pk"))
+    readings = reading_points(
+        [
+            (day, followers)
+            for day, followers in FigureReading.objects.filter(
+                account=account, taken_on__gte=today - READINGS_SHOWN, followers__isnull=False
+            )
+            .order_by("taken_on")
+            .values_list("taken_on", "followers")
+            if followers is not None
+        ]
+    )
     due_on = account.followup_due_on
     is_closed = account.status == Account.Status.CLOSED
     return {
@@ -352,7 +389,8 @@ def detail_context(
             "account": account,
             "history": list(reversed(history)),
             "latest": history[-1] if history else None,
-            "chart": followup_chart(history),
+            "chart": followup_chart(history, readings),
+            "readings": list(reversed(readings)),
             "chart_id": f"followup-chart-{account.pk}",
             "due_on": due_on,
             "overdue": due_on is not None and due_on < today and not is_closed,

@@ -7,14 +7,21 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.utils.dateformat import format as date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from accounts.figures import FIGURES, Prefill, sign_prefill, unsign_prefill
 from accounts.followup import MAX_INTERVAL_MONTHS, MIN_INTERVAL_MONTHS
-from accounts.models import FollowUp
+from accounts.models import HAND, FigureSource, FollowUp
 from core import bounds
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+
+def _day(day: date) -> str:
+    return date_format(day, "j M Y").lower()
 
 
 def _one_of(label: StrOrPromise, choices: Sequence[tuple[str, Any]]) -> forms.ChoiceField:
@@ -56,16 +63,56 @@ class FollowUpForm(forms.Form):
         help_text=_("What changes, if any, and who does what."),
     )
 
+    # What the form pre-filled, signed (accounts.figures): the service marks a figure kept as given
+    # with where it came from, and any other as typed by hand (KAU-FOLLOWUP).
+    prefill = forms.CharField(widget=forms.HiddenInput, required=False)
+
     statistics = ("period_end", "followers", "posts", "reactions", "comments", "traffic")
     checklist = ("reaches_audiences", "keeps_up")
     evaluation = ("value_estimate", "decision", "note")
 
-    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, today: date, account_id: int, prefill: Prefill | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        self.account_id = account_id
         self.fields["period_end"].widget.attrs["max"] = today.isoformat()
-        for name in ("followers", "posts", "reactions", "comments"):
+        for name in FIGURES:
             self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+        if not self.is_bound and prefill is not None and prefill.figures:
+            self.initial.update({name: figure.value for name, figure in prefill.figures.items()})
+            self.initial["prefill"] = sign_prefill(prefill, account_id=account_id)
+        # The pre-fill shown again with the person's answer when the form comes back with a problem.
+        self.shown = (
+            prefill if not self.is_bound else unsign_prefill(self.data.get("prefill"), account_id=account_id)
+        )
+        self._mark_sources()
+
+    def _mark_sources(self) -> None:
+        """Each figure says where its value came from (KAU-FOLLOWUP): the platform's readings with
+        their days, Kanalvakt's own count, or nothing given, to be typed by hand."""
+        given = self.shown.figures if self.shown is not None else {}
+        for name in FIGURES:
+            field = self.fields[name]
+            figure = given.get(name)
+            source = figure.source if figure is not None else HAND
+            field.widget.attrs["data-figure-source"] = source
+            if figure is None:
+                note = _("Not given by the platform: type the figure.") if given else ""
+            elif figure.source == FigureSource.COUNTED or not figure.read_on:
+                note = _("Counted in Kanalvakt from what came in from the platform in the period.")
+            elif len(figure.read_on) == 1:
+                note = _("From the platform: the reading of %(day)s.") % {"day": _day(figure.read_on[0])}
+            else:
+                note = _(
+                    "From the platform: the difference between the readings of %(first)s and %(last)s."
+                ) % {"first": _day(figure.read_on[0]), "last": _day(figure.read_on[-1])}
+            if note:
+                field.help_text = format_lazy("{} {}", field.help_text, note) if field.help_text else note
+
+    def clean_prefill(self) -> Prefill | None:
+        return unsign_prefill(self.cleaned_data.get("prefill"), account_id=self.account_id)
 
     def clean_period_end(self) -> date | None:
         value: date | None = self.cleaned_data.get("period_end")

@@ -7,8 +7,6 @@ is 409, with the reason in words.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -20,8 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import closing, followup
-from accounts.dates import add_months
-from accounts.figures import figures_for
+from accounts.figures import prefill_for
 from accounts.followup_forms import (
     CloseAccountForm,
     CommentingForm,
@@ -56,18 +53,24 @@ def _render_followup(
     institution = InstitutionSettings.objects.get_solo()
     latest = account.followups.order_by("-period_end", "-pk").first()
     interval = followup.interval_for(account, institution)
-    figures, figures_from = {}, None
-    if form is None and account.status != Account.Status.CLOSED:
-        # KAU-FOLLOWUP: pre-filled with what the platform gives, from the day after the last period.
-        figures_from = latest.period_end + timedelta(days=1) if latest else add_months(today, -interval)
-        figures = figures_for(account, min(figures_from, today), today)
+    if form is None:
+        prefill = None
+        if account.status != Account.Status.CLOSED:
+            # KAU-FOLLOWUP: pre-filled from the platform's recorded readings and Kanalvakt's own counts,
+            # for the period from the day after the last one up to today.
+            start = followup.period_start(account, end=today, institution=institution)
+            prefill = prefill_for(account, start, today)
+        form = FollowUpForm(
+            today=today, account_id=account.pk, prefill=prefill, initial={"period_end": today}
+        )
+    shown = form.shown
     context = {
         "account": account,
         "latest": latest,
         "closed": account.status == Account.Status.CLOSED,
-        "form": form or FollowUpForm(today=today, initial={"period_end": today, **figures}),
-        "figures": figures,
-        "figures_from": figures_from,
+        "form": form,
+        "figures": shown.figures if shown is not None else {},
+        "figures_from": shown.start if shown is not None else None,
         "interval_form": (
             interval_form
             or IntervalForm(
@@ -113,7 +116,7 @@ def followup_create(request: HttpRequest, pk: int) -> HttpResponse:
             return _render_followup(request, account, rights=rights, status=400, interval_form=interval_form)
         messages.success(request, _("The follow-up interval is changed and the next due date recomputed."))
         return redirect("accounts:followup", pk=account.pk)
-    form = FollowUpForm(request.POST, today=timezone.localdate(now))
+    form = FollowUpForm(request.POST, today=timezone.localdate(now), account_id=account.pk)
     if not form.is_valid():
         return _render_followup(request, account, rights=rights, status=400, form=form)
     try:

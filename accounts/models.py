@@ -347,6 +347,10 @@ class FollowUp(models.Model):
     note = models.TextField(_("note"), blank=True)
     recorded_at = models.DateTimeField(_("recorded at"))
     recorded_by = person_field(_("recorded by"), null=False)
+    # KAU-FOLLOWUP: where each figure came from, figure name → FigureSource, for the figures the form
+    # pre-filled and the person kept unchanged; a figure not named was typed by hand. Empty (None) for
+    # the follow-ups recorded before the sources were kept, whose figures' origin is not known.
+    figure_sources = models.JSONField(_("where the figures came from"), null=True, blank=True, default=None)
 
     history = HistoricalRecords()
 
@@ -358,3 +362,80 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.period_end}"
+
+    @property
+    def figure_marks(self) -> dict[str, tuple[str, str]]:
+        """Each figure's origin as (code, words): "platform", "counted" or "hand" (KAU-FOLLOWUP: figures
+        typed by hand are marked as such); {} when the follow-up predates the marking."""
+        if self.figure_sources is None:
+            return {}
+        given = self.figure_sources if isinstance(self.figure_sources, dict) else {}
+        marks: dict[str, tuple[str, str]] = {}
+        for name in FOLLOWUP_FIGURES:
+            source = given.get(name)
+            if source in FigureSource.values:
+                marks[name] = (source, str(FigureSource(source).label))
+            else:
+                marks[name] = (HAND, str(_("typed by hand")))
+        return marks
+
+
+# The follow-up's figures (KAU-FOLLOWUP), in the form's order.
+FOLLOWUP_FIGURES = ("followers", "posts", "reactions", "comments")
+HAND = "hand"  # a figure typed (or changed) by the person
+
+
+class FigureSource(models.TextChoices):
+    """Where a follow-up's pre-filled figure came from (KAU-FOLLOWUP)."""
+
+    PLATFORM = "platform", _("from the platform")
+    COUNTED = "counted", _("counted in Kanalvakt")
+
+
+# The counts a reading holds: the platform's followers, and its running totals of the account's posts,
+# views and reactions received (the same names as connectors.adapters.FIGURE_KEYS).
+READING_KEYS = ("followers", "posts_total", "views_total", "reactions_total")
+
+
+class FigureReading(models.Model):
+    """What a platform said of an account's counts on one day (KAU-FOLLOWUP): followers, and the running
+    totals of its posts, views and reactions received, read by the daily job (connectors.figures) and
+    written by ``accounts.figures.record_reading`` only.
+
+    One per account and day, the day's first reading kept: a second run of the job the same day finds
+    the day already read and neither calls the platform nor writes (the unique key is the backstop). A
+    reading is what the platform said at that moment, so it is never changed and never deleted (on
+    PostgreSQL a trigger refuses both, KAU-PUBLIC-RECORD); the follow-up form and the account page's
+    chart read the history. A count the platform does not give is empty; a reading holds at least one.
+    """
+
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="figure_readings"
+    )
+    taken_on = models.DateField(_("day read"))
+    followers = models.PositiveIntegerField(_("followers"), null=True, blank=True)
+    posts_total = models.PositiveIntegerField(_("posts in all"), null=True, blank=True)
+    views_total = models.PositiveIntegerField(_("views in all"), null=True, blank=True)
+    reactions_total = models.PositiveIntegerField(_("reactions in all"), null=True, blank=True)
+    source = models.CharField(_("read from"), max_length=20)
+    taken_at = models.DateTimeField(_("reading taken at"))
+
+    class Meta:
+        verbose_name = _("figure reading")
+        verbose_name_plural = _("figure readings")
+        ordering = ["-taken_on", "-pk"]
+        constraints = [
+            # Once a day per account; its index (account, taken_on) also serves the follow-up's period
+            # lookup and the account page's chart, both "this account, days between two dates".
+            models.UniqueConstraint(fields=["account", "taken_on"], name="figurereading_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(followers__isnull=False)
+                | Q(posts_total__isnull=False)
+                | Q(views_total__isnull=False)
+                | Q(reactions_total__isnull=False),
+                name="figurereading_has_a_count",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.taken_on}"

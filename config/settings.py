@@ -380,6 +380,8 @@ CELERY_BEAT_SCHEDULE = {
     # The platforms that push nothing (YouTube, LinkedIn, TikTok, Bluesky, Mastodon): each connection
     # is polled on its platform's interval (CONNECTOR_POLL_SECONDS); this run claims those due.
     "poll-connections": _every("connectors.tasks.poll_due", 60, margin=5),
+    # KAU-FOLLOWUP: the platforms' own numbers (followers, running totals), read once a day at dawn.
+    "record-figures": _beat("connectors.tasks.record_figures", crontab(hour=5, minute=40), expires=3600),
 }
 
 # --- Security ---------------------------------------------------------------------------------------

@@ -11,12 +11,13 @@ def register_all() -> None:
     from connectors import item_page, outgoing, todo
     from connectors.account_flags import CONNECTION
     from connectors.account_page import connection_fact
-    from connectors.figures import platform_figures
+    from connectors.figures import counted_figures
     from core import todo as start_page
     from moderation import events, sections
 
-    # The platform's figures pre-fill the follow-up form (KAU-FOLLOWUP).
-    register_figures(platform_figures)
+    # Kanalvakt's own counts of posts and comments pre-fill the follow-up form where the platform's
+    # readings give none (KAU-FOLLOWUP).
+    register_figures(counted_figures)
     # Connections: the account page's fact and the registry's flag.
     register_flag(CONNECTION, order=85)  # KAU-RESP-DAILY: a connection that needs attention
     register_section(connection_fact, order=20, place="facts")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from connectors import outgoing, polling, processing, reconcile
+from connectors import figures, outgoing, polling, processing, reconcile
 from core.tasks import idempotent_task
 
 # --- In: webhook deliveries ------------------------------------------------------------------------------
@@ -63,3 +63,13 @@ def poll_due() -> int:
 @idempotent_task("connectors.tasks.poll_connection", soft_time_limit=270, time_limit=300)
 def poll_connection(connection_id: int) -> str:
     return polling.poll_one(connection_id, now=timezone.now())
+
+
+# --- The platforms' own numbers (KAU-FOLLOWUP) -----------------------------------------------------------
+
+
+# Once a day, each live connection's followers and running totals, kept as the account's reading of the
+# day; a second run the same day reads nothing again.
+@idempotent_task("connectors.tasks.record_figures", soft_time_limit=1740, time_limit=1800)
+def record_figures() -> int:
+    return figures.record_figures(now=timezone.now())

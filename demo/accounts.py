@@ -181,6 +181,7 @@ def seed_registry(people: dict[str, User], accounts: dict[str, Account], *, now:
     from datetime import timedelta
 
     from accounts import closing, coverage, followup
+    from accounts.figures import record_reading
     from accounts.models import Absence, FollowUp
     from archive.startpage import record_startpage_screenshot, taken_at_for
 
@@ -210,6 +211,19 @@ def seed_registry(people: dict[str, User], accounts: dict[str, Account], *, now:
                 period_end=today - timedelta(days=30 * months_ago),
             )
             created += 1
+    if not civing.figure_readings.exists():
+        # Half a year of the platform's daily readings since the last follow-up, so that the chart
+        # draws the history between follow-ups and the next follow-up opens pre-filled (KAU-FOLLOWUP).
+        for days_ago in range(180, -1, -1):
+            grown = 180 - days_ago
+            record_reading(
+                civing,
+                on=today - timedelta(days=days_ago),
+                counts={"followers": 1280 + 2 * grown + grown % 7, "posts_total": 400 + grown // 3},
+                source="instagram",
+                now=now,
+            )
+        created += 1
     handels = accounts["handels_kau"]
     if handels.status == Account.Status.ACTIVE and handels.closing_started_at is None:
         # KAU-CLOSE: the programme account is being closed after its follow-up said so.

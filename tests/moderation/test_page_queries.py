@@ -22,8 +22,8 @@ BUDGET = 8
 # (items, the accounts' publications, log entries, decisions, screenshots) in a query of its own,
 # capped, besides the form's lists.
 OVER_BUDGET = {("archive:search", "text"): 10}
-ACCOUNT_PAGE = 17  # session, person, roles, settings, account, deputies, items, history (4), start page,
-# coverage (2), follow-up, closing, the connection to the platform
+ACCOUNT_PAGE = 18  # session, person, roles, settings, account, deputies, items, history (4), start page,
+# coverage (2), follow-up, the platform's readings of followers, closing, the connection to the platform
 
 # (URL name, who reads it, what the URL needs, query string)
 PAGES: list[tuple[str, str | None, str, dict[str, str]]] = [
