@@ -206,10 +206,11 @@ class Access:
         return cls(connection.token, session=connection.session if refreshing() else None, now=now)
 
     def token(self) -> str:
-        """The access token to send: the kept one, or a new one when it is missing or about to expire."""
+        """The access token to send: the kept one, or a new one when it is missing or about to expire.
+        One made in this run serves the whole run, however short Google says its life is."""
         if not refreshing():
             return self._secret
-        if self._kept is None or self._kept[1] - self.now <= MARGIN:
+        if self._kept is None or (self.grant is None and self._kept[1] - self.now <= MARGIN):
             return self.renew()
         return self._kept[0]
 

@@ -221,10 +221,20 @@ def test_an_access_token_about_to_expire_is_renewed_first_and_kept(
     assert bearer(read) == youtube.issued[1]
     connection.refresh_from_db()
     assert connection.session["access_token"] == youtube.issued[1]  # Poll.session, stored by the poll
+    # A short-lived token made in a run serves that run: a poll of many pages renews it once.
+    youtube.expires_in = 120
+    youtube.page_size = 1
+    for number in (2, 3, 4):
+        commented(youtube, number)
+    set_expiry(connection, timezone.now())
+    calls = len(youtube.sent("GET", "/commentThreads"))
+    assert poll(connection) is not None
+    assert len(youtube.sent("GET", "/commentThreads")) > calls + 1
+    assert len(youtube.renewals()) == 3
     # Six minutes left is enough: the kept token is used as it is.
     set_expiry(connection, timezone.now() + timedelta(minutes=6))
     poll(connection)
-    assert len(youtube.renewals()) == 2
+    assert len(youtube.renewals()) == 3
 
 
 def test_an_answer_after_the_access_token_expired_renews_it_and_keeps_the_new_one(
