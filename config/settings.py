@@ -578,6 +578,14 @@ YOUTUBE_API_URL = env_str("YOUTUBE_API_URL", "https://www.googleapis.com/youtube
 YOUTUBE_API_KEY = env_str("YOUTUBE_API_KEY", "")
 # The project's daily quota in units (10,000 unless Google granted more): spent evenly across channels.
 YOUTUBE_DAILY_QUOTA = env_int("YOUTUBE_DAILY_QUOTA", 10_000)
+# The installation's OAuth client in Google Cloud (a web application). With both set, a channel is
+# connected with a refresh token, and Kanalvakt renews the hour-long access tokens from it at
+# YOUTUBE_TOKEN_URL (connectors/youtube/auth.py); without them, an access token is pasted by hand.
+YOUTUBE_CLIENT_ID = env_str("YOUTUBE_CLIENT_ID", "")
+YOUTUBE_CLIENT_SECRET = env_str("YOUTUBE_CLIENT_SECRET", "")
+if bool(YOUTUBE_CLIENT_ID) != bool(YOUTUBE_CLIENT_SECRET):
+    raise EnvironmentConfigError("YOUTUBE_CLIENT_ID and YOUTUBE_CLIENT_SECRET are set together, or neither.")
+YOUTUBE_TOKEN_URL = env_str("YOUTUBE_TOKEN_URL", "https://oauth2.googleapis.com/token").rstrip("/")
 LINKEDIN_API_URL = env_str("LINKEDIN_API_URL", "https://api.linkedin.com/rest").rstrip("/")
 # The Community Management API's version header (YYYYMM); LinkedIn supports each for a year.
 LINKEDIN_API_VERSION = env_str("LINKEDIN_API_VERSION", "202511")
@@ -606,6 +614,7 @@ for _name in (
     "META_GRAPH_URL",
     "META_LOGIN_URL",
     "YOUTUBE_API_URL",
+    "YOUTUBE_TOKEN_URL",
     "LINKEDIN_API_URL",
     "TIKTOK_API_URL",
     "BLUESKY_DEFAULT_SERVER",

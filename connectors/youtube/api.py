@@ -1,8 +1,9 @@
 """Calls to the YouTube Data API v3 for one channel, its errors, and the daily quota budget.
 
 Auth (https://developers.google.com/youtube/v3/guides/authentication): reads carry the installation's
-API key (``key=YOUTUBE_API_KEY``) when one is set, else the channel's OAuth token; writes (answers,
-hidings) always carry the channel's token (``Authorization: Bearer``, scope ``youtube.force-ssl``).
+API key (``key=YOUTUBE_API_KEY``) when one is set, else the channel's OAuth access token; writes
+(answers, hidings) always carry the channel's access token (``Authorization: Bearer``, scope
+``youtube.force-ssl``), pasted or made from its refresh token (connectors.youtube.auth).
 
 Errors (https://developers.google.com/youtube/v3/docs/errors) come as
 ``{"error": {"code", "message", "errors": [{"reason", "domain", "message"}]}}``. A spent quota or a
@@ -20,6 +21,7 @@ connection's cursor under ``quota`` as ``{"day": <the Pacific date>, "spent": <u
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -40,6 +42,7 @@ from connectors.errors import (
 from connectors.meta.parse import storable
 from connectors.models import Connection, Outgoing, Platform
 from connectors.rest import Client, classify_http
+from connectors.youtube.auth import Access
 
 PACIFIC = ZoneInfo("America/Los_Angeles")  # where YouTube's quota day begins and ends
 READ_SHARE = 0.8  # of the daily quota for the polls; the rest is kept for answers and hidings
@@ -65,23 +68,57 @@ TOKEN_CAUSES = frozenset({Connection.Cause.TOKEN_EXPIRED, Connection.Cause.PERMI
 # --- Calls ---------------------------------------------------------------------------------------------
 
 
-def writer(token: str, connection: Connection | None = None) -> Client:
-    """A client that acts as the channel (its OAuth access token)."""
-    return Client(
-        settings.YOUTUBE_API_URL,
-        classify=classify,
-        headers={"Authorization": f"Bearer {token}"},
-        connection=connection,
-    )
+class Channel(Client):
+    """Calls as the channel: its access token (connectors.youtube.auth) as ``Authorization: Bearer``,
+    renewed before it expires and once more after a 401. An error about the connection turns it to
+    needs attention only once that second try failed too (connectors.rest would at the first)."""
+
+    def __init__(self, access: Access, connection: Connection | None = None) -> None:
+        super().__init__(settings.YOUTUBE_API_URL, classify=classify)
+        self.access = access
+        self.channel = connection
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        form: Mapping[str, Any] | None = None,
+        write: bool,
+    ) -> Any:
+        def send() -> Any:
+            return super(Channel, self).request(
+                method, path, params=params, json_body=json_body, form=form, write=write
+            )
+
+        try:
+            self.headers["Authorization"] = f"Bearer {self.access.token()}"
+            try:
+                return send()
+            except TokenError:
+                if not self.access.retry_after_401():
+                    raise
+            # Refused before its time (revoked, or a clock out of step): nothing was done, so the
+            # same request goes once more with a new access token.
+            self.headers["Authorization"] = f"Bearer {self.access.renew()}"
+            return send()
+        except PlatformError as exc:
+            if exc.cause and self.channel is not None and self.channel.pk:
+                from connectors import health  # health reads the models only
+
+                health.mark_attention(self.channel, cause=exc.cause, reason=exc.reason, now=timezone.now())
+            raise
 
 
-def reader(connection: Connection) -> tuple[Client, dict[str, str]]:
+def reader(connection: Connection, access: Access) -> tuple[Client, dict[str, str]]:
     """A client for reading, and the parameters every read carries: the installation's API key when
-    one is set (and the token is not in question), else the channel's token."""
+    one is set (and the token is not in question), else the channel's access token."""
     if reads_with_key(connection):
         key = settings.YOUTUBE_API_KEY
         return Client(settings.YOUTUBE_API_URL, classify=classify, connection=connection), {"key": key}
-    return writer(connection.token, connection), {}
+    return Channel(access, connection), {}
 
 
 def reads_with_key(connection: Connection) -> bool:

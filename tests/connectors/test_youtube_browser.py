@@ -2,7 +2,9 @@
 stood in for on 127.0.0.1: the owner connects the channel on the connection page by pasting its id
 and token; the worker's first poll brings a visitor's comment in as an item (KAU-RESP-DAILY); the
 owner answers it on the item page, and the worker posts the reply under the comment on YouTube (the
-stand-in receives it). Every page passes axe (WCAG 2.1 AA)."""
+stand-in receives it). Every page passes axe (WCAG 2.1 AA). Both ways: an access token pasted, and,
+with the installation's OAuth client set, the channel's refresh token, from which the worker makes
+the access tokens its poll and its answer carry."""
 
 from __future__ import annotations
 
@@ -16,7 +18,17 @@ from django.utils import timezone
 from connectors.models import Connection, Outgoing
 from moderation.models import Item, Publication
 from tests.conftest import REDIS_URL, Cast, browser_login
-from tests.connectors.youtube_standin import CHANNEL, TOKEN, VIDEO, comment, visitor, youtube_api
+from tests.connectors.youtube_standin import (
+    CHANNEL,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    REFRESH_TOKEN,
+    TOKEN,
+    VIDEO,
+    comment,
+    visitor,
+    youtube_api,
+)
 from tests.core.test_worker import wait_for, worker
 from tests.support import assert_accessible, enqueued_on
 
@@ -31,14 +43,23 @@ pytestmark = [
 ]
 
 
+@pytest.mark.parametrize("refreshing", [False, True], ids=["access-token", "refresh-token"])
 def test_connect_poll_answer_and_post_to_youtube_in_the_browser(
-    page: Any, live_server: Any, cast: Cast, make_account: Any, settings: Any, tmp_path: Path
+    page: Any,
+    live_server: Any,
+    cast: Cast,
+    make_account: Any,
+    settings: Any,
+    tmp_path: Path,
+    refreshing: bool,
 ) -> None:
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     account = make_account(platform="youtube", name="Karlstads universitet", handle="karlstadsuniversitet")
-    with youtube_api(settings) as youtube:
+    secret = REFRESH_TOKEN if refreshing else TOKEN
+    with youtube_api(settings, client=refreshing) as youtube:
+        youtube.expires_in = 200  # within the five minutes: every run makes a new access token
         youtube.add(
             comment(
                 COMMENT_ID,
@@ -53,6 +74,9 @@ def test_connect_poll_answer_and_post_to_youtube_in_the_browser(
             "YOUTUBE_API_KEY": "",
             "KANALVAKT_OUTBOUND_ALLOW_NETWORKS": "127.0.0.1/32",
             "KANALVAKT_SECRETS_KEY": settings.KANALVAKT_SECRETS_KEY,
+            "YOUTUBE_TOKEN_URL": youtube.token_url,
+            "YOUTUBE_CLIENT_ID": CLIENT_ID if refreshing else "",
+            "YOUTUBE_CLIENT_SECRET": CLIENT_SECRET if refreshing else "",
         }
         with worker(REDIS_URL, tmp_path, **env), enqueued_on(REDIS_URL):
             # The owner connects the channel from the account page, pasting its id and token.
@@ -61,12 +85,14 @@ def test_connect_poll_answer_and_post_to_youtube_in_the_browser(
             page.get_by_role("link", name="Koppla kontot").click()
             page.wait_for_url(f"**/kopplingar/konto/{account.pk}/")
             assert page.locator("[data-access-help=youtube]").is_visible()
+            kind = "refresh" if refreshing else "access"
+            assert page.locator(f"[data-youtube-token={kind}]").is_visible()
             page.locator("input[name=external_id]").fill(CHANNEL)
-            page.locator("input[name=token]").fill(TOKEN)
+            page.locator("input[name=token]").fill(secret)
             page.get_by_role("button", name="Koppla", exact=True).click()
             page.wait_for_url(f"**/kopplingar/konto/{account.pk}/")
             assert page.locator("[data-health=active]").is_visible()
-            assert TOKEN not in page.content()
+            assert secret not in page.content()
             connection = Connection.objects.get(account=account)
             assert connection.name_on_platform == "Karlstads universitet"
 
@@ -104,7 +130,20 @@ def test_connect_poll_answer_and_post_to_youtube_in_the_browser(
     assert posted.json == {
         "snippet": {"parentId": COMMENT_ID, "textOriginal": "Ja, textningen finns på svenska och engelska."}
     }
-    assert posted.headers["authorization"] == f"Bearer {TOKEN}"
+    [read] = youtube.sent("GET", "/commentThreads")
+    if refreshing:
+        # The check's access token was about to expire: the worker made one for its poll and one for
+        # the answer, and kept the last in the connection's session.
+        assert [r.form["grant_type"] for r in youtube.renewals()] == ["refresh_token"] * 3
+        assert read.headers["authorization"] == f"Bearer {youtube.issued[1]}"
+        assert posted.headers["authorization"] == f"Bearer {youtube.issued[2]}"
+        connection.refresh_from_db()
+        assert connection.token == REFRESH_TOKEN
+        assert connection.session["access_token"] == youtube.issued[2]
+    else:
+        assert not youtube.renewals()
+        assert read.headers["authorization"] == f"Bearer {TOKEN}"
+        assert posted.headers["authorization"] == f"Bearer {TOKEN}"
     assert done.platform_ref.startswith(f"{COMMENT_ID}.")
     item.refresh_from_db()
     assert item.status == Item.Status.ANSWERED

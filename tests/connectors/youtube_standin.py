@@ -16,8 +16,13 @@ YouTube does (https://developers.google.com/youtube/v3/docs):
 - ``POST /comments/setModerationStatus?id=…&moderationStatus=rejected`` → 204 No Content;
 - errors as ``{"error": {"code", "message", "errors": [{"message", "domain", "reason"}]}}``.
 
-Reads take the installation's API key (``key``) or the channel's token (``Authorization: Bearer``);
-writes only the token.
+Reads take the installation's API key (``key``) or one of the channel's access tokens
+(``Authorization: Bearer``); writes only an access token. Google's token endpoint is stood in for on
+the same server (``POST /token``, https://developers.google.com/identity/protocols/oauth2/web-server#offline):
+a form with ``client_id``, ``client_secret``, ``refresh_token`` and ``grant_type=refresh_token``
+answers ``{"access_token", "expires_in", "scope", "token_type": "Bearer"}`` with a new access token
+that YouTube then accepts, or an OAuth 2.0 error (``invalid_grant`` for a revoked refresh token,
+``invalid_client`` for a wrong client, ``unsupported_grant_type``).
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ from tests.connectors.standin import Answer, Request, StandIn, stand_in
 PREFIX = "/youtube/v3"
 CHANNEL = "UCk8sMvS0yNYwZ3Xx0bKAU0g"
 TOKEN = "ya29.a0AfB_channel-token-1"
+CLIENT_ID = "123456789012-kanalvakt.apps.googleusercontent.com"
+CLIENT_SECRET = "GOCSPX-StandInClientSecret0123"
+REFRESH_TOKEN = "1//0gStandInRefreshToken-Kanalvakt_abcdef"
+SCOPE = "https://www.googleapis.com/auth/youtube.force-ssl"
 API_KEY = "AIzaSyTestKey0123456789"
 VIDEO = "dQw4w9WgXcQ"
 _ids = itertools.count(1)
@@ -186,6 +195,14 @@ class YouTubeStandIn:
         self.failures: dict[str, list[Answer]] = {}
         self.hidden: list[str] = []
         self.now: datetime | None = None  # the time a reply posted here gets (None: the clock's)
+        # Google's side: the access tokens YouTube accepts, the refresh tokens the token endpoint
+        # honours, and what it answers with.
+        self.access_tokens: set[str] = {TOKEN}
+        self.refresh_tokens: set[str] = {REFRESH_TOKEN}
+        self.issued: list[str] = []
+        self.expires_in: Any = 3599
+        self.scope = SCOPE
+        server.route("POST", "/token", self._token)
         for method, tail, answer in (
             ("GET", "/channels", self._channels),
             ("GET", "/commentThreads", self._threads),
@@ -236,21 +253,55 @@ class YouTubeStandIn:
     def sent(self, method: str | None = None, tail: str = ".*") -> list[Request]:
         return self.server.sent(method, f"{PREFIX}{tail}")
 
+    @property
+    def token_url(self) -> str:
+        return self.base_url.removesuffix(PREFIX) + "/token"
+
+    def renewals(self) -> list[Request]:
+        """The calls of the token endpoint, in turn."""
+        return self.server.sent("POST", "/token")
+
+    def expire(self, *tokens: str) -> None:
+        """YouTube no longer accepts these access tokens (every one issued, when none is named)."""
+        self.access_tokens -= set(tokens or self.issued)
+
+    def revoke(self) -> None:
+        """The channel's owner removed Kanalvakt's access: the refresh token and its access tokens end."""
+        self.refresh_tokens.clear()
+        self.expire()
+
     # --- the routes ---
 
     def _failure(self, endpoint: str) -> Answer | None:
         queue = self.failures.get(endpoint)
         return queue.pop(0) if queue else None
 
-    @staticmethod
-    def _may_read(request: Request) -> bool:
-        return (
-            request.query.get("key") == API_KEY or request.headers.get("authorization") == f"Bearer {TOKEN}"
-        )
+    def _may_read(self, request: Request) -> bool:
+        return request.query.get("key") == API_KEY or self._may_write(request)
 
-    @staticmethod
-    def _may_write(request: Request) -> bool:
-        return request.headers.get("authorization") == f"Bearer {TOKEN}"
+    def _may_write(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        return header.startswith("Bearer ") and header.removeprefix("Bearer ") in self.access_tokens
+
+    def _token(self, request: Request) -> Answer:
+        if (failure := self._failure("token")) is not None:
+            return failure
+        form = request.form
+        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+            return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
+        if form.get("grant_type") != "refresh_token":
+            return 400, {"error": "unsupported_grant_type", "error_description": "Invalid grant_type"}
+        if form.get("refresh_token") not in self.refresh_tokens:
+            return 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}
+        made = f"ya29.a0StandIn-refreshed-{next(_ids)}"
+        self.access_tokens.add(made)
+        self.issued.append(made)
+        return 200, {
+            "access_token": made,
+            "expires_in": self.expires_in,
+            "scope": self.scope,
+            "token_type": "Bearer",
+        }
 
     def _channel(self) -> dict[str, Any]:
         return {
@@ -345,10 +396,16 @@ class YouTubeStandIn:
 
 
 @contextmanager
-def youtube_api(settings: Any, *, api_key: str = "", quota: int = 10_000) -> Iterator[YouTubeStandIn]:
-    """The stand-in, with Kanalvakt's settings pointed at it (the pytest ``settings`` fixture)."""
+def youtube_api(
+    settings: Any, *, api_key: str = "", quota: int = 10_000, client: bool = False
+) -> Iterator[YouTubeStandIn]:
+    """The stand-in, with Kanalvakt's settings pointed at it (the pytest ``settings`` fixture);
+    ``client``: the installation's OAuth client is set, so channels connect with a refresh token."""
     with stand_in(PREFIX) as server:
         settings.YOUTUBE_API_URL = server.base_url
+        settings.YOUTUBE_TOKEN_URL = server.base_url.removesuffix(PREFIX) + "/token"
+        settings.YOUTUBE_CLIENT_ID = CLIENT_ID if client else ""
+        settings.YOUTUBE_CLIENT_SECRET = CLIENT_SECRET if client else ""
         settings.YOUTUBE_API_KEY = api_key
         settings.YOUTUBE_DAILY_QUOTA = quota
         settings.KANALVAKT_OUTBOUND_ALLOW_NETWORKS = ["127.0.0.1/32"]
@@ -360,11 +417,15 @@ def youtube_api(settings: Any, *, api_key: str = "", quota: int = 10_000) -> Ite
 __all__ = [
     "API_KEY",
     "CHANNEL",
+    "CLIENT_ID",
+    "CLIENT_SECRET",
     "COMMENTS_DISABLED",
     "FORBIDDEN",
     "INSUFFICIENT",
     "QUOTA_EXCEEDED",
     "RATE_LIMITED",
+    "REFRESH_TOKEN",
+    "SCOPE",
     "SERVER_ERROR",
     "TOKEN",
     "TOKEN_INVALID",
