@@ -75,7 +75,7 @@ class Poll:
 
     rows: list[Row]
     cursor: dict[str, Any]
-    session: dict[str, Any] | None = None
+    session: dict[str, Any] | None = field(default=None, repr=False)
     cost: int = 0
 
 
@@ -86,7 +86,7 @@ class Done:
     ref: str
     url: str = ""
     answer: dict[str, Any] = field(default_factory=dict)
-    session: dict[str, Any] | None = None
+    session: dict[str, Any] | None = field(default=None, repr=False)
 
 
 class Adapter:
