@@ -131,10 +131,10 @@ def test_the_page_lists_the_readings_and_says_them_in_words(cast: Cast, make_acc
     record_reading(
         account, on=TODAY - timedelta(days=5), counts={"views_total": 9}, source="instagram", now=NOW
     )
-    context = followup.detail_context(account, user=cast["communicator"], now=NOW)
-    assert context["followup"]["readings"] == [(TODAY - timedelta(days=d), 502 - d) for d in range(3)]
-    with translation.override("en"):
+    with translation.override("en"):  # the chart's words are made in the language of the request
+        context = followup.detail_context(account, user=cast["communicator"], now=NOW)
         html = render_to_string("accounts/includes/followups.html", context)
+    assert context["followup"]["readings"] == [(TODAY - timedelta(days=d), 502 - d) for d in range(3)]
     chart_id = f"followup-chart-{account.pk}"
     desc = re.search(rf'<desc id="{chart_id}-desc">(.*?)</desc>', html, re.S)
     assert desc is not None
