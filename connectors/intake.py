@@ -279,20 +279,23 @@ def _apply_each(
     field_name: str,
     progress: Callable[[Tally], None] | None,
 ) -> None:
+    def keep(row: Row, outcome: str, **extra: Any) -> None:
+        events.append(
+            _event(
+                connection,
+                row.object_type,
+                row.payload,
+                now=now,
+                field_name=field_name,
+                outcome=outcome,
+                **extra,
+            )
+        )
+
     for row in rows:
         if isinstance(row, Malformed):
             tally.errors += 1
-            events.append(
-                _event(
-                    connection,
-                    row.object_type,
-                    row.payload,
-                    now=now,
-                    field_name=field_name,
-                    outcome=Event.Outcome.ERROR,
-                    error=row.error,
-                )
-            )
+            keep(row, Event.Outcome.ERROR, error=row.error)
             continue
         incoming = row.incoming
         if incoming.platform_id in tally.seen:
@@ -306,32 +309,11 @@ def _apply_each(
             outcome, item = apply(connection, incoming, now=now)
         except ValidationError as exc:
             tally.errors += 1
-            events.append(
-                _event(
-                    connection,
-                    row.object_type,
-                    row.payload,
-                    now=now,
-                    field_name=field_name,
-                    outcome=Event.Outcome.ERROR,
-                    error=str(exc)[:2000],
-                )
-            )
+            keep(row, Event.Outcome.ERROR, error=str(exc)[:2000])
             continue
         if outcome in (Event.Outcome.CREATED, Event.Outcome.UPDATED):
             tally.created += outcome == Event.Outcome.CREATED
-            events.append(
-                _event(
-                    connection,
-                    row.object_type,
-                    row.payload,
-                    now=now,
-                    field_name=field_name,
-                    outcome=outcome,
-                    item=item,
-                    at=incoming.at,
-                )
-            )
+            keep(row, outcome, item=item, at=incoming.at)
         if progress is not None and (tally.posts + tally.comments + tally.messages) % 50 == 0:
             progress(tally)
 

@@ -152,12 +152,15 @@ def connect(
     if isinstance(facts, Checked):
         # The platform's own name of the identity (a DID for a handle): checked again, as it came back.
         external_id, server_url = facts.external_id, facts.server_url or server_url
+    # Only the platforms with many servers keep one; the identity is unique on its server.
+    server_url = server_url if adapter is not None and adapter.needs_server else ""
+    if isinstance(facts, Checked):
         _check_identity(account, platform=platform, external_id=external_id, server_url=server_url)
     connection = Connection(
         account=account,
         platform=platform,
         external_id=external_id,
-        server_url=server_url if adapter is not None and adapter.needs_server else "",
+        server_url=server_url,
         name_on_platform=(name_on_platform or (facts.name if facts else ""))[:200],
         token_expires_at=(facts.expires_at if facts and facts.expires_at else expires_at) if token else None,
         scopes=sorted(set(facts.scopes if facts and facts.scopes else scopes)) if token else [],

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from connectors.models import Connection, Outgoing
+from connectors.models import Connection
 from moderation.models import Item, Publication
 from tests.conftest import REDIS_URL, Cast, browser_login
 from tests.connectors.bluesky_network import Network, bluesky_network  # noqa: F401
+from tests.connectors.journey import answer_on_item_page, see_in_queue
 from tests.core.test_worker import client, wait_for, worker
 from tests.support import assert_accessible, enqueued_on
 
@@ -89,26 +90,10 @@ def test_connect_receive_answer_and_see_it_in_the_thread(
             tmp_path,
             "brought the reply in",
         )
-        page.goto("/moderering/")
-        row = page.locator(f"[data-item='{item.pk}']").first
-        row.wait_for()
-        assert "anmäla sig i förväg" in row.inner_text()
-        assert_accessible(page)
+        see_in_queue(page, item, "anmäla sig i förväg")
 
         # The owner answers on the item page; the worker posts the reply.
-        page.goto(f"/moderering/{item.pk}/")
-        assert page.locator("[data-answer-destination]").is_visible()
-        page.locator("[data-action=answer] textarea").fill("Nej, det är bara att komma. Välkommen!")
-        page.get_by_role("button", name="Skicka svaret").click()
-        page.wait_for_url(f"**/moderering/{item.pk}/")
-        done = wait_for(
-            lambda: Outgoing.objects.filter(item=item, status=Outgoing.Status.DONE).first(),
-            tmp_path,
-            "posted the answer",
-        )
-        page.reload()
-        assert page.get_by_text(done.platform_ref).first.is_visible()
-        assert_accessible(page)
+        done = answer_on_item_page(page, item, "Nej, det är bara att komma. Välkommen!", tmp_path)
 
     # The real server shows the answer in the thread, under the visitor's reply.
     [answer] = network.settle(

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from connectors.models import Connection, Outgoing
+from connectors.models import Connection
 from moderation.models import Item, LogEntry, Publication
 from tests.conftest import REDIS_URL, Cast, browser_login
+from tests.connectors.journey import answer_on_item_page, see_in_queue
 from tests.connectors.linkedin_standin import ORG, ORG_ID, TOKEN, VERSION, linkedin_api
 from tests.core.test_worker import wait_for, worker
 from tests.support import assert_accessible, enqueued_on
@@ -77,30 +78,10 @@ def test_connect_poll_answer_and_post_to_linkedin_in_the_browser(
                 tmp_path,
                 "polled the new connection",
             )
-            page.goto("/moderering/")
-            row = page.locator(f"[data-item='{item.pk}']").first
-            row.wait_for()
-            assert "masterprogrammet" in row.inner_text()
-            assert (
-                page.locator(f"time[datetime^='{timezone.localtime(item.due_at).isoformat()[:16]}']").count()
-                >= 1
-            )
+            see_in_queue(page, item, "masterprogrammet")
 
             # The owner answers on the item page; it goes to LinkedIn as the organisation.
-            page.goto(f"/moderering/{item.pk}/")
-            assert page.locator("[data-answer-destination]").is_visible()
-            assert_accessible(page)
-            page.locator("[data-action=answer] textarea").fill("Anmälan öppnar den 15 mars. Välkommen!")
-            page.get_by_role("button", name="Skicka svaret").click()
-            page.wait_for_url(f"**/moderering/{item.pk}/")
-            done = wait_for(
-                lambda: Outgoing.objects.filter(item=item, status=Outgoing.Status.DONE).first(),
-                tmp_path,
-                "posted the answer",
-            )
-            page.reload()
-            assert page.get_by_text(done.platform_ref).first.is_visible()
-            assert_accessible(page)
+            done = answer_on_item_page(page, item, "Anmälan öppnar den 15 mars. Välkommen!", tmp_path)
             page.goto("/moderering/")
             assert page.locator(f"[data-item='{item.pk}']").count() == 0
 

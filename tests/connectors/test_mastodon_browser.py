@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
-from connectors.models import Connection, Outgoing
+from connectors.models import Connection
 from moderation.models import Item, Publication
 from tests.conftest import REDIS_URL, Cast, browser_login
+from tests.connectors.journey import answer_on_item_page, see_in_queue
 from tests.connectors.mastodon_standin import ACCOUNT_ID, TOKEN, mastodon_server
 from tests.core.test_worker import wait_for, worker
 from tests.support import assert_accessible, enqueued_on
@@ -72,26 +73,10 @@ def test_connect_poll_answer_and_post_to_mastodon_in_the_browser(
                 "polled the mention",
             )
             assert item.text == "@kau När öppnar anmälan till masterprogrammet? <3"
-            page.goto("/moderering/")
-            row = page.locator(f"[data-item='{item.pk}']").first
-            row.wait_for()
-            assert "masterprogrammet" in row.inner_text()
+            see_in_queue(page, item, "masterprogrammet")
 
             # The owner answers on the item page; the worker posts the reply to the server.
-            page.goto(f"/moderering/{item.pk}/")
-            assert page.locator("[data-answer-destination]").is_visible()
-            assert_accessible(page)
-            page.locator("[data-action=answer] textarea").fill("Anmälan öppnar den 15 mars. Välkommen!")
-            page.get_by_role("button", name="Skicka svaret").click()
-            page.wait_for_url(f"**/moderering/{item.pk}/")
-            done = wait_for(
-                lambda: Outgoing.objects.filter(item=item, status=Outgoing.Status.DONE).first(),
-                tmp_path,
-                "posted the answer",
-            )
-            page.reload()
-            assert page.get_by_text(done.platform_ref).first.is_visible()
-            assert_accessible(page)
+            done = answer_on_item_page(page, item, "Anmälan öppnar den 15 mars. Välkommen!", tmp_path)
 
         [posted] = server.sent("POST", "/api/v1/statuses")
     assert posted.form == {

@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from connectors.models import Connection, Outgoing
+from connectors.models import Connection
 from moderation.models import Item, LogEntry, Publication
 from tests.conftest import REDIS_URL, Cast, browser_login
+from tests.connectors.journey import answer_on_item_page, see_in_queue
 from tests.connectors.tiktok_standin import BUSINESS_ID, TOKEN, tiktok_api
 from tests.core.test_worker import wait_for, worker
 from tests.support import assert_accessible, enqueued_on
@@ -76,30 +77,10 @@ def test_connect_poll_answer_and_post_a_tiktok_reply_in_the_browser(
             )
 
             # It is in the owner's queue, with its deadline (KAU-RESPONSE-DEADLINE).
-            page.goto("/moderering/")
-            row = page.locator(f"[data-item='{item.pk}']").first
-            row.wait_for()
-            assert "masterprogrammet" in row.inner_text()
-            assert (
-                page.locator(f"time[datetime^='{timezone.localtime(item.due_at).isoformat()[:16]}']").count()
-                >= 1
-            )
-            assert_accessible(page)
+            see_in_queue(page, item, "masterprogrammet")
 
             # The owner answers on the item page; the page says where the answer goes.
-            page.goto(f"/moderering/{item.pk}/")
-            assert page.locator("[data-answer-destination]").is_visible()
-            assert_accessible(page)
-            page.locator("[data-action=answer] textarea").fill("Anmälan öppnar den 15 mars. Välkommen!")
-            page.get_by_role("button", name="Skicka svaret").click()
-            page.wait_for_url(f"**/moderering/{item.pk}/")
-            done = wait_for(
-                lambda: Outgoing.objects.filter(item=item, status=Outgoing.Status.DONE).first(),
-                tmp_path,
-                "posted the answer",
-            )
-            page.reload()
-            assert_accessible(page)
+            done = answer_on_item_page(page, item, "Anmälan öppnar den 15 mars. Välkommen!", tmp_path)
 
             # The item has left the queue.
             page.goto("/moderering/")

@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from connectors.models import Connection, Outgoing
+from connectors.models import Connection
 from moderation.models import Item, Publication
 from tests.conftest import REDIS_URL, Cast, browser_login
+from tests.connectors.journey import answer_on_item_page
 from tests.connectors.youtube_standin import (
     CHANNEL,
     CLIENT_ID,
@@ -110,20 +111,7 @@ def test_connect_poll_answer_and_post_to_youtube_in_the_browser(
             # The owner answers on the item page; the worker posts it to YouTube.
             page.goto(f"/moderering/{item.pk}/")
             assert "textad" in page.content()
-            assert page.locator("[data-answer-destination]").is_visible()
-            page.locator("[data-action=answer] textarea").fill(
-                "Ja, textningen finns på svenska och engelska."
-            )
-            page.get_by_role("button", name="Skicka svaret").click()
-            page.wait_for_url(f"**/moderering/{item.pk}/")
-            done = wait_for(
-                lambda: Outgoing.objects.filter(item=item, status=Outgoing.Status.DONE).first(),
-                tmp_path,
-                "posted the answer",
-            )
-            page.reload()
-            assert page.get_by_text(done.platform_ref).first.is_visible()
-            assert_accessible(page)
+            done = answer_on_item_page(page, item, "Ja, textningen finns på svenska och engelska.", tmp_path)
 
         [posted] = youtube.sent("POST", "/comments")
     assert posted.query == {"part": "snippet"}
