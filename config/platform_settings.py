@@ -48,6 +48,13 @@ LINKEDIN_API_URL = env_str("LINKEDIN_API_URL", "https://api.linkedin.com/rest").
 # The Community Management API's version header (YYYYMM); LinkedIn supports each for a year.
 LINKEDIN_API_VERSION = env_str("LINKEDIN_API_VERSION", "202511")
 TIKTOK_API_URL = env_str("TIKTOK_API_URL", "https://business-api.tiktok.com/open_api/v1.3").rstrip("/")
+# The installation's developer app in TikTok API for Business. With both set, an account is connected
+# with a refresh token, and Kanalvakt renews the day-long access tokens from it
+# (connectors/tiktok/auth.py); without them, an access token is pasted by hand every day.
+TIKTOK_APP_ID = env_str("TIKTOK_APP_ID", "")
+TIKTOK_APP_SECRET = env_str("TIKTOK_APP_SECRET", "")
+if bool(TIKTOK_APP_ID) != bool(TIKTOK_APP_SECRET):
+    raise EnvironmentConfigError("TIKTOK_APP_ID and TIKTOK_APP_SECRET are set together, or neither.")
 # The server a Bluesky account is on unless the connection names its own (its PDS).
 BLUESKY_DEFAULT_SERVER = env_str("BLUESKY_DEFAULT_SERVER", "https://bsky.social").rstrip("/")
 # Seconds between two polls of one connection, per platform (within each platform's rate limits), and

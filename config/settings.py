@@ -567,6 +567,8 @@ from config.platform_settings import (  # noqa: E402, F401 (settings, read by na
     META_LOGIN_URL,
     META_VERIFY_TOKEN,
     TIKTOK_API_URL,
+    TIKTOK_APP_ID,
+    TIKTOK_APP_SECRET,
     YOUTUBE_API_KEY,
     YOUTUBE_API_URL,
     YOUTUBE_CLIENT_ID,

@@ -37,10 +37,12 @@ accounts; a TikTok for Business developer app approved for the Accounts API with
 ``user.info.basic``, ``user.info.username``, ``user.info.stats``, ``user.account.type``,
 ``video.list``, ``comment.list`` and ``comment.list.manage``; the account's owner authorises the app,
 and the app exchanges the code for the account's ``open_id`` (the business id) and an access token
-(``POST /tt_user/oauth2/token/``). The access token lives 24 hours; renewing it
-(``POST /tt_user/oauth2/refresh_token/``) needs the app's id and secret with the refresh token, which
-Kanalvakt does not hold, so an expired token turns the connection to "needs attention" (TikTok's
-40101–40105) until a person pastes a new one.
+(``POST /tt_user/oauth2/token/``). The access token lives 24 hours. With the installation's app set
+(``TIKTOK_APP_ID``, ``TIKTOK_APP_SECRET``) the connection's token is the refresh token, and Kanalvakt
+renews the access tokens itself (``POST /tt_user/oauth2/refresh_token/``, connectors.tiktok.auth),
+keeping them in the encrypted session (``Poll.session``, ``Done.session``) and a rotated refresh token
+as the connection's token. Without the app, an expired access token turns the connection to "needs
+attention" (TikTok's 40101–40105) until a person pastes a new one.
 """
 
 from connectors.tiktok.adapter import ADAPTER, TikTok

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,8 +19,8 @@ from connectors.adapters import Adapter, Checked, Done, Poll
 from connectors.errors import Refused
 from connectors.meta.parse import storable
 from connectors.models import Connection, Outgoing, Platform
+from connectors.tiktok import auth, rows
 from connectors.tiktok import poll as polling
-from connectors.tiktok import rows
 from connectors.tiktok.api import Api
 from moderation.models import Item
 
@@ -37,6 +38,25 @@ MAX_REPLY = 150  # characters TikTok takes in a reply
 TOKEN_LIFETIME = timedelta(hours=24)  # TikTok's access token lives 24 hours from when it was issued
 
 
+def _secret_label() -> str:
+    """What the connection page asks for: the refresh token when the installation renews access
+    tokens itself (its app is set), else an access token."""
+    return _("Refresh token") if auth.refreshing() else _("Access token")
+
+
+def _secret_help() -> str:
+    if auth.refreshing():
+        return _(
+            "The business account's refresh token from TikTok API for Business, made with this "
+            "installation's app (see below). Kanalvakt makes the day-long access tokens from it, keeps "
+            "it encrypted and never shows it again."
+        )
+    return _(
+        "The business account's access token from TikTok API for Business (see below). It is valid "
+        "for 24 hours. Kanalvakt checks it with TikTok, keeps it encrypted and never shows it again."
+    )
+
+
 class TikTok(Adapter):
     """A TikTok business account's comments (TikTok API for Business, Accounts API)."""
 
@@ -47,19 +67,26 @@ class TikTok(Adapter):
         "(the business_id of the API): letters, digits and _ . : -, at most 100 characters."
     )
     identity_pattern = re.compile(r"[A-Za-z0-9_.:-]{1,100}")
-    secret_label = gettext_lazy("Access token")
-    secret_help = gettext_lazy(
-        "The business account's access token from TikTok API for Business (see below). It is valid "
-        "for 24 hours. Kanalvakt checks it with TikTok, keeps it encrypted and never shows it again."
-    )
+    secret_label = lazy(_secret_label, str)()
+    secret_help = lazy(_secret_help, str)()
     help_template = "connectors/help/tiktok.html"
     removable_kinds = frozenset({Item.Kind.COMMENT})
 
     # --- the connection page ---------------------------------------------------------------------
 
     def check(self, *, external_id: str, secret: str, server_url: str) -> Checked:
-        """The account's profile (``GET /business/get/``) for this token: its user name and name."""
-        data = Api(secret).get("/business/get/", {"business_id": external_id, "fields": ACCOUNT_FIELDS})
+        """The account's profile (``GET /business/get/``) for this token: its user name and name. A
+        refresh token is exchanged for an access token first, which must be the account's own."""
+        access = auth.Access(secret, now=timezone.now())
+        if auth.refreshing():
+            access.token()
+            made = access.grant.open_id if access.grant else ""
+            if made and made != external_id:
+                raise Refused(
+                    _("The refresh token is for another TikTok account (%(other)s), not %(account)s.")
+                    % {"other": made, "account": external_id}
+                )
+        data = Api(access).get("/business/get/", {"business_id": external_id, "fields": ACCOUNT_FIELDS})
         if data.get("is_business_account") is False:
             raise Refused(
                 _(
@@ -73,15 +100,20 @@ class TikTok(Adapter):
         return Checked(
             external_id=external_id,
             name=name or (f"@{username}" if username else ""),
-            # The token's issue time is not told; it expires 24 hours after it at the latest.
-            expires_at=timezone.now() + TOKEN_LIFETIME,
-            session={"username": username} if username else {},
+            # A pasted access token's issue time is not told; it expires 24 hours after it at the
+            # latest. A refresh token expires when TikTok says (it renews the access tokens).
+            expires_at=_expiry(access),
+            session={**({"username": username} if username else {}), **access.checked_session()},
+            scopes=access.scopes,
         )
 
     # --- the poll ---------------------------------------------------------------------------------
 
     def poll(self, connection: Connection, *, cursor: dict[str, Any], now: datetime) -> Poll:
-        return polling.poll(Api(connection.token, connection=connection), connection, cursor=cursor, now=now)
+        access = auth.Access.of(connection, now=timezone.now())
+        result = polling.poll(Api(access, connection=connection), connection, cursor=cursor, now=now)
+        result.session = access.session  # also stored at once when made (connectors.tiktok.auth)
+        return result
 
     # --- answers and removals ---------------------------------------------------------------------
 
@@ -106,7 +138,8 @@ class TikTok(Adapter):
         if target is None:
             raise Refused(_("This is not a comment Kanalvakt read from TikTok, so it cannot act on it."))
         video_id, comment_id = target
-        api = Api(connection.token, connection=connection)
+        access = auth.Access.of(connection, now=timezone.now())
+        api = Api(access, connection=connection)
         if outgoing.action == Outgoing.Action.REPLY:
             if len(outgoing.text) > MAX_REPLY:
                 raise Refused(
@@ -128,7 +161,9 @@ class TikTok(Adapter):
                 ref = rows.platform_id(video_id, rows.read_id(made, "comment_id"))
             except rows.Bad:
                 ref = ""  # done, but TikTok did not say its id: kept without a publication
-            return Done(ref=ref, url=_url(connection, video_id), answer=storable(answer))
+            return Done(
+                ref=ref, url=_url(connection, video_id), answer=storable(answer), session=access.session
+            )
         if outgoing.action == Outgoing.Action.HIDE:
             answer = api.post(
                 "/business/comment/hide/",
@@ -139,7 +174,12 @@ class TikTok(Adapter):
                     "action": "HIDE",
                 },
             )
-            return Done(ref=item.platform_id, url=_url(connection, video_id), answer=storable(answer))
+            return Done(
+                ref=item.platform_id,
+                url=_url(connection, video_id),
+                answer=storable(answer),
+                session=access.session,
+            )
         raise Refused(_("TikTok lets the account hide a visitor's comment, not delete it."))
 
     def look(self, connection: Connection, outgoing: Outgoing) -> str | None:
@@ -150,7 +190,7 @@ class TikTok(Adapter):
         if target is None:
             return None
         video_id, comment_id = target
-        api = Api(connection.token, connection=connection)
+        api = Api(auth.Access.of(connection, now=timezone.now()), connection=connection)
         if outgoing.action == Outgoing.Action.REPLY:
             thread = _thread(item, video_id, comment_id)
             data = api.get(
@@ -179,7 +219,8 @@ class TikTok(Adapter):
 
     def figures(self, connection: Connection) -> dict[str, int]:
         """Followers, public videos and the likes they received, from the account's profile."""
-        data = Api(connection.token, connection=connection).get(
+        access = auth.Access.of(connection, now=timezone.now())
+        data = Api(access, connection=connection).get(
             "/business/get/", {"business_id": connection.external_id, "fields": list(FIGURE_FIELDS)}
         )
         figures: dict[str, int] = {}
@@ -188,6 +229,12 @@ class TikTok(Adapter):
             if value is not None:
                 figures[key] = value
         return figures
+
+
+def _expiry(access: auth.Access) -> datetime | None:
+    if not auth.refreshing():
+        return timezone.now() + TOKEN_LIFETIME
+    return access.grant.refresh_expires_at if access.grant else None
 
 
 def _thread(item: Item, video_id: str, comment_id: str) -> str:

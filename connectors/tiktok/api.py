@@ -25,8 +25,9 @@ again later, never as an empty success.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -42,13 +43,17 @@ from connectors.errors import (
 )
 from connectors.models import Connection
 
+if TYPE_CHECKING:
+    from connectors.tiktok.auth import Access
+
 RATE_LIMIT_CODES = frozenset({40100})
 TOKEN_CODES = frozenset(range(40101, 40106))
 PERMISSION_CODES = frozenset({40001})
 MAX_MESSAGE = 500
+OPEN_ID = re.compile(r"[A-Za-z0-9_.:-]{1,100}")  # a business id (the account's open_id)
 
 
-def _code(body: Any) -> int | None:
+def code_of(body: Any) -> int | None:
     code = body.get("code") if isinstance(body, dict) else None
     if isinstance(code, bool):
         return None
@@ -59,7 +64,7 @@ def _code(body: Any) -> int | None:
     return None
 
 
-def _message(body: Any) -> str:
+def message_of(body: Any) -> str:
     message = body.get("message") if isinstance(body, dict) else None
     return message.strip()[:MAX_MESSAGE] if isinstance(message, str) else ""
 
@@ -87,49 +92,69 @@ def error_for(code: int, message: str, *, status: int = 200) -> PlatformError:
 def classify(status: int, body: Any, headers: Mapping[str, str]) -> PlatformError:
     """An HTTP answer that is not a 2xx: a 429 or 5xx is a rate limit or a failure whatever the body
     says; otherwise TikTok's own code, when the body carries the envelope."""
-    code = _code(body)
+    code = code_of(body)
     if status == 429 or status >= 500 or code is None or code == 0:
-        return rest.classify_http(status, body, headers, message=_message(body))
-    error = error_for(code, _message(body), status=status)
+        return rest.classify_http(status, body, headers, message=message_of(body))
+    error = error_for(code, message_of(body), status=status)
     error.retry_after = rest.retry_after(headers)
     return error
 
 
 class Api:
-    """Calls for one token; ``connection`` (when there is one) turns to "needs attention" on an error
-    about itself (connectors.health, KAU-RESP-DAILY: comments may be going unseen)."""
+    """Calls for one token: a pasted access token, or an ``Access`` (connectors.tiktok.auth) that makes
+    them from the refresh token, renewed before they expire and once more when TikTok refuses one.
+    ``connection`` (when there is one) turns to "needs attention" on an error about itself, once that
+    second try failed too (connectors.health, KAU-RESP-DAILY: comments may be going unseen)."""
 
-    def __init__(self, token: str, *, connection: Connection | None = None) -> None:
-        if not token:
+    def __init__(self, token: str | Access, *, connection: Connection | None = None) -> None:
+        if isinstance(token, str) and not token:
             raise TokenError(_("The connection has no access token."))
+        self.access = None if isinstance(token, str) else token
         self.connection = connection
         self.client = rest.Client(
             settings.TIKTOK_API_URL,
             classify=classify,
-            headers={"Access-Token": token},
-            connection=connection,
-        )
+            headers={"Access-Token": token} if isinstance(token, str) else {},
+        )  # errors about the connection are told here (_send), after the second try
 
     def get(self, path: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """The ``data`` of a read (an empty dict when the envelope has none)."""
-        return _data(self._checked(self.client.get(path, params)))
+        return _data(self._send(lambda: self.client.get(path, params)))
 
     def post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """The whole envelope of a write, once its ``code`` said it was done."""
-        return self._checked(self.client.post(path, json_body=dict(body)))
+        return self._send(lambda: self.client.post(path, json_body=dict(body)))
+
+    def _send(self, call: Callable[[], Any]) -> dict[str, Any]:
+        try:
+            if self.access is None:
+                return self._checked(call())
+            self.client.headers["Access-Token"] = self.access.token()
+            try:
+                return self._checked(call())
+            except TokenError:
+                if not self.access.retry_after_refusal():
+                    raise
+            # Refused before its time (revoked, or a clock out of step): nothing was done, so the same
+            # request goes once more with a new access token.
+            self.client.headers["Access-Token"] = self.access.renew()
+            return self._checked(call())
+        except PlatformError as error:
+            if error.cause and self.connection is not None and self.connection.pk:
+                from connectors import health  # health reads the models only
+
+                health.mark_attention(
+                    self.connection, cause=error.cause, reason=error.reason, now=timezone.now()
+                )
+            raise
 
     def _checked(self, body: Any) -> dict[str, Any]:
-        code = _code(body)
+        code = code_of(body)
         if not isinstance(body, dict) or code is None:
             raise Unavailable(_("The platform answered with something Kanalvakt could not read."))
         if code == 0:
             return body
-        error = error_for(code, _message(body))
-        if error.cause and self.connection is not None and self.connection.pk:
-            from connectors import health  # health reads the models only
-
-            health.mark_attention(self.connection, cause=error.cause, reason=error.reason, now=timezone.now())
-        raise error
+        raise error_for(code, message_of(body))
 
 
 def _data(body: dict[str, Any]) -> dict[str, Any]:

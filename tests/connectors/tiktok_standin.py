@@ -20,6 +20,11 @@ account (its profile, its videos, their comments and replies) and answers as Tik
   answers ``{"comment_id", "video_id", "create_time", "text"}``; ``POST /business/comment/hide/``
   hides (``action`` HIDE or UNHIDE) and answers ``{}``.
 
+- ``POST /tt_user/oauth2/refresh_token/`` JSON ``{"client_id", "client_secret", "grant_type":
+  "refresh_token", "refresh_token"}`` (connectors/tiktok/auth.py) makes a new access token (which
+  then is the one accepted) and, with ``rotate``, a new refresh token that replaces the one sent;
+  an unknown refresh token or app is code 40102.
+
 ``page_size`` makes it return fewer rows than ``max_count`` (TikTok may, even with ``has_more``), so
 that paging is tested with a few rows; ``failing`` answers in turn before anything else (a rate
 limit, a 5xx, a revoked token). Every request is recorded.
@@ -41,6 +46,9 @@ from tests.connectors.standin import Answer, Delay, Request, StandIn, stand_in
 PREFIX = "/open_api/v1.3"
 BUSINESS_ID = "-000kauBusiness.Kb5sF1-tt"
 TOKEN = "act.KauTikTokToken0123456789"
+APP_ID = "7311000000000000042"
+APP_SECRET = "KauAppSecret0123456789abcdef"
+REFRESH_TOKEN = "rft.KauTikTokRefresh0123456789"
 USERNAME = "karlstadsuniversitet"
 OWN_USER = "c0ffee" * 10 + "beef"  # the account's user_id as TikTok shows it on its own comments
 _ids = itertools.count(7_311_000_000_000_000_001)
@@ -99,6 +107,11 @@ class TikTokStandIn:
         self.ordered = True  # False: the order asked for is ignored (rows as they were written)
         self.clock: datetime | None = None  # the time of a reply made here (None: the real time)
         self.failing: list[Answer] = []
+        self.refresh_tokens = {REFRESH_TOKEN}
+        self.rotate = False  # True: each renewal replaces the refresh token sent with a new one
+        self.issued: list[str] = []  # access tokens and refresh tokens made here
+        self.life = 86400
+        self.open_id = BUSINESS_ID
         server.route("GET", f"{re.escape(PREFIX)}/.*", self._answer)
         server.route("POST", f"{re.escape(PREFIX)}/.*", self._answer)
 
@@ -172,6 +185,8 @@ class TikTokStandIn:
     def _answer(self, request: Request) -> Answer:
         if self.failing:
             return self.failing.pop(0)
+        if request.path == f"{PREFIX}/tt_user/oauth2/refresh_token/":
+            return self._refresh(request.json if isinstance(request.json, dict) else {})
         if request.headers.get("access-token") != self.token:
             return TOKEN_REVOKED
         params = (
@@ -193,6 +208,38 @@ class TikTokStandIn:
             return 200, envelope(handler(params))
         except Refusal as refused:
             return refusal(refused.code, refused.message)
+
+    def renewals(self) -> list[Request]:
+        return self.sent("POST", "tt_user/oauth2/refresh_token/")
+
+    def expire(self) -> None:
+        """The access token in use stops working (as after its 24 hours)."""
+        self.token = "act.NoLongerValid000000"
+
+    def _refresh(self, body: dict[str, Any]) -> Answer:
+        if body.get("client_id") != APP_ID or body.get("client_secret") != APP_SECRET:
+            return refusal(40102, "Invalid client_id or client_secret.")
+        if body.get("grant_type") != "refresh_token" or body.get("refresh_token") not in self.refresh_tokens:
+            return refusal(40102, "The refresh_token is invalid or has expired.")
+        number = len(self.issued) + 1
+        self.token = f"act.KauIssued{number:06d}abcdef"
+        self.issued.append(self.token)
+        refresh = str(body["refresh_token"])
+        if self.rotate:
+            self.refresh_tokens.discard(refresh)
+            refresh = f"rft.KauRotated{number:06d}abcdef"
+            self.refresh_tokens.add(refresh)
+            self.issued.append(refresh)
+        data = {
+            "access_token": self.token,
+            "expires_in": self.life,
+            "refresh_token": refresh,
+            "refresh_token_expires_in": 31_536_000,
+            "open_id": self.open_id,
+            "scope": "user.info.basic,video.list,comment.list,comment.list.manage",
+            "token_type": "Bearer",
+        }
+        return 200, envelope(data)
 
     def _fields(self, params: dict[str, Any], default: list[str]) -> list[str]:
         raw = params.get("fields")
@@ -303,8 +350,11 @@ class Refusal(Exception):
 
 
 @contextmanager
-def tiktok_api(settings: Any) -> Iterator[TikTokStandIn]:
-    """The stand-in, with Kanalvakt's settings pointed at it (the pytest ``settings`` fixture)."""
+def tiktok_api(settings: Any, *, app: bool = False) -> Iterator[TikTokStandIn]:
+    """The stand-in, with Kanalvakt's settings pointed at it (the pytest ``settings`` fixture); with
+    ``app``, the installation's app set, so that connections carry refresh tokens."""
+    settings.TIKTOK_APP_ID = APP_ID if app else ""
+    settings.TIKTOK_APP_SECRET = APP_SECRET if app else ""
     with stand_in(PREFIX) as server:
         settings.TIKTOK_API_URL = server.base_url
         settings.KANALVAKT_OUTBOUND_ALLOW_NETWORKS = ["127.0.0.1/32"]
@@ -332,10 +382,13 @@ def connect(account: Any, *, business_id: str = BUSINESS_ID, token: str = TOKEN)
 
 
 __all__ = [
+    "APP_ID",
+    "APP_SECRET",
     "BUSINESS_ID",
     "INTERNAL",
     "NO_PERMISSION",
     "RATE_LIMITED",
+    "REFRESH_TOKEN",
     "SERVER_ERROR",
     "TOKEN",
     "TOKEN_REVOKED",
