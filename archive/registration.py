@@ -50,7 +50,7 @@ from core.models import InstitutionSettings, Notification, User
 from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from moderation.models import Item
+from moderation.models import Item, Publication
 from moderation.selectors import items_visible_to, may_moderate
 
 logger = logging.getLogger(__name__)
@@ -152,6 +152,9 @@ FIELD_LABELS = {
     "sender": gettext_lazy("Sender"),
     "recipient": gettext_lazy("Recipient"),
     "subject": gettext_lazy("Subject"),
+    "text": gettext_lazy("Text as received"),
+    "in_reply_to": gettext_lazy("In reply to"),
+    "replies": gettext_lazy("Replies"),
     "action": gettext_lazy("What was done"),
     "handled": gettext_lazy("Done by and when"),
     "log": gettext_lazy("Moderation log"),
@@ -201,6 +204,44 @@ def _screenshot_line(number: int, shot: Screenshot) -> str:
     return line
 
 
+def _said(at: datetime | None, who: str, text: str) -> str:
+    """One message of the thread: when, who, then the text exactly as received on lines of its own."""
+    return f"{_local(at)} {who}:\n{text}"
+
+
+def _in_reply_to(item: Item) -> str:
+    """What the item answers, when Kanalvakt keeps it: the visitor's post or comment, or the
+    account's own publication; only the platform's id otherwise. Empty when it answers nothing."""
+    if not item.in_reply_to:
+        return ""
+    parent = Item.objects.filter(account_id=item.account_id, platform_id=item.in_reply_to).first()
+    if parent is not None:
+        return _said(parent.received_at, parent.author, parent.text)
+    publication = Publication.objects.filter(account_id=item.account_id, platform_id=item.in_reply_to).first()
+    if publication is not None:
+        return _said(publication.published_at, f"{item.account.name} ({_('the account')})", publication.text)
+    return _("A post or comment Kanalvakt does not keep (platform id %(id)s).") % {"id": item.in_reply_to}
+
+
+def _replies(item: Item) -> str:
+    """The replies to the item, oldest first, each as received: the visitors' (items that answer it)
+    and the account's own as published (publications answering it). The answer written in Kanalvakt
+    is under "What was done"."""
+    replies: list[tuple[datetime, int, str]] = []
+    if item.platform_id:
+        for reply in Item.objects.filter(account_id=item.account_id, in_reply_to=item.platform_id).exclude(
+            pk=item.pk
+        ):
+            replies.append((reply.received_at, 0, _said(reply.received_at, reply.author, reply.text)))
+    own = Q(answers=item) | (Q(in_reply_to=item.platform_id) if item.platform_id else Q(pk__in=[]))
+    account = f"{item.account.name} ({_('the account')})"
+    for publication in Publication.objects.filter(own, account_id=item.account_id):
+        replies.append(
+            (publication.published_at, 1, _said(publication.published_at, account, publication.text))
+        )
+    return "\n\n".join(text for _at, _order, text in sorted(replies, key=lambda reply: reply[:2]))
+
+
 def registry_fields(
     item: Item,
     *,
@@ -229,6 +270,11 @@ def registry_fields(
         ("sender", item.author),
         ("recipient", recipient),
         ("subject", subject),
+        # The post and its replies as text, exactly as received, beside their screenshots: a reader
+        # searches and copies the words, and the registry has them whatever the images show.
+        ("text", item.text),
+        ("in_reply_to", _in_reply_to(item) or "–"),
+        ("replies", _replies(item) or _("No replies")),
         ("action", _action(item)),
         ("handled", handled),
         ("log", "\n".join(log)),
