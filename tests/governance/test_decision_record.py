@@ -7,6 +7,7 @@ import io
 import re
 from decimal import Decimal
 from html import unescape
+from typing import Any
 
 import pikepdf
 import pikepdf.pdfa
@@ -68,7 +69,7 @@ UNUSUAL = {
 }
 
 
-def _record_pdf(client: Client, cast: Cast, **overrides: object) -> bytes:
+def _record_pdf(client: Client, cast: Cast, **overrides: Any) -> bytes:
     governance_services.update_institution_settings(
         by=cast["social_media_lead"], institution_name=UNUSUAL["institution_name"]
     )
