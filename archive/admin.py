@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from archive.models import CaptureAttempt, LedgerEntry, Screenshot
+from archive.models import CaptureAttempt, DiaryNumberCorrection, LedgerEntry, Screenshot
 from core.admin import NoDeleteAdminMixin
 
 
@@ -52,3 +52,12 @@ class CaptureAttemptAdmin(ReadOnlyArchiveAdmin):
     list_filter = ("outcome", "purpose")
     list_select_related = ("account", "requested_by")
     search_fields = ("url", "error")
+
+
+@admin.register(DiaryNumberCorrection)
+class DiaryNumberCorrectionAdmin(ReadOnlyArchiveAdmin):
+    """Corrections of registration numbers, append-only; made by the registrar on the package page."""
+
+    list_display = ("corrected_at", "package", "old_number", "new_number", "corrected_by")
+    list_select_related = ("package", "corrected_by")
+    search_fields = ("old_number", "new_number", "reason")

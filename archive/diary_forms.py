@@ -1,4 +1,4 @@
-"""Forms of the diary pages: building a package and recording its registration number
+"""Forms of the diary pages: building a package, recording its registration number and correcting it
 (KAU-DIARY-ACTION). Forms validate the input; archive.registration decides and saves."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from archive.registration import DIARY_NUMBER_MAX
+from archive.registration import CORRECTION_REASON_MAX, DIARY_NUMBER_MAX
 from moderation.models import Item
 
 
@@ -47,4 +47,28 @@ class RegisterForm(forms.Form):
         label=gettext_lazy("Registration number"),
         max_length=DIARY_NUMBER_MAX,
         help_text=gettext_lazy("The number the registry gave the package (diarienummer)."),
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=gettext_lazy("Another package has this number: I have checked it, and they share it"),
+        required=False,
+    )
+
+
+class CorrectionForm(forms.Form):
+    """A wrongly entered registration number corrected, with the reason (KAU-DIARY-ACTION)."""
+
+    diary_number = forms.CharField(
+        label=gettext_lazy("Correct registration number"),
+        max_length=DIARY_NUMBER_MAX,
+        help_text=gettext_lazy("The number the registry gave the package (diarienummer)."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the correction"),
+        max_length=CORRECTION_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("Shown in the package's history, for example what was entered wrongly."),
+    )
+    confirm_duplicate = forms.BooleanField(
+        label=gettext_lazy("Another package has this number: I have checked it, and they share it"),
+        required=False,
     )

@@ -1,5 +1,5 @@
 """Diary packages in the browser (KAU-DIARY-ACTION, KAU-PROHIBITED-EVIDENCE): build one from the item
-page, see it, download it, record its registration number, and the registrar's queue.
+page, see it, download it, record its registration number or correct it, and the registrar's queue.
 
 Who sees a package: whoever may see its item (moderation.selectors), and the registrar, who registers
 every package (archive.registration.packages_visible_to); nobody else learns that it exists (404).
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from archive import registration
-from archive.diary_forms import PackageForm, RegisterForm
+from archive.diary_forms import CorrectionForm, PackageForm, RegisterForm
 from archive.models import DiaryPackage
 from core.forms import add_service_errors
 from core.http import signed_in
@@ -82,11 +82,22 @@ def package_build(request: HttpRequest, item_id: int) -> HttpResponse:
 # --- One package ------------------------------------------------------------------------------------------
 
 
+def correction_form(package: DiaryPackage, data: Any = None) -> CorrectionForm:
+    return CorrectionForm(data, auto_id=f"id_correction_%s_{package.pk}")
+
+
 def _render_package(
-    request: HttpRequest, package: DiaryPackage, *, form: RegisterForm | None = None, status: int = 200
+    request: HttpRequest,
+    package: DiaryPackage,
+    *,
+    form: RegisterForm | None = None,
+    correction: CorrectionForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     user = signed_in(request)
-    may_register = registration.may_register(user) and package.registered_at is None
+    registrar = registration.may_register(user)
+    may_register = registrar and package.registered_at is None
+    may_correct = registrar and package.registered_at is not None
     context = {
         "package": package,
         "rows": package.fields.get("rows", []),
@@ -98,6 +109,9 @@ def _render_package(
         ),
         "may_register": may_register,
         "register_form": form or (register_form(package) if may_register else None),
+        "correction_form": correction or (correction_form(package) if may_correct else None),
+        "corrections": list(package.number_corrections.select_related("corrected_by")),
+        "sharing": registration.packages_sharing(package.diary_number, besides=package),
         "may_see_item": item_visible(user, package.item),
     }
     return render(request, "archive/diarypackage_detail.html", context, status=status)
@@ -156,7 +170,11 @@ def package_register(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             registration.register_package(
-                package, diary_number=form.cleaned_data["diary_number"], by=user, now=timezone.now()
+                package,
+                diary_number=form.cleaned_data["diary_number"],
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                by=user,
+                now=timezone.now(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -169,6 +187,37 @@ def package_register(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("archive:registry_queue")
             return redirect("archive:package", pk=package.pk)
     return _render_package(request, package, form=form, status=400)
+
+
+@require_POST
+def package_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a wrongly entered registration number, with the reason (KAU-DIARY-ACTION): the
+    registrar only (403 for others who see the package, 404 for those who do not)."""
+    user = signed_in(request)
+    package = _package_or_404(user, pk)
+    if not registration.may_register(user):
+        raise PermissionDenied
+    form = correction_form(package, request.POST)
+    if form.is_valid():
+        try:
+            correction = registration.correct_diary_number(
+                package,
+                diary_number=form.cleaned_data["diary_number"],
+                reason=form.cleaned_data["reason"],
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+                by=user,
+                now=timezone.now(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("The registration number is corrected from %(old)s to %(new)s.")
+                % {"old": correction.old_number, "new": correction.new_number},
+            )
+            return redirect("archive:package", pk=package.pk)
+    return _render_package(request, package, correction=form, status=400)
 
 
 # --- The registrar's queue ------------------------------------------------------------------------------
@@ -189,7 +238,7 @@ def registry_queue(request: HttpRequest) -> HttpResponse:
         packages = registration.awaiting_registration()
     packages = registration.with_delivery(
         packages.select_related("item", "item__account", "built_by", "registered_by")
-    )
+    ).annotate(shares_number=registration.shares_number())
     page = Paginator(packages, QUEUE_PAGE_SIZE).get_page(request.GET.get("sida"))
     rows = [(package, register_form(package)) for package in page.object_list]
     return render(request, "archive/registry_queue.html", {"page": page, "rows": rows, "show": show})

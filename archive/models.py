@@ -216,10 +216,50 @@ class DiaryPackage(models.Model):
             models.Index(
                 fields=["built_at"], condition=Q(registered_at__isnull=True), name="diary_awaiting_idx"
             ),
+            # Whether another package has the same registration number (the warning when registering
+            # or correcting, and the badge on the queue and the package page).
+            models.Index(fields=["diary_number"], condition=~Q(diary_number=""), name="diary_number_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.diary_number or '–'})"
+
+
+class DiaryNumberCorrection(models.Model):
+    """The registrar's correction of a wrongly entered registration number (KAU-DIARY-ACTION): the
+    number before and after, why, who and when (archive.registration.correct_diary_number).
+
+    The PDF/A sent to the registry is a kept record and is not rewritten: the correction is recorded
+    here, beside it, and the package page and the CSV and JSON of its fields show the current number
+    with every correction. Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE
+    (KAU-PUBLIC-RECORD).
+    """
+
+    package = reference_field(DiaryPackage, _("diary package"), null=False, related_name="number_corrections")
+    old_number = models.CharField(_("registration number before"), max_length=60)
+    new_number = models.CharField(_("registration number after"), max_length=60)
+    reason = models.TextField(_("reason"))
+    corrected_by = person_field(_("corrected by"), null=False)
+    corrected_at = models.DateTimeField(_("corrected at"))
+
+    class Meta:
+        verbose_name = _("registration number correction")
+        verbose_name_plural = _("registration number corrections")
+        ordering = ["corrected_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(new_number=models.F("old_number")), name="diary_correction_changes_number"
+            ),
+            models.CheckConstraint(condition=~Q(new_number=""), name="diary_correction_has_number"),
+            models.CheckConstraint(condition=~Q(reason=""), name="diary_correction_has_reason"),
+        ]
+        indexes = [
+            # A package's corrections, in order (the package page, the CSV and JSON of its fields).
+            models.Index(fields=["package", "corrected_at"], name="diary_correction_package_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.old_number} → {self.new_number}"
 
 
 class ExportJob(models.Model):

@@ -2,10 +2,10 @@
 
 A cover page of the registry fields, typeset with ReportLab in embedded TrueType fonts (so the text
 can be searched and copied), then one page per screenshot, placed by img2pdf without re-encoding (a
-PNG keeps its pixels, a JPEG its bytes). pikepdf then writes the file as PDF/A: the sRGB output
-intent, the XMP metadata, and a validation of the bytes written (``pikepdf.pdfa.save`` re-reads the
-file and raises unless the validator approves it), so this module never returns a file that does
-not pass.
+PNG keeps its pixels, a JPEG its bytes). pikepdf then writes the file as PDF/A (core.pdfa, the step
+the decision record shares): the sRGB output intent, the XMP metadata, and a validation of the bytes
+written (``pikepdf.pdfa.save`` re-reads the file and raises unless the validator approves it), so
+this module never returns a file that does not pass.
 
 Whatever a visitor typed, the package is built: each character of the cover is drawn in the first
 font of core.pdffonts' chain that has it (DejaVu Sans, then Symbola for emoji and symbols, then Droid
@@ -33,52 +33,36 @@ Flavours:
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import io
-import re
-import uuid
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 
 import img2pdf
 import pikepdf
-import pikepdf.pdfa
-from PIL import Image, ImageCms
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from core import pdffonts
+from core.pdfa import FLAVOURS, XML_FORBIDDEN, XMP_DATES, XMP_FIELDS, PdfaRefused, check_request, finish
+
+# The PDF/A names this module has always offered; they live in core.pdfa, which the decision record
+# (governance) uses too and which, below archive in the layers, governance may import.
+__all__ = [
+    "FLAVOURS",
+    "MARGIN",
+    "MAX_PAGE_SIDE",
+    "XML_FORBIDDEN",
+    "XMP_DATES",
+    "XMP_FIELDS",
+    "PdfaRefused",
+    "build_pdfa",
+]
 
 FONT = pdffonts.REGULAR.name
-
-FLAVOURS = ("2b", "1b")
-
-# The XMP properties the package may carry, and whether each is an ordered list (rdf:Seq) in XMP.
-XMP_FIELDS: dict[str, bool] = {
-    "dc:title": False,
-    "dc:description": False,
-    "dc:source": False,
-    "dc:date": True,
-    "dc:creator": True,
-    "dc:identifier": False,
-    "xmp:CreateDate": False,
-    "xmp:Label": False,
-    "xmpMM:DocumentID": False,
-}
-
-# XMP dates (ISO 8601), written to the second.
-XMP_DATES = ("dc:date", "xmp:CreateDate")
-# What XML 1.0 cannot hold (its Char production), written as U+FFFD in the XMP.
-XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # The largest page side a PDF reader must support (PDF 1.4 implementation limit, 200 inches).
 MAX_PAGE_SIDE = 14_400.0
 MARGIN = 50.0
-
-
-class PdfaRefused(ValueError):
-    """The package cannot be written in the flavour asked for; the message says why."""
 
 
 def build_pdfa(
@@ -94,13 +78,10 @@ def build_pdfa(
     (``dc:identifier`` before the diary number is known). ``xmpMM:DocumentID`` defaults to a new
     UUID. Raises ``PdfaRefused`` for an unknown flavour, an unknown XMP property, a transparent image
     in PDF/A-1b, pages that cannot be typeset, or a file the validator does not approve (with its
-    findings): whatever the text, nothing else.
+    findings): whatever the text, nothing else. The PDF/A step itself is core.pdfa's, shared with
+    the decision record.
     """
-    if flavour not in FLAVOURS:
-        raise PdfaRefused(f"Unknown PDF/A flavour {flavour!r}: use one of {', '.join(FLAVOURS)}.")
-    unknown = sorted(set(xmp) - set(XMP_FIELDS))
-    if unknown:
-        raise PdfaRefused(f"Unknown XMP properties: {', '.join(unknown)}.")
+    check_request(xmp=xmp, flavour=flavour)
     if flavour == "1b":
         for number, data in enumerate(images, start=1):
             if _has_alpha(data):
@@ -120,68 +101,7 @@ def build_pdfa(
         raise PdfaRefused(f"The package could not be typeset: {type(exc).__name__}: {exc}") from exc
     for source in sources:
         pdf.pages.extend(source.pages)
-    for page in pdf.pages:
-        # ReportLab writes a page transition (/Trans), which the validator does not check; a
-        # printed record has no use for it.
-        if "/Trans" in page.obj:
-            del page.obj["/Trans"]
-
-    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-        for key, value in {"xmpMM:DocumentID": f"uuid:{uuid.uuid4()}", **xmp}.items():
-            if value:
-                text = _xmp_text(_to_the_second(value) if key in XMP_DATES else value)
-                meta[key] = [text] if XMP_FIELDS[key] else text
-
-    out = io.BytesIO()
-    try:
-        with _no_collection():
-            pikepdf.pdfa.save(pdf, out, flavour, output_intent=_output_intent(flavour))
-    except pikepdf.pdfa.PdfaError as exc:
-        findings = "; ".join(f"{f.rule}: {f.message}" for f in exc.report.findings[:10])
-        raise PdfaRefused(f"The package does not pass PDF/A-{flavour}: {findings}") from exc
-    except ValueError as exc:  # an output intent or save setting the flavour refuses
-        raise PdfaRefused(f"The package cannot be written as PDF/A-{flavour}: {exc}") from exc
-    return out.getvalue()
-
-
-def _xmp_text(value: str) -> str:
-    """The value as XML can hold it: a character XML 1.0 forbids becomes U+FFFD, visibly, rather
-    than being dropped without a trace (as pikepdf would)."""
-    return XML_FORBIDDEN.sub("\ufffd", value)
-
-
-@contextlib.contextmanager
-def _no_collection() -> Iterator[None]:
-    """Collect garbage now, and not during validation. pikepdf's validator records every warning
-    raised while it parses a content stream as a finding, and the garbage collector finalising an
-    unrelated file left open elsewhere raises a ResourceWarning there: a sound package was refused
-    now and then (``pikepdf:content-parse: content stream: unclosed file``)."""
-    gc.collect()
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _to_the_second(value: str) -> str:
-    """An ISO 8601 date and time without its fraction of a second: PDF/A-1 compares the XMP date with
-    the Info dictionary's, which has none (ISO 19005-1, 6.7.3). Anything else is left as it is."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if "T" not in value and " " not in value:
-        return value  # a date alone
-    return moment.replace(microsecond=0).isoformat()
-
-
-def _output_intent(flavour: str) -> bytes | str:
-    if flavour == "1b":
-        return "sRGB"  # pikepdf's shipped ICC v2 sRGB profile: PDF/A-1 refuses Pillow's v4 one
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return finish(pdf, xmp=xmp, flavour=flavour)
 
 
 def _has_alpha(data: bytes) -> bool:

@@ -15,6 +15,13 @@ Decisions written down here, because the pages depend on them:
   when) and in the CSV and JSON fields (``package_fields_csv`` / ``package_fields_json``), which
   are produced from the row. ``dc:identifier`` is therefore absent from the XMP of every package
   built so far; ``archive.pdfa`` writes it should a number ever be known at build time.
+- **Corrections.** A wrongly entered number is corrected by the registrar with a reason
+  (``correct_diary_number``): an append-only DiaryNumberCorrection row beside the package keeps the
+  number before and after, who and when. The PDF stays as it was sent, its XMP without the number;
+  the package page and the CSV and JSON show the current number and every correction.
+- **The same number twice.** It may be right (two documents of one case) or a slip, so it is never
+  silent: registering or correcting to a number another package has asks for an explicit
+  confirmation, and the queue and the package page mark packages that share a number.
 - **Versions.** Building again for the same item writes a new package (a new version) as long as
   none of the item's packages is registered; the registrar's queue shows only the newest version,
   and an older one cannot be registered.
@@ -41,7 +48,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from archive import ledger
-from archive.models import DiaryPackage, LedgerEntry, Screenshot
+from archive.models import DiaryNumberCorrection, DiaryPackage, LedgerEntry, Screenshot
 from archive.pdfa import PdfaRefused, build_pdfa
 from core import csvfile
 from core.calendar import STOCKHOLM
@@ -50,13 +57,14 @@ from core.models import InstitutionSettings, Notification, User
 from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from moderation.models import Item
+from moderation.models import Item, Publication
 from moderation.selectors import items_visible_to, may_moderate
 
 logger = logging.getLogger(__name__)
 
 NOTIFICATION_KIND = "diary_package"
 DIARY_NUMBER_MAX = 60
+CORRECTION_REASON_MAX = 1000
 PACKAGE_PURPOSES = (Screenshot.Purpose.ITEM, Screenshot.Purpose.EVIDENCE)
 DEFAULT_FLAVOUR = "2b"
 
@@ -152,6 +160,9 @@ FIELD_LABELS = {
     "sender": gettext_lazy("Sender"),
     "recipient": gettext_lazy("Recipient"),
     "subject": gettext_lazy("Subject"),
+    "text": gettext_lazy("Text as received"),
+    "in_reply_to": gettext_lazy("In reply to"),
+    "replies": gettext_lazy("Replies"),
     "action": gettext_lazy("What was done"),
     "handled": gettext_lazy("Done by and when"),
     "log": gettext_lazy("Moderation log"),
@@ -164,7 +175,7 @@ FIELD_LABELS = {
     "built": gettext_lazy("Package built by and when"),
 }
 # Added to the CSV and JSON from the row, as they become known (never written into the PDF).
-EXPORT_EXTRA = ("diary_number", "registered_at", "registered_by", "pdf_sha256")
+EXPORT_EXTRA = ("diary_number", "diary_number_corrections", "registered_at", "registered_by", "pdf_sha256")
 
 
 def _local(value: datetime | None) -> str:
@@ -201,6 +212,44 @@ def _screenshot_line(number: int, shot: Screenshot) -> str:
     return line
 
 
+def _said(at: datetime | None, who: str, text: str) -> str:
+    """One message of the thread: when, who, then the text exactly as received on lines of its own."""
+    return f"{_local(at)} {who}:\n{text}"
+
+
+def _in_reply_to(item: Item) -> str:
+    """What the item answers, when Kanalvakt keeps it: the visitor's post or comment, or the
+    account's own publication; only the platform's id otherwise. Empty when it answers nothing."""
+    if not item.in_reply_to:
+        return ""
+    parent = Item.objects.filter(account_id=item.account_id, platform_id=item.in_reply_to).first()
+    if parent is not None:
+        return _said(parent.received_at, parent.author, parent.text)
+    publication = Publication.objects.filter(account_id=item.account_id, platform_id=item.in_reply_to).first()
+    if publication is not None:
+        return _said(publication.published_at, f"{item.account.name} ({_('the account')})", publication.text)
+    return _("A post or comment Kanalvakt does not keep (platform id %(id)s).") % {"id": item.in_reply_to}
+
+
+def _replies(item: Item) -> str:
+    """The replies to the item, oldest first, each as received: the visitors' (items that answer it)
+    and the account's own as published (publications answering it). The answer written in Kanalvakt
+    is under "What was done"."""
+    replies: list[tuple[datetime, int, str]] = []
+    if item.platform_id:
+        for reply in Item.objects.filter(account_id=item.account_id, in_reply_to=item.platform_id).exclude(
+            pk=item.pk
+        ):
+            replies.append((reply.received_at, 0, _said(reply.received_at, reply.author, reply.text)))
+    own = Q(answers=item) | (Q(in_reply_to=item.platform_id) if item.platform_id else Q(pk__in=[]))
+    account = f"{item.account.name} ({_('the account')})"
+    for publication in Publication.objects.filter(own, account_id=item.account_id):
+        replies.append(
+            (publication.published_at, 1, _said(publication.published_at, account, publication.text))
+        )
+    return "\n\n".join(text for _at, _order, text in sorted(replies, key=lambda reply: reply[:2]))
+
+
 def registry_fields(
     item: Item,
     *,
@@ -229,6 +278,11 @@ def registry_fields(
         ("sender", item.author),
         ("recipient", recipient),
         ("subject", subject),
+        # The post and its replies as text, exactly as received, beside their screenshots: a reader
+        # searches and copies the words, and the registry has them whatever the images show.
+        ("text", item.text),
+        ("in_reply_to", _in_reply_to(item) or "–"),
+        ("replies", _replies(item) or _("No replies")),
         ("action", _action(item)),
         ("handled", handled),
         ("log", "\n".join(log)),
@@ -413,19 +467,9 @@ def _store_files(
     return [package.pdf.name, csv_name, json_name]
 
 
-@transaction.atomic
-def register_package(package: DiaryPackage, *, diary_number: str, by: User, now: datetime) -> DiaryPackage:
-    """Record the registration number the registry gave the package (KAU-DIARY-ACTION).
-
-    Only the registrar (archive.register_package; PermissionDenied otherwise). Kanalvakt never
-    invents a number: it is required, at most 60 characters. Recording the same number again
-    changes nothing; a different number for a registered package is refused, as is registering a
-    package a newer version of the same item has replaced. The PDF is not rewritten (see the
-    module's docstring); the number goes on the row and into the CSV and JSON.
-    """
-    if not may_register(by):
-        raise PermissionDenied(_("Only the registrar records registration numbers."))
-    locked = DiaryPackage.objects.select_for_update().get(pk=package.pk)
+def _checked_number(diary_number: str) -> str:
+    """The registration number as stored: its spaces collapsed; required, at most 60 characters
+    (ValidationError naming ``diary_number``). Kanalvakt never invents one."""
     number = " ".join(diary_number.split())
     if not number:
         raise ValidationError({"diary_number": _("Write the registration number the registry gave.")})
@@ -436,6 +480,66 @@ def register_package(package: DiaryPackage, *, diary_number: str, by: User, now:
                 % {"max": DIARY_NUMBER_MAX}
             }
         )
+    return number
+
+
+def packages_sharing(number: str, *, besides: DiaryPackage) -> list[DiaryPackage]:
+    """The other packages that have ``number`` as their registration number (the index
+    diary_number_idx)."""
+    if not number:
+        return []
+    return list(DiaryPackage.objects.filter(diary_number=number).exclude(pk=besides.pk).order_by("pk"))
+
+
+def shares_number() -> Exists:
+    """Annotation: another package has the same registration number (the queue's warning badge)."""
+    return Exists(
+        DiaryPackage.objects.filter(diary_number=OuterRef("diary_number"))
+        .exclude(diary_number="")
+        .exclude(pk=OuterRef("pk"))
+    )
+
+
+def _refuse_unconfirmed_duplicate(number: str, package: DiaryPackage, *, confirmed: bool) -> None:
+    """The same number on two packages is never silent (KAU-DIARY-ACTION): it may be right (two
+    documents of one case), or a slip of the keyboard, so the registrar confirms it explicitly
+    (ValidationError naming ``confirm_duplicate`` until then)."""
+    others = packages_sharing(number, besides=package)
+    if others and not confirmed:
+        raise ValidationError(
+            {
+                "confirm_duplicate": _(
+                    "Diary package %(packages)s already has the registration number %(number)s. Check "
+                    "the number; if it is right, tick the box to confirm that the packages share it."
+                )
+                % {"packages": ", ".join(str(other.pk) for other in others), "number": number}
+            }
+        )
+
+
+@transaction.atomic
+def register_package(
+    package: DiaryPackage,
+    *,
+    diary_number: str,
+    by: User,
+    now: datetime,
+    confirm_duplicate: bool = False,
+) -> DiaryPackage:
+    """Record the registration number the registry gave the package (KAU-DIARY-ACTION).
+
+    Only the registrar (archive.register_package; PermissionDenied otherwise). Kanalvakt never
+    invents a number: it is required, at most 60 characters. Recording the same number again
+    changes nothing; a different number for a registered package is refused (``correct_diary_number``
+    corrects it, with a reason), as is registering a package a newer version of the same item has
+    replaced. A number another package has already is refused unless ``confirm_duplicate``. The PDF
+    is not rewritten (see the module's docstring); the number goes on the row and into the CSV and
+    JSON.
+    """
+    if not may_register(by):
+        raise PermissionDenied(_("Only the registrar records registration numbers."))
+    locked = DiaryPackage.objects.select_for_update().get(pk=package.pk)
+    number = _checked_number(diary_number)
     if locked.registered_at is not None:
         if locked.diary_number == number:
             return locked
@@ -449,13 +553,79 @@ def register_package(package: DiaryPackage, *, diary_number: str, by: User, now:
         raise ValidationError(
             {"diary_number": _("A newer version of this package exists: register that one instead.")}
         )
+    _refuse_unconfirmed_duplicate(number, locked, confirmed=confirm_duplicate)
     locked.diary_number, locked.registered_at, locked.registered_by = number, now, by
     record(locked, by=by, reason="registered")
     locked.save(update_fields=["diary_number", "registered_at", "registered_by"])
     return locked
 
 
+@transaction.atomic
+def correct_diary_number(
+    package: DiaryPackage,
+    *,
+    diary_number: str,
+    reason: str,
+    by: User,
+    now: datetime,
+    confirm_duplicate: bool = False,
+) -> DiaryNumberCorrection:
+    """Correct a wrongly entered registration number (KAU-DIARY-ACTION), with the reason.
+
+    Only the registrar (PermissionDenied otherwise), only for a registered package. The new number
+    follows the rules of ``register_package`` and must differ from the current one; the reason is
+    required. A number another package has is refused unless ``confirm_duplicate``. Every refusal
+    names its field and changes nothing. The correction is an append-only row beside the package
+    (DiaryNumberCorrection); the package's number changes, its PDF does not: the PDF is the record
+    as sent, and the package page and the CSV and JSON show the current number and its corrections.
+    """
+    if not may_register(by):
+        raise PermissionDenied(_("Only the registrar corrects registration numbers."))
+    locked = DiaryPackage.objects.select_for_update().get(pk=package.pk)
+    if locked.registered_at is None:
+        raise ValidationError(
+            {"diary_number": _("The package is not registered yet: record its registration number instead.")}
+        )
+    number = _checked_number(diary_number)
+    errors: dict[str, str] = {}
+    if number == locked.diary_number:
+        errors["diary_number"] = _("The package has the registration number %(number)s already.") % {
+            "number": number
+        }
+    reason = reason.strip()
+    if not reason:
+        errors["reason"] = _("Say why the registration number is corrected.")
+    elif len(reason) > CORRECTION_REASON_MAX:
+        errors["reason"] = _("Keep the reason within %(max)s characters.") % {"max": CORRECTION_REASON_MAX}
+    if errors:
+        raise ValidationError(errors)
+    _refuse_unconfirmed_duplicate(number, locked, confirmed=confirm_duplicate)
+    correction = DiaryNumberCorrection.objects.create(
+        package=locked,
+        old_number=locked.diary_number,
+        new_number=number,
+        reason=reason,
+        corrected_by=by,
+        corrected_at=now,
+    )
+    locked.diary_number = number
+    record(locked, by=by, reason="registration number corrected")
+    locked.save(update_fields=["diary_number"])
+    return correction
+
+
 # --- The fields as CSV and JSON ---------------------------------------------------------------------------
+
+
+def correction_line(correction: DiaryNumberCorrection) -> str:
+    """One correction as the CSV and JSON write it: when, who, the numbers, why."""
+    return _("%(when)s %(who)s: %(old)s → %(new)s (%(reason)s)") % {
+        "when": _local(correction.corrected_at),
+        "who": correction.corrected_by,
+        "old": correction.old_number,
+        "new": correction.new_number,
+        "reason": correction.reason,
+    }
 
 
 def export_fields(package: DiaryPackage) -> list[tuple[str, str, str]]:
@@ -464,6 +634,10 @@ def export_fields(package: DiaryPackage) -> list[tuple[str, str, str]]:
     with translation.override(settings.LANGUAGE_CODE):
         extra = {
             "diary_number": (str(_("Registration number")), package.diary_number),
+            "diary_number_corrections": (
+                str(_("Registration number corrections")),
+                "\n".join(correction_line(c) for c in package.number_corrections.all()),
+            ),
             "registered_at": (str(_("Registered at")), _local(package.registered_at)),
             "registered_by": (str(_("Registered by")), str(package.registered_by or "")),
             "pdf_sha256": (str(_("SHA-256 of the PDF")), package.pdf_sha256),

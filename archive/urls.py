@@ -23,6 +23,7 @@ urlpatterns = [
     path("diariepaket/<int:pk>/", diary_views.package_detail, name="package"),
     path("diariepaket/<int:pk>/ladda-ned/", diary_views.package_download, name="package_download"),
     path("diariepaket/<int:pk>/diarienummer/", diary_views.package_register, name="package_register"),
+    path("diariepaket/<int:pk>/rattelse/", diary_views.package_correct, name="package_correct"),
     path("diariet/", diary_views.registry_queue, name="registry_queue"),
     # Search and exports for requests for public records (KAU-PUBLIC-RECORD).
     path("sok/", export_views.search, name="search"),

@@ -1,9 +1,16 @@
-"""The decision record of a new-account request as PDF (*blankett för godkännande*).
+"""The decision record of a new-account request as PDF/A (*blankett för godkännande*).
 
 Built with ReportLab from the same context as the printable HTML page, so the two say the same.
 Its text is in embedded TrueType fonts chosen per character (core.pdffonts): Helvetica holds only
 Latin-1, and printed a requester's Ł, an emoji in an account's name or a Chinese character as a
 black square.
+
+The record is a public record the registry keeps (offentlighets- och sekretesslagen 5 kap.) and the
+archive takes in PDF/A (RA-FS 2009:2), so it is written as PDF/A-2b by core.pdfa, the step the diary
+packages share, and validated as they are: the XMP names it (``dc:title``, ``dc:identifier``,
+``dc:creator``, ``dc:date``, ``xmp:CreateDate``). The university's name heads it, and a field for the
+registration number (*diarienummer*) is left empty and labelled for the registry to write in:
+Kanalvakt never invents one, and the registry gives it when it registers the record.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -20,6 +28,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from core import pdffonts
+from core.pdfa import finish_bytes
 from core.templatetags.kanalvakt import when
 
 REGULAR, BOLD = pdffonts.REGULAR.name, pdffonts.BOLD.name
@@ -30,8 +39,9 @@ def _p(text: Any, style: ParagraphStyle) -> Paragraph:
 
 
 def decision_record_pdf(context: dict[str, Any]) -> bytes:
-    """The decision record as PDF (KAU-START-APPROVAL): the decision, the request, the strategy
-    document, the review and the history."""
+    """The decision record as PDF/A-2b (KAU-START-APPROVAL, KAU-PUBLIC-RECORD): the university's
+    name, the registration number field, the decision, the request, the strategy document, the
+    review and the history. Raises core.pdfa.PdfaRefused should the file not validate."""
     req = context["req"]
     pdffonts.chain(bold=True)  # registers the fonts the styles name
     styles = getSampleStyleSheet()
@@ -55,15 +65,36 @@ def decision_record_pdf(context: dict[str, Any]) -> bytes:
         )
         return result
 
+    institution = ParagraphStyle("institution", parent=body, fontName=BOLD, fontSize=11, leading=14)
+    registry = Table(
+        [[_p(_("Registration number (diarienummer)"), label), _p(context["registry_number"] or " ", body)]],
+        colWidths=[70 * mm, 60 * mm],
+        rowHeights=[10 * mm],
+        hAlign="LEFT",
+    )
+    registry.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), REGULAR),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("BOX", (1, 0), (1, 0), 0.75, colors.black),  # the box the registry writes in
+            ]
+        )
+    )
     story: list[Any] = [
+        _p(context["institution_name"], institution),
         _p(_("Decision on a new social media account"), title),
         _p(
             _("Request no. %(number)s · printed %(printed)s")
             % {"number": req.pk, "printed": when(context["printed_at"])},
             body,
         ),
-        Spacer(1, 4 * mm),
+        Spacer(1, 2 * mm),
+        registry,
     ]
+    if not context["registry_number"]:
+        story.append(_p(_("Filled in by the registry when the record is registered."), body))
+    story.append(Spacer(1, 4 * mm))
     for name, rows in _record_sections(req, context):
         story += [_p(name, heading), table(rows)]
     buffer = BytesIO()
@@ -81,12 +112,32 @@ def decision_record_pdf(context: dict[str, Any]) -> bytes:
         initialFontName=REGULAR,  # not Helvetica, which every page would otherwise name
     )
     document.build(story)
-    return buffer.getvalue()
+    decided_at = req.decided_at or context["printed_at"]
+    return finish_bytes(
+        buffer.getvalue(),
+        xmp={
+            "dc:title": f"{_('Decision on a new social media account')}: {req.name} ({req.platform_label})",
+            # The registration number once the registry has given one, else Kanalvakt's reference.
+            "dc:identifier": context["registry_number"] or f"kanalvakt:request:{req.pk}",
+            "dc:description": " · ".join(
+                [
+                    context["institution_name"],
+                    req.unit.display_name,
+                    _("Request no. %(number)s") % {"number": req.pk},
+                    str(req.get_status_display()),
+                ]
+            ),
+            "dc:creator": str(req.decided_by or context["institution_name"]),
+            "dc:date": timezone.localtime(decided_at).isoformat(),
+            "xmp:CreateDate": timezone.localtime(context["printed_at"]).isoformat(),
+        },
+    )
 
 
-def _number(value: Any) -> str:
-    """A number as the reader writes it: a decimal comma in Swedish."""
-    return "" if value is None else number_format(value, use_l10n=True)
+def readable_number(value: Any) -> str:
+    """A number as the reader writes it, by Django's localisation: ``1 234,5`` in Swedish (a
+    decimal comma, thousands grouped), ``1,234.5`` in English. The HTML record shows the same."""
+    return "" if value is None else number_format(value, use_l10n=True, force_grouping=True)
 
 
 def _blogger_rows(req: Any) -> list[tuple[str, Any]]:
@@ -141,7 +192,7 @@ def _record_sections(req: Any, context: dict[str, Any]) -> list[tuple[str, list[
                 (_("Editorial plan: purpose and goals"), req.editorial_goals),
                 (_("Editorial plan: audiences and stakeholders"), req.editorial_stakeholders),
                 (_("Planned frequency"), req.planned_frequency),
-                (_("Hours per week set aside"), _number(req.resource_hours_per_week)),
+                (_("Hours per week set aside"), readable_number(req.resource_hours_per_week)),
                 (_("Who does the work"), req.resource_people),
                 (_("Terms of use checked"), _("Yes") if req.terms_checked else _("No")),
                 (_("What the check found"), req.terms_note),

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import Account
 from core.forms import add_service_errors
 from core.http import signed_in
+from core.models import InstitutionSettings
 from governance import rounds, services, workflow
 from governance.forms import (
     AccountRequestForm,
@@ -344,8 +345,16 @@ def request_comment(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _record_context(req: AccountRequest) -> dict[str, Any]:
+    """What the printable record and its PDF/A both show, formatted once so the two say the same."""
+    from governance.records import readable_number
+
     return {
         "req": req,
+        "institution_name": InstitutionSettings.objects.get_solo().institution_name,
+        # No registration number is kept for a request: the registry gives it when it registers the
+        # record, and the record leaves a labelled field for it.
+        "registry_number": "",
+        "hours_per_week": readable_number(req.resource_hours_per_week),
         "deputies": list(req.proposed_deputies.all()),
         "events": req.events.select_related("actor").order_by("at", "pk"),
         "approver": approvers_for([req])[req.pk],

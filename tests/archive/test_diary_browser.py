@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
+from archive import registration
 from archive.models import DiaryPackage
-from tests.archive.diary_support import account, make_item, media_root, registrable
+from tests.archive.diary_support import NOW, account, make_item, media_root, registrable
 from tests.conftest import Cast, browser_login
 from tests.core.test_browser import assert_accessible
 
@@ -50,4 +52,36 @@ def test_the_owner_builds_the_package_and_the_registrar_records_the_number(
     assert (package.diary_number, package.registered_by) == ("KAU 2026/4711", cast["registrar"])
     page.goto("/arkiv/diariet/?show=registered")
     assert "KAU 2026/4711" in page.locator(f"tr[data-package='{package.pk}']").inner_text()
+    assert_accessible(page)
+
+
+def test_the_registrar_corrects_a_number_with_the_reason_on_an_accessible_page(
+    page: Any, cast: Cast, registrable: Any
+) -> None:
+    """KAU-DIARY-ACTION: the correction form, its error summary and the registration history pass
+    axe; a refused correction changes nothing, a confirmed one shows in the history."""
+    package = registration.build_package(
+        registrable(), subject="Kritik", secrecy="", by=cast["communicator"], now=NOW
+    )
+    registration.register_package(package, diary_number="KAU 2026/12", by=cast["registrar"], now=NOW)
+    browser_login(page, "registrar", "pw-registrar-0123")
+    page.goto(reverse("archive:package", args=[package.pk]))
+    form = page.locator("form[data-action=correct]")
+    assert_accessible(page)
+    form.locator("input[name=diary_number]").fill("KAU 2026/21")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.locator("#correct-errors").count() == 1  # the error summary names the reason
+    assert_accessible(page)
+    package.refresh_from_db()
+    assert package.diary_number == "KAU 2026/12"
+    form = page.locator("form[data-action=correct]")
+    form.locator("textarea[name=reason]").fill("Siffrorna kastades om.")
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    package.refresh_from_db()
+    assert package.diary_number == "KAU 2026/21"
+    history = page.locator("[data-number-history]").inner_text()
+    assert "KAU 2026/12" in history
+    assert "Siffrorna kastades om." in history
     assert_accessible(page)

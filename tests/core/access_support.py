@@ -382,6 +382,7 @@ OBJECT_FOR: dict[str, str] = {
     "archive:package": "package",
     "archive:package_download": "package",
     "archive:package_register": "package",
+    "archive:package_correct": "package",
     "archive:export": "export",
     "archive:export_download": "export",
     "connectors:outgoing_check": "outgoing",

@@ -119,6 +119,7 @@ archive:package_build             POST    404  404   403  404  403  404  404  40
 archive:package                   GET     404  404   200  404  200  200  404  200   200  404
 archive:package_download          GET     404  404   200  404  200  200  404  200   200  404
 archive:package_register          POST    404  404   403  404  403  302  404  403   403  404
+archive:package_correct           POST    404  404   403  404  403  400  404  403   403  404
 archive:registry_queue            GET     403  403   403  403  403  200  403  403   403  403
 archive:search                    GET     403  403   403  403  200  200  403  403   403  403
 archive:search_export             GET     403  403   403  403  400  400  403  403   403  403
@@ -167,6 +168,8 @@ POST_DATA: dict[str, dict[str, Any]] = {
     # The confirmation page of a bulk action on the world's item (ITEM is replaced by its id).
     "moderation:bulk": {"action": "take", "items": "ITEM"},
     "archive:package_register": {"diary_number": "KAU 2026/123"},
+    # The world's package is not registered yet: the registrar is let in and told to register it.
+    "archive:package_correct": {"diary_number": "KAU 2026/124", "reason": "Fel siffra."},
     "api:items": {"kind": "comment", "platform_id": "p-api", "author": "@x", "text": "Hej"},
 }
 
