@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from archive.models import CaptureAttempt, LedgerEntry, Screenshot
+from archive.models import CaptureAttempt, LedgerEntry, Screenshot, TimestampToken
 from core.admin import NoDeleteAdminMixin
 
 
@@ -52,3 +52,14 @@ class CaptureAttemptAdmin(ReadOnlyArchiveAdmin):
     list_filter = ("outcome", "purpose")
     list_select_related = ("account", "requested_by")
     search_fields = ("url", "error")
+
+
+@admin.register(TimestampToken)
+class TimestampTokenAdmin(ReadOnlyArchiveAdmin):
+    """The RFC 3161 token of each ledger entry, or the attempts to get it; check them with
+    ``manage.py verify_archive``."""
+
+    list_display = ("entry", "gen_time", "serial", "policy", "attempts", "next_attempt_at", "last_error")
+    list_select_related = ("entry",)
+    search_fields = ("entry__path", "entry__sha256", "serial")
+    exclude = ("token",)
