@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import subprocess
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from django.core import checks
 from django.core.management import CommandError, call_command
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.utils import translation
 
 from archive import ledger, rfc3161, timestamps
@@ -145,6 +146,42 @@ def test_a_claimed_entry_is_not_asked_for_by_a_second_worker(tsa: LocalTSA) -> N
     assert claimed == 1
     assert timestamps.timestamp_entry(entry.pk, now=NOW) == "not due"
     assert tsa.queries == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_ask_for_each_token_once(tsa: LocalTSA) -> None:
+    """Two real connections sweep at the same time: each due row is claimed by one of them only."""
+    for number in range(6):
+        ledger.append(
+            kind="export",
+            path=f"exports/{number}.zip",
+            data_or_size_and_hash=str(number).encode(),
+            by=None,
+            now=NOW,
+        )
+    start = threading.Barrier(2)
+    stored: list[int] = []
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        try:
+            start.wait(timeout=10)
+            stored.append(timestamps.timestamp_pending(now=NOW))
+        except BaseException as exc:  # reported in the test's thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sum(stored) == 6
+    assert len(tsa.queries) == 6
+    assert not TimestampToken.objects.filter(token__isnull=True).exists()
+    assert set(TimestampToken.objects.values_list("attempts", flat=True)) == {1}
 
 
 def test_openssl_verifies_a_kept_token(tsa: LocalTSA, tmp_path: Path) -> None:
