@@ -21,7 +21,7 @@ def timestamp_authority_is_complete(app_configs: Any = None, **kwargs: Any) -> l
             checks.Warning(
                 "TSA_URL is set without TSA_CA_CERT: no timestamps are requested, since a token "
                 "cannot be verified without the authority's certificate.",
-                hint="Set TSA_CA_CERT to a PEM file of the TSA's root CA (or its own certificate).",
+                hint="Set TSA_CA_CERT to the PEM file of the TSA's root CA (or its self-signed certificate).",
                 id="kanalvakt.W030",
             )
         ]
@@ -32,7 +32,7 @@ def timestamp_authority_is_complete(app_configs: Any = None, **kwargs: Any) -> l
             return [
                 checks.Error(
                     f"TSA_CA_CERT cannot be read as PEM certificates: {exc}",
-                    hint="Point TSA_CA_CERT at a readable PEM file of the TSA's certificate chain root.",
+                    hint="Point TSA_CA_CERT at a readable PEM file of the TSA's root CA.",
                     id="kanalvakt.E030",
                 )
             ]

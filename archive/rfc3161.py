@@ -204,8 +204,8 @@ def post_query(url: str, query: bytes, *, timeout: float) -> bytes:
 
 
 def load_certificates(path: str | Path) -> list[x509.Certificate]:
-    """The certificates in a PEM file (the TSA's root CA, or the TSA's own certificate). Raises
-    ValueError when the file holds none."""
+    """The certificates in a PEM file: the TSA's root CA, or the TSA's own certificate when it is
+    self-signed (OpenSSL verifies up to a self-signed root). Raises ValueError when there is none."""
     certificates = x509.load_pem_x509_certificates(Path(path).read_bytes())
     if not certificates:
         raise ValueError(f"{path} holds no PEM certificate")

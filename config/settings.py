@@ -557,9 +557,9 @@ for _name in ("CAPTURE_RATE_PER_PERSON", "CAPTURE_RATE_PER_ACCOUNT"):
 # token signed by the TSA over its SHA-256, asked for after the entry commits and retried with a
 # growing delay while the TSA is down. TSA_URL is its address (http or https; an outbound request like
 # any other, so a public address on port 80 or 443); TSA_CA_CERT a PEM file of the certificate(s) its
-# tokens are verified against (its root CA, or its own certificate). Requests need both; with neither,
-# nothing is asked for or checked. TSA_GRACE_HOURS: how long an entry may await its token before
-# verify_archive reports it.
+# tokens are verified against (its root CA, or its own certificate when self-signed). Requests need
+# both; with neither, nothing is asked for or checked. TSA_GRACE_HOURS: how long an entry may await
+# its token before verify_archive reports it.
 TSA_URL = env_str("TSA_URL", "")
 TSA_CA_CERT = env_str("TSA_CA_CERT", "")
 TSA_TIMEOUT = env_int("TSA_TIMEOUT", 10)
