@@ -25,7 +25,7 @@ from archive import ledger, rfc3161, timestamps
 from archive.models import Screenshot, TimestampToken
 from archive.services import store_screenshot
 from tests.archive.screenshot_support import NOW, account, image_bytes, make_item, media_root
-from tests.archive.tsa_support import POLICY, LocalTSA, free_port, make_ca, tsa, tsa_folder
+from tests.archive.tsa_support import POLICY, LocalTSA, free_port, make_ca, make_tsa, tsa, tsa_folder
 from tests.conftest import Cast
 
 __all__ = ["account", "make_item", "media_root", "tsa", "tsa_folder"]
@@ -416,6 +416,19 @@ def test_entries_from_before_the_tsa_are_counted_and_queued_on_request(
     ok, output = run_verify()
     assert ok, output
     assert "Timestamps verified: 2" in output
+
+
+def test_a_self_signed_tsa_certificate_is_its_own_trust_anchor(tmp_path: Path) -> None:
+    """TSA_CA_CERT may name the TSA's own certificate when it is self-signed."""
+    authority = make_tsa(tmp_path / "self", self_signed=True)
+    digest = hashlib.sha256(b"paket").digest()
+    roots = rfc3161.load_certificates(authority.ca)
+    reply = authority.reply(rfc3161.build_query(digest, 99))
+    token = rfc3161.read_reply(reply, digest=digest, nonce=99, roots=roots)
+    assert rfc3161.verify_token(token.der, digest=digest, roots=roots).serial == token.serial
+    stranger = rfc3161.load_certificates(make_ca(tmp_path, "stranger"))
+    with pytest.raises(rfc3161.TimestampError, match="does not verify"):
+        rfc3161.verify_token(token.der, digest=digest, roots=stranger)
 
 
 def test_the_query_is_the_one_openssl_reads(tsa: LocalTSA) -> None:

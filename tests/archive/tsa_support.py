@@ -109,19 +109,31 @@ def _imprint_hex(text: str) -> str:
     return digest
 
 
-def make_tsa(folder: Path) -> LocalTSA:
-    """A root CA and a TSA certificate it issued, and OpenSSL's TSA configuration for them."""
+def make_tsa(folder: Path, *, self_signed: bool = False) -> LocalTSA:
+    """A root CA and a TSA certificate it issued (or only a self-signed TSA certificate), and
+    OpenSSL's TSA configuration for them."""
     folder.mkdir(parents=True, exist_ok=True)
-    ca = make_ca(folder, "root")
-    openssl(
-        "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out", "tsa.csr",
-        "-subj", "/CN=Kanalvakt test TSA", cwd=folder,
-    )  # fmt: skip
     (folder / "tsa.ext").write_text(_LEAF_EXTENSIONS)
-    openssl(
-        "x509", "-req", "-in", "tsa.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial",
-        "-days", "3650", "-extfile", "tsa.ext", "-out", "tsa.pem", cwd=folder,
-    )  # fmt: skip
+    if self_signed:
+        (folder / "self.cnf").write_text(
+            "[req]\ndistinguished_name = dn\nprompt = no\nx509_extensions = v3\n[dn]\n"
+            "CN = Kanalvakt test TSA\n[v3]\n" + _LEAF_EXTENSIONS.replace("keyid", "keyid:always")
+        )
+        openssl(
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-keyout", "tsa.key",
+            "-out", "tsa.pem", "-config", "self.cnf", cwd=folder,
+        )  # fmt: skip
+        ca = folder / "tsa.pem"
+    else:
+        ca = make_ca(folder, "root")
+        openssl(
+            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out", "tsa.csr",
+            "-subj", "/CN=Kanalvakt test TSA", cwd=folder,
+        )  # fmt: skip
+        openssl(
+            "x509", "-req", "-in", "tsa.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial",
+            "-days", "3650", "-extfile", "tsa.ext", "-out", "tsa.pem", cwd=folder,
+        )  # fmt: skip
     (folder / "serial").write_text("01\n")
     (folder / "tsa.cnf").write_text(_CONFIG.format(dir=folder, policy=POLICY))
     return LocalTSA(folder=folder, ca=ca)
