@@ -168,8 +168,9 @@ class _PinnedHTTPS(http.client.HTTPSConnection):
 
 
 def post_query(url: str, query: bytes, *, timeout: float) -> bytes:
-    """POST the query to the TSA and return the reply's bytes. Raises NotReached when nothing usable
-    came back (refused address, no connection, no answer in time, an HTTP error status)."""
+    """POST the query to the TSA and return the reply's bytes. Raises NotReached when nothing came
+    back (refused address, no connection, no answer in time, an HTTP error status), TimestampError
+    when what came back is not a timestamp reply."""
     try:
         destination = check_static(url)
     except OutboundError as exc:
@@ -197,6 +198,10 @@ def post_query(url: str, query: bytes, *, timeout: float) -> bytes:
         raise NotReached(f"the TSA answered HTTP {answer.status}")
     if len(data) > MAX_REPLY:
         raise NotReached("the TSA answered with more than 1 MB")
+    # RFC 3161 3.4; some older authorities still say "timestamp-response".
+    content_type = (answer.getheader("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if content_type not in (REPLY_TYPE, "application/timestamp-response"):
+        raise TimestampError(f"the TSA answered {content_type or 'no content type'}, not {REPLY_TYPE}")
     return data
 
 

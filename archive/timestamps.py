@@ -123,17 +123,12 @@ def timestamp_entry(entry_id: int, *, now: datetime) -> Outcome:
     row = TimestampToken.objects.select_related("entry").get(pk=entry_id)
     digest = bytes.fromhex(row.entry.sha256)
     nonce = secrets.randbits(63) | 1  # never 0, so that a reply without a nonce cannot match
-    outcome: Outcome = "refused"
     try:
         roots = rfc3161.load_certificates(settings.TSA_CA_CERT)
-        query = rfc3161.build_query(digest, nonce)
-        outcome = "unreachable"
-        reply = rfc3161.post_query(settings.TSA_URL, query, timeout=timeout)
-        outcome = "refused"
+        reply = rfc3161.post_query(settings.TSA_URL, rfc3161.build_query(digest, nonce), timeout=timeout)
         token = rfc3161.read_reply(reply, digest=digest, nonce=nonce, roots=roots)
-    except (rfc3161.TimestampError, OSError, ValueError) as exc:
-        if isinstance(exc, rfc3161.NotReached):
-            outcome = "unreachable"
+    except (rfc3161.TimestampError, OSError, ValueError) as exc:  # OSError, ValueError: TSA_CA_CERT
+        outcome: Outcome = "unreachable" if isinstance(exc, rfc3161.NotReached) else "refused"
         attempts = row.attempts + 1
         TimestampToken.objects.filter(pk=entry_id, token__isnull=True).update(
             attempts=attempts, last_error=str(exc)[:2000], next_attempt_at=now + retry_delay(attempts)

@@ -346,6 +346,7 @@ def test_the_retry_delay_doubles_up_to_six_hours() -> None:
         ("other hash", "another hash"),
         ("other nonce", "nonce"),
         ("refuse", "HTTP 503"),
+        ("html", "text/html"),
     ],
 )
 def test_a_reply_that_is_not_for_the_query_is_refused(tsa: LocalTSA, mode: str, reason: str) -> None:
@@ -358,7 +359,7 @@ def test_a_reply_that_is_not_for_the_query_is_refused(tsa: LocalTSA, mode: str, 
     assert row.token is None
     assert row.attempts == 1
     assert reason in row.last_error
-    assert len(tsa.queries) == (0 if mode == "refuse" else 1)
+    assert len(tsa.queries) == (0 if mode in ("refuse", "html") else 1)
 
 
 def test_a_token_signed_by_another_authority_is_refused(tsa: LocalTSA, settings: Any, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ on 127.0.0.1 that pipes each query into OpenSSL and returns its DER reply.
 
 ``mode`` makes it misbehave the way a broken or hostile TSA would, still signing with its real key:
 "other hash" answers for another digest than the one asked about, "other nonce" with another nonce
-than the one sent, "refuse" with HTTP 503.
+than the one sent, "refuse" with HTTP 503, "html" with a web page.
 """
 
 from __future__ import annotations
@@ -148,9 +148,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(503)
             self.end_headers()
             return
-        body = self.tsa.reply(query)
+        if self.tsa.mode == "html":
+            body, content_type = b"<html><body>Service unavailable</body></html>", "text/html"
+        else:
+            body, content_type = self.tsa.reply(query), "application/timestamp-reply"
         self.send_response(200)
-        self.send_header("Content-Type", "application/timestamp-reply")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
