@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from archive.models import CaptureAttempt, DiaryNumberCorrection, LedgerEntry, Screenshot
+from archive.models import CaptureAttempt, DiaryNumberCorrection, LedgerEntry, Screenshot, TimestampToken
 from core.admin import NoDeleteAdminMixin
 
 
@@ -61,3 +61,14 @@ class DiaryNumberCorrectionAdmin(ReadOnlyArchiveAdmin):
     list_display = ("corrected_at", "package", "old_number", "new_number", "corrected_by")
     list_select_related = ("package", "corrected_by")
     search_fields = ("old_number", "new_number", "reason")
+
+
+@admin.register(TimestampToken)
+class TimestampTokenAdmin(ReadOnlyArchiveAdmin):
+    """The RFC 3161 token of each ledger entry, or the attempts to get it; check them with
+    ``manage.py verify_archive``."""
+
+    list_display = ("entry", "gen_time", "serial", "policy", "attempts", "next_attempt_at", "last_error")
+    list_select_related = ("entry",)
+    search_fields = ("entry__path", "entry__sha256", "serial")
+    exclude = ("token",)

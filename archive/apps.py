@@ -8,6 +8,7 @@ class ArchiveConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.sections import register_section
+        from archive import checks  # noqa: F401  (registers the timestamp authority's check)
         from archive.account_page import startpage_fact
         from archive.registration import packages_todo
         from core import todo

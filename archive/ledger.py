@@ -17,12 +17,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from django.core.files.storage import Storage, default_storage
 from django.db import connection, transaction
 
+from archive import timestamps
 from archive.models import LedgerEntry, Screenshot
 from core.models import User
 
@@ -114,6 +115,7 @@ def append(
     )
     entry.entry_hash = entry_hash_of(entry)
     entry.save()
+    timestamps.queue(entry, now=now)  # an RFC 3161 token, asked for after the commit, where configured
     return entry
 
 
@@ -150,6 +152,7 @@ class Report:
     entries: int = 0
     files: int = 0
     bytes: int = 0
+    tokens: timestamps.Tally = field(default_factory=timestamps.Tally)
 
 
 def _file_digest(storage: Storage, path: str) -> tuple[int, str]:
@@ -175,7 +178,9 @@ def verify(storage: Storage | None = None, *, report: Report | None = None) -> l
     - broken chain: its ``previous_hash`` is not the hash of the entry before it (an entry was
       removed, inserted or rewritten);
     - not in ledger: a screenshot or its stamped copy was kept without a ledger entry (which is how
-      removing the last entry shows).
+      removing the last entry shows);
+    - invalid timestamp, missing timestamp: where a TSA is configured, a token that does not verify
+      or one overdue (archive.timestamps).
     """
     storage = storage or default_storage
     report = report if report is not None else Report()
@@ -232,4 +237,5 @@ def verify(storage: Storage | None = None, *, report: Report | None = None) -> l
                 problems.append(
                     Problem(NOT_IN_LEDGER, "a kept screenshot file has no ledger entry", path=path)
                 )
+    problems.extend(Problem(*found) for found in timestamps.token_problems(tally=report.tokens))
     return problems

@@ -303,3 +303,7 @@ class ExportJob(models.Model):
         return (
             100 if self.status == self.Status.DONE else (100 * self.done // self.total if self.total else 0)
         )
+
+
+# Models kept in modules of their own subject, imported here so that Django registers them with the app.
+from archive.timestamp_models import TimestampToken  # noqa: E402, F401

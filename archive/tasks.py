@@ -35,3 +35,21 @@ def run_export(job_id: int) -> None:
     from archive.exports import run_export
 
     run_export(job_id, now=timezone.now())
+
+
+# One request to the TSA, after the ledger entry committed. Idempotent: the row is claimed with a
+# compare-and-set and a stored token is never asked for again. The limits leave room for the
+# request's own time-out (TSA_TIMEOUT); a request cut short is tried again by the sweep.
+@idempotent_task("archive.tasks.timestamp_entry", ignore_result=True, soft_time_limit=110, time_limit=120)
+def timestamp_entry(entry_id: int) -> str:
+    from archive.timestamps import timestamp_entry
+
+    return timestamp_entry(entry_id, now=timezone.now())
+
+
+# The sweep for tokens still missing (the TSA was down), in batches of 100, each request claimed.
+@idempotent_task("archive.tasks.timestamp_pending", ignore_result=True, soft_time_limit=240, time_limit=300)
+def timestamp_pending() -> int:
+    from archive.timestamps import timestamp_pending
+
+    return timestamp_pending(now=timezone.now())

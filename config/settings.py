@@ -368,6 +368,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-digests": _beat("core.tasks.send_digests", crontab(minute=1), expires=3000),
     # KAU-STARTPAGE: capture start pages where allowed, remind owners where not, then deputies and head.
     "check-startpages": _beat("archive.tasks.check_startpages", crontab(hour=6, minute=25), expires=3600),
+    # Trusted timestamps still missing (the TSA was down): asked for again, each with its own delay.
+    "timestamp-ledger": _every("archive.tasks.timestamp_pending", 300, margin=10),
     "clear-expired-sessions": _beat(
         "core.tasks.clear_expired_sessions", crontab(hour=3, minute=17), expires=3600
     ),
@@ -549,6 +551,21 @@ CAPTURE_RATE_PER_ACCOUNT = env_str("CAPTURE_RATE_PER_ACCOUNT", "30/hour")
 for _name in ("CAPTURE_RATE_PER_PERSON", "CAPTURE_RATE_PER_ACCOUNT"):
     if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", globals()[_name]):
         raise EnvironmentConfigError(f"{_name} must be a number of captures per unit, e.g. 5/min.")
+
+# --- Trusted timestamps (archive/timestamps.py) ------------------------------------------------------
+# RFC 3161: with a timestamp authority (TSA) configured, every file entering the fixity ledger gets a
+# token signed by the TSA over its SHA-256, asked for after the entry commits and retried with a
+# growing delay while the TSA is down. TSA_URL is its address (http or https; an outbound request like
+# any other, so a public address on port 80 or 443); TSA_CA_CERT a PEM file of the certificate(s) its
+# tokens are verified against (its root CA, or its own certificate when self-signed). Requests need
+# both; with neither, nothing is asked for or checked. TSA_GRACE_HOURS: how long an entry may await
+# its token before verify_archive reports it.
+TSA_URL = env_str("TSA_URL", "")
+TSA_CA_CERT = env_str("TSA_CA_CERT", "")
+TSA_TIMEOUT = env_int("TSA_TIMEOUT", 10)
+TSA_GRACE_HOURS = env_int("TSA_GRACE_HOURS", 24)
+if TSA_TIMEOUT < 1 or TSA_GRACE_HOURS < 1:
+    raise EnvironmentConfigError("TSA_TIMEOUT and TSA_GRACE_HOURS are whole numbers, at least 1.")
 
 # --- The platform connectors (connectors/): config/platform_settings.py -----------------------------
 from config.platform_settings import (  # noqa: E402, F401 (settings, read by name)

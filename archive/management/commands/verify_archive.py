@@ -1,8 +1,9 @@
 """manage.py verify_archive: re-hash every archived file and recompute the fixity ledger's chain.
 
 Prints a summary and each problem (a missing or changed file, a changed entry, a broken chain, a kept
-screenshot without an entry) and exits non-zero when anything is wrong, so that a scheduled run or a
-monitoring check notices (KAU-PUBLIC-RECORD).
+screenshot without an entry; where a TSA is configured, a timestamp that does not verify or is
+overdue) and exits non-zero when anything is wrong, so that a scheduled run or a monitoring check
+notices (KAU-PUBLIC-RECORD).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Ledger entries: {report.entries}; files re-hashed: {report.files} ({report.bytes} bytes)."
         )
+        tokens = report.tokens
+        if tokens.checked:
+            self.stdout.write(
+                f"Timestamps verified: {tokens.verified}; awaiting their token: {tokens.pending}; "
+                f"recorded before timestamps were configured: {tokens.before}."
+            )
         for problem in problems:
             self.stdout.write(str(problem))
         if problems:
