@@ -263,3 +263,17 @@ class ExportJob(models.Model):
         return (
             100 if self.status == self.Status.DONE else (100 * self.done // self.total if self.total else 0)
         )
+
+
+from archive.secrecy_models import Release, SecrecyMark, SecrecyReview  # noqa: E402
+
+__all__ = [
+    "CaptureAttempt",
+    "DiaryPackage",
+    "ExportJob",
+    "LedgerEntry",
+    "Release",
+    "Screenshot",
+    "SecrecyMark",
+    "SecrecyReview",
+]
