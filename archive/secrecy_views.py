@@ -105,6 +105,8 @@ def review_open(request: HttpRequest) -> HttpResponse:
     records found, and go to it."""
     user = _reviewer(request)
     if request.method == "GET":
+        if not request.GET:  # nothing searched yet: a review starts from a search
+            return redirect("archive:search")
         today = timezone.localdate()
         form = OpenReviewForm(initial={"requested_on": today})
         valid = SearchForm(request.GET).is_valid()
