@@ -64,9 +64,9 @@ def review_list(request: HttpRequest) -> HttpResponse:
     reviews = list(
         SecrecyReview.objects.select_related("opened_by", "release")
         .annotate(mark_count=Subquery(standing))
-        .order_by("-status", "-opened_at", "-pk")[:LIST_SIZE]
+        .order_by("status", "-opened_at", "-pk")[:LIST_SIZE]
     )
-    # "released" sorts after "open" descending: the open reviews come first.
+    # "open" sorts before "released": the open reviews come first.
     return render(request, "archive/secrecy/review_list.html", {"reviews": reviews, "limit": LIST_SIZE})
 
 

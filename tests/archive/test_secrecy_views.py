@@ -353,3 +353,15 @@ def test_the_review_page_takes_the_same_queries_for_few_records_or_many(
         )
     assert _queries(client, reverse("archive:secrecy_review", args=[many.pk])) == count
     assert _queries(client, reverse("archive:secrecy_release", args=[many.pk])) <= count
+
+
+def test_the_list_shows_open_reviews_first_then_the_newest(
+    client: Client, cast: Cast, archive: Archive
+) -> None:
+    older = open_review(cast)
+    newer = open_review(cast, now=NOW + timedelta(hours=2))
+    released(newer, cast)
+    newest = open_review(cast, now=NOW + timedelta(hours=3))
+    login(client, cast, "registrar")
+    reviews = list(client.get(reverse("archive:secrecy_reviews")).context["reviews"])
+    assert reviews == [newest, older, newer]
