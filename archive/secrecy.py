@@ -14,7 +14,8 @@ secret under offentlighets- och sekretesslagen (OSL 6 kap.; KAU-PUBLIC-RECORD). 
 - ``release_review``: the copy is written as PDF/A-2b (archive.pdfa): a cover note with the request,
   the reviewer, the date and every masked part with its ground, then each item with masked fields
   shown as "[Sekretess: <ground>]", withheld records listed with their ground, and the released
-  screenshots' images. The copy is stored with its SHA-256 and an entry in the fixity ledger, and
+  screenshots' images; and as a CSV table of the same records, masked the same way. Both are
+  stored with their SHA-256 and an entry each in the fixity ledger, and
   the Release row logs who, when, to whom and the marks as they stood. The review then closes.
 
 Two decisions: the original records are only read, never changed (the copy is a new document); and
@@ -48,6 +49,7 @@ from archive import search as archive_search
 from archive.models import LedgerEntry, Release, Screenshot, SecrecyMark, SecrecyReview
 from archive.pdfa import PdfaRefused, build_pdfa
 from archive.search import ITEMS, SCREENSHOTS, Criteria
+from core import csvfile
 from core.calendar import STOCKHOLM
 from core.history import record
 from core.models import User
@@ -417,6 +419,47 @@ def copy_fields(draft: Draft, *, recipient: str, by: User, now: datetime) -> lis
     return cover + records
 
 
+def copy_rows(draft: Draft) -> list[list[object]]:
+    """The copy as a table (core.csvfile): a heading, one row per item, one per screenshot. A masked
+    field holds its ground in its place, a withheld record only its id and ground, as in the PDF."""
+    withheld, fields, shots_withheld = draft.withheld_items, draft.masked_fields, draft.withheld_screenshots
+    heading: list[object] = [
+        _("Record"),
+        _("Number"),
+        _("Account"),
+        _("Date"),
+        *[str(label) for _key, label in ITEM_FIELDS],
+        _("Released"),
+    ]
+    rows: list[list[object]] = [heading]
+    blank = [""] * len(ITEM_FIELDS)
+    for item in draft.items:
+        if item.pk in withheld:
+            rows.append(
+                [
+                    _("Item"),
+                    item.pk,
+                    "",
+                    "",
+                    *blank,
+                    _("Röjs ej: %(ground)s") % {"ground": withheld[item.pk].ground},
+                ]
+            )
+            continue
+        values: list[object] = []
+        for key, _label in ITEM_FIELDS:
+            mark = fields.get(item.pk, {}).get(key)
+            values.append(masked(mark.ground) if mark else str(getattr(item, key)))
+        rows.append([_("Item"), item.pk, item.account.name, item.received_at, *values, _("Yes")])
+    for shot in draft.screenshots:
+        if shot.pk in shots_withheld:
+            state = _("Röjs ej: %(ground)s") % {"ground": shots_withheld[shot.pk].ground}
+            rows.append([_("Screenshot"), shot.pk, "", "", *blank, state])
+        else:
+            rows.append([_("Screenshot"), shot.pk, shot.account.name, shot.taken_at, *blank, _("Yes")])
+    return rows
+
+
 def _image_bytes(shot: Screenshot) -> bytes:
     # The date-stamped copy where there is one (KAU-DIARY-ACTION), else the original.
     file = shot.stamped if shot.stamped else shot.image
@@ -424,9 +467,10 @@ def _image_bytes(shot: Screenshot) -> bytes:
         return handle.read()
 
 
-def release_file_name(review: SecrecyReview, now: datetime) -> str:
+def release_file_name(review: SecrecyReview, now: datetime, extension: str = "pdf") -> str:
+    """``utlamnande-<review>-<day released, Stockholm>.<extension>``: what the file is, at a glance."""
     day = timezone.localtime(now, STOCKHOLM).date().isoformat()
-    return f"utlamnande-{review.pk}-{day}.pdf"
+    return f"utlamnande-{review.pk}-{day}.{extension}"
 
 
 def _frozen_marks(marks: Iterable[SecrecyMark]) -> list[dict[str, Any]]:
@@ -474,6 +518,7 @@ def release_review(
     released_shots = [shot for shot in draft.screenshots if shot.pk not in withheld_shots]
     with translation.override(settings.LANGUAGE_CODE):  # a record for the requester: the authority's language
         fields = copy_fields(draft, recipient=recipient, by=by, now=now)
+        table = csvfile.csv_bytes(copy_rows(draft))
         title = _("Release of public records after secrecy review")
         try:
             pdf = build_pdfa(
@@ -512,8 +557,14 @@ def release_review(
         size=len(pdf),
     )
     release.file.save(release_file_name(locked, now), ContentFile(pdf), save=False)
+    release.table.save(release_file_name(locked, now, "csv"), ContentFile(table), save=False)
+    release.table_sha256 = hashlib.sha256(table).hexdigest()
+    # The fixity ledger, in this transaction: the files commit with their entries or not at all.
     release.ledger_entry = ledger.append(
         kind=LedgerEntry.Kind.EXPORT, path=release.file.name, data_or_size_and_hash=pdf, by=by, now=now
+    )
+    ledger.append(
+        kind=LedgerEntry.Kind.EXPORT, path=release.table.name, data_or_size_and_hash=table, by=by, now=now
     )
     release.save()
     locked.status = SecrecyReview.Status.RELEASED

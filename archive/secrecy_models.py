@@ -132,7 +132,7 @@ def release_path(instance: Release, filename: str) -> str:
 class Release(models.Model):
     """The release of a review's copy (*utlämnande*): who released it, when, to whom, the marks as
     they stood (frozen), which records went out and which were withheld, and the PDF/A copy with
-    its SHA-256 and its entry in the fixity ledger.
+    its SHA-256 and its entry in the fixity ledger (and the same as a CSV table, ledgered too).
 
     One per review. Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE (archive
     migration 0004), so the log of what was released cannot be rewritten.
@@ -153,6 +153,9 @@ class Release(models.Model):
     file = models.FileField(_("copy"), upload_to=release_path, max_length=200)
     sha256 = models.CharField(_("SHA-256 of the copy"), max_length=64)
     size = models.PositiveBigIntegerField(_("size in bytes"))
+    # The same records as a table, for the requester's own tools; masked and withheld as in the copy.
+    table = models.FileField(_("table (CSV)"), upload_to=release_path, max_length=200, blank=True)
+    table_sha256 = models.CharField(_("SHA-256 of the table"), max_length=64, blank=True)
     ledger_entry = reference_field("archive.LedgerEntry", _("ledger entry"), null=False)
 
     class Meta:

@@ -313,17 +313,20 @@ def review_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def release_download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The released copy (PDF/A), to those who review; 404 for anyone else and before the release.
+    """The released copy (PDF/A; ``?format=csv`` for its table), to those who review; 404 for anyone
+    else and before the release.
     The Release row is the log of the release; downloading adds nothing to it."""
     review = _review_or_404(signed_in(request), pk)
     release = getattr(review, "release", None)
-    if release is None or not release.file:
+    csv = request.GET.get("format") == "csv"
+    file = (release.table if csv else release.file) if release is not None else None
+    if release is None or not file:
         raise Http404
     response = FileResponse(
-        release.file.open("rb"),
+        file.open("rb"),
         as_attachment=True,
-        filename=secrecy.release_file_name(review, release.released_at),
-        content_type="application/pdf",
+        filename=secrecy.release_file_name(review, release.released_at, "csv" if csv else "pdf"),
+        content_type="text/csv; charset=utf-8" if csv else "application/pdf",
     )
     response["X-Content-Type-Options"] = "nosniff"
     # Public records and personal data: kept by no cache, not even the browser's (KAU-PUBLIC-RECORD).

@@ -129,6 +129,8 @@ class Migration(migrations.Migration):
                 ('file', models.FileField(max_length=200, upload_to=archive.secrecy_models.release_path, verbose_name='copy')),
                 ('sha256', models.CharField(max_length=64, verbose_name='SHA-256 of the copy')),
                 ('size', models.PositiveBigIntegerField(verbose_name='size in bytes')),
+                ('table', models.FileField(blank=True, max_length=200, upload_to=archive.secrecy_models.release_path, verbose_name='table (CSV)')),
+                ('table_sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 of the table')),
                 ('ledger_entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='archive.ledgerentry', verbose_name='ledger entry')),
                 ('released_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='released by')),
                 ('review', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='release', to='archive.secrecyreview', verbose_name='review')),

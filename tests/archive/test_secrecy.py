@@ -436,3 +436,44 @@ def test_a_mark_is_never_deleted(cast: Cast, archive: Archive, review: SecrecyRe
     with pytest.raises((InternalError, IntegrityError)), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM archive_secrecymark WHERE id = %s", [mark.pk])
     assert SecrecyMark.objects.filter(pk=mark.pk).exists()
+
+
+def test_the_table_beside_the_copy_is_masked_the_same_way(
+    cast: Cast, archive: Archive, review: SecrecyReview
+) -> None:
+    secrecy.mark_item(
+        review,
+        item_id=archive.criticism.pk,
+        field="author",
+        ground=PERSONAL,
+        note="",
+        by=cast["registrar"],
+        now=NOW,
+    )
+    secrecy.mark_item(
+        review,
+        item_id=archive.prohibited.pk,
+        field="",
+        ground=SECURITY,
+        note="",
+        by=cast["registrar"],
+        now=NOW,
+    )
+    secrecy.mark_screenshot(
+        review, screenshot_id=archive.evidence.pk, ground=SECURITY, note="", by=cast["registrar"], now=NOW
+    )
+    done = release(review, cast)
+    with done.table.open("rb") as handle:
+        data = handle.read()
+    assert done.table_sha256 == hashlib.sha256(data).hexdigest()
+    text = data.decode("utf-8-sig")
+    assert "@kritiker" not in text
+    assert "@reklam" not in text
+    assert "Köp billiga klockor här!" not in text
+    assert "Varför stänger ni biblioteket på lördagar?" in text
+    assert PERSONAL in text
+    assert SECURITY in text
+    rows = text.strip().split("\r\n")
+    assert len(rows) == 1 + 2 + 1  # the heading, two items, one screenshot
+    assert LedgerEntry.objects.filter(path=done.table.name, sha256=done.table_sha256).exists()
+    assert ledger.verify() == []

@@ -179,6 +179,12 @@ def test_a_reviewer_opens_marks_releases_and_downloads(
     assert body.startswith(b"%PDF")
     with release.file.open("rb") as handle:
         assert body == handle.read()
+    table = client.get(reverse("archive:secrecy_download", args=[review.pk]), {"format": "csv"})
+    assert table.status_code == 200
+    assert table["Content-Type"] == "text/csv; charset=utf-8"
+    assert table["Cache-Control"] == "private, no-store"
+    table_body = b"".join(table.streaming_content)  # type: ignore[attr-defined]
+    assert "@kritiker" not in table_body.decode("utf-8-sig")
     # Released: the review page has the download and no mark form; the release page is gone.
     text = client.get(reverse("archive:secrecy_review", args=[review.pk])).content.decode()
     assert "data-download" in text
