@@ -306,4 +306,18 @@ class ExportJob(models.Model):
 
 
 # Models kept in modules of their own subject, imported here so that Django registers them with the app.
-from archive.timestamp_models import TimestampToken  # noqa: E402, F401
+from archive.secrecy_models import Release, SecrecyMark, SecrecyReview  # noqa: E402
+from archive.timestamp_models import TimestampToken  # noqa: E402
+
+__all__ = [
+    "CaptureAttempt",
+    "DiaryNumberCorrection",
+    "DiaryPackage",
+    "ExportJob",
+    "LedgerEntry",
+    "Release",
+    "Screenshot",
+    "SecrecyMark",
+    "SecrecyReview",
+    "TimestampToken",
+]

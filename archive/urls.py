@@ -1,6 +1,6 @@
 from django.urls import path
 
-from archive import diary_views, export_views, screenshot_views, startpage_views
+from archive import diary_views, export_views, screenshot_views, secrecy_views, startpage_views
 
 app_name = "archive"
 
@@ -32,4 +32,21 @@ urlpatterns = [
     path("export/", export_views.export_list, name="exports"),
     path("export/<int:pk>/", export_views.export_detail, name="export"),
     path("export/<int:pk>/ladda-ned/", export_views.export_download, name="export_download"),
+    # The secrecy review before a release of public records (KAU-PUBLIC-RECORD, OSL 6 kap.).
+    path("sekretess/", secrecy_views.review_list, name="secrecy_reviews"),
+    path("sekretess/ny/", secrecy_views.review_open, name="secrecy_open"),
+    path("sekretess/<int:pk>/", secrecy_views.review_detail, name="secrecy_review"),
+    path("sekretess/<int:pk>/markera/", secrecy_views.review_mark, name="secrecy_mark"),
+    path(
+        "sekretess/<int:pk>/markering/<int:mark_id>/ta-bort/",
+        secrecy_views.review_unmark,
+        name="secrecy_unmark",
+    ),
+    path("sekretess/<int:pk>/utlamna/", secrecy_views.review_release, name="secrecy_release"),
+    path("sekretess/<int:pk>/ladda-ned/", secrecy_views.release_download, name="secrecy_download"),
+    path(
+        "sekretess/<int:pk>/skarmdump/<int:shot_id>/",
+        secrecy_views.review_screenshot,
+        name="secrecy_screenshot",
+    ),
 ]

@@ -105,6 +105,13 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "archive", _("Search and export"), "archive:search", _roles(Role.REGISTRAR, Role.SOCIAL_MEDIA_LEAD)
     ),
+    # KAU-PUBLIC-RECORD: a request for public records is answered after a secrecy review.
+    NavItem(
+        "secrecy",
+        _("Secrecy reviews"),
+        "archive:secrecy_reviews",
+        _roles(Role.REGISTRAR, Role.SOCIAL_MEDIA_LEAD),
+    ),
     NavItem("organisation", _("Organisation"), "governance:unit_list", _not_only_security()),
     NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
     NavItem("admin", _("Administration"), "admin:index", _staff),

@@ -272,6 +272,29 @@ def build_world() -> World:
     job.refresh_from_db()
     assert job.status == job.Status.DONE, job.error
     objects["export"] = job
+    # Secrecy reviews of the account (KAU-PUBLIC-RECORD): one open with a mark, one released.
+    from archive import secrecy
+    from archive.search import Criteria
+
+    def review() -> Any:
+        return secrecy.open_review(
+            criteria=Criteria(account=account), requester="", requested_on=NOW.date(), reference="",
+            by=people["reg"], now=NOW,
+        )  # fmt: skip
+
+    objects["secrecy_review"] = review()
+    objects["secrecy_mark"] = secrecy.mark_item(
+        objects["secrecy_review"], item_id=objects["item"].pk, field="author", ground="OSL 21 kap. 7 §",
+        note="", by=people["reg"], now=NOW,
+    )  # fmt: skip
+    objects["released_review"] = review()
+    secrecy.mark_screenshot(
+        objects["released_review"], screenshot_id=objects["screenshot"].pk, ground="OSL 21 kap. 7 §",
+        note="", by=people["reg"], now=NOW,
+    )  # fmt: skip
+    secrecy.release_review(
+        objects["released_review"], recipient="Anonym", confirmed=True, by=people["reg"], now=NOW
+    )
     # Far ahead, so that it is still to come whatever the clock says when the views run; written
     # directly, as core.bounds keeps an absence that is typed in within three years.
     objects["absence"] = Absence.objects.create(
@@ -385,6 +408,12 @@ OBJECT_FOR: dict[str, str] = {
     "archive:package_correct": "package",
     "archive:export": "export",
     "archive:export_download": "export",
+    "archive:secrecy_review": "secrecy_review",
+    "archive:secrecy_mark": "secrecy_review",
+    "archive:secrecy_unmark": "secrecy_review",
+    "archive:secrecy_release": "secrecy_review",
+    "archive:secrecy_screenshot": "secrecy_review",
+    "archive:secrecy_download": "released_review",
     "connectors:outgoing_check": "outgoing",
     "connectors:outgoing_retry": "outgoing",
 }
@@ -394,7 +423,13 @@ ACCOUNT_PAGES = ("accounts:", "archive:startpage")
 ITEM_PAGES = ("moderation:",)
 
 
+# Second ids of a pattern, named by their kwarg before the pattern's own object.
+OBJECT_FOR_SECOND_KWARG = {"mark_id": "secrecy_mark", "shot_id": "screenshot"}
+
+
 def _object_for(key: str, kwarg: str) -> str | None:
+    if kwarg in OBJECT_FOR_SECOND_KWARG:
+        return OBJECT_FOR_SECOND_KWARG[kwarg]
     if key in OBJECT_FOR:
         return OBJECT_FOR[key]
     if kwarg in OBJECT_FOR_KWARG:

@@ -127,6 +127,14 @@ archive:search_export_xlsx        GET     403  403   403  403  400  400  403  40
 archive:exports                   GET     403  403   403  403  200  200  403  403   403  403
 archive:export                    GET     404  404   404  404  200  200  404  404   404  404
 archive:export_download           GET     404  404   404  404  200  200  404  404   404  404
+archive:secrecy_reviews           GET     403  403   403  403  200  200  403  403   403  403
+archive:secrecy_open              GET     403  403   403  403  302  302  403  403   403  403
+archive:secrecy_review            GET     404  404   404  404  200  200  404  404   404  404
+archive:secrecy_mark              POST    404  404   404  404  400  400  404  404   404  404
+archive:secrecy_unmark            POST    404  404   404  404  302  302  404  404   404  404
+archive:secrecy_release           GET     404  404   404  404  200  200  404  404   404  404
+archive:secrecy_download          GET     404  404   404  404  200  200  404  404   404  404
+archive:secrecy_screenshot        GET     404  404   404  404  200  200  404  404   404  404
 connectors:overview               GET     403  403   403  403  200  403  403  403   403  403
 connectors:account                GET     404  404   200  200  200  200  404  200   200  404
 connectors:connect                POST    404  404   403  400  400  403  404  400   400  404

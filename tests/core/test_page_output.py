@@ -26,7 +26,7 @@ ROLES = ("owner", "lead", "reg", "head", "sec")
 # Open to everyone, and kept as they are for everyone: cached by the view's own header, or none.
 PUBLIC = {"login", "core:health", "official_accounts_json"}
 # Images of a screenshot: kept by the person's browser for an hour (they never change).
-IMAGES = {"archive:stamped", "archive:stamped#startpage", "archive:screenshot"}
+IMAGES = {"archive:stamped", "archive:stamped#startpage", "archive:screenshot", "archive:secrecy_screenshot"}
 
 # The HTML standard's "valid date string", "valid local date and time string" and "valid global
 # date and time string" (a time of hours and minutes, optionally seconds and one to three digits of

@@ -136,6 +136,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "tokens",
         "connections",
         "archive",
+        "secrecy",
         "closing",
         "accounts",
         "organisation",
@@ -149,6 +150,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "accounts",
         "registry_queue",
         "archive",
+        "secrecy",
         "organisation",
     }
     # KAU-THREAT: the security officer sees the threat cases and his tasks, nothing he never uses.
