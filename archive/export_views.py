@@ -191,6 +191,7 @@ def _criteria_display(criteria: Criteria) -> list[tuple[str, str]]:
         lines.append((_("Text"), criteria.text))
     if criteria.account:
         lines.append((_("Account"), criteria.account.name))
+    lines.extend((_("Account"), account.name) for account in criteria.accounts)
     if criteria.unit:
         lines.append((_("Unit"), criteria.unit.display_name))
     if criteria.author:

@@ -96,6 +96,7 @@ def describe(criteria: Criteria) -> str:
         parts.append(f"“{criteria.text}”")
     if criteria.account:
         parts.append(criteria.account.name)
+    parts.extend(account.name for account in criteria.accounts)
     if criteria.unit:
         parts.append(criteria.unit.display_name)
     if criteria.author:
@@ -466,6 +467,8 @@ def _criteria_lines(criteria: Criteria) -> list[tuple[str, str, str]]:
         lines.append(("Text", "Text", criteria.text))
     if criteria.account:
         account = criteria.account
+        lines.append(("Konto", "Account", f"{account.name} ({account.handle}, id {account.pk})"))
+    for account in criteria.accounts:
         lines.append(("Konto", "Account", f"{account.name} ({account.handle}, id {account.pk})"))
     if criteria.unit:
         lines.append(("Enhet med underenheter", "Unit and units below", f"{criteria.unit.name}"))

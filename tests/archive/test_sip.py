@@ -325,3 +325,18 @@ def test_only_the_registrar_and_the_lead_deliver_packages(cast: Cast, person: st
             by=cast[person], now=NOW, criteria={"text": "x"}, description="", package_format="fgs"
         )
     assert not ExportJob.objects.exists()
+
+
+def test_criteria_naming_an_unknown_one_of_several_accounts_are_refused(cast: Cast, archive: Archive) -> None:
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        exports.request_export(
+            by=cast["registrar"],
+            now=NOW,
+            criteria={"accounts": [archive.account.pk, 999999]},
+            description="",
+            package_format="fgs",
+        )
+    assert "accounts" in refused.value.message_dict
+    assert not ExportJob.objects.exists()
