@@ -340,3 +340,41 @@ def test_criteria_naming_an_unknown_one_of_several_accounts_are_refused(cast: Ca
         )
     assert "accounts" in refused.value.message_dict
     assert not ExportJob.objects.exists()
+
+
+def test_the_package_takes_the_same_queries_for_few_or_many_screenshots(
+    cast: Cast, archive: Archive, make_item: Any
+) -> None:
+    """Streamed like the bag: the records and files are read in chunks, each person once, so more
+    screenshots by the same people cost no more queries (the job's own progress is not counted)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from archive.services import store_screenshot
+    from tests.archive.export_support import png
+
+    def build() -> int:
+        job = exports.request_export(
+            by=cast["registrar"],
+            now=NOW,
+            criteria={"account": archive.account.pk},
+            description="",
+            package_format="fgs",
+        )
+        with CaptureQueriesContext(connection) as captured:
+            exports.run_export(job.pk, now=NOW)
+        assert ExportJob.objects.get(pk=job.pk).status == ExportJob.Status.DONE
+        return len([q for q in captured.captured_queries if "archive_exportjob" not in q["sql"]])
+
+    few = build()
+    for number in range(12):
+        item = make_item(text=f"Bild {number}")
+        store_screenshot(
+            archive.account,
+            data=png(colour=(number * 20, 9, 9)),
+            purpose="item",
+            item=item,
+            by=cast["communicator"],
+            now=NOW,
+        )
+    assert build() == few
