@@ -15,9 +15,10 @@ $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Kanalvakt needs Python 3.11 ($(PYTHON) not found)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+$(STAMP): requirements.txt requirements-dev.txt requirements-eark.txt | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-eark.txt
 	touch $(STAMP)
 
 # Bluesky's reference network for the connector tests (tests/bluesky: @atproto/dev-env, pinned in its

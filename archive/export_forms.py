@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from archive.models import ExportJob
 from archive.search import KIND_LABELS, KINDS, RULES, Criteria
 from core.forms import DayField, DirectSelect, PeriodForm, unit_filter_field
 from core.models import OrgUnit
@@ -105,7 +106,8 @@ class SearchForm(PeriodForm):
 
 
 class ExportForm(SearchForm):
-    """The same criteria, posted from the search page, with a note of what the export is for."""
+    """The same criteria, posted from the search page, with a note of what the export is for and the
+    package format: a BagIt bag (the default) or an FGS 2.0 / E-ARK SIP for a delivery to an archive."""
 
     description = forms.CharField(
         label=_("What the export is for"),
@@ -113,3 +115,18 @@ class ExportForm(SearchForm):
         max_length=300,
         help_text=_("For example the request's reference or the requester. Shown in the list of exports."),
     )
+    # Not required: a post without it (an older page, a script) gets the BagIt bag, as before.
+    package_format = forms.ChoiceField(
+        label=_("Package format"),
+        required=False,
+        choices=ExportJob.PackageFormat.choices,
+        initial=ExportJob.PackageFormat.BAGIT,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "A BagIt bag answers a request for public records. An FGS 2.0 / E-ARK SIP is a delivery "
+            "package for an archive, following Riksarkivet's FGS Paketstruktur 2.0."
+        ),
+    )
+
+    def clean_package_format(self) -> str:
+        return str(self.cleaned_data.get("package_format") or ExportJob.PackageFormat.BAGIT)

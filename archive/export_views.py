@@ -128,6 +128,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
                 now=timezone.now(),
                 criteria=form.criteria().as_dict(),
                 description=form.cleaned_data.get("description") or "",
+                package_format=form.cleaned_data["package_format"],
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)
@@ -163,10 +164,13 @@ def _status(job: ExportJob) -> dict[str, Any]:
         else None,
         "size": job.size,
         "sha256": job.sha256,
+        "package_format": job.package_format,
     }
 
 
 def _progress_message(job: ExportJob) -> str:
+    if job.status == ExportJob.Status.DONE and job.package_format == ExportJob.PackageFormat.FGS:
+        return _("Done: the delivery package is ready to download.")
     if job.status == ExportJob.Status.DONE:
         return _("Done: the bag is ready to download.")
     if job.status == ExportJob.Status.FAILED:
@@ -187,6 +191,7 @@ def _criteria_display(criteria: Criteria) -> list[tuple[str, str]]:
         lines.append((_("Text"), criteria.text))
     if criteria.account:
         lines.append((_("Account"), criteria.account.name))
+    lines.extend((_("Account"), account.name) for account in criteria.accounts)
     if criteria.unit:
         lines.append((_("Unit"), criteria.unit.display_name))
     if criteria.author:
@@ -227,15 +232,16 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The zipped bag, to the person who asked for it, the registrar/archivist and the social media
-    lead. The job row already records the export; the download adds nothing to the log."""
+    """The zipped bag or delivery package, to the person who asked for it, the registrar/archivist and
+    the social media lead. The job row already records the export; the download adds nothing to the
+    log."""
     job = _job_or_404(signed_in(request), pk)
     if job.status != ExportJob.Status.DONE or not job.file:
         raise Http404
     response = FileResponse(
         job.file.open("rb"),
         as_attachment=True,
-        filename=f"kanalvakt-export-{job.pk}.zip",
+        filename=job.download_name,  # says which package format it holds
         content_type="application/zip",
     )
     response["X-Content-Type-Options"] = "nosniff"

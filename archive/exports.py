@@ -1,8 +1,10 @@
 """Archive exports for requests for public records (KAU-PUBLIC-RECORD): a search, or accounts and a
-period, as a zipped BagIt bag with sha256 and sha512 manifests.
+period, as a zipped BagIt bag (RFC 8493, BagIt-Version 1.0) with sha256 and sha512 manifests, or as an
+E-ARK SIP following Riksarkivet's FGS Paketstruktur 2.0 (archive.sip, for a delivery to an archive).
 
-``request_export`` records who asked for what and when (the ExportJob row is the export's log) and
-enqueues the work after commit; ``run_export`` (the task archive.tasks.run_export) builds the bag:
+``request_export`` records who asked for what, in which format and when (the ExportJob row is the
+export's log) and enqueues the work after commit; ``run_export`` (the task archive.tasks.run_export)
+builds the package. The bag:
 
     README.txt                              what the bag holds and how to verify it (sv and en)
     bagit.txt, bag-info.txt, manifest-sha256.txt, manifest-sha512.txt, tagmanifest-*.txt
@@ -33,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import bagit
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -43,6 +45,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archive import registration
+from archive.export_records import (
+    decision_row,
+    item_row,
+    log_row,
+    package_row,
+    publication_row,
+    screenshot_row,
+)
 from archive.models import DiaryPackage, ExportJob, LedgerEntry, Screenshot
 from archive.search import (
     DECISIONS,
@@ -58,8 +68,6 @@ from archive.search import (
 from core import csvfile
 from core.calendar import STOCKHOLM
 from core.models import InstitutionSettings, User
-from governance.models import AccountRequest
-from moderation.models import Item, LogEntry, Publication
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +78,8 @@ STALE_AFTER = timedelta(minutes=65)  # above run_export's hard time limit (archi
 RECORD_FILES = ("items", "publications", "log", "decisions", "screenshots", "packages")
 # Already compressed: deflating them again costs time and saves nothing.
 STORED_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".pdf", ".zip"}
+# RFC 8493. bagit-python's make_bag writes 0.97 whatever it is asked; _declare_bagit_1_0 rewrites it.
+BAGIT_DECLARATION = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 
 
 class ExportFailed(Exception):
@@ -86,6 +96,7 @@ def describe(criteria: Criteria) -> str:
         parts.append(f"“{criteria.text}”")
     if criteria.account:
         parts.append(criteria.account.name)
+    parts.extend(account.name for account in criteria.accounts)
     if criteria.unit:
         parts.append(criteria.unit.display_name)
     if criteria.author:
@@ -99,22 +110,43 @@ def describe(criteria: Criteria) -> str:
     return ", ".join(parts) or _("The whole archive")
 
 
-@transaction.atomic
-def request_export(*, by: User, now: datetime, criteria: dict[str, Any], description: str) -> ExportJob:
-    """Ask for an export of the records a search finds (KAU-PUBLIC-RECORD).
-
-    Only the registrar/archivist and the social media lead export. The job row records who exported
-    what and when; the bag is built by the task archive.tasks.run_export, enqueued after commit.
-    Criteria naming an account or unit that does not exist are refused (ValidationError).
-    """
+def create_export(
+    *, by: User, now: datetime, criteria: dict[str, Any], description: str, package_format: str
+) -> ExportJob:
+    """The export's row, after the checks every way of asking shares: only the registrar/archivist
+    and the social media lead export (PermissionDenied); criteria naming an account or unit that does
+    not exist, or an unknown package format, are refused (ValidationError naming the field)."""
     if not may_search(by):
         raise PermissionDenied(_("Only the registrar and the social media lead export the archive."))
+    if package_format not in ExportJob.PackageFormat.values:
+        raise ValidationError({"package_format": _("Choose a package format from the list.")})
     parsed = Criteria.from_dict(criteria)
-    job = ExportJob.objects.create(
+    return ExportJob.objects.create(
         requested_by=by,
         requested_at=now,
         description=(description.strip() or describe(parsed))[:500],
         criteria=parsed.as_dict(),
+        package_format=package_format,
+    )
+
+
+@transaction.atomic
+def request_export(
+    *,
+    by: User,
+    now: datetime,
+    criteria: dict[str, Any],
+    description: str,
+    package_format: str = ExportJob.PackageFormat.BAGIT,
+) -> ExportJob:
+    """Ask for an export of the records a search finds (KAU-PUBLIC-RECORD), as a BagIt bag or an FGS
+    2.0 / E-ARK SIP.
+
+    The job row records who exported what, in which format and when; the package is built by the task
+    archive.tasks.run_export, enqueued after commit. Refusals as ``create_export``.
+    """
+    job = create_export(
+        by=by, now=now, criteria=criteria, description=description, package_format=package_format
     )
     from archive import tasks
 
@@ -146,7 +178,12 @@ def run_export(job_id: int, *, now: datetime) -> None:
         return
     job = ExportJob.objects.select_related("requested_by").get(pk=job_id)
     try:
-        _build(job, now=now)
+        if job.package_format == ExportJob.PackageFormat.FGS:
+            from archive import sip
+
+            sip.build(job, now=now)
+        else:
+            _build(job, now=now)
     except Exception as exc:
         logger.exception("export %s failed", job_id)
         ExportJob.objects.filter(pk=job_id, status=ExportJob.Status.RUNNING).update(
@@ -156,7 +193,9 @@ def run_export(job_id: int, *, now: datetime) -> None:
         )
 
 
-def _build(job: ExportJob, *, now: datetime) -> None:
+def selection(job: ExportJob) -> tuple[Criteria, dict[str, Any], Any, Any]:
+    """What an export holds, whatever its format: the criteria, the querysets of the search (by kind),
+    the screenshots (those found and those of the items found) and the diary packages of the items."""
     criteria = Criteria.from_dict(job.criteria)
     found = querysets(job.requested_by, criteria)
     items = found.get(ITEMS)
@@ -166,6 +205,11 @@ def _build(job: ExportJob, *, now: datetime) -> None:
         if items is not None
         else DiaryPackage.objects.none()
     )
+    return criteria, found, screenshots, packages
+
+
+def _build(job: ExportJob, *, now: datetime) -> None:
+    criteria, found, screenshots, packages = selection(job)
     copies, package_ids = _files(screenshots, packages)
     total = 2 * len(RECORD_FILES) + len(copies) + 2 * len(package_ids)
     ExportJob.objects.filter(pk=job.pk).update(total=total)
@@ -190,18 +234,32 @@ def _build(job: ExportJob, *, now: datetime) -> None:
             bag_info=_bag_info(job, criteria, institution=institution, now=now),
             checksums=["sha256", "sha512"],
         )
+        _declare_bagit_1_0(bag_dir)
         (bag_dir / "README.txt").write_text(
             readme(job, criteria, institution=institution, now=now, counts=counts), encoding="utf-8"
         )
         bagit.Bag(str(bag_dir)).save()  # the tag manifests now cover the README too
-        zip_path = workdir / f"{name}.zip"
-        _zip(bag_dir, zip_path, root=name)
-        size, digest = _digest(zip_path)
-        with zip_path.open("rb") as handle:
-            stored = default_storage.save(f"exports/{name}.zip", File(handle, name=f"{name}.zip"))
-        _finish(job, stored=stored, size=size, digest=digest, total=total)
+        store_zip(job, bag_dir, workdir, root=name, total=total)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _declare_bagit_1_0(bag_dir: Path) -> None:
+    """Declare the bag as BagIt 1.0 (RFC 8493). bagit-python writes "BagIt-Version: 0.97" in make_bag
+    and has no option for it; the manifests, bag-info.txt and the layout are the same in both. The
+    tag manifests, which hash bagit.txt, are written afterwards by Bag.save()."""
+    (bag_dir / "bagit.txt").write_text(BAGIT_DECLARATION, encoding="utf-8")
+
+
+def store_zip(job: ExportJob, folder: Path, workdir: Path, *, root: str, total: int) -> None:
+    """Zip a finished package folder under one root folder, store it under the job's download name,
+    and mark the job done with its ledger entry."""
+    zip_path = workdir / job.download_name
+    _zip(folder, zip_path, root=root)
+    size, digest = _digest(zip_path)
+    with zip_path.open("rb") as handle:
+        stored = default_storage.save(f"exports/{job.download_name}", File(handle, name=job.download_name))
+    _finish(job, stored=stored, size=size, digest=digest, total=total)
 
 
 @transaction.atomic
@@ -312,141 +370,6 @@ def _zip(bag_dir: Path, zip_path: Path, *, root: str) -> None:
 # --- Records -------------------------------------------------------------------------------------
 
 
-def _when(value: datetime | None) -> str:
-    return timezone.localtime(value, STOCKHOLM).isoformat() if value else ""
-
-
-def _person(user: User | None) -> str:
-    if user is None:
-        return ""
-    return f"{user.get_full_name() or user.username} ({user.username})"
-
-
-def _item_row(item: Item) -> dict[str, Any]:
-    return {
-        "id": item.pk,
-        "account_id": item.account_id,
-        "account": item.account.name,
-        "handle": item.account.handle,
-        "platform": item.account.platform,
-        "unit": item.account.unit.name,
-        "kind": item.kind,
-        "platform_id": item.platform_id,
-        "url": item.url,
-        "author": item.author,
-        "text": item.text,
-        "received_at": _when(item.received_at),
-        "due_at": _when(item.due_at),
-        "limit_at": _when(item.limit_at),
-        "source": item.source,
-        "classification": item.classification,
-        "prohibited": sorted(item.prohibited),
-        "pile_on_risk": item.pile_on_risk,
-        "threat": item.threat,
-        "requires_registration": item.requires_registration,
-        "rule_ids": item.rule_ids(),
-        "status": item.status,
-        "handled_at": _when(item.handled_at),
-        "handled_by": _person(item.handled_by),
-        "answer": item.answer,
-        "answered_at": _when(item.answered_at),
-        "close_reason": item.close_reason,
-        "evidence_sha256": item.evidence.sha256 if item.evidence else "",
-    }
-
-
-def _publication_row(publication: Publication) -> dict[str, Any]:
-    return {
-        "id": publication.pk,
-        "account_id": publication.account_id,
-        "account": publication.account.name,
-        "handle": publication.account.handle,
-        "platform": publication.account.platform,
-        "unit": publication.account.unit.name,
-        "kind": publication.kind,
-        "platform_id": publication.platform_id,
-        "in_reply_to": publication.in_reply_to,
-        "url": publication.url,
-        "text": publication.text,
-        "published_at": _when(publication.published_at),
-        "on_platform": publication.platform_status,
-        "answers_item_id": publication.answers_id or "",
-    }
-
-
-def _log_row(entry: LogEntry) -> dict[str, Any]:
-    return {
-        "id": entry.pk,
-        "item_id": entry.item_id,
-        "account": entry.item.account.name,
-        "action": entry.action,
-        "action_label": str(entry.get_action_display()),
-        "by": _person(entry.actor),
-        "at": _when(entry.at),
-        "note": entry.note,
-        "before": entry.before,
-        "after": entry.after,
-    }
-
-
-def _decision_row(request: AccountRequest) -> dict[str, Any]:
-    return {
-        "id": request.pk,
-        "status": request.status,
-        "unit": request.unit.name,
-        "platform": request.platform_label,
-        "name": request.name,
-        "handle": request.handle,
-        "purpose": request.purpose,
-        "requested_by": _person(request.requester),
-        "decided_by": _person(request.decided_by),
-        "decided_at": _when(request.decided_at),
-        "decision_reason": request.decision_reason,
-        "account_id": request.account_id,
-        "existing_account_id": request.existing_account_id,
-    }
-
-
-def _screenshot_row(shot: Screenshot) -> dict[str, Any]:
-    return {
-        "id": shot.pk,
-        "account_id": shot.account_id,
-        "account": shot.account.name,
-        "item_id": shot.item_id,
-        "purpose": shot.purpose,
-        "source": shot.source,
-        "source_url": shot.source_url,
-        "taken_at": _when(shot.taken_at),
-        "taken_by": _person(shot.taken_by),
-        "taken_from": shot.taken_from,
-        "content_type": shot.content_type,
-        "width": shot.width,
-        "height": shot.height,
-        "size": shot.size,
-        "sha256": shot.sha256,
-        "received_sha256": shot.received_sha256,
-        "file": f"data/screenshots/original/{shot.sha256}.{shot.extension}",
-        "stamped_file": f"data/screenshots/stamped/{shot.stamped_sha256}.png" if shot.stamped else "",
-        "stamped_sha256": shot.stamped_sha256,
-    }
-
-
-def _package_row(package: DiaryPackage) -> dict[str, Any]:
-    return {
-        "id": package.pk,
-        "item_id": package.item_id,
-        "subject": package.subject,
-        "secrecy": package.secrecy,
-        "built_at": _when(package.built_at),
-        "built_by": _person(package.built_by),
-        "sent_at": _when(package.sent_at),
-        "diary_number": package.diary_number,
-        "registered_at": _when(package.registered_at),
-        "file": f"data/packages/{package.pk}.pdf",
-        "pdf_sha256": package.pdf_sha256,
-    }
-
-
 class _RecordWriter:
     """One kind of record as CSV (core.csvfile: every cell quoted, a formula neutralised) and as JSON
     (a list of objects, every value exactly as recorded), written row by row."""
@@ -499,12 +422,12 @@ def _write_records(
     has the same shape."""
     counts = {}
     for name, queryset, to_row in (
-        ("items", found.get(ITEMS), _item_row),
-        ("publications", found.get(PUBLICATIONS), _publication_row),
-        ("log", found.get(LOG), _log_row),
-        ("decisions", found.get(DECISIONS), _decision_row),
-        ("screenshots", screenshots, _screenshot_row),
-        ("packages", packages, _package_row),
+        ("items", found.get(ITEMS), item_row),
+        ("publications", found.get(PUBLICATIONS), publication_row),
+        ("log", found.get(LOG), log_row),
+        ("decisions", found.get(DECISIONS), decision_row),
+        ("screenshots", screenshots, screenshot_row),
+        ("packages", packages, package_row),
     ):
         counts[name] = _write_kind(folder, name, _iterate(queryset), to_row)
         progress.step(2)
@@ -544,6 +467,8 @@ def _criteria_lines(criteria: Criteria) -> list[tuple[str, str, str]]:
         lines.append(("Text", "Text", criteria.text))
     if criteria.account:
         account = criteria.account
+        lines.append(("Konto", "Account", f"{account.name} ({account.handle}, id {account.pk})"))
+    for account in criteria.accounts:
         lines.append(("Konto", "Account", f"{account.name} ({account.handle}, id {account.pk})"))
     if criteria.unit:
         lines.append(("Enhet med underenheter", "Unit and units below", f"{criteria.unit.name}"))

@@ -263,8 +263,13 @@ class DiaryNumberCorrection(models.Model):
 
 
 class ExportJob(models.Model):
-    """An archive export (KAU-PUBLIC-RECORD): who asked for what, when, how far it has come, and the
-    zipped BagIt bag it produced. The row is the log of the export; it is never deleted."""
+    """An archive export (KAU-PUBLIC-RECORD): who asked for what, when, how far it has come, in which
+    package format, and the zipped package it produced (a BagIt bag, or an E-ARK SIP following
+    Riksarkivet's FGS Paketstruktur 2.0). The row is the log of the export; it is never deleted."""
+
+    class PackageFormat(models.TextChoices):
+        BAGIT = "bagit", _("BagIt bag")
+        FGS = "fgs", _("FGS 2.0 / E-ARK SIP (Riksarkivet)")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
@@ -276,6 +281,9 @@ class ExportJob(models.Model):
     requested_at = models.DateTimeField(_("requested at"))
     description = models.CharField(_("what"), max_length=500)
     criteria = models.JSONField(_("search"), default=dict)
+    package_format = models.CharField(
+        _("package format"), max_length=10, choices=PackageFormat.choices, default=PackageFormat.BAGIT
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(_("files in all"), default=0)
     done = models.PositiveIntegerField(_("files done"), default=0)
@@ -297,6 +305,11 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.description} ({self.get_status_display()})"
+
+    @property
+    def download_name(self) -> str:
+        """The zip's name as downloaded: it says which package format it holds."""
+        return f"kanalvakt-export-{self.pk}-{self.package_format}.zip"
 
     @property
     def percent(self) -> int:

@@ -64,7 +64,9 @@ def may_search(user: Any) -> bool:
 
 @dataclass(frozen=True)
 class Criteria:
-    """What a search asks for. Empty fields do not filter; ``kinds`` names the records searched."""
+    """What a search asks for. Empty fields do not filter; ``kinds`` names the records searched.
+    ``accounts`` (several accounts, any of them: a delivery of accounts and a period) filters as
+    ``account`` does for one."""
 
     text: str = ""
     account: Account | None = None
@@ -74,6 +76,7 @@ class Criteria:
     end: date | None = None
     rule: str = ""
     kinds: tuple[str, ...] = KINDS
+    accounts: tuple[Account, ...] = ()
 
     def __post_init__(self) -> None:
         if self.rule and self.rule not in RULE_IDS:
@@ -88,7 +91,14 @@ class Criteria:
     def is_empty(self) -> bool:
         """No filter at all: the whole archive."""
         return not (
-            self.text or self.account or self.unit or self.author or self.start or self.end or self.rule
+            self.text
+            or self.account
+            or self.accounts
+            or self.unit
+            or self.author
+            or self.start
+            or self.end
+            or self.rule
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -102,6 +112,7 @@ class Criteria:
             "end": self.end.isoformat() if self.end else None,
             "rule": self.rule,
             "kinds": [kind for kind in KINDS if kind in self.kinds],
+            "accounts": [account.pk for account in self.accounts],
         }
 
     @classmethod
@@ -116,6 +127,16 @@ class Criteria:
                 return model._default_manager.get(pk=int(pk))
             except (ValueError, TypeError, ObjectDoesNotExist) as exc:
                 raise ValidationError({key: message}) from exc
+
+        def many(key: str) -> tuple[Account, ...]:
+            ids = data.get(key) or []
+            try:
+                found = Account.objects.in_bulk([int(pk) for pk in ids])
+            except (ValueError, TypeError) as exc:
+                raise ValidationError({key: _("Choose an account from the list.")}) from exc
+            if len(found) != len(set(ids)):
+                raise ValidationError({key: _("Choose an account from the list.")})
+            return tuple(found[int(pk)] for pk in dict.fromkeys(ids))
 
         def day(key: str) -> date | None:
             value = data.get(key)
@@ -135,6 +156,7 @@ class Criteria:
             end=day("end"),
             rule=str(data.get("rule") or ""),
             kinds=tuple(data.get("kinds") or KINDS),
+            accounts=many("accounts"),
         )
 
 
@@ -181,6 +203,8 @@ def _item_filter(criteria: Criteria, p: str = "") -> Q:
     condition = Q()
     if criteria.account:
         condition &= Q(**{f"{p}account": criteria.account})
+    if criteria.accounts:
+        condition &= Q(**{f"{p}account__in": criteria.accounts})
     if criteria.unit:
         condition &= Q(**{f"{p}account__unit__path__startswith": criteria.unit.path})
     if criteria.author:
@@ -209,6 +233,8 @@ def publications_matching(criteria: Criteria) -> QuerySet[Publication]:
     condition = _period("published_at", criteria.start, criteria.end)
     if criteria.account:
         condition &= Q(account=criteria.account)
+    if criteria.accounts:
+        condition &= Q(account__in=criteria.accounts)
     if criteria.unit:
         condition &= Q(account__unit__path__startswith=criteria.unit.path)
     if criteria.text:
@@ -247,6 +273,8 @@ def decisions_matching(user: User, criteria: Criteria) -> QuerySet[AccountReques
     ) & _period("decided_at", criteria.start, criteria.end)
     if criteria.account:
         condition &= Q(account=criteria.account) | Q(existing_account=criteria.account)
+    if criteria.accounts:
+        condition &= Q(account__in=criteria.accounts) | Q(existing_account__in=criteria.accounts)
     if criteria.unit:
         condition &= Q(unit__path__startswith=criteria.unit.path)
     if criteria.author:
@@ -272,6 +300,8 @@ def screenshots_matching(criteria: Criteria) -> QuerySet[Screenshot]:
     condition = _period("taken_at", criteria.start, criteria.end)
     if criteria.account:
         condition &= Q(account=criteria.account)
+    if criteria.accounts:
+        condition &= Q(account__in=criteria.accounts)
     if criteria.unit:
         condition &= Q(account__unit__path__startswith=criteria.unit.path)
     if criteria.author:

@@ -54,7 +54,7 @@ def test_the_registrar_exports_a_unit_and_a_period_and_downloads_the_bag(
     with page.expect_download() as download_info:
         page.locator("[data-export-download] a").click()
     download = download_info.value
-    assert download.suggested_filename == f"kanalvakt-export-{job.pk}.zip"
+    assert download.suggested_filename == f"kanalvakt-export-{job.pk}-bagit.zip"
     saved = tmp_path / "bag.zip"
     download.save_as(saved)
     job.refresh_from_db()

@@ -260,7 +260,7 @@ def test_the_bag_downloads_as_a_zip_attachment(
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith("attachment;")
-    assert f"kanalvakt-export-{job.pk}.zip" in response["Content-Disposition"]
+    assert f"kanalvakt-export-{job.pk}-bagit.zip" in response["Content-Disposition"]
     data = b"".join(response.streaming_content)  # type: ignore[attr-defined]
     assert len(data) == job.size
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()

@@ -69,3 +69,38 @@ def test_a_worker_on_redis_builds_a_valid_bag(
     assert originals == {f"{archive.evidence.sha256}.png", f"{archive.startpage.sha256}.png"}
     readme: Any = (bag_dir / "README.txt").read_text(encoding="utf-8")
     assert "Begäran om allmän handling 2026/17" in readme
+
+
+@pytest.mark.worker
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_on_redis_builds_a_delivery_package(
+    cast: Cast, archive: Archive, media_root: Path, tmp_path: Path
+) -> None:
+    """The same task builds an FGS 2.0 / E-ARK SIP when the job asks for one."""
+    import redis
+
+    from tests.archive.eark_support import check_files
+
+    redis.Redis.from_url(EXPORT_REDIS_URL).flushdb()
+    job = exports.request_export(
+        by=cast["registrar"],
+        now=NOW,
+        criteria={"unit": cast.units["faculty"].pk, "start": "2026-11-01", "end": "2026-11-30"},
+        description="Leverans till arkivet",
+        package_format="fgs",
+    )
+    var_dir = tmp_path / "var"
+    var_dir.mkdir()
+    with worker(EXPORT_REDIS_URL, var_dir, MEDIA_ROOT=str(media_root)) as process:
+        client(EXPORT_REDIS_URL).send_task("archive.tasks.run_export", args=[job.pk])
+        finished = wait_until_finished(job.pk, var_dir)
+        assert process.poll() is None
+    assert finished.status == ExportJob.Status.DONE, finished.error
+    with finished.file.open("rb") as handle, zipfile.ZipFile(handle) as package_zip:
+        package_zip.extractall(tmp_path / "out")
+    package = tmp_path / "out" / f"kanalvakt-export-{job.pk}"
+    assert check_files(package) == []
+    originals = {path.name for path in (package / "representations" / "rep-screenshots" / "data").iterdir()}
+    assert originals == {f"{archive.evidence.sha256}.png", f"{archive.startpage.sha256}.png"}

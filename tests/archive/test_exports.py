@@ -105,6 +105,25 @@ def test_the_bag_passes_bagits_full_validation_with_both_manifests(
     assert bag.info["Source-Organization"] == "Karlstads universitet"
 
 
+def test_the_bag_declares_bagit_1_0_and_still_passes_full_validation(
+    cast: Cast, archive: Archive, department_november: dict[str, Any], tmp_path: Path
+) -> None:
+    """RFC 8493: "BagIt-Version: 1.0", with everything else as before (both manifests, bag-info, the
+    tag manifests covering bagit.txt as written)."""
+    job = export(cast, department_november)
+    assert job.status == ExportJob.Status.DONE, job.error
+    bag_dir = unzip(job, tmp_path / "out")
+    assert (bag_dir / "bagit.txt").read_bytes() == b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    bag = bagit.Bag(str(bag_dir))
+    assert bag.version_info == (1, 0)
+    bag.validate()  # full: the tag manifests' hash of bagit.txt is that of the 1.0 declaration
+    assert set(bag.algorithms) == {"sha256", "sha512"}
+    assert bag.info["Source-Organization"] == "Karlstads universitet"
+    assert "Payload-Oxum" in bag.info
+    assert job.package_format == ExportJob.PackageFormat.BAGIT
+    assert job.file.name == f"exports/kanalvakt-export-{job.pk}-bagit.zip"
+
+
 def test_the_bag_fails_validation_after_one_byte_of_one_file_changes(
     cast: Cast, archive: Archive, department_november: dict[str, Any], tmp_path: Path
 ) -> None:
