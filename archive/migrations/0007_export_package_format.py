@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0003_capture_one_at_a_time'),
+        ('archive', '0006_secrecy_review'),
     ]
 
     operations = [
