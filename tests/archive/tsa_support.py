@@ -77,6 +77,8 @@ class LocalTSA:
     url: str = ""
     mode: str = "ok"
     queries: list[bytes] = field(default_factory=list)
+    # `openssl ts -reply` reads and rewrites its serial file: two at once may both fail to.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def reply(self, query: bytes) -> bytes:
         """OpenSSL's reply to ``query`` (or, by ``mode``, to another query it made itself)."""
@@ -92,10 +94,11 @@ class LocalTSA:
             else:
                 nonce += 1
             query = build_query(digest, nonce)
-        return openssl(
-            "ts", "-reply", "-queryfile", "/dev/stdin", "-config", str(self.folder / "tsa.cnf"),
-            cwd=self.folder, data=query,
-        )  # fmt: skip
+        with self.lock:
+            return openssl(
+                "ts", "-reply", "-queryfile", "/dev/stdin", "-config", str(self.folder / "tsa.cnf"),
+                cwd=self.folder, data=query,
+            )  # fmt: skip
 
 
 def _imprint_hex(text: str) -> str:
