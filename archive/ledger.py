@@ -17,8 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.files.storage import Storage, default_storage
 from django.db import connection, transaction
@@ -150,6 +151,7 @@ class Report:
     entries: int = 0
     files: int = 0
     bytes: int = 0
+    disposed: list[Any] = field(default_factory=list)  # lawful gaps (archive.disposal_ledger)
 
 
 def _file_digest(storage: Storage, path: str) -> tuple[int, str]:
@@ -176,6 +178,9 @@ def verify(storage: Storage | None = None, *, report: Report | None = None) -> l
       removed, inserted or rewritten);
     - not in ledger: a screenshot or its stamped copy was kept without a ledger entry (which is how
       removing the last entry shows).
+
+    A file missing because a later DISPOSAL entry records its lawful destruction is no problem; it is
+    listed in ``report.disposed`` by decision.
     """
     storage = storage or default_storage
     report = report if report is not None else Report()
@@ -232,4 +237,6 @@ def verify(storage: Storage | None = None, *, report: Report | None = None) -> l
                 problems.append(
                     Problem(NOT_IN_LEDGER, "a kept screenshot file has no ledger entry", path=path)
                 )
-    return problems
+    from archive.disposal_ledger import excuse_disposed  # files destroyed under a disposal decision
+
+    return excuse_disposed(problems, report)

@@ -368,6 +368,8 @@ CELERY_BEAT_SCHEDULE = {
     "send-digests": _beat("core.tasks.send_digests", crontab(minute=1), expires=3000),
     # KAU-STARTPAGE: capture start pages where allowed, remind owners where not, then deputies and head.
     "check-startpages": _beat("archive.tasks.check_startpages", crontab(hour=6, minute=25), expires=3600),
+    # Arkivlagen 10 §: list the records past their retention period for the archivist; never disposes.
+    "propose-disposal": _beat("archive.tasks.propose_disposal", crontab(hour=4, minute=35), expires=3600),
     "clear-expired-sessions": _beat(
         "core.tasks.clear_expired_sessions", crontab(hour=3, minute=17), expires=3600
     ),

@@ -40,12 +40,15 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "governance.review_request",
         "moderation.view_all_items",  # reads every inbox; owners and deputies moderate
         "archive.export_archive",
+        "archive.place_legal_hold",  # an investigation stops disposal (gallringsspärr)
     },
     Role.REGISTRAR: {
         "accounts.view_all_accounts",
         "governance.view_all_requests",  # requests are public records (KAU-PUBLIC-RECORD)
         "archive.export_archive",  # KAU-PUBLIC-RECORD: answers requests for public records
         "archive.register_package",  # KAU-DIARY-ACTION: records the registration number
+        "archive.manage_retention",  # arkivlagen 10 §: the schedule, and approving disposal decisions
+        "archive.place_legal_hold",
     },
     Role.SECURITY_OFFICER: set(),
 }

@@ -23,6 +23,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Ledger entries: {report.entries}; files re-hashed: {report.files} ({report.bytes} bytes)."
         )
+        for gap in report.disposed:
+            self.stdout.write(f"Lawful gap: {gap}.")
         for problem in problems:
             self.stdout.write(str(problem))
         if problems:
