@@ -46,7 +46,8 @@ def test_a_proposal_lists_what_passed_its_period_and_leaves_out_held_open_and_re
     set_period("item", 12, by=cast["registrar"])
     set_period("startpage", 12, by=cast["registrar"])
     disposal = disposals.propose_disposal(by=None, now=NOW)
-    assert disposal is not None and disposal.status == Disposal.Status.PROPOSED
+    assert disposal is not None
+    assert disposal.status == Disposal.Status.PROPOSED
     listed = set(disposal.entries.values_list("record_type", "record_id"))
     assert listed == {
         ("item", old.disposed.pk),
@@ -68,7 +69,8 @@ def test_without_approval_nothing_is_destroyed(cast: Cast, old: Old) -> None:
     assert disposal is not None
     assert execute_disposal(disposal.pk, now=NOW) == 0
     old.disposed.refresh_from_db()
-    assert old.disposed.text == "Hemligt innehåll som ska gallras" and old.disposed.disposed_at is None
+    assert old.disposed.text == "Hemligt innehåll som ska gallras"
+    assert old.disposed.disposed_at is None
     assert not Tombstone.objects.exists()
 
 
@@ -118,7 +120,8 @@ def test_a_disposal_run_destroys_contents_leaves_notes_and_the_ledger_verifies(
         execute_disposal(disposal.pk, now=NOW, batch=1)
 
     disposal.refresh_from_db()
-    assert disposal.status == Disposal.Status.DONE and disposal.executed_at == NOW
+    assert disposal.status == Disposal.Status.DONE
+    assert disposal.executed_at == NOW
     item = Item.objects.get(pk=old.disposed.pk)
     assert (item.text, item.author, item.url) == ("", "", "")
     assert item.disposed_at == NOW
@@ -127,7 +130,8 @@ def test_a_disposal_run_destroys_contents_leaves_notes_and_the_ledger_verifies(
     assert LogEntry.objects.filter(item=item).count() == log_rows
     assert not LogEntry.objects.filter(item=item).exclude(note="").exists()
     tombstone = Tombstone.objects.get(record_type="item", record_id=item.pk)
-    assert tombstone.disposal == disposal and tombstone.disposed_at == NOW
+    assert tombstone.disposal == disposal
+    assert tombstone.disposed_at == NOW
     assert tombstone.description["received_at"].startswith("2025-01-10")
     assert {entry["path"] for entry in tombstone.files} == {
         old.item_shot.image.name,
@@ -141,7 +145,8 @@ def test_a_disposal_run_destroys_contents_leaves_notes_and_the_ledger_verifies(
     # Held records, before and after the approval, and the open and recent ones, are untouched.
     for kept in (old.held, old.late_held, old.open_item, old.recent):
         kept.refresh_from_db()
-        assert kept.text and kept.disposed_at is None
+        assert kept.text
+        assert kept.disposed_at is None
     assert disposal.entries.get(record_id=old.late_held.pk).held_at == NOW
 
     # The ledger: one DISPOSAL entry per destroyed file, the chain whole, the gap lawful.
@@ -181,7 +186,8 @@ def test_a_rejected_list_destroys_nothing_and_the_records_come_again(cast: Cast,
     disposals.reject_disposal(disposal.pk, note="Fel period", by=cast["registrar"], now=NOW)
     assert execute_disposal(disposal.pk, now=NOW) == 0
     again = disposals.propose_disposal(by=None, now=NOW)
-    assert again is not None and again.entries.filter(record_id=old.disposed.pk).exists()
+    assert again is not None
+    assert again.entries.filter(record_id=old.disposed.pk).exists()
 
 
 def test_a_record_taken_off_the_list_is_kept(cast: Cast, old: Old) -> None:
@@ -193,7 +199,8 @@ def test_a_record_taken_off_the_list_is_kept(cast: Cast, old: Old) -> None:
     approve(disposal, by=cast["registrar"])
     execute_disposal(disposal.pk, now=NOW)
     old.disposed.refresh_from_db()
-    assert old.disposed.text and old.disposed.disposed_at is None
+    assert old.disposed.text
+    assert old.disposed.disposed_at is None
     old.late_held.refresh_from_db()
     assert old.late_held.disposed_at == NOW
 
