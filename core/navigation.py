@@ -105,6 +105,8 @@ NAVIGATION: list[NavItem] = [
     NavItem(
         "archive", _("Search and export"), "archive:search", _roles(Role.REGISTRAR, Role.SOCIAL_MEDIA_LEAD)
     ),
+    # Arkivlagen 10 §: the retention schedule, disposal lists and legal holds (the archivist).
+    NavItem("retention", _("Disposal"), "archive:retention", _roles(Role.REGISTRAR)),
     NavItem("organisation", _("Organisation"), "governance:unit_list", _not_only_security()),
     NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
     NavItem("admin", _("Administration"), "admin:index", _staff),
