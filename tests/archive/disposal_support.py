@@ -48,7 +48,8 @@ def set_period(record_type: str, months: int | None, *, by: Any, basis: str = "R
     from archive import retention_services
     from archive.models import RetentionRule
 
-    rule = RetentionRule.objects.get(record_type=record_type)
+    # A transactional test's database is emptied after each test, seeded rows included.
+    rule, _created = RetentionRule.objects.get_or_create(record_type=record_type)
     return retention_services.update_rule(
         rule.pk, period_months=months, legal_basis=basis if months else "", by=by, reason="test", now=NOW
     )
