@@ -291,6 +291,14 @@ def approve_disposal(
         raise ValidationError(_("Only a list under review can be approved."))
     if not disposal.entries.filter(excluded_at__isnull=True).exists():
         raise ValidationError(_("Every record has been taken off the list: reject it instead."))
+    # The list was made under one version of the schedule; approving it under another would destroy
+    # records under rules nobody decided on together.
+    in_force = schedule_in_force()
+    listed = set(disposal.entries.values_list("record_type", flat=True).distinct())
+    if any(disposal.schedule.get(kind, {}).get("version") != in_force[kind]["version"] for kind in listed):
+        raise ValidationError(
+            _("The retention schedule has changed since the list was made: reject it and propose a new one.")
+        )
     disposal.status = Disposal.Status.APPROVED
     disposal.decision_reference = decision_reference.strip()
     disposal.decided_at, disposal.decided_by, disposal.decision_note = now, by, note.strip()

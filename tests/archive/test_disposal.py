@@ -216,3 +216,15 @@ def test_only_the_archivist_proposes_and_approves(cast: Cast, old: Old) -> None:
     for person in ("social_media_lead", "communicator", "head_of_unit"):
         with pytest.raises(PermissionDenied):
             approve(disposal, by=cast[person])
+
+
+def test_a_list_made_under_an_earlier_schedule_is_not_approved(cast: Cast, old: Old) -> None:
+    """The list follows the schedule version in force when it was made; a later change voids it."""
+    set_period("item", 12, by=cast["registrar"])
+    disposal = disposals.propose_disposal(by=None, now=NOW)
+    assert disposal is not None
+    set_period("item", 6, by=cast["registrar"])
+    with pytest.raises(ValidationError, match="schedule has changed"):
+        approve(disposal, by=cast["registrar"])
+    disposal.refresh_from_db()
+    assert disposal.status == Disposal.Status.PROPOSED

@@ -211,3 +211,20 @@ def test_an_account_hold_and_a_period_hold_keep_their_records(cast: Cast, old: O
     execute_disposal(disposal.pk, now=NOW)
     assert not Tombstone.objects.exists()  # the whole account is held now
     assert set(disposal.entries.values_list("held_at", flat=True)) == {NOW}
+
+
+def test_an_export_after_a_disposal_leaves_the_destroyed_files_out(cast: Cast, old: Old) -> None:
+    from archive import exports
+
+    set_period("item", 12, by=cast["registrar"])
+    set_period("startpage", 12, by=cast["registrar"])
+    _run(cast)
+    job = exports.request_export(
+        by=cast["registrar"],
+        now=NOW,
+        criteria={"start": "2025-01-01", "end": "2025-12-31"},
+        description="Efter",
+    )
+    exports.run_export(job.pk, now=NOW)
+    job.refresh_from_db()
+    assert job.status == ExportJob.Status.DONE, job.error
