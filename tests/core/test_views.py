@@ -149,6 +149,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "accounts",
         "registry_queue",
         "archive",
+        "retention",
         "organisation",
     }
     # KAU-THREAT: the security officer sees the threat cases and his tasks, nothing he never uses.
