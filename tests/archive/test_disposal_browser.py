@@ -61,3 +61,20 @@ def test_the_archivist_reviews_and_approves_a_disposal_list(page: Any, cast: Cas
 
     assert Item.objects.get(pk=old.disposed.pk).disposed_at is not None
     assert Item.objects.get(pk=old.late_held.pk).disposed_at is None
+
+
+def test_the_schedule_and_the_holds_pages_pass_axe(page: Any, cast: Cast, old: Old) -> None:
+    set_period("item", 12, by=cast["registrar"])
+    set_period("evidence", None, by=cast["registrar"])  # the seeded rows are gone after a flush
+    browser_login(page, "registrar", "pw-registrar-0123")
+    page.goto("/arkiv/gallring/")
+    assert page.locator('[data-rule="item"]').count() == 1
+    assert_accessible(page)
+    page.locator('[data-rule="evidence"] a').click()
+    page.fill("#id_period", "2")
+    page.locator("form[data-action=rule] button[type=submit]").click()
+    page.locator("#rule-errors").wait_for()  # a period without its legal basis
+    assert_accessible(page)
+    page.goto("/arkiv/gallring/sparr/")
+    assert page.locator("[data-hold]").count() == 1
+    assert_accessible(page)
