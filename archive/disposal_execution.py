@@ -172,8 +172,8 @@ def _destroy_item(item_id: int, *, disposal: Disposal, now: datetime, holds: lis
     Item.history.filter(id=item.pk).update(**dict.fromkeys(ITEM_CONTENT, ""), answer="")
     # The log stays (who did what, when, the state before and after); its notes may quote the text.
     LogEntry.objects.filter(item=item).exclude(note="").update(note="")
-    # The university's own publications (a reply kept by a connector) follow their own rule.
     _destroy_raw_payloads(item)
+    # The university's own publications (a reply kept by a connector) follow their own rule.
     return Destroyed(item.account_id, description, files)
 
 
