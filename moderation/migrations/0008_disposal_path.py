@@ -3,8 +3,6 @@
 from django.conf import settings
 from django.db import migrations, models
 
-
-
 # KAU-PUBLIC-RECORD and arkivlagen 10 §: the moderation log stays append-only, with one way through. A
 # log entry of an item on an approved disposal list may have its text copies (note, before, after)
 # blanked, and only those, in a transaction where the disposal service has set
@@ -16,18 +14,19 @@ CREATE OR REPLACE FUNCTION moderation_logentry_disposal_only() RETURNS trigger A
 DECLARE
     decision text := current_setting('kanalvakt.disposal', true);
 BEGIN
+    -- Nested, so that the setting is known to be a number before it is cast.
     IF TG_OP = 'UPDATE' AND decision ~ '^[0-9]{1,18}$'
         AND NEW.id = OLD.id AND NEW.item_id = OLD.item_id AND NEW.action = OLD.action
         AND NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id AND NEW.at = OLD.at
-        AND to_regclass('archive_disposalentry') IS NOT NULL
-        AND EXISTS (
+    THEN
+        IF EXISTS (
             SELECT 1 FROM archive_disposal d JOIN archive_disposalentry e ON e.disposal_id = d.id
             WHERE d.id = decision::bigint AND d.status = 'approved'
                 AND e.record_type IN ('item', 'registered_item') AND e.record_id = OLD.item_id
                 AND e.excluded_at IS NULL AND e.held_at IS NULL
-        )
-    THEN
-        RETURN NEW;
+        ) THEN
+            RETURN NEW;
+        END IF;
     END IF;
     RAISE EXCEPTION 'Kanalvakt keeps % as a public record: % is refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'restrict_violation';
