@@ -9,8 +9,8 @@ Each record on the list is, in batches, in one transaction each:
   link and answer, in its history too; the texts of its log entries (the log rows stay: who did what,
   when, and the item's state before and after, which hold no content); the platforms' raw payloads of
   it (connector events, the answers sent, and a webhook delivery once none of its events is of a kept
-  item); its screenshots and diary package PDFs; a publication's text; a screenshot's files; an export's
-  bag; a decision's texts;
+  item); the alerts' e-mails about it kept in the outbox; its screenshots and diary package PDFs; a
+  publication's text; a screenshot's files; an export's bag; a decision's texts;
 - replaced by a ``Tombstone`` (unique per record: destroyed once) that says what it was, and each
   destroyed file by a DISPOSAL entry in the fixity ledger with its path and original SHA-256, so that
   ``verify_archive`` reads the file's absence as lawful.
@@ -53,6 +53,7 @@ from archive.retention import Hold, is_held
 from connectors.models import Delivery, Event, Outgoing
 from core.calendar import STOCKHOLM
 from core.history import record
+from core.models import Notification
 from governance.models import AccountRequest, RequestEvent
 from moderation.models import Item, LogEntry, Publication
 
@@ -173,6 +174,8 @@ def _destroy_item(item_id: int, *, disposal: Disposal, now: datetime, holds: lis
     # The log stays (who did what, when, the state before and after); its notes may quote the text.
     LogEntry.objects.filter(item=item).exclude(note="").update(note="")
     _destroy_raw_payloads(item)
+    # The alerts' e-mails in the outbox quote the text (keyed "item:<id>:<kind>…", core.notifications).
+    Notification.objects.filter(key__startswith=f"item:{item.pk}:").exclude(body="").update(body="")
     # The university's own publications (a reply kept by a connector) follow their own rule.
     return Destroyed(item.account_id, description, files)
 

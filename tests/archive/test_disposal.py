@@ -16,6 +16,7 @@ from archive import disposal as disposals
 from archive import ledger, retention_services
 from archive.disposal_execution import execute_disposal
 from archive.models import Disposal, DisposedFile, LedgerEntry, Screenshot, Tombstone
+from core.models import Notification
 from moderation.models import Item, LogEntry
 from tests.archive.disposal_support import (
     DECISION,
@@ -102,6 +103,16 @@ def test_a_disposal_run_destroys_contents_leaves_notes_and_the_ledger_verifies(
     ]
     assert all(default_storage.exists(path) for path in files)
 
+    mails = [
+        Notification.objects.create(
+            key=f"item:{item.pk}:threat:1",
+            kind="item_threat",
+            email="a@kau.se",
+            subject="Hot",
+            body=item.text,
+        )
+        for item in (old.disposed, old.held)
+    ]
     disposal = disposals.propose_disposal(by=cast["registrar"], now=NOW)
     assert disposal is not None
     approve(disposal, by=cast["registrar"])
@@ -141,6 +152,9 @@ def test_a_disposal_run_destroys_contents_leaves_notes_and_the_ledger_verifies(
     assert Tombstone.objects.filter(record_type="startpage", record_id=old.startpage.pk).exists()
     assert Screenshot.objects.filter(pk=old.startpage.pk, disposed_at=NOW).exists()
     assert not any(default_storage.exists(path) for path in files)
+
+    # The alert e-mails kept in the outbox quoted the text.
+    assert [Notification.objects.get(pk=mail.pk).body for mail in mails] == ["", old.held.text]
 
     # Held records, before and after the approval, and the open and recent ones, are untouched.
     for kept in (old.held, old.late_held, old.open_item, old.recent):
