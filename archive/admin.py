@@ -11,7 +11,18 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from archive.models import CaptureAttempt, DiaryNumberCorrection, LedgerEntry, Screenshot, TimestampToken
+from archive.models import (
+    CaptureAttempt,
+    DiaryNumberCorrection,
+    Disposal,
+    DisposalEntry,
+    LedgerEntry,
+    LegalHold,
+    RetentionRule,
+    Screenshot,
+    TimestampToken,
+    Tombstone,
+)
 from core.admin import NoDeleteAdminMixin
 
 
@@ -72,3 +83,51 @@ class TimestampTokenAdmin(ReadOnlyArchiveAdmin):
     list_select_related = ("entry",)
     search_fields = ("entry__path", "entry__sha256", "serial")
     exclude = ("token",)
+
+
+# Retention and disposal (arkivlagen 10 §): changed only through archive.retention_services and
+# archive.disposal, so that every change is versioned and every destruction has its decision.
+@admin.register(RetentionRule)
+class RetentionRuleAdmin(ReadOnlyArchiveAdmin):
+    """The retention schedule; the archivist edits it in the app."""
+
+    list_display = ("record_type", "period_months", "legal_basis", "updated_at", "updated_by")
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(ReadOnlyArchiveAdmin):
+    """Legal holds, placed and lifted in the app, never deleted."""
+
+    list_display = ("placed_at", "reason", "account", "item", "start", "end", "lifted_at")
+    list_select_related = ("account", "item")
+
+
+@admin.register(Disposal)
+class DisposalAdmin(ReadOnlyArchiveAdmin):
+    """Disposal lists and their decisions."""
+
+    list_display = ("pk", "status", "proposed_at", "decision_reference", "decided_at", "executed_at")
+    list_filter = ("status",)
+
+
+@admin.register(DisposalEntry)
+class DisposalEntryAdmin(ReadOnlyArchiveAdmin):
+    list_display = (
+        "disposal",
+        "record_type",
+        "record_id",
+        "record_at",
+        "excluded_at",
+        "held_at",
+        "destroyed_at",
+    )
+    list_filter = ("record_type",)
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(ReadOnlyArchiveAdmin):
+    """Disposal notes: what was destroyed, when, under which decision."""
+
+    list_display = ("disposed_at", "record_type", "record_id", "account", "disposal")
+    list_filter = ("record_type",)
+    list_select_related = ("account", "disposal")

@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,6 +140,8 @@ def package_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         )
     if kind == "json":
         return _attachment(registration.package_fields_json(package), package, "json", "application/json")
+    if package.disposed_at:  # destroyed under a disposal decision; the fields above stay
+        raise Http404
     response = FileResponse(
         package.pdf.open("rb"),
         as_attachment=True,

@@ -236,7 +236,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     the social media lead. The job row already records the export; the download adds nothing to the
     log."""
     job = _job_or_404(signed_in(request), pk)
-    if job.status != ExportJob.Status.DONE or not job.file:
+    if job.status != ExportJob.Status.DONE or not job.file or job.disposed_at:  # disposed: the bag is gone
         raise Http404
     response = FileResponse(
         job.file.open("rb"),

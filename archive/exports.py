@@ -201,7 +201,10 @@ def selection(job: ExportJob) -> tuple[Criteria, dict[str, Any], Any, Any]:
     items = found.get(ITEMS)
     screenshots = _screenshots(found.get(SCREENSHOTS), items)
     packages = (
-        DiaryPackage.objects.filter(item__in=items.values("pk")).select_related("item", "built_by")
+        # A package disposed of under a decision (gallring) has no PDF left to copy.
+        DiaryPackage.objects.filter(item__in=items.values("pk"), disposed_at=None).select_related(
+            "item", "built_by"
+        )
         if items is not None
         else DiaryPackage.objects.none()
     )
@@ -328,7 +331,7 @@ def _screenshots(matching: Any, items: Any) -> Any:
     if items is not None:
         condition |= Q(item__in=items.values("pk")) | Q(pk__in=items.values("evidence"))
     return (
-        Screenshot.objects.filter(condition)
+        Screenshot.objects.filter(condition, disposed_at=None)  # disposed of: no files left to copy
         .select_related("account", "item", "taken_by")
         .order_by("taken_at", "pk")
     )

@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from django.core.files.storage import Storage, default_storage
 from django.db import connection, transaction
@@ -153,6 +154,7 @@ class Report:
     files: int = 0
     bytes: int = 0
     tokens: timestamps.Tally = field(default_factory=timestamps.Tally)
+    disposed: list[Any] = field(default_factory=list)  # lawful gaps (archive.disposal_ledger)
 
 
 def _file_digest(storage: Storage, path: str) -> tuple[int, str]:
@@ -181,6 +183,9 @@ def verify(storage: Storage | None = None, *, report: Report | None = None) -> l
       removing the last entry shows);
     - invalid timestamp, missing timestamp: where a TSA is configured, a token that does not verify
       or one overdue (archive.timestamps).
+
+    A file missing because a later DISPOSAL entry records its lawful destruction is no problem; it is
+    listed in ``report.disposed`` by decision.
     """
     storage = storage or default_storage
     report = report if report is not None else Report()
@@ -238,4 +243,6 @@ def verify(storage: Storage | None = None, *, report: Report | None = None) -> l
                     Problem(NOT_IN_LEDGER, "a kept screenshot file has no ledger entry", path=path)
                 )
     problems.extend(Problem(*found) for found in timestamps.token_problems(tally=report.tokens))
-    return problems
+    from archive.disposal_ledger import excuse_disposed  # files destroyed under a disposal decision
+
+    return excuse_disposed(problems, report)

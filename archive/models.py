@@ -63,6 +63,9 @@ class Screenshot(models.Model):
     # altered. Written by archive.services when the screenshot is kept.
     stamped = models.FileField(_("date-stamped copy"), upload_to="stamped/", max_length=200, blank=True)
     stamped_sha256 = models.CharField(_("SHA-256 of the stamped copy"), max_length=64, blank=True)
+    # Set by archive.disposal_execution when an approved disposal destroyed the files (gallring); the
+    # row stays as the record that the screenshot existed.
+    disposed_at = models.DateTimeField(_("disposed of at"), null=True, blank=True, editable=False)
 
     objects = ScreenshotQuerySet.as_manager()
 
@@ -70,7 +73,15 @@ class Screenshot(models.Model):
         verbose_name = _("screenshot")
         verbose_name_plural = _("screenshots")
         ordering = ["-taken_at", "-pk"]
-        indexes = [models.Index(fields=["account", "purpose", "-taken_at"], name="screenshot_account_idx")]
+        indexes = [
+            models.Index(fields=["account", "purpose", "-taken_at"], name="screenshot_account_idx"),
+            # The disposal proposal: screenshots of a purpose past their period, not yet disposed of.
+            models.Index(
+                fields=["purpose", "taken_at"],
+                condition=Q(disposed_at__isnull=True),
+                name="screenshot_disposable_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} {self.taken_at:%Y-%m-%d %H:%M} ({self.sha256[:12]})"
@@ -98,6 +109,9 @@ class LedgerEntry(models.Model):
         STAMPED = "stamped", _("Date-stamped copy")
         PACKAGE = "package", _("Diary package")
         EXPORT = "export", _("Archive export")
+        # A file destroyed under an approved disposal decision (archive.disposal_ledger): its path and
+        # original SHA-256, so that verify_archive reads its absence as lawful.
+        DISPOSAL = "disposal", _("Disposed of")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     path = models.CharField(_("file"), max_length=300)
@@ -197,6 +211,8 @@ class DiaryPackage(models.Model):
     diary_number = models.CharField(_("registration number"), max_length=60, blank=True)
     registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
     registered_by = person_field(_("registered by"))
+    # Set when an approved disposal destroyed the PDF with its item; the registry fields stay.
+    disposed_at = models.DateTimeField(_("disposed of at"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -293,6 +309,8 @@ class ExportJob(models.Model):
     sha256 = models.CharField(_("SHA-256 of the bag"), max_length=64, blank=True)
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # Set when an approved disposal destroyed the bag; the row stays as the log of the export.
+    disposed_at = models.DateTimeField(_("disposed of at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("archive export")
@@ -319,6 +337,15 @@ class ExportJob(models.Model):
 
 
 # Models kept in modules of their own subject, imported here so that Django registers them with the app.
+from archive.retention_models import (  # noqa: E402
+    Disposal,
+    DisposalEntry,
+    DisposedFile,
+    LegalHold,
+    RecordType,
+    RetentionRule,
+    Tombstone,
+)
 from archive.secrecy_models import Release, SecrecyMark, SecrecyReview  # noqa: E402
 from archive.timestamp_models import TimestampToken  # noqa: E402
 
@@ -326,11 +353,18 @@ __all__ = [
     "CaptureAttempt",
     "DiaryNumberCorrection",
     "DiaryPackage",
+    "Disposal",
+    "DisposalEntry",
+    "DisposedFile",
     "ExportJob",
     "LedgerEntry",
+    "LegalHold",
+    "RecordType",
     "Release",
+    "RetentionRule",
     "Screenshot",
     "SecrecyMark",
     "SecrecyReview",
     "TimestampToken",
+    "Tombstone",
 ]

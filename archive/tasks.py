@@ -53,3 +53,22 @@ def timestamp_pending() -> int:
     from archive.timestamps import timestamp_pending
 
     return timestamp_pending(now=timezone.now())
+
+
+# Arkivlagen 10 §: the daily job only proposes a disposal list for the archivist to review; it never
+# destroys anything. One proposal under review at a time, so a second run is a no-op.
+@idempotent_task("archive.tasks.propose_disposal", soft_time_limit=540, time_limit=600)
+def propose_disposal() -> int | None:
+    from archive.disposal import propose_disposal
+
+    disposal = propose_disposal(by=None, now=timezone.now())
+    return disposal.pk if disposal else None
+
+
+# Carries out a disposal the archivist approved, in batches of one transaction each; claimed, and safe
+# to run again (destroyed records are not taken twice), so re-queued when its worker is lost.
+@idempotent_task("archive.tasks.execute_disposal", soft_time_limit=3300, time_limit=3600)
+def execute_disposal(disposal_id: int) -> int:
+    from archive.disposal_execution import execute_disposal
+
+    return execute_disposal(disposal_id, now=timezone.now())

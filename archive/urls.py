@@ -1,6 +1,13 @@
 from django.urls import path
 
-from archive import diary_views, export_views, screenshot_views, secrecy_views, startpage_views
+from archive import (
+    diary_views,
+    disposal_views,
+    export_views,
+    screenshot_views,
+    secrecy_views,
+    startpage_views,
+)
 
 app_name = "archive"
 
@@ -49,4 +56,20 @@ urlpatterns = [
         secrecy_views.review_screenshot,
         name="secrecy_screenshot",
     ),
+    # Retention and disposal (arkivlagen 10 §): the schedule, disposal lists and legal holds.
+    path("gallring/", disposal_views.schedule, name="retention"),
+    path("gallring/regel/<int:pk>/", disposal_views.rule_edit, name="retention_rule"),
+    path("gallring/forslag/", disposal_views.disposal_list, name="disposals"),
+    path("gallring/forslag/nytt/", disposal_views.disposal_propose, name="disposal_propose"),
+    path("gallring/forslag/<int:pk>/", disposal_views.disposal_detail, name="disposal"),
+    path(
+        "gallring/forslag/<int:pk>/post/<int:entry_id>/undanta/",
+        disposal_views.disposal_exclude,
+        name="disposal_exclude",
+    ),
+    path("gallring/forslag/<int:pk>/godkann/", disposal_views.disposal_approve, name="disposal_approve"),
+    path("gallring/forslag/<int:pk>/avsla/", disposal_views.disposal_reject, name="disposal_reject"),
+    path("gallring/sparr/", disposal_views.hold_list, name="holds"),
+    path("gallring/sparr/ny/", disposal_views.hold_create, name="hold_create"),
+    path("gallring/sparr/<int:pk>/hav/", disposal_views.hold_lift, name="hold_lift"),
 ]

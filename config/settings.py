@@ -370,6 +370,8 @@ CELERY_BEAT_SCHEDULE = {
     "check-startpages": _beat("archive.tasks.check_startpages", crontab(hour=6, minute=25), expires=3600),
     # Trusted timestamps still missing (the TSA was down): asked for again, each with its own delay.
     "timestamp-ledger": _every("archive.tasks.timestamp_pending", 300, margin=10),
+    # Arkivlagen 10 §: list the records past their retention period for the archivist; never disposes.
+    "propose-disposal": _beat("archive.tasks.propose_disposal", crontab(hour=4, minute=35), expires=3600),
     "clear-expired-sessions": _beat(
         "core.tasks.clear_expired_sessions", crontab(hour=3, minute=17), expires=3600
     ),

@@ -112,6 +112,8 @@ NAVIGATION: list[NavItem] = [
         "archive:secrecy_reviews",
         _roles(Role.REGISTRAR, Role.SOCIAL_MEDIA_LEAD),
     ),
+    # Arkivlagen 10 §: the retention schedule, disposal lists and legal holds (the archivist).
+    NavItem("retention", _("Disposal"), "archive:retention", _roles(Role.REGISTRAR)),
     NavItem("organisation", _("Organisation"), "governance:unit_list", _not_only_security()),
     NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
     NavItem("admin", _("Administration"), "admin:index", _staff),

@@ -41,6 +41,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "moderation.view_all_items",  # reads every inbox; owners and deputies moderate
         "archive.export_archive",
         "archive.review_secrecy",  # KAU-PUBLIC-RECORD: reviews secrecy before a release
+        "archive.place_legal_hold",  # an investigation stops disposal (gallringsspärr)
     },
     Role.REGISTRAR: {
         "accounts.view_all_accounts",
@@ -48,6 +49,8 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "archive.export_archive",  # KAU-PUBLIC-RECORD: answers requests for public records
         "archive.register_package",  # KAU-DIARY-ACTION: records the registration number
         "archive.review_secrecy",  # KAU-PUBLIC-RECORD: reviews secrecy before a release
+        "archive.manage_retention",  # arkivlagen 10 §: the schedule, and approving disposal decisions
+        "archive.place_legal_hold",
     },
     Role.SECURITY_OFFICER: set(),
 }

@@ -176,6 +176,9 @@ class Item(models.Model):
 
     logged_by = person_field(_("logged by"))
     logged_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+    # Set when an approved disposal (gallring, archive.disposal_execution) destroyed the item's contents;
+    # the row stays, with its dates and log, as the record that the item existed (arkivlagen 10 §).
+    disposed_at = models.DateTimeField(_("disposed of at"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["alert_after"])
     objects = ItemQuerySet.as_manager()
@@ -240,6 +243,10 @@ class Item(models.Model):
             # The deadline sweep's claim: only rows with a reminder still to come are in the index.
             models.Index(
                 fields=["alert_after"], condition=Q(alert_after__isnull=False), name="item_alert_after_idx"
+            ),
+            # The disposal proposal: items past their retention period, not yet disposed of.
+            models.Index(
+                fields=["received_at"], condition=Q(disposed_at__isnull=True), name="item_disposable_idx"
             ),
         ]
 
@@ -507,6 +514,8 @@ class Publication(models.Model):
     # The item a reply answered, when the answer was written in Kanalvakt.
     answers = reference_field(Item, _("answers item"), related_name="publications")
     kept_at = models.DateTimeField(_("kept at"), auto_now_add=True)
+    # Set when an approved disposal destroyed the publication's text (gallring); the row stays.
+    disposed_at = models.DateTimeField(_("disposed of at"), null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
 
@@ -519,6 +528,12 @@ class Publication(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "-published_at", "-id"], name="publication_account_idx"),
+            # The disposal proposal: publications past their retention period, not yet disposed of.
+            models.Index(
+                fields=["published_at"],
+                condition=Q(disposed_at__isnull=True),
+                name="publication_disposable_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -135,6 +135,17 @@ archive:secrecy_unmark            POST    404  404   404  404  302  302  404  40
 archive:secrecy_release           GET     404  404   404  404  200  200  404  404   404  404
 archive:secrecy_download          GET     404  404   404  404  200  200  404  404   404  404
 archive:secrecy_screenshot        GET     404  404   404  404  200  200  404  404   404  404
+archive:retention                 GET     403  403   403  403  403  200  403  403   403  403
+archive:retention_rule            GET     403  403   403  403  403  200  403  403   403  403
+archive:disposals                 GET     403  403   403  403  403  200  403  403   403  403
+archive:disposal_propose          POST    403  403   403  403  403  302  403  403   403  403
+archive:disposal                  GET     403  403   403  403  403  404  403  403   403  403
+archive:disposal_exclude          POST    403  403   403  403  403  404  403  403   403  403
+archive:disposal_approve          POST    403  403   403  403  403  404  403  403   403  403
+archive:disposal_reject           POST    403  403   403  403  403  404  403  403   403  403
+archive:holds                     GET     403  403   403  403  200  200  403  403   403  403
+archive:hold_create               POST    403  403   403  403  400  400  403  403   403  403
+archive:hold_lift                 POST    403  403   403  403  404  404  403  403   403  403
 connectors:overview               GET     403  403   403  403  200  403  403  403   403  403
 connectors:account                GET     404  404   200  200  200  200  404  200   200  404
 connectors:connect                POST    404  404   403  400  400  403  404  400   400  404

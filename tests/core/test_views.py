@@ -151,6 +151,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "registry_queue",
         "archive",
         "secrecy",
+        "retention",
         "organisation",
     }
     # KAU-THREAT: the security officer sees the threat cases and his tasks, nothing he never uses.

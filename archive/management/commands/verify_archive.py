@@ -30,6 +30,8 @@ class Command(BaseCommand):
                 f"Timestamps verified: {tokens.verified}; awaiting their token: {tokens.pending}; "
                 f"recorded before timestamps were configured: {tokens.before}."
             )
+        for gap in report.disposed:
+            self.stdout.write(f"Lawful gap: {gap}.")
         for problem in problems:
             self.stdout.write(str(problem))
         if problems:
