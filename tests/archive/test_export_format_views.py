@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from archive import exports
 from archive.models import ExportJob
@@ -26,7 +25,7 @@ from tests.archive.export_support import (
     media_root,
 )
 from tests.conftest import Cast
-from tests.support import login
+from tests.support import in_english, login
 
 pytestmark = pytest.mark.django_db
 # The shared fixtures, used here by name.
@@ -91,8 +90,7 @@ def test_the_search_page_offers_the_formats_as_labelled_radio_buttons(
     client: Client, cast: Cast, archive: Archive
 ) -> None:
     login(client, cast, "registrar")
-    with translation.override("en"):
-        body = client.get(reverse("archive:search"), {"text": "biblioteket"}, HTTP_ACCEPT_LANGUAGE="en")
+    body = in_english(client).get(reverse("archive:search"), {"text": "biblioteket"})
     html = body.content.decode()
     assert '<fieldset class="field field--group"' in html
     assert "<legend>Package format" in html
@@ -110,11 +108,9 @@ def test_the_list_and_the_status_page_show_the_format(
 ) -> None:
     job = fgs_job(cast)
     login(client, cast, person)
-    with translation.override("en"):
-        listing = client.get(reverse("archive:exports"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-        detail = client.get(
-            reverse("archive:export", args=[job.pk]), HTTP_ACCEPT_LANGUAGE="en"
-        ).content.decode()
+    in_english(client)
+    listing = client.get(reverse("archive:exports")).content.decode()
+    detail = client.get(reverse("archive:export", args=[job.pk])).content.decode()
     assert "FGS 2.0 / E-ARK SIP (Riksarkivet)" in listing
     assert "FGS 2.0 / E-ARK SIP (Riksarkivet)" in detail
     assert "Download the delivery package" in detail
