@@ -3,9 +3,8 @@ file's fixity, the agents, and the events of the records delivered (KAU-PUBLIC-R
 
 Events come from ``EVENT_SOURCES``: each source is given the delivery's ``Selection`` and yields
 ``PremisEvent``s, read from querysets in chunks. The capture of screenshots, the registration of diary
-packages and the removal of items are built in. Other parts of Kanalvakt add theirs with
-``register_event_source`` from their AppConfig.ready(): the disposal of records (gallring) registers a
-source whose events have ``kind="disposal"``, so that a disposal shows in every later delivery.
+packages, the removal of items and the disposal of their contents (gallring, from the disposal notes)
+are built in; other sources can be added with ``register_event_source``.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from django.utils import timezone
 from lxml import etree
 
 from archive.models import ExportJob, Screenshot
-from archive.search import LOG, Criteria
+from archive.search import ITEMS, LOG, Criteria
 from core.calendar import STOCKHOLM
 from core.models import User
 from moderation.models import LogEntry
@@ -207,6 +206,37 @@ def removal_events(selection: Selection) -> Iterator[PremisEvent]:
             + (f": {note}" if note else ""),
             agents=((people(actor), "implementer"),),
             objects=(f"item:{item_id}", f"representations/{REP_JSON}/data/records/items.json"),
+        )
+
+
+@register_event_source
+def disposal_events(selection: Selection) -> Iterator[PremisEvent]:
+    """Each item of the delivery whose contents were destroyed under an approved disposal decision
+    (gallring, arkivlagen 10 §): the record and its disposal note are delivered, its contents are not.
+    Read from the disposal notes, one event per item."""
+    items = selection.found.get(ITEMS)
+    if items is None:
+        return
+    from archive.models import RecordType, Tombstone
+
+    people = _people()
+    notes = (
+        Tombstone.objects.filter(
+            record_type__in=[RecordType.ITEM, RecordType.REGISTERED_ITEM],
+            record_id__in=items.filter(disposed_at__isnull=False).values("pk"),
+        )
+        .select_related("disposal")
+        .order_by("disposed_at", "pk")
+    )
+    for note in notes.iterator(chunk_size=2000):
+        yield PremisEvent(
+            identifier=f"disposal-{note.pk}",
+            kind="disposal",
+            at=note.disposed_at,
+            detail=f"Contents destroyed under the disposal decision {note.disposal.decision_reference}; "
+            "the disposal note is kept",
+            agents=((people(note.disposal.decided_by_id), "authorizer"),),
+            objects=(f"item:{note.record_id}", f"representations/{REP_JSON}/data/records/items.json"),
         )
 
 

@@ -242,3 +242,65 @@ def test_a_list_made_under_an_earlier_schedule_is_not_approved(cast: Cast, old: 
         approve(disposal, by=cast["registrar"])
     disposal.refresh_from_db()
     assert disposal.status == Disposal.Status.PROPOSED
+
+
+def test_a_delivery_after_a_disposal_carries_its_premis_event_and_still_validates(
+    cast: Cast, old: Old, account: Any, tmp_path: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Arkivlagen 10 §, FGS Paketstruktur 2.0: a delivery of a period with a disposed item holds the
+    item's record and a PREMIS disposal event naming the decision, and passes the E-ARK validator."""
+    import zipfile
+
+    from lxml import etree
+
+    from archive import exports
+    from archive.models import ExportJob
+    from tests.archive.eark_support import check_files, validate
+
+    set_period("item", 12, by=cast["registrar"])
+    disposal = disposals.propose_disposal(by=cast["registrar"], now=NOW)
+    assert disposal is not None
+    approve(disposal, by=cast["registrar"])
+    with django_capture_on_commit_callbacks(execute=True):
+        execute_disposal(disposal.pk, now=NOW)
+    job = exports.request_export(
+        by=cast["registrar"],
+        now=NOW,
+        criteria={"account": account.pk, "start": "2025-01-01", "end": "2025-12-31"},
+        description="Leverans 2025",
+        package_format="fgs",
+    )
+    exports.run_export(job.pk, now=NOW)
+    job = ExportJob.objects.get(pk=job.pk)
+    assert job.status == ExportJob.Status.DONE, job.error
+    with job.file.open("rb") as handle, zipfile.ZipFile(handle) as package_zip:
+        package_zip.extractall(tmp_path)
+    package = tmp_path / f"kanalvakt-export-{job.pk}"
+
+    premis = "{http://www.loc.gov/premis/v3}"
+    events = [
+        event
+        for event in etree.parse(str(package / "metadata/preservation/premis.xml")).iter(f"{premis}event")
+        if event.findtext(f"{premis}eventType") == "disposal"
+    ]
+    # The two closed items of January 2025 without a hold; the held one is delivered undisposed.
+    by_item = {
+        o.findtext(f"{premis}linkingObjectIdentifierValue"): event
+        for event in events
+        for o in event.iter(f"{premis}linkingObjectIdentifier")
+        if (o.findtext(f"{premis}linkingObjectIdentifierValue") or "").startswith("item:")
+    }
+    assert set(by_item) == {f"item:{old.disposed.pk}", f"item:{old.late_held.pk}"}
+    event = by_item[f"item:{old.disposed.pk}"]
+    assert DECISION in (event.findtext(f".//{premis}eventDetail") or "")
+    assert f"person:{cast['registrar'].username}" in [
+        a.findtext(f"{premis}linkingAgentIdentifierValue")
+        for a in event.iter(f"{premis}linkingAgentIdentifier")
+    ]
+    # The destroyed text is in no file of the delivery.
+    for path in package.rglob("*"):
+        if path.is_file():
+            assert b"Hemligt inneh" not in path.read_bytes(), path
+    assert check_files(package) == []
+    report, *_representations = validate(package)
+    assert (report.structure, report.schema, report.csip_errors) == ("WELLFORMED", "VALID", [])
