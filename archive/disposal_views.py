@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,17 +30,19 @@ LIST_SIZE = 50
 HISTORY_SIZE = 50
 
 
-def _archivist(request: HttpRequest) -> User:
+def _archivist(request: HttpRequest, *, of_object: bool = False) -> User:
+    """The archivist; anyone else is refused, and on the page of a rule, a list or a hold is told that
+    nothing is there (404), as with every object a person may not see."""
     user = signed_in(request)
     if not retention_services.may_manage(user):
-        raise PermissionDenied
+        raise Http404 if of_object else PermissionDenied
     return user
 
 
-def _holder(request: HttpRequest) -> User:
+def _holder(request: HttpRequest, *, of_object: bool = False) -> User:
     user = signed_in(request)
     if not retention_services.may_hold(user):
-        raise PermissionDenied
+        raise Http404 if of_object else PermissionDenied
     return user
 
 
@@ -64,7 +66,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _archivist(request)
+    user = _archivist(request, of_object=True)
     rule = get_object_or_404(RetentionRule, pk=pk)
     if request.method == "POST":
         form = RuleForm(request.POST)
@@ -140,14 +142,14 @@ def _disposal_or_404(pk: int) -> Disposal:
 
 @require_GET
 def disposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _archivist(request)
+    _archivist(request, of_object=True)
     disposal = _disposal_or_404(pk)
     return render(request, "archive/disposal/disposal_detail.html", _detail(request, disposal))
 
 
 @require_POST
 def disposal_exclude(request: HttpRequest, pk: int, entry_id: int) -> HttpResponse:
-    user = _archivist(request)
+    user = _archivist(request, of_object=True)
     entry = get_object_or_404(DisposalEntry, pk=entry_id, disposal_id=pk)
     try:
         disposals.exclude_entry(entry.pk, by=user, now=timezone.now())
@@ -158,7 +160,7 @@ def disposal_exclude(request: HttpRequest, pk: int, entry_id: int) -> HttpRespon
 
 @require_POST
 def disposal_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _archivist(request)
+    user = _archivist(request, of_object=True)
     disposal = _disposal_or_404(pk)
     form = ApproveForm(request.POST)
     if form.is_valid():
@@ -182,7 +184,7 @@ def disposal_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def disposal_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _archivist(request)
+    user = _archivist(request, of_object=True)
     disposal = _disposal_or_404(pk)
     form = RejectForm(request.POST)
     if form.is_valid():
@@ -246,7 +248,7 @@ def hold_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _holder(request)
+    user = _holder(request, of_object=True)
     hold = get_object_or_404(LegalHold, pk=pk)
     form = LiftForm(request.POST)
     if not form.is_valid():

@@ -295,6 +295,20 @@ def build_world() -> World:
     secrecy.release_review(
         objects["released_review"], recipient="Anonym", confirmed=True, by=people["reg"], now=NOW
     )
+    # A disposal list under review with one record on it, and a legal hold (arkivlagen 10 §). The list
+    # is written directly: proposing one needs records past a retention period, which the world has not.
+    from archive import retention_services
+    from archive.models import Disposal, DisposalEntry
+
+    objects["disposal"] = Disposal.objects.create(proposed_at=NOW, proposed_by=people["reg"], cutoff_at=NOW)
+    objects["disposal_entry"] = DisposalEntry.objects.create(
+        disposal=objects["disposal"], record_type="item", record_id=objects["item"].pk, account=account,
+        record_at=NOW, label="Ärende",
+    )  # fmt: skip
+    objects["hold"] = retention_services.place_hold(
+        account_id=account.pk, item_id=None, start=None, end=None, reason="request",
+        description="Begäran om allmän handling", by=people["reg"], now=NOW,
+    )  # fmt: skip
     # Far ahead, so that it is still to come whatever the clock says when the views run; written
     # directly, as core.bounds keeps an absence that is typed in within three years.
     objects["absence"] = Absence.objects.create(
@@ -414,6 +428,11 @@ OBJECT_FOR: dict[str, str] = {
     "archive:secrecy_release": "secrecy_review",
     "archive:secrecy_screenshot": "secrecy_review",
     "archive:secrecy_download": "released_review",
+    "archive:disposal": "disposal",
+    "archive:disposal_exclude": "disposal",
+    "archive:disposal_approve": "disposal",
+    "archive:disposal_reject": "disposal",
+    "archive:hold_lift": "hold",
     "connectors:outgoing_check": "outgoing",
     "connectors:outgoing_retry": "outgoing",
 }
@@ -424,7 +443,7 @@ ITEM_PAGES = ("moderation:",)
 
 
 # Second ids of a pattern, named by their kwarg before the pattern's own object.
-OBJECT_FOR_SECOND_KWARG = {"mark_id": "secrecy_mark", "shot_id": "screenshot"}
+OBJECT_FOR_SECOND_KWARG = {"mark_id": "secrecy_mark", "shot_id": "screenshot", "entry_id": "disposal_entry"}
 
 
 def _object_for(key: str, kwarg: str) -> str | None:
