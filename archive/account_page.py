@@ -17,7 +17,8 @@ def startpage_fact(user: Any, account: Account, now: datetime) -> AccountSection
     picture and a link to them all for those who see the account's start pages. One query at most."""
     can_view = may_view_startpages(user, account)
     latest = (
-        Screenshot.objects.filter(account=account, purpose=Screenshot.Purpose.STARTPAGE)
+        # A picture disposed of (gallring) has no file left to show.
+        Screenshot.objects.filter(account=account, purpose=Screenshot.Purpose.STARTPAGE, disposed_at=None)
         .order_by("-taken_at", "-pk")
         .first()
         if can_view

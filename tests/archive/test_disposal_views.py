@@ -219,3 +219,23 @@ def test_the_lists_cost_the_same_at_any_size(
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(12):
         client.get(pages[0])
+
+
+def test_a_disposed_start_page_screenshot_is_said_to_be_disposed_not_shown_broken(
+    client: Client, cast: Cast, old: Old, account: Any
+) -> None:
+    """Arkivlagen 10 §, KAU-STARTPAGE: the start-page list keeps the row of a screenshot disposed of and
+    says so, with no picture whose file is gone; the account page shows no such picture either."""
+    set_period("startpage", 12, by=cast["registrar"])
+    disposal = disposals.propose_disposal(by=cast["registrar"], now=NOW)
+    assert disposal is not None
+    approve(disposal, by=cast["registrar"])
+    execute_disposal(disposal.pk, now=NOW)
+    login(client, cast, "communicator")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("archive:startpage", args=[account.pk])).content.decode()
+    assert f'data-screenshot="{old.startpage.pk}"' in page
+    assert "Disposed of on" in page
+    assert reverse("archive:stamped", args=[old.startpage.pk]) not in page
+    account_page = client.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert reverse("archive:stamped", args=[old.startpage.pk]) not in account_page
