@@ -36,6 +36,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "tokens",
         "connections",
         "archive",
+        "secrecy",
         "closing",
         "accounts",
         "organisation",
