@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from archive.registration import CORRECTION_REASON_MAX, DIARY_NUMBER_MAX
+from archive.diary_numbers import CORRECTION_REASON_MAX, DIARY_NUMBER_MAX
 from moderation.models import Item
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from archive import registration
+from archive import diary_numbers, registration
 from archive.diary_forms import CorrectionForm, PackageForm, RegisterForm
 from archive.models import DiaryPackage
 from core.forms import add_service_errors
@@ -111,7 +111,7 @@ def _render_package(
         "register_form": form or (register_form(package) if may_register else None),
         "correction_form": correction or (correction_form(package) if may_correct else None),
         "corrections": list(package.number_corrections.select_related("corrected_by")),
-        "sharing": registration.packages_sharing(package.diary_number, besides=package),
+        "sharing": diary_numbers.packages_sharing(package.diary_number, besides=package),
         "may_see_item": item_visible(user, package.item),
     }
     return render(request, "archive/diarypackage_detail.html", context, status=status)
@@ -171,7 +171,7 @@ def package_register(request: HttpRequest, pk: int) -> HttpResponse:
     form = register_form(package, request.POST)
     if form.is_valid():
         try:
-            registration.register_package(
+            diary_numbers.register_package(
                 package,
                 diary_number=form.cleaned_data["diary_number"],
                 confirm_duplicate=form.cleaned_data["confirm_duplicate"],
@@ -202,7 +202,7 @@ def package_correct(request: HttpRequest, pk: int) -> HttpResponse:
     form = correction_form(package, request.POST)
     if form.is_valid():
         try:
-            correction = registration.correct_diary_number(
+            correction = diary_numbers.correct_diary_number(
                 package,
                 diary_number=form.cleaned_data["diary_number"],
                 reason=form.cleaned_data["reason"],
@@ -240,7 +240,7 @@ def registry_queue(request: HttpRequest) -> HttpResponse:
         packages = registration.awaiting_registration()
     packages = registration.with_delivery(
         packages.select_related("item", "item__account", "built_by", "registered_by")
-    ).annotate(shares_number=registration.shares_number())
+    ).annotate(shares_number=diary_numbers.shares_number())
     page = Paginator(packages, QUEUE_PAGE_SIZE).get_page(request.GET.get("sida"))
     rows = [(package, register_form(package)) for package in page.object_list]
     return render(request, "archive/registry_queue.html", {"page": page, "rows": rows, "show": show})

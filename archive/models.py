@@ -243,7 +243,7 @@ class DiaryPackage(models.Model):
 
 class DiaryNumberCorrection(models.Model):
     """The registrar's correction of a wrongly entered registration number (KAU-DIARY-ACTION): the
-    number before and after, why, who and when (archive.registration.correct_diary_number).
+    number before and after, why, who and when (archive.diary_numbers.correct_diary_number).
 
     The PDF/A sent to the registry is a kept record and is not rewritten: the correction is recorded
     here, beside it, and the package page and the CSV and JSON of its fields show the current number

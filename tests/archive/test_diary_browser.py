@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from archive import registration
+from archive import diary_numbers, registration
 from archive.models import DiaryPackage
 from tests.archive.diary_support import NOW, account, make_item, media_root, registrable
 from tests.conftest import Cast, browser_login
@@ -63,7 +63,7 @@ def test_the_registrar_corrects_a_number_with_the_reason_on_an_accessible_page(
     package = registration.build_package(
         registrable(), subject="Kritik", secrecy="", by=cast["communicator"], now=NOW
     )
-    registration.register_package(package, diary_number="KAU 2026/12", by=cast["registrar"], now=NOW)
+    diary_numbers.register_package(package, diary_number="KAU 2026/12", by=cast["registrar"], now=NOW)
     browser_login(page, "registrar", "pw-registrar-0123")
     page.goto(reverse("archive:package", args=[package.pk]))
     form = page.locator("form[data-action=correct]")

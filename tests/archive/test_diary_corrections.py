@@ -15,7 +15,7 @@ from django.db import DatabaseError, transaction
 from django.test import Client
 from django.urls import reverse
 
-from archive import registration
+from archive import diary_numbers, registration
 from archive.models import DiaryNumberCorrection, DiaryPackage
 from tests.archive.diary_support import NOW, account, make_item, media_root, registrable
 from tests.conftest import Cast
@@ -38,7 +38,7 @@ def build(cast: Cast, registrable: Any, subject: str = "Kritik mot antagningen")
 def registered(cast: Cast, registrable: Any) -> DiaryPackage:
     """A package registered as KAU 2026/12, where KAU 2026/21 was meant."""
     package = build(cast, registrable)
-    return registration.register_package(package, diary_number="KAU 2026/12", by=cast["registrar"], now=NOW)
+    return diary_numbers.register_package(package, diary_number="KAU 2026/12", by=cast["registrar"], now=NOW)
 
 
 def correct(client: Client, package: DiaryPackage, **data: str) -> Any:
@@ -100,7 +100,7 @@ def test_the_correction_is_a_post(client: Client, cast: Cast, registered: DiaryP
 
 def test_the_service_refuses_anyone_but_the_registrar(cast: Cast, registered: DiaryPackage) -> None:
     with pytest.raises(PermissionDenied):
-        registration.correct_diary_number(
+        diary_numbers.correct_diary_number(
             registered, diary_number="KAU 2026/21", reason="Fel", by=cast["social_media_lead"], now=LATER
         )
     assert not DiaryNumberCorrection.objects.exists()
@@ -169,10 +169,10 @@ def test_the_csv_and_json_show_the_current_number_and_its_corrections(
 
 
 def test_two_corrections_keep_their_order(cast: Cast, registered: DiaryPackage) -> None:
-    registration.correct_diary_number(
+    diary_numbers.correct_diary_number(
         registered, diary_number="KAU 2026/21", reason="Första", by=cast["registrar"], now=LATER
     )
-    registration.correct_diary_number(
+    diary_numbers.correct_diary_number(
         registered,
         diary_number="KAU 2026/211",
         reason="Andra",
@@ -233,7 +233,7 @@ def test_a_package_not_yet_registered_is_registered_not_corrected(
 
 def test_the_service_names_every_refused_field_at_once(cast: Cast, registered: DiaryPackage) -> None:
     with pytest.raises(ValidationError) as refused:
-        registration.correct_diary_number(
+        diary_numbers.correct_diary_number(
             registered, diary_number="KAU 2026/12", reason="", by=cast["registrar"], now=LATER
         )
     assert set(refused.value.message_dict) == {"diary_number", "reason"}
@@ -246,7 +246,7 @@ def test_correcting_to_a_number_another_package_has_asks_for_confirmation(
     client: Client, cast: Cast, registrable: Any, registered: DiaryPackage
 ) -> None:
     other = build(cast, registrable, subject="Ett annat ärende")
-    registration.register_package(other, diary_number="KAU 2026/21", by=cast["registrar"], now=NOW)
+    diary_numbers.register_package(other, diary_number="KAU 2026/21", by=cast["registrar"], now=NOW)
     in_english(login(client, cast, "registrar"))
     response = correct(client, registered)
     assert response.status_code == 400
@@ -291,11 +291,11 @@ def test_the_registered_queue_marks_packages_that_share_a_number(
     client: Client, cast: Cast, registrable: Any, registered: DiaryPackage
 ) -> None:
     twin = build(cast, registrable, subject="Tvilling")
-    registration.register_package(
+    diary_numbers.register_package(
         twin, diary_number="KAU 2026/12", by=cast["registrar"], now=NOW, confirm_duplicate=True
     )
     alone = build(cast, registrable, subject="Ensam")
-    registration.register_package(alone, diary_number="KAU 2026/99", by=cast["registrar"], now=NOW)
+    diary_numbers.register_package(alone, diary_number="KAU 2026/99", by=cast["registrar"], now=NOW)
     response = login(client, cast, "registrar").get(reverse("archive:registry_queue"), {"show": "registered"})
     marked = {package.pk: package.shares_number for package, _form in response.context["rows"]}
     assert marked == {registered.pk: True, twin.pk: True, alone.pk: False}
@@ -311,7 +311,7 @@ def test_the_registered_queue_marks_packages_that_share_a_number(
 
 @pytest.mark.postgres
 def test_the_database_refuses_to_change_or_delete_a_correction(cast: Cast, registered: DiaryPackage) -> None:
-    correction = registration.correct_diary_number(
+    correction = diary_numbers.correct_diary_number(
         registered, diary_number="KAU 2026/21", reason="Fel siffra", by=cast["registrar"], now=LATER
     )
     with pytest.raises(DatabaseError), transaction.atomic():

@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from archive import registration
+from archive import diary_numbers, registration
 from archive.models import DiaryPackage
 from tests.archive.diary_support import NOW, account, make_item, media_root, registrable
 from tests.conftest import Cast
@@ -209,7 +209,7 @@ def test_the_download_for_each_role(client: Client, cast: Cast, package: DiaryPa
 def test_the_fields_download_as_csv_and_json_with_the_number(
     client: Client, cast: Cast, package: DiaryPackage
 ) -> None:
-    registration.register_package(package, diary_number="KAU 2026/7", by=cast["registrar"], now=NOW)
+    diary_numbers.register_package(package, diary_number="KAU 2026/7", by=cast["registrar"], now=NOW)
     login(client, cast, "communicator")
     url = reverse("archive:package_download", args=[package.pk])
     as_csv = client.get(url, {"format": "csv"})
@@ -278,7 +278,7 @@ def test_a_bad_number_is_400_with_the_field_named(
 
 
 def test_a_second_different_number_is_400(client: Client, cast: Cast, package: DiaryPackage) -> None:
-    registration.register_package(package, diary_number="KAU 2026/1", by=cast["registrar"], now=NOW)
+    diary_numbers.register_package(package, diary_number="KAU 2026/1", by=cast["registrar"], now=NOW)
     response = login(client, cast, "registrar").post(
         reverse("archive:package_register", args=[package.pk]), {"diary_number": "KAU 2026/2"}
     )
@@ -310,7 +310,7 @@ def test_the_queue_shows_what_awaits_oldest_first_and_the_registered_tab(
     registered = registration.build_package(
         registrable(), subject="Klar", secrecy="", by=cast["deputy"], now=NOW - timedelta(hours=3)
     )
-    registration.register_package(registered, diary_number="KAU 2026/9", by=cast["registrar"], now=NOW)
+    diary_numbers.register_package(registered, diary_number="KAU 2026/9", by=cast["registrar"], now=NOW)
     login(client, cast, "registrar")
     awaiting = client.get(reverse("archive:registry_queue"))
     assert [package for package, _form in awaiting.context["rows"]] == [first, second]
@@ -405,7 +405,7 @@ def test_the_item_page_shows_each_package_its_state_and_number(
     page = login(client, cast, "communicator").get(url).content.decode()
     assert reverse("archive:package_download", args=[package.pk]) in page
     assert 'data-package-status="outbox"' in page  # handed to the outbox, not delivered yet
-    registration.register_package(package, diary_number="KAU 2026/55", by=cast["registrar"], now=NOW)
+    diary_numbers.register_package(package, diary_number="KAU 2026/55", by=cast["registrar"], now=NOW)
     page = client.get(url).content.decode()
     assert 'data-package-status="registered"' in page
     assert "KAU 2026/55" in page

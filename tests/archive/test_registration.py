@@ -19,7 +19,7 @@ from django.core.mail import EmailMessage
 from django.urls import reverse
 from PIL import Image
 
-from archive import registration
+from archive import diary_numbers, registration
 from archive.models import DiaryPackage, LedgerEntry
 from archive.services import store_evidence, store_screenshot
 from core.models import InstitutionSettings, Notification
@@ -203,14 +203,14 @@ def test_a_second_build_is_a_new_version_while_none_is_registered(cast: Cast, re
     assert {row["key"]: row["value"] for row in second.fields["rows"]}["version"] == "2"
     assert list(registration.awaiting_registration()) == [second]  # the queue shows the newest only
     with pytest.raises(ValidationError) as refused:
-        registration.register_package(first, diary_number="KAU 2026/1", by=cast["registrar"], now=NOW)
+        diary_numbers.register_package(first, diary_number="KAU 2026/1", by=cast["registrar"], now=NOW)
     assert "diary_number" in refused.value.message_dict
 
 
 def test_no_new_version_once_registered(cast: Cast, registrable: Any) -> None:
     item = registrable()
     package = build(item, cast)
-    registration.register_package(package, diary_number="KAU 2026/1", by=cast["registrar"], now=NOW)
+    diary_numbers.register_package(package, diary_number="KAU 2026/1", by=cast["registrar"], now=NOW)
     with pytest.raises(ValidationError) as refused:
         build(item, cast, now=NOW + timedelta(hours=1))
     assert "item" in refused.value.message_dict
@@ -367,7 +367,7 @@ def test_a_missing_attachment_keeps_the_email_unsent(
 def test_the_registrar_records_the_number(cast: Cast, registrable: Any) -> None:
     package = build(registrable(), cast)
     later = NOW + timedelta(days=1)
-    done = registration.register_package(
+    done = diary_numbers.register_package(
         package, diary_number="  KAU 2026/123  ", by=cast["registrar"], now=later
     )
     assert (done.diary_number, done.registered_at, done.registered_by) == (
@@ -390,13 +390,13 @@ def test_the_same_number_again_changes_nothing_and_a_different_one_is_refused(
     cast: Cast, registrable: Any
 ) -> None:
     package = build(registrable(), cast)
-    registration.register_package(package, diary_number="KAU 2026/123", by=cast["registrar"], now=NOW)
-    again = registration.register_package(
+    diary_numbers.register_package(package, diary_number="KAU 2026/123", by=cast["registrar"], now=NOW)
+    again = diary_numbers.register_package(
         package, diary_number="KAU 2026/123", by=cast["registrar"], now=NOW + timedelta(days=1)
     )
     assert again.registered_at == NOW
     with pytest.raises(ValidationError) as refused:
-        registration.register_package(package, diary_number="KAU 2026/999", by=cast["registrar"], now=NOW)
+        diary_numbers.register_package(package, diary_number="KAU 2026/999", by=cast["registrar"], now=NOW)
     assert "diary_number" in refused.value.message_dict
     assert DiaryPackage.objects.get(pk=package.pk).diary_number == "KAU 2026/123"
 
@@ -405,7 +405,7 @@ def test_the_same_number_again_changes_nothing_and_a_different_one_is_refused(
 def test_a_missing_or_too_long_number_is_refused(cast: Cast, registrable: Any, number: str) -> None:
     package = build(registrable(), cast)
     with pytest.raises(ValidationError) as refused:
-        registration.register_package(package, diary_number=number, by=cast["registrar"], now=NOW)
+        diary_numbers.register_package(package, diary_number=number, by=cast["registrar"], now=NOW)
     assert "diary_number" in refused.value.message_dict
     assert DiaryPackage.objects.get(pk=package.pk).registered_at is None
 
@@ -414,7 +414,7 @@ def test_a_missing_or_too_long_number_is_refused(cast: Cast, registrable: Any, n
 def test_only_the_registrar_registers(cast: Cast, registrable: Any, person: str) -> None:
     package = build(registrable(), cast)
     with pytest.raises(PermissionDenied):
-        registration.register_package(package, diary_number="KAU 2026/1", by=cast[person], now=NOW)
+        diary_numbers.register_package(package, diary_number="KAU 2026/1", by=cast[person], now=NOW)
 
 
 # --- Who sees packages ---------------------------------------------------------------------------------
