@@ -74,6 +74,19 @@ def _item_label(item: Item) -> str:
     return f"{item.get_kind_display()} {item.platform_id or f'#{item.pk}'} ({item.account.name})"
 
 
+def _screenshots(purpose: str, record_type: str) -> Source:
+    """The screenshots of one purpose (start pages, evidence) not yet disposed of or listed."""
+    return Source(
+        Screenshot.objects.filter(purpose=purpose, disposed_at__isnull=True)
+        .select_related("account")
+        .filter(~_listed(record_type)),
+        "taken_at",
+        "account_id",
+        "item_id",
+        lambda shot: f"{shot.sha256[:12]} ({shot.account.name})",
+    )
+
+
 def sources() -> dict[str, Source]:
     """Each record type's records that could be disposed of: not yet disposed of, settled (an open item or
     one waiting for registration is never listed), and not on a list already."""
@@ -105,24 +118,8 @@ def sources() -> dict[str, Source]:
             "answers_id",
             lambda pub: f"{pub.get_kind_display()} {pub.platform_id} ({pub.account.name})",
         ),
-        RecordType.STARTPAGE: Source(
-            Screenshot.objects.filter(purpose=Screenshot.Purpose.STARTPAGE, disposed_at__isnull=True)
-            .select_related("account")
-            .filter(~_listed("startpage")),
-            "taken_at",
-            "account_id",
-            "item_id",
-            lambda shot: f"{shot.sha256[:12]} ({shot.account.name})",
-        ),
-        RecordType.EVIDENCE: Source(
-            Screenshot.objects.filter(purpose=Screenshot.Purpose.EVIDENCE, disposed_at__isnull=True)
-            .select_related("account")
-            .filter(~_listed("evidence")),
-            "taken_at",
-            "account_id",
-            "item_id",
-            lambda shot: f"{shot.sha256[:12]} ({shot.account.name})",
-        ),
+        RecordType.STARTPAGE: _screenshots(Screenshot.Purpose.STARTPAGE, RecordType.STARTPAGE),
+        RecordType.EVIDENCE: _screenshots(Screenshot.Purpose.EVIDENCE, RecordType.EVIDENCE),
         RecordType.DECISION: Source(
             AccountRequest.objects.filter(
                 status__in=[AccountRequest.Status.APPROVED, AccountRequest.Status.REJECTED],

@@ -252,12 +252,13 @@ def hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
     hold = get_object_or_404(LegalHold, pk=pk)
     form = LiftForm(request.POST)
     if not form.is_valid():
+        # Refused and nothing changes: the page again, with 400 and the field named.
         messages.error(request, _("Say why the hold is lifted."))
-        return redirect("archive:holds")
+        return _holds_page(request, HoldForm(), status=400)
     try:
         retention_services.lift_hold(hold.pk, reason=form.cleaned_data["reason"], by=user, now=timezone.now())
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The hold is lifted."))
+        return _holds_page(request, HoldForm(), status=400)
+    messages.success(request, _("The hold is lifted."))
     return redirect("archive:holds")

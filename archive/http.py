@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 
-from archive.models import CaptureAttempt
+from archive.models import CaptureAttempt, Screenshot
 from archive.services import CaptureRefused
+from core.uploads import SERVED_TYPES, image_response
 
 
 def capture_refused(
@@ -30,3 +31,18 @@ def say_capture_outcome(request: HttpRequest, attempt: CaptureAttempt, *, captur
         messages.success(request, captured)
     else:
         messages.error(request, failed)
+
+
+def original_image(shot: Screenshot) -> FileResponse:
+    """A kept screenshot as it arrived (cleaned), to someone the caller has let see it: always as the
+    image type core.images stored, never sniffed and never as a page; 404 when its type is not one
+    served or its file is gone (disposed of) (KAU-PROHIBITED-EVIDENCE)."""
+    if shot.content_type not in SERVED_TYPES:
+        raise Http404
+    try:
+        handle = shot.image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return image_response(
+        handle, content_type=shot.content_type, filename=f"{shot.sha256[:16]}.{shot.extension}"
+    )

@@ -26,7 +26,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from archive import services
-from archive.http import capture_refused, say_capture_outcome
+from archive.http import capture_refused, original_image, say_capture_outcome
 from archive.models import Screenshot
 from archive.screenshot_forms import ItemScreenshotForm
 from archive.selectors import may_see_screenshot
@@ -34,7 +34,7 @@ from core.forms import add_service_errors
 from core.http import signed_in
 from core.images import MAX_BYTES, ImageRefused
 from core.models import User
-from core.uploads import SERVED_TYPES, declared_too_large, image_response, too_large_message
+from core.uploads import declared_too_large, image_response, too_large_message
 from moderation.forms import EvidenceForm, ScreenshotUploadForm
 from moderation.models import Item
 from moderation.selectors import item_to_moderate
@@ -184,15 +184,9 @@ def screenshot_image(request: HttpRequest, pk: int) -> FileResponse:
     anything else (KAU-PROHIBITED-EVIDENCE).
     """
     shot = get_object_or_404(Screenshot.objects.select_related("account", "account__unit"), pk=pk)
-    if not may_see_screenshot(signed_in(request), shot) or shot.content_type not in SERVED_TYPES:
+    if not may_see_screenshot(signed_in(request), shot):
         raise Http404
-    try:
-        handle = shot.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return image_response(
-        handle, content_type=shot.content_type, filename=f"{shot.sha256[:16]}.{shot.extension}"
-    )
+    return original_image(shot)
 
 
 @require_GET

@@ -23,12 +23,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from archive import secrecy
 from archive.export_forms import SearchForm
+from archive.http import original_image
 from archive.models import SecrecyMark, SecrecyReview
 from archive.secrecy_forms import MarkForm, OpenReviewForm, ReleaseForm
 from core.forms import add_service_errors
 from core.http import signed_in
 from core.models import User
-from core.uploads import SERVED_TYPES, image_response
 
 LIST_SIZE = 100
 CRITERIA_FIELDS = ("text", "account", "unit", "author", "start", "end", "rule", "kinds")
@@ -340,12 +340,6 @@ def review_screenshot(request: HttpRequest, pk: int, shot_id: int) -> FileRespon
     set, only to those who review (404 otherwise), served as every kept image is (core.uploads)."""
     review = _review_or_404(signed_in(request), pk)
     shot = review.screenshots.filter(Q(pk=shot_id)).first()
-    if shot is None or shot.content_type not in SERVED_TYPES:
+    if shot is None:
         raise Http404
-    try:
-        handle = shot.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    return image_response(
-        handle, content_type=shot.content_type, filename=f"{shot.sha256[:16]}.{shot.extension}"
-    )
+    return original_image(shot)

@@ -157,6 +157,10 @@ def test_a_hold_is_placed_and_lifted_never_deleted(
     response = client.post(reverse("archive:hold_create"), {"reason": "request", "description": "Inget"})
     assert response.status_code == 400
     assert 'href="#id_account"' in response.content.decode()
+    # Lifting without a reason is refused with 400 and changes nothing.
+    assert client.post(reverse("archive:hold_lift", args=[hold.pk]), {"reason": " "}).status_code == 400
+    hold.refresh_from_db()
+    assert hold.lifted_at is None
     assert client.post(reverse("archive:hold_lift", args=[hold.pk]), {"reason": "Klar"}).status_code == 302
     hold.refresh_from_db()
     assert hold.lifted_at is not None

@@ -145,7 +145,7 @@ archive:disposal_approve          POST    404  404   404  404  404  400  404  40
 archive:disposal_reject           POST    404  404   404  404  404  400  404  404   404  404
 archive:holds                     GET     403  403   403  403  200  200  403  403   403  403
 archive:hold_create               POST    403  403   403  403  400  400  403  403   403  403
-archive:hold_lift                 POST    404  404   404  404  302  302  404  404   404  404
+archive:hold_lift                 POST    404  404   404  404  400  400  404  404   404  404
 connectors:overview               GET     403  403   403  403  200  403  403  403   403  403
 connectors:account                GET     404  404   200  200  200  200  404  200   200  404
 connectors:connect                POST    404  404   403  400  400  403  404  400   400  404
