@@ -75,7 +75,9 @@ _RULES: tuple[Rule, ...] = (
         ),
     ),
     Rule("KTH-APPROVAL", "start", _("The responsible manager approves a new presence in social media.")),
-    Rule("KTH-MANAGER", "start", _("The manager who approves takes overall responsibility for the presence.")),
+    Rule(
+        "KTH-MANAGER", "start", _("The manager who approves takes overall responsibility for the presence.")
+    ),
     Rule(
         "KAU-START-COMMS",
         "start",
@@ -121,7 +123,10 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "KTH-RESOURCES",
         "start",
-        _("Time and people are set aside before a channel starts, for the formal requirements and for quality."),
+        _(
+            "Time and people are set aside before a channel starts, for the formal requirements and for "
+            "quality."
+        ),
     ),
     Rule(
         "KTH-TERMS",
@@ -191,7 +196,9 @@ _RULES: tuple[Rule, ...] = (
             "visitors post."
         ),
     ),
-    Rule("KAU-RESP-OWNER", "responsibility", _("Every account has an account owner and at least one deputy.")),
+    Rule(
+        "KAU-RESP-OWNER", "responsibility", _("Every account has an account owner and at least one deputy.")
+    ),
     Rule(
         "KAU-RESP-DAILY",
         "responsibility",
@@ -234,7 +241,10 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "KAU-RESPONSE-CRITICISM",
         "questions",
-        _("Criticism of the university or a part of it is handled by the managers responsible for that part."),
+        _(
+            "Criticism of the university or a part of it is handled by the managers responsible for that "
+            "part."
+        ),
     ),
     Rule(
         "KAU-RESPONSE-TONE",
@@ -245,8 +255,16 @@ _RULES: tuple[Rule, ...] = (
             "communications department keeps, and the moderator edits them before sending."
         ),
     ),
-    Rule("KAU-DREV", "questions", _("When there is a risk of a pile-on, the central social media address is told.")),
-    Rule("KAU-THREAT", "questions", _("When someone makes a threat, the university's security officer is told at once.")),
+    Rule(
+        "KAU-DREV",
+        "questions",
+        _("When there is a risk of a pile-on, the central social media address is told."),
+    ),
+    Rule(
+        "KAU-THREAT",
+        "questions",
+        _("When someone makes a threat, the university's security officer is told at once."),
+    ),
     # Public records and archiving
     Rule(
         "KAU-PUBLIC-RECORD",
@@ -322,7 +340,10 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         "KTH-COMPLEMENT",
         "access",
-        _("Social media complement the university's own channels: important information is on the website too."),
+        _(
+            "Social media complement the university's own channels: important information is on the "
+            "website too."
+        ),
     ),
     # Follow-up and closing
     Rule(

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from core import policy
@@ -49,7 +48,7 @@ PAGE_NAMES: dict[str, str | Promise] = {
     "archive:registry_queue": _("Registration queue"),
     "archive:secrecy_reviews": _("Secrecy reviews"),
     "archive:exports": _("Archive exports"),
-    "archive:retention": pgettext_lazy("navigation", "Disposal"),
+    "archive:retention": _("Disposal"),
     "connectors:overview": _("Connections"),
 }
 
@@ -158,7 +157,9 @@ def policy_json(request: HttpRequest) -> JsonResponse:
                                 {
                                     "app": enforcement.app,
                                     "what": enforcement.what,
-                                    "where": [{"name": name, "path": path} for name, path in enforcement.where],
+                                    "where": [
+                                        {"name": name, "path": path} for name, path in enforcement.where
+                                    ],
                                     "figures": [
                                         {"label": figure.label, "value": figure.value, "path": figure.path}
                                         for figure in enforcement.figures

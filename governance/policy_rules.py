@@ -104,7 +104,9 @@ def register_rules() -> None:
         "every request, and can return it for changes. A request can name an existing account it is "
         "about."
     )
-    register("KAU-START-COMMS", app=APP, what=review, where=("governance:request_list",), figures=(to_review,))
+    register(
+        "KAU-START-COMMS", app=APP, what=review, where=("governance:request_list",), figures=(to_review,)
+    )
     register("KTH-EXISTING", app=APP, what=review, where=("governance:request_list",), figures=(to_review,))
     register(
         "KAU-HIERARCHY",

@@ -56,7 +56,9 @@ def register_rules() -> None:
         ),
         where=("moderation:queue", "moderation:report", "governance:settings"),
         figures=(
-            Figure(_("Items past the limit this month"), items_past_limit_this_month, url="moderation:report"),
+            Figure(
+                _("Items past the limit this month"), items_past_limit_this_month, url="moderation:report"
+            ),
             flag_figure("response", _("Accounts with an unanswered item past the limit")),
         ),
     )
@@ -94,7 +96,9 @@ def register_rules() -> None:
         ),
         where=("moderation:cases",),
         figures=(
-            Figure(_("Open threat cases"), open_threat_cases, url="moderation:cases", visible=_follows_threats),
+            Figure(
+                _("Open threat cases"), open_threat_cases, url="moderation:cases", visible=_follows_threats
+            ),
         ),
     )
     register(
@@ -116,8 +120,7 @@ def register_rules() -> None:
         "KAU-PUBLIC-RECORD",
         app=APP,
         what=_(
-            "Every question and comment is kept with its log and is never deleted: the database "
-            "refuses it."
+            "Every question and comment is kept with its log and is never deleted: the database refuses it."
         ),
         where=("moderation:queue",),
     )
