@@ -116,7 +116,8 @@ def summary(sections: list[tuple[policy.Section, list[ShownRule]]]) -> dict[str,
     return {
         "rules": len(rules),
         "enforced": sum(1 for entry in rules if entry.enforced),
-        "reason_only": sum(1 for entry in rules if not entry.enforced and entry.reason),
+        # A reason says what Kanalvakt cannot enforce: the whole rule, or the part people judge.
+        "with_reason": sum(1 for entry in rules if entry.reason),
         "neither": sum(1 for entry in rules if not entry.enforced and not entry.reason),
     }
 

@@ -4,6 +4,7 @@ link leads to the page where the rule is met."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -30,6 +31,10 @@ def test_a_person_reads_the_rules_and_follows_one_to_its_page(
     assert page.locator("[data-rule]").count() == 41
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_accessible(page)
+    if os.environ.get("KANALVAKT_SHOTS"):
+        page.screenshot(
+            path=os.path.join(os.environ["KANALVAKT_SHOTS"], f"policy-{width}.png"), full_page=True
+        )
 
     # The keyboard reaches the table of contents, and its link moves to the rule.
     toc_reached = False
