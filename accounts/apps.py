@@ -21,3 +21,6 @@ class AccountsConfig(AppConfig):
         todo.register(coverage.todo_gaps, order=40)
         todo.register(followup.todo_followups, order=50)
         events.person_deactivated.listen(people.deactivate_person)
+        from accounts import policy_rules
+
+        policy_rules.register_rules()  # the policy page (core.policy)

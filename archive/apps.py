@@ -18,3 +18,6 @@ class ArchiveConfig(AppConfig):
         todo.register(packages_todo, order=20)  # KAU-DIARY-ACTION: the registrar's queue
         register_section(startpage_fact, order=10, place="facts")  # KAU-STARTPAGE on the account page
         register_item_section(item_disposal_section, order=5)  # gallringsnotering on the item page
+        from archive import policy_rules
+
+        policy_rules.register_rules()  # the policy page (core.policy)

@@ -10,3 +10,6 @@ class ConnectorsConfig(AppConfig):
         from connectors import registrations
 
         registrations.register_all()
+        from connectors import policy_rules
+
+        policy_rules.register_rules()  # the policy page (core.policy)

@@ -116,6 +116,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("retention", _("Disposal"), "archive:retention", _roles(Role.REGISTRAR)),
     NavItem("organisation", _("Organisation"), "governance:unit_list", _not_only_security()),
     NavItem("settings", _("Settings"), "governance:settings", _roles(Role.SOCIAL_MEDIA_LEAD)),
+    # Every rule of the policy and what Kanalvakt does about it, for everyone signed in.
+    NavItem("policy", _("Policy"), "core:policy", _everyone),
     NavItem("admin", _("Administration"), "admin:index", _staff),
 ]
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from core import email_views, sso, views
+from core import email_views, policy_views, sso, views
 
 app_name = "core"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("e-post/", email_views.email_settings, name="email_settings"),
+    # Every rule of the policy and what Kanalvakt does about it, as a page and as JSON.
+    path("regler/", policy_views.policy_page, name="policy"),
+    path("regler.json", policy_views.policy_json, name="policy_json"),
 ]
 
 # Sign-in and sign-out keep Django's own names so that LOGIN_URL = "login" works everywhere.

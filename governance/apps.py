@@ -17,3 +17,6 @@ class GovernanceConfig(AppConfig):
         todo.register(request_todo.requests_to_review, order=30)
         todo.register(request_todo.requests_to_finish, order=60)
         register_flag(STRATEGY, order=20)  # KAU-START-CHECKLIST on the account registry
+        from governance import policy_rules
+
+        policy_rules.register_rules()  # the policy page (core.policy)

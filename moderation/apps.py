@@ -25,3 +25,6 @@ class ModerationConfig(AppConfig):
         register_item_section(
             case_section, order=1
         )  # KAU-THREAT: the threat's case, first  # the account page's unanswered items
+        from moderation import policy_rules
+
+        policy_rules.register_rules()  # the policy page (core.policy)

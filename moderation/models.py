@@ -248,6 +248,8 @@ class Item(models.Model):
             models.Index(
                 fields=["received_at"], condition=Q(disposed_at__isnull=True), name="item_disposable_idx"
             ),
+            # The policy page's figure: items whose outer limit fell this month (KAU-RESPONSE-DEADLINE).
+            models.Index(fields=["limit_at"], name="item_limit_idx"),
         ]
 
     def __str__(self) -> str:

@@ -45,6 +45,8 @@ set_language                      POST    302  302   302  302  302  302  302  30
 core:home                         GET     200  200   200  200  200  200  200  200   200  200
 core:health                       GET     200  200   200  200  200  200  200  200   200  200
 core:email_settings               GET     200  200   200  200  200  200  200  200   200  200
+core:policy                       GET     200  200   200  200  200  200  200  200   200  200
+core:policy_json                  GET     200  200   200  200  200  200  200  200   200  200
 official_accounts                 GET     200  200   200  200  200  200  200  200   200  200
 official_accounts_json            GET     200  200   200  200  200  200  200  200   200  200
 governance:unit_list              GET     200  200   200  200  200  200  200  200   200  200

@@ -124,7 +124,15 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         client.force_login(cast[person])
         return {item["key"] for item in client.get(reverse("core:home")).context["nav_items"]}
 
-    assert keys("communicator") == {"home", "queue", "requests", "absences", "my_accounts", "organisation"}
+    assert keys("communicator") == {
+        "home",
+        "queue",
+        "requests",
+        "absences",
+        "my_accounts",
+        "organisation",
+        "policy",
+    }
     assert keys("social_media_lead") == {
         "home",
         "cases",
@@ -141,6 +149,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "accounts",
         "organisation",
         "settings",
+        "policy",
     }
     assert keys("registrar") == {
         "home",
@@ -153,9 +162,10 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "secrecy",
         "retention",
         "organisation",
+        "policy",
     }
     # KAU-THREAT: the security officer sees the threat cases and his tasks, nothing he never uses.
-    assert keys("security_officer") == {"home", "cases"}
+    assert keys("security_officer") == {"home", "cases", "policy"}
     assert "report" in keys("head_of_unit")  # KAU-RESP-MANAGER: heads read their units' response times
     assert "admin" in keys("staff")
 

@@ -1,0 +1,126 @@
+"""What moderation does about the policy's rules, for the policy page (core.policy). Registered from
+ModerationConfig.ready()."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.policy_rules import flag_figure
+from core.calendar import STOCKHOLM
+from core.policy import Figure, register
+from moderation.cases import may_handle_cases
+from moderation.models import Item, ThreatCase
+
+APP = "moderation"
+
+
+def start_of_month(now: datetime) -> datetime:
+    """Midnight on the first day of ``now``'s month, on the Stockholm wall clock."""
+    local = timezone.localtime(now, STOCKHOLM)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def items_past_limit_this_month(now: datetime) -> int:
+    """KAU-RESPONSE-DEADLINE: items whose outer limit fell this month (Stockholm) before ``now`` and
+    that were not handled by it: still unanswered, or handled after the limit."""
+    return Item.objects.filter(
+        Q(handled_at__isnull=True) | Q(handled_at__gt=F("limit_at")),
+        limit_at__gte=start_of_month(now),
+        limit_at__lte=now,
+    ).count()
+
+
+def open_threat_cases(now: datetime) -> int:
+    """KAU-THREAT: threat cases not yet closed."""
+    return ThreatCase.objects.filter(closed_at__isnull=True).count()
+
+
+def _follows_threats(user: Any) -> bool:
+    """Only those who follow threat cases learn how many are open (the security officer, the lead)."""
+    return may_handle_cases(user)
+
+
+def register_rules() -> None:
+    register(
+        "KAU-RESPONSE-DEADLINE",
+        app=APP,
+        what=_(
+            "Each question or comment gets a due time (24 working hours) and an outer limit (48) from "
+            "the working calendar. My queue orders items by them, a reminder goes out at the due time "
+            "and an escalation at the limit, and the report shows how many were answered in time."
+        ),
+        where=("moderation:queue", "moderation:report", "governance:settings"),
+        figures=(
+            Figure(
+                _("Items past the limit this month"), items_past_limit_this_month, url="moderation:report"
+            ),
+            flag_figure("response", _("Accounts with an unanswered item past the limit")),
+        ),
+    )
+    register(
+        "KAU-RESPONSE-CRITICISM",
+        app=APP,
+        what=_("An item classified as criticism is sent at once to the head of the account's unit."),
+        where=("moderation:queue",),
+    )
+    register(
+        "KAU-RESPONSE-TONE",
+        app=APP,
+        what=_(
+            "The communications department keeps saved replies; the moderator is offered those that "
+            "fit the account and edits the text before it is sent."
+        ),
+        where=("moderation:replies", "moderation:queue"),
+    )
+    register(
+        "KAU-DREV",
+        app=APP,
+        what=_(
+            "An item marked as a risk of a pile-on is sent at once to the central social media address "
+            "set in the settings."
+        ),
+        where=("moderation:queue", "governance:settings"),
+    )
+    register(
+        "KAU-THREAT",
+        app=APP,
+        what=_(
+            "An item marked as a threat alerts the security officer at once, and again if nobody "
+            "acknowledges it. It opens a threat case that the security officer and the social media "
+            "lead follow until it is closed."
+        ),
+        where=("moderation:cases",),
+        figures=(
+            Figure(
+                _("Open threat cases"), open_threat_cases, url="moderation:cases", visible=_follows_threats
+            ),
+        ),
+    )
+    register(
+        "KAU-PROHIBITED",
+        app=APP,
+        what=_(
+            "The moderator marks which kind of prohibited content an item is and can remove it; the "
+            "removal, with who and when, is in the item's log."
+        ),
+        where=("moderation:queue",),
+    )
+    register(
+        "KAU-RESP-MANAGER",
+        app=APP,
+        what=_("Heads of unit read the response times of their units' accounts."),
+        where=("moderation:report",),
+    )
+    register(
+        "KAU-PUBLIC-RECORD",
+        app=APP,
+        what=_(
+            "Every question and comment is kept with its log and is never deleted: the database refuses it."
+        ),
+        where=("moderation:queue",),
+    )
