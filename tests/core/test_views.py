@@ -124,7 +124,15 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         client.force_login(cast[person])
         return {item["key"] for item in client.get(reverse("core:home")).context["nav_items"]}
 
-    assert keys("communicator") == {"home", "queue", "requests", "absences", "my_accounts", "organisation"}
+    assert keys("communicator") == {
+        "home",
+        "queue",
+        "requests",
+        "absences",
+        "ambassadors",
+        "my_accounts",
+        "organisation",
+    }
     assert keys("social_media_lead") == {
         "home",
         "cases",
@@ -132,6 +140,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "queue",
         "requests",
         "absences",
+        "ambassadors",
         "report",
         "tokens",
         "connections",
@@ -147,6 +156,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "queue",
         "requests",
         "absences",
+        "ambassadors",
         "accounts",
         "registry_queue",
         "archive",
