@@ -18,11 +18,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.ambassador_models import Ambassador
+from accounts.ambassador_models import Ambassador, AmbassadorQuerySet
 from accounts.models import Account
 from core.calendar import local_today
 from core.history import record
@@ -93,7 +93,7 @@ def _sees_all(user: Any) -> bool:
     return has_role(user, Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD)
 
 
-def visible_to(user: Any) -> QuerySet[Ambassador]:
+def visible_to(user: Any) -> AmbassadorQuerySet:
     """Every assignment ``user`` may see, as one filter: all for the lead and the communications
     department; otherwise those of the units they head and below, those they proposed, and those on
     an account they own or deputise for."""

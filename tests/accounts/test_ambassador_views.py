@@ -180,7 +180,8 @@ def test_kau_private_the_page_says_they_are_not_official_spokespersons_and_shows
     body = in_english(client).get(ambassador.get_absolute_url()).content.decode()
     assert STATEMENT in body
     assert "Uppdrag från institutionen." in body
-    assert "Proposed" in body and "Approved" in body
+    assert "Proposed" in body
+    assert "Approved" in body
 
 
 # --- The list ------------------------------------------------------------------------------------------
@@ -235,7 +236,8 @@ def test_kau_private_the_public_list_shows_current_approved_ones_apart_with_the_
     response = in_english(client).get(reverse("official_accounts"))
     body = response.content.decode()
     section = body[body.index('id="h-ambassadors"') :]
-    assert "Nu Godkänd" in section and "Bloggaren" in section
+    assert "Nu Godkänd" in section
+    assert "Bloggaren" in section
     assert STATEMENT in section
     assert "Inte " not in body
     # Apart from the official accounts: the account's own table does not list the ambassador.

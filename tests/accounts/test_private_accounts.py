@@ -24,7 +24,8 @@ def test_kau_private_kth_private_an_employees_private_account_is_refused_with_th
     assert response.status_code == 400
     errors = " ".join(response.context["form"].errors["private_account"])
     assert "private account is not registered" in errors
-    assert "KAU-PRIVATE" in errors and "KTH-PRIVATE" in errors
+    assert "KAU-PRIVATE" in errors
+    assert "KTH-PRIVATE" in errors
     assert "public records" in errors
     assert not Account.objects.exists()
 

@@ -192,6 +192,7 @@ def test_seed_demo_holds_ambassadors_in_each_state_once(settings: Any, tmp_path:
     current = Ambassador.objects.current(today)
     assert current.filter(kind=Ambassador.Kind.STUDENT_AMBASSADOR).count() == 1
     blogger = current.get(kind=Ambassador.Kind.BLOGGER)
-    assert not blogger.employed and blogger.assignment
+    assert not blogger.employed
+    assert blogger.assignment
     assert Ambassador.objects.awaiting_approval().count() == 1
     assert Ambassador.objects.count() == 3
