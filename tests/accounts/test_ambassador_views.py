@@ -289,3 +289,29 @@ def test_the_heads_start_page_shows_proposals_awaiting_approval(
     assert "Väntar på dig" in client.get(reverse("core:home")).content.decode()
     client.force_login(cast["other_head"])
     assert "Väntar på dig" not in client.get(reverse("core:home")).content.decode()
+
+
+@pytest.mark.parametrize("state", ["proposed", "approved", "refused", "ended", "past", "upcoming"])
+def test_the_page_and_the_list_show_every_state(
+    client: Client, cast: Cast, make_ambassador: Any, state: str
+) -> None:
+    ambassador = make_ambassador(state, kind=Ambassador.Kind.BLOGGER, account=None)
+    client.force_login(cast["social_media_lead"])
+    page = client.get(ambassador.get_absolute_url())
+    assert page.status_code == 200
+    assert page.context["state"] == ambassador.state_on(today())
+    # Only the approver decides, and only a running or coming assignment can be ended early.
+    assert page.context["can_decide"] is False
+    assert page.context["can_end"] is (state in ("approved", "upcoming"))
+    assert client.get(reverse("accounts:ambassadors")).status_code == 200
+
+
+def test_the_proposed_email_links_to_the_decision_and_names_the_rules(
+    cast: Cast, make_ambassador: Any
+) -> None:
+    ambassador = make_ambassador()
+    told = Notification.objects.get(kind="ambassador_proposed")
+    assert told.url == ambassador.get_absolute_url()
+    assert "KAU-PRIVATE" in told.body
+    assert "Alva Student" in told.subject
+    assert "KTH-BLOG" in told.body  # not employed: on a direct assignment
