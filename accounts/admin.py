@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import Account, FigureReading
+from accounts.models import Account, Ambassador, FigureReading
 from core.admin import NoDeleteAdminMixin
 
 
@@ -40,6 +40,24 @@ class FigureReadingAdmin(NoDeleteAdminMixin, admin.ModelAdmin):
     list_select_related = ("account",)
     date_hierarchy = "taken_on"
     readonly_fields = [field.name for field in FigureReading._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Ambassador)
+class AmbassadorAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    """Ambassadors and bloggers on assignment (KAU-PRIVATE, KTH-BLOG), read-only: proposed, decided and
+    ended through accounts.ambassadors alone, never deleted."""
+
+    list_display = ("name", "kind", "unit", "status", "starts_on", "ends_on")
+    list_filter = ("kind", "status")
+    search_fields = ("name", "email")
+    list_select_related = ("unit",)
+    readonly_fields = [field.name for field in Ambassador._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Account registry")
 
     def ready(self) -> None:
-        from accounts import coverage, flags, followup, people
+        from accounts import ambassadors, coverage, flags, followup, people
         from core import events, todo
 
         # The compliance flags in the order the registry shows them; governance registers the
@@ -20,6 +20,7 @@ class AccountsConfig(AppConfig):
         flags.register_flag(flags.COVERAGE, order=80)
         todo.register(coverage.todo_gaps, order=40)
         todo.register(followup.todo_followups, order=50)
+        todo.register(ambassadors.todo_ambassadors, order=55)  # KTH-BLOG: proposals awaiting the head
         events.person_deactivated.listen(people.deactivate_person)
         from accounts import policy_rules
 

@@ -107,6 +107,17 @@ class AccountRegisterForm(forms.ModelForm):
         help_text=_("At least one, not the owner: they cover absences, holidays included (KAU-RESP-OWNER)."),
     )
 
+    # KAU-PRIVATE, KTH-PRIVATE: the registry holds accounts with the university as sender only.
+    private_account = forms.TypedChoiceField(
+        label=_("Is this an employee's private account?"),
+        choices=[("no", _("No, the university is the sender")), ("yes", _("Yes, it is a private account"))],
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Only accounts with the university as sender are registered. Staff avoid private accounts in "
+            "their job, and the university's logo is never used in private contexts."
+        ),
+    )
+
     class Meta:
         model = Account
         fields = [
@@ -133,6 +144,23 @@ class AccountRegisterForm(forms.ModelForm):
             for value, label in Account.Status.choices
             if value in (Account.Status.ACTIVE, Account.Status.PAUSED)
         ]
+
+    def clean_private_account(self) -> str:
+        answer: str = self.cleaned_data["private_account"]
+        if answer == "yes":
+            # KAU-PRIVATE: a private account hampers the handling of public records, and university
+            # accounts serve work purposes only; KTH-PRIVATE: official presence signals the connection
+            # clearly, and the logo is never used in private contexts. Nothing is stored.
+            raise forms.ValidationError(
+                _(
+                    "A private account is not registered. The registry holds only accounts with the "
+                    "university as sender, used for work. Staff avoid using private accounts in their job, "
+                    "since it hampers the handling of public records (KAU-PRIVATE), and the university's "
+                    "logo is never used in private contexts (KTH-PRIVATE)."
+                ),
+                code="private_account",
+            )
+        return answer
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

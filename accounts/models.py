@@ -439,3 +439,7 @@ class FigureReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.taken_on}"
+
+
+# Ambassadors and bloggers on assignment (KAU-PRIVATE, KTH-BLOG), in a module of their own.
+from accounts.ambassador_models import Ambassador, AmbassadorQuerySet  # noqa: E402, F401

@@ -4,6 +4,11 @@ Open to everyone, without signing in, so that the public and the press can check
 speaking in the university's name is official. Only active accounts are listed, and only what the
 accounts themselves show publicly: unit, platform, name, address and handle. Nothing internal: no
 owners, deputies, flags or people's ids.
+
+Approved student ambassadors and bloggers on assignment whose period includes today are listed in a
+section of their own, apart from the official accounts, with the statement that they speak from
+their own perspective and are not official spokespersons (KAU-PRIVATE); their e-mail addresses and
+assignment texts stay internal.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from accounts.models import Account, AccountQuerySet, Platform
+from accounts.models import Account, AccountQuerySet, Ambassador, Platform
+from core.calendar import local_today
 from core.models import InstitutionSettings, OrgUnit
 from core.units import path_ids
 
@@ -33,6 +40,35 @@ def _official() -> AccountQuerySet:
     """Every active account: paused, closing and closed accounts are not listed (KTH-PRIVATE: only
     what speaks in the university's name today)."""
     return Account.objects.filter(status=Account.Status.ACTIVE)
+
+
+def _current_ambassadors() -> list[Ambassador]:
+    """Approved ambassadors and bloggers whose period includes today (KAU-PRIVATE), in one query."""
+    return list(
+        Ambassador.objects.current(local_today(timezone.now()))
+        .select_related("unit", "account")
+        .only(
+            "pk",
+            "name",
+            "kind",
+            "starts_on",
+            "ends_on",
+            "unit__name",
+            "unit__name_en",
+            "unit__path",
+            "account__name",
+            "account__url",
+            "account__platform",
+            "account__platform_other",
+        )
+        .order_by("unit__path", "name", "pk")
+    )
+
+
+AMBASSADOR_STATEMENT = _(
+    "Student ambassadors and bloggers on assignment speak from their own perspective (a student "
+    "ambassador from a student's). They are not official spokespersons of the university."
+)
 
 
 @login_not_required
@@ -103,6 +139,7 @@ def official_accounts(request: HttpRequest) -> HttpResponse:
         "chosen_unit": chosen_unit,
         "chosen_platform": chosen_platform,
         "filtered": filtered,
+        "ambassadors": _current_ambassadors(),
     }
     return render(request, "accounts/official_accounts.html", context)
 
@@ -128,6 +165,20 @@ def official_accounts_json(request: HttpRequest) -> JsonResponse:
             .select_related("unit")
             .only("pk", "name", "handle", "url", "platform", "unit__name")
             .order_by("unit__path", "platform", "name", "pk")
+        ],
+        # KAU-PRIVATE: apart from the official accounts, and said to speak for themselves.
+        "ambassadors_statement": str(AMBASSADOR_STATEMENT),
+        "ambassadors": [
+            {
+                "name": ambassador.name,
+                "kind": ambassador.kind,
+                "unit": ambassador.unit.name,
+                "account": ambassador.account.name if ambassador.account else None,
+                "url": ambassador.account.url if ambassador.account else "",
+                "from": ambassador.starts_on.isoformat(),
+                "to": ambassador.ends_on.isoformat(),
+            }
+            for ambassador in _current_ambassadors()
         ],
     }
     response = JsonResponse(payload, json_dumps_params={"ensure_ascii": False})

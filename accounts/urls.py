@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import coverage_views, followup_views, views
+from accounts import ambassador_views, coverage_views, followup_views, views
 
 app_name = "accounts"
 
@@ -22,4 +22,10 @@ urlpatterns = [
     path("<int:pk>/avveckla/", followup_views.account_closing, name="closing"),
     path("avveckling/", followup_views.closing_proposals, name="closing_candidates"),
     path("jamfor/", followup_views.compare, name="compare"),
+    # Student ambassadors and bloggers on assignment (KAU-PRIVATE, KTH-BLOG).
+    path("ambassadorer/", ambassador_views.ambassador_list, name="ambassadors"),
+    path("ambassadorer/foresla/", ambassador_views.ambassador_propose, name="ambassador_propose"),
+    path("ambassadorer/<int:pk>/", ambassador_views.ambassador_detail, name="ambassador_detail"),
+    path("ambassadorer/<int:pk>/beslut/", ambassador_views.ambassador_decide, name="ambassador_decide"),
+    path("ambassadorer/<int:pk>/avsluta/", ambassador_views.ambassador_end, name="ambassador_end"),
 ]

@@ -83,6 +83,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("queue", _("My queue"), "moderation:queue", _not_only_security()),
     NavItem("requests", _("Requests"), "governance:request_list", _not_only_security()),
     NavItem("absences", _("Absence"), "accounts:absences", _not_only_security()),
+    # KAU-PRIVATE, KTH-BLOG: student ambassadors and bloggers on assignment, approved by the head.
+    NavItem("ambassadors", _("Ambassadors"), "accounts:ambassadors", _not_only_security()),
     NavItem(
         "closing",
         pgettext_lazy("navigation", "Closing"),

@@ -131,6 +131,13 @@ class AccountRequestForm(forms.ModelForm):
     """The request and its strategy document. Saving a draft checks only the format of what is
     filled in; submitting asks governance.completeness for everything the policy requires."""
 
+    # KAU-PRIVATE: shown above the form; a request is for an account with the university as sender.
+    private_account_notice = _(
+        "A request is for an account with the university as sender, used for work purposes only. "
+        "Private accounts are not registered: staff avoid using private accounts in their job, since "
+        "it hampers the handling of public records (KAU-PRIVATE)."
+    )
+
     unit = UnitChoiceField(label=_("Requesting unit"), queryset=OrgUnit.objects.none())
     areas = _checkboxes(
         _("Priority areas"),

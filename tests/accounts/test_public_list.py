@@ -136,7 +136,9 @@ def test_the_feed_lists_active_accounts_with_only_public_fields(
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "max-age=300" in response["Cache-Control"]
     data = json.loads(response.content)
-    assert set(data) == {"institution", "generated_at", "accounts"}
+    # KAU-PRIVATE: ambassadors and bloggers under keys of their own, apart from the official accounts.
+    assert set(data) == {"institution", "generated_at", "accounts", "ambassadors_statement", "ambassadors"}
+    assert data["ambassadors"] == []
     assert data["institution"] == InstitutionSettings.objects.get_solo().institution_name
     generated = datetime.fromisoformat(data["generated_at"])
     assert generated.utcoffset() is not None  # ISO 8601 with the offset

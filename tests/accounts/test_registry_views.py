@@ -42,6 +42,7 @@ def register_data(cast: Cast, **overrides: Any) -> dict[str, Any]:
         "owner": str(cast["communicator"].pk),
         "deputies": [str(cast["deputy"].pk)],
         "status": "active",
+        "private_account": "no",
     }
     data.update(overrides)
     return data

@@ -341,6 +341,27 @@ def build_world() -> World:
         by=people["cdep"],
         now=NOW,
     )
+    # Ambassadors of the department on its account, proposed by the owner (KAU-PRIVATE, KTH-BLOG): one
+    # awaiting the head's approval, one approved. Their last day is then moved far ahead, written
+    # directly as the absence's is, so that both are still running whatever the clock says.
+    from accounts import ambassadors
+    from accounts.models import Ambassador
+
+    def ambassador(name: str) -> Any:
+        proposed = ambassadors.propose_ambassador(
+            name=name, email="", employed=False, kind="student_ambassador", unit=department,
+            account=account, starts_on=date(2026, 9, 1), ends_on=date(2027, 6, 30),
+            duties="Berättar om studentlivet.", assignment="Uppdrag från institutionen.",
+            by=people["owner"], now=NOW,
+        )  # fmt: skip
+        Ambassador.objects.filter(pk=proposed.pk).update(ends_on=date(2099, 6, 30))
+        proposed.refresh_from_db()
+        return proposed
+
+    objects["ambassador"] = ambassador("Alva Ambassadör")
+    objects["ambassador_approved"] = ambassadors.approve_ambassador(
+        ambassador("Bo Bloggare"), by=people["head"], now=NOW
+    )
     objects["token"], objects["token_secret"] = issue_token(
         name="Kopplingen", accounts=[account], all_accounts=False, by=people["lead"], now=NOW
     )
@@ -433,6 +454,9 @@ OBJECT_FOR: dict[str, str] = {
     "archive:disposal_approve": "disposal",
     "archive:disposal_reject": "disposal",
     "archive:hold_lift": "hold",
+    "accounts:ambassador_detail": "ambassador",
+    "accounts:ambassador_decide": "ambassador",
+    "accounts:ambassador_end": "ambassador_approved",
     "connectors:outgoing_check": "outgoing",
     "connectors:outgoing_retry": "outgoing",
 }

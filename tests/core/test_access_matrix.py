@@ -80,6 +80,11 @@ accounts:followup                 GET     404  404   200  403  200  403  404  20
 accounts:closing                  GET     404  404   200  403  200  403  404  200   200  404
 accounts:closing_candidates       GET     403  200   200  200  200  403  403  403   403  403
 accounts:compare                  GET     200  200   200  200  200  200  200  200   200  200
+accounts:ambassadors              GET     200  200   200  200  200  200  200  200   200  200
+accounts:ambassador_propose       GET     200  200   200  200  200  403  403  200   200  403
+accounts:ambassador_detail        GET     404  404   200  200  200  404  404  200   200  404
+accounts:ambassador_decide        POST    404  404   302  403  403  404  404  403   403  404
+accounts:ambassador_end           POST    404  404   302  302  302  404  404  302   403  404
 moderation:queue                  GET     200  200   200  200  200  200  200  200   200  200
 moderation:inbox                  GET     404  404   200  404  200  404  404  200   200  404
 moderation:item_create            GET     404  404   403  404  403  404  404  200   200  404
@@ -180,6 +185,8 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "governance:request_comment": {"comment": "Glöm inte resursinventeringen."},
     "governance:request_discard": {"discard-confirm": "on"},
     "accounts:confirm": {"what": "notice"},
+    "accounts:ambassador_decide": {"action": "approve", "reason": ""},
+    "accounts:ambassador_end": {"reason": "Uppdraget avslutas i förtid."},
     "moderation:classify": {"triage-classification": "question", "triage-note": ""},
     "moderation:answer": {"answer-answer": "Anmälan öppnar den 15 mars."},
     "moderation:close": {"close-reason": "Ett tack, inget att svara på."},

@@ -177,3 +177,22 @@ def test_demo_items_hold_every_state_whatever_the_day(settings: Any, tmp_path: P
     assert_every_state(now, tmp_path)
     assert seed_items(people, accounts, now=now) == 0
     assert Item.objects.count() == created
+
+
+@pytest.mark.django_db
+def test_seed_demo_holds_ambassadors_in_each_state_once(settings: Any, tmp_path: Path) -> None:
+    """KAU-PRIVATE, KTH-BLOG: a current student ambassador, a blogger on a direct assignment, and a
+    proposal awaiting the head's approval; seeding again adds none."""
+    from accounts.models import Ambassador
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())
+    today = timezone.localdate()
+    current = Ambassador.objects.current(today)
+    assert current.filter(kind=Ambassador.Kind.STUDENT_AMBASSADOR).count() == 1
+    blogger = current.get(kind=Ambassador.Kind.BLOGGER)
+    assert not blogger.employed
+    assert blogger.assignment
+    assert Ambassador.objects.awaiting_approval().count() == 1
+    assert Ambassador.objects.count() == 3

@@ -132,6 +132,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "my_accounts",
         "organisation",
         "policy",
+        "ambassadors",
     }
     assert keys("social_media_lead") == {
         "home",
@@ -140,6 +141,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "queue",
         "requests",
         "absences",
+        "ambassadors",
         "report",
         "tokens",
         "connections",
@@ -156,6 +158,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "queue",
         "requests",
         "absences",
+        "ambassadors",
         "accounts",
         "registry_queue",
         "archive",
