@@ -12,6 +12,7 @@ from datetime import datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from accounts.ambassadors import count_awaiting_approval, count_current
 from accounts.flags import flag_by_key, flagged, with_flags
 from accounts.models import Account
 from core.policy import Figure, register
@@ -146,7 +147,44 @@ def register_rules() -> None:
         app=APP,
         what=_(
             "Kanalvakt publishes the list of the university's active official accounts, open to "
-            "everyone without signing in, as a page and as JSON."
+            "everyone without signing in, as a page and as JSON, with ambassadors and bloggers in a "
+            "section of their own. The registry refuses to register an employee's private account."
         ),
-        where=("official_accounts", "official_accounts_json"),
+        where=("official_accounts", "official_accounts_json", "accounts:register"),
+    )
+    register(
+        "KAU-PRIVATE",
+        app=APP,
+        what=_(
+            "The registry asks whether an account is an employee's private account and refuses to "
+            "register it. Student ambassadors and bloggers on assignment are recorded apart from the "
+            "accounts; their page and the public list say that they speak from their own perspective "
+            "and are not official spokespersons."
+        ),
+        where=("accounts:register", "accounts:ambassadors", "official_accounts"),
+        figures=(
+            Figure(
+                _("Ambassadors and bloggers on assignment now"),
+                count_current,
+                url="accounts:ambassadors",
+            ),
+        ),
+    )
+    register(
+        "KTH-BLOG",
+        app=APP,
+        what=_(
+            "The head of the unit, found from the organisation tree, approves or refuses every blogger "
+            "and student ambassador; someone who is not employed needs a direct assignment from the "
+            "unit, which is kept with the approval."
+        ),
+        where=("accounts:ambassadors", "accounts:ambassador_propose"),
+        figures=(
+            Figure(
+                _("Proposals awaiting the head's approval"),
+                count_awaiting_approval,
+                url="accounts:ambassadors",
+                query={"state": "proposed"},
+            ),
+        ),
     )

@@ -27,7 +27,6 @@ AWAITING = {
     "KAU-ADS",
     "KAU-CRISIS",
     "KTH-COMPLEMENT",
-    "KAU-PRIVATE",
     "KAU-DIARY-NONE",
 }
 
