@@ -177,3 +177,22 @@ def test_demo_items_hold_every_state_whatever_the_day(settings: Any, tmp_path: P
     assert_every_state(now, tmp_path)
     assert seed_items(people, accounts, now=now) == 0
     assert Item.objects.count() == created
+
+
+@pytest.mark.django_db
+def test_seed_demo_files_paid_campaigns(settings: Any, tmp_path: Path) -> None:
+    """KAU-ADS: the demo holds a campaign awaiting approval, an approved one running now, and a
+    subsidiary's account whose campaign needs no approval; seeding again adds none."""
+    from governance.campaign_models import Campaign
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    first = Campaign.objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert Campaign.objects.count() == first == 3
+    today = timezone.localdate()
+    phases = {campaign.status: campaign.phase(today) for campaign in Campaign.objects.all()}
+    assert phases[Campaign.Status.SUBMITTED] == ""
+    assert phases[Campaign.Status.APPROVED] == "running"
+    subsidiary = Campaign.objects.get(status=Campaign.Status.NOT_REQUIRED)
+    assert subsidiary.account.subsidiary
