@@ -124,13 +124,22 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         client.force_login(cast[person])
         return {item["key"] for item in client.get(reverse("core:home")).context["nav_items"]}
 
-    assert keys("communicator") == {"home", "queue", "requests", "absences", "my_accounts", "organisation"}
+    assert keys("communicator") == {
+        "home",
+        "queue",
+        "requests",
+        "campaigns",
+        "absences",
+        "my_accounts",
+        "organisation",
+    }
     assert keys("social_media_lead") == {
         "home",
         "cases",
         "replies",
         "queue",
         "requests",
+        "campaigns",
         "absences",
         "report",
         "tokens",
