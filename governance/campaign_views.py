@@ -61,7 +61,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
     today = local_today(timezone.now())
     page = Paginator(rows, 50).get_page(request.GET.get("sida"))
     for campaign in page.object_list:
-        campaign.current_phase = campaign.phase(today)  # type: ignore[attr-defined]
+        campaign.current_phase = campaign.phase(today)
     visible = campaigns.campaigns_visible_to(request.user)
     context = {
         "form": form,
@@ -108,7 +108,7 @@ def campaign_export(request: HttpRequest) -> HttpResponse:
         _("Status"),
         _("Flag"),
     ]
-    table = chain([header], _table_rows(rows.iterator(chunk_size=500), today))
+    table: Iterable[Iterable[object]] = chain([header], _table_rows(rows.iterator(chunk_size=500), today))
     return table_response(table, fmt="csv", filename="kampanjer", title=_("Campaigns"))
 
 

@@ -76,7 +76,7 @@ def test_kau_ads_approval_before_start_and_a_start_without_approval_is_flagged(
     assert approved.phase(TODAY) == "upcoming"
     assert approved.phase(TODAY + timedelta(days=30)) == "ended"
     told = Notification.objects.filter(key__startswith=f"campaign:{approved.pk}:decided")
-    assert [n.recipient.username for n in told] == ["communicator"]
+    assert [n.recipient_id for n in told] == [cast["communicator"].pk]
 
 
 def test_kau_ads_nobody_approves_their_own_campaign(cast: Cast, make_account: Any) -> None:
