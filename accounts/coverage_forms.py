@@ -91,6 +91,20 @@ class DetailsForm(forms.Form):
             "upload one (KAU-STARTPAGE)."
         ),
     )
+    subsidiary = forms.BooleanField(
+        label=_("Subsidiary's account"),
+        required=False,
+        help_text=_(
+            "A subsidiary's account: outside the policy's rule on paid advertising (KAU-ADS). Its "
+            "campaigns need no approval by the communications department."
+        ),
+    )
+
+    def __init__(self, *args: Any, may_mark_subsidiary: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # KAU-ADS: only the social media lead, who keeps the registry whole, says whose account it is.
+        if not may_mark_subsidiary:
+            del self.fields["subsidiary"]
 
 
 class AbsenceForm(forms.Form):

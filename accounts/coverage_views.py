@@ -96,6 +96,7 @@ def account_details(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in(request)
     account = _manageable_or_404(user, pk)
     template = "accounts/account_details_form.html"
+    may_mark_subsidiary = has_role(user, Role.SOCIAL_MEDIA_LEAD)  # KAU-ADS
     if request.method != "POST":
         form = DetailsForm(
             initial={
@@ -103,7 +104,9 @@ def account_details(request: HttpRequest, pk: int) -> HttpResponse:
                 "handle": account.handle,
                 "url": account.url,
                 "capture_start_page": account.capture_start_page,
-            }
+                "subsidiary": account.subsidiary,
+            },
+            may_mark_subsidiary=may_mark_subsidiary,
         )
         return render(request, template, {"account": account, "form": form})
 
@@ -115,6 +118,7 @@ def account_details(request: HttpRequest, pk: int) -> HttpResponse:
             handle=data["handle"],
             url=data["url"],
             capture_start_page=data["capture_start_page"],
+            subsidiary=data.get("subsidiary"),
             by=user,
             now=timezone.now(),
         )
@@ -125,7 +129,8 @@ def account_details(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return _("The account's details are saved.")
 
-    return _save_account_form(request, account, DetailsForm(request.POST), template=template, save=save)
+    form = DetailsForm(request.POST, may_mark_subsidiary=may_mark_subsidiary)
+    return _save_account_form(request, account, form, template=template, save=save)
 
 
 def _visible_absences(user: User) -> Any:

@@ -136,6 +136,13 @@ class Account(models.Model):
         default=False,
         help_text=_("Only where the platform shows the page without signing in (KAU-STARTPAGE)."),
     )
+    # KAU-ADS: the policy's rule on paid advertising leaves out the university's subsidiaries, so a
+    # campaign on a subsidiary's account needs no approval by the communications department.
+    subsidiary = models.BooleanField(
+        _("subsidiary's account"),
+        default=False,
+        help_text=_("A subsidiary's account: outside the policy's rule on paid advertising (KAU-ADS)."),
+    )
 
     # KAU-INFORM and KAU-SENDER: confirmed by the owner, with who and when.
     notice_confirmed_at = models.DateTimeField(_("public-records notice confirmed"), null=True, blank=True)

@@ -26,7 +26,7 @@ from accounts.selectors import manages_account as can_manage
 from core.history import record
 from core.models import Notification, User
 from core.notifications import notify
-from core.roles import Role
+from core.roles import Role, has_role
 from core.units import active_heads, nearest_head
 
 # --- Owner, deputies and major changes -----------------------------------------------------------------
@@ -120,6 +120,7 @@ def change_details(
     by: User,
     now: datetime,
     capture_start_page: bool | None = None,
+    subsidiary: bool | None = None,
 ) -> Account:
     """Rename the account, change its handle or its address, or whether Kanalvakt captures its start
     page by itself.
@@ -128,6 +129,9 @@ def change_details(
     start-page screenshot is needed (KAU-STARTPAGE). A new address alone is not. Automatic capture
     (``capture_start_page``; None leaves it as it is) suits only a platform that shows the start page
     without signing in; the daily start-page job then captures it when one is due.
+
+    ``subsidiary`` (None leaves it as it is) marks a subsidiary's account, outside the rule on paid
+    advertising (KAU-ADS); only the social media lead, who keeps the registry whole, changes it.
     """
     account = Account.objects.select_for_update(of=("self",)).select_related("unit").get(pk=account.pk)
     if not can_manage(by, account):
@@ -137,7 +141,12 @@ def change_details(
     major = name != account.name or handle != account.handle
     capture = account.capture_start_page if capture_start_page is None else capture_start_page
     capture_changed = capture != account.capture_start_page
-    if not major and url == account.url and not capture_changed:
+    subsidiary_now = account.subsidiary if subsidiary is None else subsidiary
+    subsidiary_changed = subsidiary_now != account.subsidiary
+    if subsidiary_changed and not has_role(by, Role.SOCIAL_MEDIA_LEAD):
+        # KAU-ADS: whether the rule on paid advertising applies is not the account's own choice.
+        raise PermissionDenied
+    if not major and url == account.url and not capture_changed and not subsidiary_changed:
         return account
     if (
         handle
@@ -150,6 +159,7 @@ def change_details(
     address_changed = url != account.url
     account.name, account.handle, account.url = name, handle, url
     account.capture_start_page = capture
+    account.subsidiary = subsidiary_now
     if major:
         _mark_major_change(account, now=now)
         # KAU-SENDER: the confirmation vouched for the old name and handle; the new ones need their own.
@@ -161,6 +171,7 @@ def change_details(
             ("renamed", major),
             ("address changed", address_changed and not major),
             ("start-page capture changed", capture_changed),
+            ("subsidiary changed", subsidiary_changed),
         )
         if changed
     ]

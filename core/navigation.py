@@ -82,6 +82,13 @@ NAVIGATION: list[NavItem] = [
     # KAU-RESPONSE-DEADLINE: the items to answer across every account one owns or deputises for.
     NavItem("queue", _("My queue"), "moderation:queue", _not_only_security()),
     NavItem("requests", _("Requests"), "governance:request_list", _not_only_security()),
+    # KAU-ADS: paid campaigns in the official accounts, approved by the communications department.
+    NavItem(
+        "campaigns",
+        _("Campaigns"),
+        "governance:campaign_list",
+        _roles(Role.COMMUNICATOR, Role.HEAD_OF_UNIT, Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
+    ),
     NavItem("absences", _("Absence"), "accounts:absences", _not_only_security()),
     # KAU-PRIVATE, KTH-BLOG: student ambassadors and bloggers on assignment, approved by the head.
     NavItem("ambassadors", _("Ambassadors"), "accounts:ambassadors", _not_only_security()),

@@ -31,6 +31,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "core.view_orgunit",
         "governance.view_all_requests",
         "governance.review_request",  # KAU-START-COMMS
+        "governance.approve_campaign",  # KAU-ADS: paid marketing is supervised by the department
     },
     Role.SOCIAL_MEDIA_LEAD: {
         "accounts.view_all_accounts",
@@ -38,6 +39,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "core.change_institutionsettings",
         "governance.view_all_requests",  # KAU-HIERARCHY
         "governance.review_request",
+        "governance.approve_campaign",  # KAU-ADS
         "moderation.view_all_items",  # reads every inbox; owners and deputies moderate
         "archive.export_archive",
         "archive.review_secrecy",  # KAU-PUBLIC-RECORD: reviews secrecy before a release

@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import NoDeleteAdminMixin
 from core.models import InstitutionSettings, OrgUnit
-from governance.models import AccountRequest
+from governance.models import AccountRequest, Campaign
 
 
 @admin.register(OrgUnit)
@@ -43,6 +43,22 @@ class AccountRequestAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
     list_filter = ("status", "platform")
     search_fields = ("name", "handle")
     list_select_related = ("unit", "requester")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
+    """Read-only: campaigns change only through governance.campaigns (KAU-ADS)."""
+
+    list_display = ("subject", "account", "kind", "starts_on", "ends_on", "budget", "status")
+    list_filter = ("status", "kind")
+    search_fields = ("subject", "agency", "account__name")
+    list_select_related = ("account",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

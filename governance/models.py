@@ -308,3 +308,17 @@ class AccountRequestGroupObjectPermission(GroupObjectPermissionBase):
     """A grant on one request to a group (django-guardian, direct foreign key)."""
 
     content_object = models.ForeignKey(AccountRequest, on_delete=models.CASCADE)
+
+
+# The campaign register (KAU-ADS) lives in a module of its own.
+from governance.campaign_models import Campaign  # noqa: E402
+
+__all__ = [
+    "AccountRequest",
+    "AccountRequestGroupObjectPermission",
+    "AccountRequestUserObjectPermission",
+    "Audience",
+    "Campaign",
+    "PriorityArea",
+    "RequestEvent",
+]

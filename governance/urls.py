@@ -1,6 +1,6 @@
 from django.urls import path
 
-from governance import request_views, views
+from governance import campaign_views, request_views, views
 
 app_name = "governance"
 
@@ -21,5 +21,14 @@ urlpatterns = [
     path("begaranden/<int:pk>/kasta/", request_views.request_discard, name="request_discard"),
     path("begaranden/<int:pk>/kommentera/", request_views.request_comment, name="request_comment"),
     path("begaranden/<int:pk>/beslut/", request_views.request_record, name="request_record"),
+    # The campaign register (KAU-ADS).
+    path("kampanjer/", campaign_views.campaign_list, name="campaign_list"),
+    path("kampanjer/export.csv", campaign_views.campaign_export, name="campaign_export"),
+    path("kampanjer/ny/", campaign_views.campaign_create, name="campaign_create"),
+    path("kampanjer/<int:pk>/", campaign_views.campaign_detail, name="campaign_detail"),
+    path("kampanjer/<int:pk>/andra/", campaign_views.campaign_edit, name="campaign_edit"),
+    path("kampanjer/<int:pk>/skicka/", campaign_views.campaign_submit, name="campaign_submit"),
+    path("kampanjer/<int:pk>/besluta/", campaign_views.campaign_decide, name="campaign_decide"),
+    path("kampanjer/<int:pk>/aterkalla/", campaign_views.campaign_withdraw, name="campaign_withdraw"),
     path("begaranden/<int:pk>/beslut.pdf", request_views.request_record_pdf, name="request_record_pdf"),
 ]

@@ -234,6 +234,26 @@ def build_world() -> World:
         owner=people["comm"], deputies=[people["colleague"]], by=None,
     )  # fmt: skip
 
+    # Paid campaigns in the department's account (KAU-ADS), filed by its owner: a draft and one
+    # awaiting approval, both well ahead so that they are still to come whatever the clock says.
+    from decimal import Decimal
+
+    from governance import campaigns
+
+    def campaign(subject: str) -> Any:
+        return campaigns.save_campaign_draft(
+            None, by=people["owner"], now=NOW,
+            data={
+                "account": account, "kind": "programme", "subject": subject, "starts_on": date(2099, 3, 1),
+                "ends_on": date(2099, 3, 31), "budget": Decimal("5000"), "run_by": people["owner"],
+                "agency": "", "description": "",
+            },
+        )  # fmt: skip
+
+    objects["campaign_draft"] = campaign("Fysikprogrammet")
+    objects["campaign_submitted"] = campaign("Sommarkurs i fysik")
+    campaigns.submit_campaign(objects["campaign_submitted"].pk, by=people["owner"], now=NOW)
+
     def item(number: int, **extra: Any) -> Any:
         return moderation_services.log_item(
             account,
@@ -425,6 +445,11 @@ OBJECT_FOR: dict[str, str] = {
     "governance:request_discard": "request_draft",
     "governance:request_record": "request_approved",
     "governance:request_record_pdf": "request_approved",
+    "governance:campaign_detail": "campaign_submitted",
+    "governance:campaign_edit": "campaign_draft",
+    "governance:campaign_submit": "campaign_draft",
+    "governance:campaign_decide": "campaign_submitted",
+    "governance:campaign_withdraw": "campaign_submitted",
     "accounts:absence_cancel": "absence",
     "moderation:item#threat": "threat_item",
     "archive:screenshot": "screenshot",

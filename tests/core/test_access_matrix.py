@@ -66,6 +66,14 @@ governance:request_comment        POST    404  404   302  302  302  302  404  30
 governance:request_discard        POST    404  404   403  403  403  403  404  302   403  404
 governance:request_record         GET     404  404   200  200  200  200  404  200   200  404
 governance:request_record_pdf     GET     404  404   200  200  200  200  404  200   200  404
+governance:campaign_list          GET     200  200   200  200  200  200  200  200   200  200
+governance:campaign_export        GET     200  200   200  200  200  200  200  200   200  200
+governance:campaign_create        GET     200  200   200  200  200  403  403  200   200  403
+governance:campaign_detail        GET     404  404   200  200  200  404  404  200   200  404
+governance:campaign_edit          GET     404  404   403  403  403  404  404  200   200  404
+governance:campaign_submit        POST    404  404   403  403  403  404  404  302   302  404
+governance:campaign_decide        POST    404  404   403  302  302  404  404  403   403  404
+governance:campaign_withdraw      POST    404  404   403  403  403  404  404  302   302  404
 accounts:list                     GET     200  200   200  200  200  200  200  200   200  200
 accounts:export                   GET     200  200   200  200  200  200  200  200   200  200
 accounts:export_xlsx              GET     200  200   200  200  200  200  200  200   200  200
@@ -184,6 +192,7 @@ POST_DATA: dict[str, dict[str, Any]] = {
     },
     "governance:request_comment": {"comment": "Glöm inte resursinventeringen."},
     "governance:request_discard": {"discard-confirm": "on"},
+    "governance:campaign_decide": {"action": "approve", "reason": ""},
     "accounts:confirm": {"what": "notice"},
     "accounts:ambassador_decide": {"action": "approve", "reason": ""},
     "accounts:ambassador_end": {"reason": "Uppdraget avslutas i förtid."},

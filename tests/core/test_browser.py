@@ -28,6 +28,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "organisation",
         "policy",
         "ambassadors",
+        "campaigns",
     }
     assert page.get_by_role("link", name="Inställningar", exact=True).count() == 0
     page.get_by_role("button", name="Logga ut").click()
@@ -40,6 +41,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "replies",
         "queue",
         "requests",
+        "campaigns",
         "absences",
         "ambassadors",
         "report",

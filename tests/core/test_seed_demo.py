@@ -196,3 +196,22 @@ def test_seed_demo_holds_ambassadors_in_each_state_once(settings: Any, tmp_path:
     assert blogger.assignment
     assert Ambassador.objects.awaiting_approval().count() == 1
     assert Ambassador.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_seed_demo_files_paid_campaigns(settings: Any, tmp_path: Path) -> None:
+    """KAU-ADS: the demo holds a campaign awaiting approval, an approved one running now, and a
+    subsidiary's account whose campaign needs no approval; seeding again adds none."""
+    from governance.campaign_models import Campaign
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    first = Campaign.objects.count()
+    call_command("seed_demo", stdout=StringIO())
+    assert Campaign.objects.count() == first == 3
+    today = timezone.localdate()
+    phases = {campaign.status: campaign.phase(today) for campaign in Campaign.objects.all()}
+    assert phases[Campaign.Status.SUBMITTED] == ""
+    assert phases[Campaign.Status.APPROVED] == "running"
+    subsidiary = Campaign.objects.get(status=Campaign.Status.NOT_REQUIRED)
+    assert subsidiary.account.subsidiary

@@ -133,6 +133,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "organisation",
         "policy",
         "ambassadors",
+        "campaigns",
     }
     assert keys("social_media_lead") == {
         "home",
@@ -140,6 +141,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "replies",
         "queue",
         "requests",
+        "campaigns",
         "absences",
         "ambassadors",
         "report",

@@ -13,6 +13,7 @@ from core.roles import sync_roles
 from demo.accounts import seed_accounts, seed_registry
 from demo.ambassadors import seed_ambassadors
 from demo.archive import seed_packages
+from demo.campaigns import seed_campaigns
 from demo.governance import PEOPLE, seed_people, seed_requests, seed_units
 from demo.moderation import seed_items
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             registry = seed_registry(people, accounts, now=now)
             packages = seed_packages(now=now)
             seed_ambassadors(people, accounts, now=now)
+            seed_campaigns(people, units, now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(units)} units, {len(people)} people, {len(accounts)} accounts, "
