@@ -43,6 +43,8 @@ PAGE_NAMES: dict[str, str | Promise] = {
     "governance:profile_guide": _("Profile guide"),
     "governance:request_list": _("New-account requests"),
     "governance:request_create": _("Request a new account"),
+    "governance:campaign_list": _("Paid campaigns"),
+    "governance:campaign_create": _("File a campaign"),
     "moderation:queue": _("My queue"),
     "moderation:report": _("Response times"),
     "moderation:replies": _("Saved replies"),

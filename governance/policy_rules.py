@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.policy_rules import flag_figure
 from core.policy import Figure, register
+from governance.campaigns import campaigns_awaiting_approval, campaigns_started_without_approval
 from governance.models import AccountRequest
 
 APP = "governance"
@@ -135,4 +136,30 @@ def register_rules() -> None:
             "against the profile guide."
         ),
         where=("governance:profile_guide", "governance:request_create"),
+    )
+    register(
+        "KAU-ADS",
+        app=APP,
+        what=_(
+            "Every paid campaign in an official account is filed in the campaign register and must be "
+            "approved by the communications department or an appointed person before it starts; "
+            "nobody approves their own campaign, and a campaign whose start has come without approval "
+            "is flagged. A campaign on an account marked as a subsidiary's needs no approval and says "
+            "so."
+        ),
+        where=("governance:campaign_list", "governance:campaign_create"),
+        figures=(
+            Figure(
+                _("Campaigns awaiting approval"),
+                campaigns_awaiting_approval,
+                url="governance:campaign_list",
+                query={"phase": "awaiting"},
+            ),
+            Figure(
+                _("Campaigns started without approval"),
+                campaigns_started_without_approval,
+                url="governance:campaign_list",
+                query={"phase": "unapproved"},
+            ),
+        ),
     )

@@ -24,7 +24,6 @@ from tests.support import ROOT, in_english
 AWAITING = {
     "KAU-CONSENT",
     "KAU-CREDIT",
-    "KAU-ADS",
     "KAU-CRISIS",
     "KTH-COMPLEMENT",
     "KAU-DIARY-NONE",
