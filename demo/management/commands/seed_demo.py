@@ -14,6 +14,7 @@ from demo.accounts import seed_accounts, seed_registry
 from demo.archive import seed_packages
 from demo.governance import PEOPLE, seed_people, seed_requests, seed_units
 from demo.moderation import seed_items
+from demo.no_registration import seed_no_registration
 
 
 class Command(BaseCommand):
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             requests = seed_requests(people, units, now=now)
             registry = seed_registry(people, accounts, now=now)
             packages = seed_packages(now=now)
+            seed_no_registration(now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(units)} units, {len(people)} people, {len(accounts)} accounts, "
