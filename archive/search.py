@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account
 from archive.models import DiaryPackage, Screenshot
@@ -60,7 +61,7 @@ RULE_IDS = frozenset(rule for rule, _label in RULES)
 # needs no registration, and undecided.
 REGISTERED, AWAITING = "registered", "awaiting"
 REGISTRATION_FILTERS: tuple[tuple[str, Any], ...] = (
-    (REGISTERED, _("Registered")),
+    (REGISTERED, pgettext_lazy("diary package", "Registered")),
     (AWAITING, _("Awaiting registration")),
     (Registration.NOT_NEEDED.value, _("Needs no registration (KAU-DIARY-NONE)")),
     (Registration.UNDECIDED.value, _("Undecided")),
