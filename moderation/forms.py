@@ -362,3 +362,11 @@ class RegistrationForm(forms.Form):
     reason = forms.CharField(
         label=_("Why (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    @classmethod
+    def for_item(cls, item: Item, **kwargs: Any) -> RegistrationForm:
+        """The form as the item's decision stands: its where-found note and reason to be changed."""
+        initial = {"found_at": item.registration_found_at, "reason": item.registration_reason}
+        if item.registration == Registration.REQUIRED:
+            initial["decision"] = Registration.REQUIRED
+        return cls(initial=initial, **kwargs)

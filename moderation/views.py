@@ -379,7 +379,7 @@ def render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms:
             evidence_form=forms.get("evidence_form"),
             remove_form=forms.get("remove_form") or RemoveForm(),
             escalate_form=forms.get("escalate_form") or EscalateForm(),
-            registration_form=forms.get("registration_form") or RegistrationForm(),
+            registration_form=forms.get("registration_form") or RegistrationForm.for_item(item),
         )
     return render(request, "moderation/item_detail.html", context, status=status)
 
