@@ -60,7 +60,15 @@ from moderation.models import Item, LogEntry, Publication
 BATCH = 200
 # An item's contents: what a visitor wrote and who they are, and the answer given. Emptied in the row
 # and in every historical row; constraints that want an answer or a reason get a dash.
-ITEM_CONTENT = ("text", "author", "author_platform_id", "url")
+# The where-found note of KAU-DIARY-NONE and its reason may quote the link or the text: content too.
+ITEM_CONTENT = (
+    "text",
+    "author",
+    "author_platform_id",
+    "url",
+    "registration_found_at",
+    "registration_reason",
+)
 # A decision's texts (the strategy document and the decision's reasons), emptied in the request.
 DECISION_TEXTS = (
     "purpose",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from archive.models import ExportJob
-from archive.search import KIND_LABELS, KINDS, RULES, Criteria
+from archive.search import KIND_LABELS, KINDS, REGISTRATION_FILTERS, RULES, Criteria
 from core.forms import DayField, DirectSelect, PeriodForm, unit_filter_field
 from core.models import OrgUnit
 
@@ -61,6 +61,12 @@ class SearchForm(PeriodForm):
         required=False,
         choices=[("", _("Any rule")), *[(rule, format_lazy("{}: {}", rule, label)) for rule, label in RULES]],
     )
+    registration = forms.ChoiceField(
+        label=_("Registration"),
+        required=False,
+        choices=[("", _("Any decision")), *REGISTRATION_FILTERS],
+        help_text=_("Registered, awaiting registration, needing none (KAU-DIARY-NONE) or undecided."),
+    )
     kinds = forms.MultipleChoiceField(
         label=_("Search among"),
         required=False,
@@ -81,7 +87,8 @@ class SearchForm(PeriodForm):
             return data
         if criteria.is_empty:
             raise ValidationError(
-                _("Fill in at least one of text, account, unit, author, period or rule."), code="empty"
+                _("Fill in at least one of text, account, unit, author, period, rule or registration."),
+                code="empty",
             )
         data["criteria"] = criteria
         return data
@@ -97,6 +104,7 @@ class SearchForm(PeriodForm):
             end=data.get("end"),
             rule=data.get("rule") or "",
             kinds=tuple(data.get("kinds") or KINDS),
+            registration=data.get("registration") or "",
         )
 
     def criteria(self) -> Criteria:

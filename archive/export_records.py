@@ -48,6 +48,12 @@ def item_row(item: Item) -> dict[str, Any]:
         "pile_on_risk": item.pile_on_risk,
         "threat": item.threat,
         "requires_registration": item.requires_registration,
+        # KAU-DIARY-ACTION, KAU-DIARY-NONE: the registration decision as its own record.
+        "registration": item.registration,
+        "registration_decided_by": person(item.registration_decided_by),
+        "registration_decided_at": when(item.registration_decided_at),
+        "registration_reason": item.registration_reason,
+        "registration_found_at": item.registration_found_at,
         "rule_ids": item.rule_ids(),
         "status": item.status,
         "handled_at": when(item.handled_at),

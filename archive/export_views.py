@@ -58,7 +58,8 @@ def _hidden_criteria(criteria: Criteria) -> list[tuple[str, str]]:
     """The criteria as the search form's own fields, for the export button's hidden inputs."""
     data = criteria.as_dict()
     pairs = [
-        (name, str(data[name])) for name in ("text", "account", "unit", "author", "start", "end", "rule")
+        (name, str(data[name]))
+        for name in ("text", "account", "unit", "author", "start", "end", "rule", "registration")
     ]
     pairs = [(name, value) for name, value in pairs if value not in ("", "None")]
     if set(data["kinds"]) != set(KINDS):
@@ -202,6 +203,9 @@ def _criteria_display(criteria: Criteria) -> list[tuple[str, str]]:
         lines.append((_("To"), criteria.end.isoformat()))
     if criteria.rule:
         lines.append((_("Policy rule"), criteria.rule))
+    if criteria.registration:
+        labels_of = dict(archive_search.REGISTRATION_FILTERS)
+        lines.append((_("Registration"), str(labels_of[criteria.registration])))
     labels = [str(archive_search.KIND_LABELS[kind]) for kind in KINDS if kind in criteria.kinds]
     lines.append((_("Searched among"), ", ".join(labels)))
     return lines

@@ -107,6 +107,8 @@ def describe(criteria: Criteria) -> str:
         parts.append(f"{start} – {end}")
     if criteria.rule:
         parts.append(criteria.rule)
+    if criteria.registration:
+        parts.append(criteria.registration)
     return ", ".join(parts) or _("The whole archive")
 
 

@@ -15,16 +15,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import Account
-from archive.models import Screenshot
+from archive.models import DiaryPackage, Screenshot
 from core.calendar import STOCKHOLM
 from core.models import OrgUnit, User
 from governance.models import AccountRequest
 from governance.selectors import requests_visible_to
-from moderation.models import Classification, Item, LogEntry, Publication
+from moderation.models import Classification, Item, LogEntry, Publication, Registration
 
 PERMISSION = "archive.export_archive"
 
@@ -54,6 +55,18 @@ RULES: tuple[tuple[str, Any], ...] = (
     ("KAU-START-APPROVAL", _("Decisions on new accounts")),
 )
 RULE_IDS = frozenset(rule for rule, _label in RULES)
+
+# The registration decisions a search can filter by (KAU-DIARY-ACTION, KAU-DIARY-NONE): registered
+# (a diary package with a registration number), awaiting registration (required, not registered yet),
+# needs no registration, and undecided.
+REGISTERED, AWAITING = "registered", "awaiting"
+REGISTRATION_FILTERS: tuple[tuple[str, Any], ...] = (
+    (REGISTERED, pgettext_lazy("diary package", "Registered")),
+    (AWAITING, _("Awaiting registration")),
+    (Registration.NOT_NEEDED.value, _("Needs no registration (KAU-DIARY-NONE)")),
+    (Registration.UNDECIDED.value, _("Undecided")),
+)
+REGISTRATION_VALUES = frozenset(value for value, _label in REGISTRATION_FILTERS)
 NOTHING = Q(pk__in=[])
 
 
@@ -77,10 +90,13 @@ class Criteria:
     rule: str = ""
     kinds: tuple[str, ...] = KINDS
     accounts: tuple[Account, ...] = ()
+    registration: str = ""
 
     def __post_init__(self) -> None:
         if self.rule and self.rule not in RULE_IDS:
             raise ValidationError({"rule": _("Choose a rule from the list.")})
+        if self.registration and self.registration not in REGISTRATION_VALUES:
+            raise ValidationError({"registration": _("Choose a registration decision from the list.")})
         unknown = set(self.kinds) - set(KINDS)
         if unknown or not self.kinds:
             raise ValidationError({"kinds": _("Choose what to search among.")})
@@ -99,6 +115,7 @@ class Criteria:
             or self.start
             or self.end
             or self.rule
+            or self.registration
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -113,6 +130,7 @@ class Criteria:
             "rule": self.rule,
             "kinds": [kind for kind in KINDS if kind in self.kinds],
             "accounts": [account.pk for account in self.accounts],
+            "registration": self.registration,
         }
 
     @classmethod
@@ -157,6 +175,7 @@ class Criteria:
             rule=str(data.get("rule") or ""),
             kinds=tuple(data.get("kinds") or KINDS),
             accounts=many("accounts"),
+            registration=str(data.get("registration") or ""),
         )
 
 
@@ -191,6 +210,28 @@ def item_rule_filter(rule: str, prefix: str = "") -> Q:
     return NOTHING  # a rule about accounts or requests: no item engages it
 
 
+def _registered(p: str = "") -> Exists:
+    """The item has a diary package with a registration number (KAU-DIARY-ACTION)."""
+    return Exists(
+        DiaryPackage.objects.filter(
+            item=OuterRef(p.removesuffix("__") if p else "pk"), registered_at__isnull=False
+        )
+    )
+
+
+def item_registration_filter(decision: str, prefix: str = "") -> Q:
+    """The items with the registration decision asked for (KAU-DIARY-ACTION, KAU-DIARY-NONE): a
+    registered item is "registered" whatever was decided; the others by their decision."""
+    p = prefix
+    if decision == REGISTERED:
+        return Q(_registered(p))
+    if decision == AWAITING:
+        return Q(**{f"{p}registration": Registration.REQUIRED}) & ~Q(_registered(p))
+    if decision in (Registration.NOT_NEEDED, Registration.UNDECIDED):
+        return Q(**{f"{p}registration": decision}) & ~Q(_registered(p))
+    return Q()
+
+
 def _icontains(fields: Iterable[str], text: str) -> Q:
     condition = Q(pk__in=[])
     for name in fields:
@@ -211,6 +252,8 @@ def _item_filter(criteria: Criteria, p: str = "") -> Q:
         condition &= Q(**{f"{p}author__icontains": criteria.author})
     if criteria.rule:
         condition &= item_rule_filter(criteria.rule, p)
+    if criteria.registration:
+        condition &= item_registration_filter(criteria.registration, p)
     return condition
 
 
@@ -218,9 +261,15 @@ def items_matching(criteria: Criteria) -> QuerySet[Item]:
     condition = _item_filter(criteria) & _period("received_at", criteria.start, criteria.end)
     if criteria.text:
         condition &= _icontains(("text", "author", "url", "platform_id", "answer"), criteria.text)
+    # The registration decision and, once registered, its number (KAU-DIARY-ACTION, KAU-DIARY-NONE):
+    # one subquery, so a page of results stays one query.
+    number = DiaryPackage.objects.filter(item=OuterRef("pk"), registered_at__isnull=False).order_by(
+        "-registered_at", "-pk"
+    )
     return (
         Item.objects.filter(condition)
-        .select_related("account", "account__unit", "handled_by", "evidence")
+        .annotate(registered_number=Subquery(number.values("diary_number")[:1]))
+        .select_related("account", "account__unit", "handled_by", "evidence", "registration_decided_by")
         .order_by("-received_at", "-pk")
     )
 
@@ -228,7 +277,7 @@ def items_matching(criteria: Criteria) -> QuerySet[Item]:
 def publications_matching(criteria: Criteria) -> QuerySet[Publication]:
     """The accounts' own posts and replies, kept by the connectors (KAU-PUBLIC-RECORD). They engage
     no item rule, and their author is the account: an author or rule filter finds none."""
-    if criteria.author or criteria.rule:
+    if criteria.author or criteria.rule or criteria.registration:
         return Publication.objects.none()
     condition = _period("published_at", criteria.start, criteria.end)
     if criteria.account:
@@ -266,7 +315,7 @@ def log_matching(criteria: Criteria) -> QuerySet[LogEntry]:
 
 def decisions_matching(user: User, criteria: Criteria) -> QuerySet[AccountRequest]:
     """Approved and rejected new-account requests (KAU-START-APPROVAL), as governance shows them."""
-    if criteria.rule and criteria.rule != "KAU-START-APPROVAL":
+    if (criteria.rule and criteria.rule != "KAU-START-APPROVAL") or criteria.registration:
         return AccountRequest.objects.none()
     condition = Q(
         status__in=[AccountRequest.Status.APPROVED, AccountRequest.Status.REJECTED], decided_at__isnull=False
@@ -312,6 +361,8 @@ def screenshots_matching(criteria: Criteria) -> QuerySet[Screenshot]:
         condition &= Q(purpose=Screenshot.Purpose.EVIDENCE) | _of_items(criteria.rule)
     elif criteria.rule:
         condition &= _of_items(criteria.rule)
+    if criteria.registration:
+        condition &= Q(item__isnull=False) & item_registration_filter(criteria.registration, "item__")
     if criteria.text:
         condition &= _icontains(
             ("source_url", "account__name", "account__handle", "item__text", "item__author"), criteria.text
@@ -384,6 +435,7 @@ def search(
     rule: str = "",
     kinds: Iterable[str] = KINDS,
     cap: int = CAP,
+    registration: str = "",
 ) -> SearchResults:
     """Find items, publications, log entries, decisions and screenshots for a request for public records
     (KAU-PUBLIC-RECORD). One query per kind, whatever the number of rows; each kind is capped."""
@@ -396,6 +448,7 @@ def search(
         end=end,
         rule=rule,
         kinds=tuple(kinds),
+        registration=registration,
     )
     return search_by(user, criteria, cap=cap)
 

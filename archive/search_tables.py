@@ -18,7 +18,21 @@ from archive.search import DECISIONS, ITEMS, LOG, PUBLICATIONS, SCREENSHOTS
 
 
 def _items(rows: Iterable[Any]) -> Iterator[list[object]]:
-    yield [_("id"), _("received"), _("account"), _("author"), _("text"), _("link"), _("status"), _("rules")]
+    yield [
+        _("id"),
+        _("received"),
+        _("account"),
+        _("author"),
+        _("text"),
+        _("link"),
+        _("status"),
+        _("rules"),
+        _("registration"),
+        _("registration decided by"),
+        _("registration decided at"),
+        _("found on the platform at"),
+        _("registration number"),
+    ]
     for item in rows:
         yield [
             item.pk,
@@ -29,6 +43,12 @@ def _items(rows: Iterable[Any]) -> Iterator[list[object]]:
             item.url,
             str(item.get_status_display()),
             ", ".join(item.rule_ids()),
+            # KAU-DIARY-ACTION, KAU-DIARY-NONE: the decision, who and when, and where it is found.
+            str(item.get_registration_display()),
+            str(item.registration_decided_by) if item.registration_decided_by else "",
+            item.registration_decided_at,
+            item.registration_found_at,
+            getattr(item, "registered_number", None) or "",
         ]
 
 

@@ -468,7 +468,7 @@ class _Loader:
             INSERT INTO moderation_item (kind, platform_id, url, author, text, received_at, due_at, limit_at,
                 handled_at, logged_at, account_id, handled_by_id, logged_by_id, alert_after, answer,
                 answered_at, classification, close_reason, evidence_id, pile_on_risk, prohibited,
-                requires_registration, source, status, threat)
+                requires_registration, registration, source, status, threat)
             SELECT t.kind, 'b' || t.g, '', 'Besökare ' || (t.g::bigint * 7919) %% 250000, t.text, t.received,
                    t.due,
                    t.lim, t.handled, t.received + interval '2 minutes', acc.id, acc.owner_id,
@@ -477,7 +477,8 @@ class _Loader:
                    CASE WHEN t.answered THEN t.handled END,
                    CASE WHEN t.answered THEN 'question' WHEN t.g %% 2 = 0 THEN 'comment' ELSE 'no_answer' END,
                    CASE WHEN t.answered THEN '' ELSE 'Kräver inget svar.' END, NULL, false, '[]'::jsonb,
-                   t.g %% 97 = 0, t.source, CASE WHEN t.answered THEN 'answered' ELSE 'closed' END,
+                   t.g %% 97 = 0, CASE WHEN t.g %% 97 = 0 THEN 'required' ELSE 'undecided' END,
+                   t.source, CASE WHEN t.answered THEN 'answered' ELSE 'closed' END,
                    false /*defaults*/
             FROM (
                 SELECT d.*, LEAST(d.received + d.x * (d.lim - d.received) * 0.9,
@@ -627,7 +628,8 @@ class _Loader:
     def log_entries(self) -> None:
         snapshot = """jsonb_build_object('status', {status}, 'classification', {classification},
             'prohibited', '[]'::jsonb, 'pile_on_risk', false, 'threat', false,
-            'requires_registration', i.requires_registration, 'answer', {answer},
+            'requires_registration', i.requires_registration,
+            'registration', i.registration, 'answer', {answer},
             'close_reason', {reason}, 'evidence_id', NULL)"""
         logged = snapshot.format(status="'open'", classification="''", answer="''", reason="''")
         before = snapshot.format(status="'open'", classification="i.classification", answer="''", reason="''")

@@ -19,6 +19,7 @@ from core.images import MAX_BYTES
 from core.outbound import validate_public_url
 from core.uploads import screenshot_field
 from moderation.models import Alert, Classification, Item, Prohibited
+from moderation.registration_models import Registration
 from moderation.services import Triage, proposes_registration
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -333,3 +334,39 @@ class BulkCloseForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class RegistrationForm(forms.Form):
+    """The registration decision of an item (KAU-DIARY-NONE, KAU-DIARY-ACTION): needs no registration,
+    or requires it after all; why, and where the item is found on the platform. Left empty, the
+    where-found note is the item's link (or, without one, its account, author and time)."""
+
+    prefix = "registration"
+
+    decision = forms.ChoiceField(
+        label=_("Registration"),
+        choices=[
+            (Registration.NOT_NEEDED, _("Needs no registration (KAU-DIARY-NONE)")),
+            (Registration.REQUIRED, _("Requires registration (KAU-DIARY-ACTION)")),
+        ],
+        initial=Registration.NOT_NEEDED,
+        widget=forms.RadioSelect,
+    )
+    found_at = forms.CharField(
+        label=_("Where it is found on the platform"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Leave empty for the item's link, or its account, author and time when it has none."),
+    )
+    reason = forms.CharField(
+        label=_("Why (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    @classmethod
+    def for_item(cls, item: Item, **kwargs: Any) -> RegistrationForm:
+        """The form as the item's decision stands: its where-found note and reason to be changed."""
+        initial = {"found_at": item.registration_found_at, "reason": item.registration_reason}
+        if item.registration == Registration.REQUIRED:
+            initial["decision"] = Registration.REQUIRED
+        return cls(initial=initial, **kwargs)

@@ -16,6 +16,7 @@ SNAPSHOT_FIELDS = (
     "pile_on_risk",
     "threat",
     "requires_registration",
+    "registration",
     "answer",
     "close_reason",
     "evidence_id",

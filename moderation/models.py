@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import person_field, reference_field
+from moderation.registration_models import Registration, flag_agrees, not_needed_is_decided
 
 if TYPE_CHECKING:
     from core.models import User
@@ -152,6 +153,15 @@ class Item(models.Model):
     pile_on_risk = models.BooleanField(_("risk of a pile-on"), default=False)
     threat = models.BooleanField(_("threat"), default=False)
     requires_registration = models.BooleanField(_("requires registration"), default=False)
+    # The registration decision (KAU-DIARY-ACTION, KAU-DIARY-NONE): who decided, when, why, and where
+    # an item that needs no registration is found on the platform (moderation.registration).
+    registration = models.CharField(
+        _("registration"), max_length=10, choices=Registration.choices, default=Registration.UNDECIDED
+    )
+    registration_decided_by = person_field(_("registration decided by"))
+    registration_decided_at = models.DateTimeField(_("registration decided at"), null=True, blank=True)
+    registration_reason = models.TextField(_("why"), blank=True)
+    registration_found_at = models.TextField(_("found on the platform at"), blank=True)
 
     # What was done.
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
@@ -214,6 +224,8 @@ class Item(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="removed") | Q(evidence__isnull=False), name="item_removed_has_evidence"
             ),
+            models.CheckConstraint(condition=flag_agrees(), name="item_registration_flag_agrees"),
+            models.CheckConstraint(condition=not_needed_is_decided(), name="item_no_registration_decided"),
         ]
         indexes = [
             # "My queue", the inbox's open view and the start page: unanswered items by due time.
@@ -250,6 +262,12 @@ class Item(models.Model):
             ),
             # The policy page's figure: items whose outer limit fell this month (KAU-RESPONSE-DEADLINE).
             models.Index(fields=["limit_at"], name="item_limit_idx"),
+            # The live figures of KAU-DIARY-NONE: decided as needing no registration, by month.
+            models.Index(
+                fields=["registration_decided_at"],
+                condition=Q(registration="not_needed"),
+                name="item_no_registration_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -301,6 +319,8 @@ class Item(models.Model):
             rules.append("KAU-RESPONSE-CRITICISM")
         if self.requires_registration:
             rules.append("KAU-DIARY-ACTION")
+        if self.registration == Registration.NOT_NEEDED:
+            rules.append("KAU-DIARY-NONE")
         return rules
 
 
@@ -334,6 +354,8 @@ class LogEntry(models.Model):
         # "I'm handling this".
         TAKEN = "taken", _("Taken")
         RELEASED = "released", _("Released")
+        # KAU-DIARY-ACTION, KAU-DIARY-NONE: registered or not, decided as a decision of its own.
+        REGISTRATION = "registration", _("Registration decided")
 
     item = reference_field(Item, _("item"), null=False, related_name="log")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
@@ -555,6 +577,7 @@ __all__ = [
     "PlatformStatus",
     "Prohibited",
     "Publication",
+    "Registration",
     "SavedReply",
     "Severity",
     "ThreatCase",

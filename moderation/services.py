@@ -24,6 +24,7 @@ from moderation import events
 from moderation.imports import ImportRow
 from moderation.itemlog import locked_item, log_action, snapshot
 from moderation.models import Alert, Classification, Item, LogEntry, Prohibited
+from moderation.registration_models import REGISTRATION_FIELDS, follow_triage
 from moderation.routing import clear_alerts, create_alert, route_item
 from moderation.selectors import may_moderate
 
@@ -150,7 +151,7 @@ def log_item(
         logged_by=by,
     )
     if triage is not None:
-        _apply_triage(item, triage)
+        _apply_triage(item, triage, by=by, now=now)
     # The fields are checked here; the constraints (the platform id checked above, the deadlines
     # computed above, open iff unhandled) are the database's, which refuses any row that breaks one.
     # Checking them here too would cost a query and a savepoint each for every item a connector brings.
@@ -240,12 +241,13 @@ def import_items(account: Account, rows: Iterable[ImportRow], *, by: User, now: 
 # --- Triage --------------------------------------------------------------------------------------------
 
 
-def _apply_triage(item: Item, triage: Triage) -> None:
+def _apply_triage(item: Item, triage: Triage, *, by: User | None, now: datetime) -> None:
     item.classification = triage.classification
     item.prohibited = sorted(set(triage.prohibited))
     item.pile_on_risk = triage.pile_on_risk
     item.threat = triage.threat
-    item.requires_registration = triage.requires_registration
+    # KAU-DIARY-ACTION: "requires registration" is the decision "required", with who and when.
+    follow_triage(item, triage.requires_registration, by=by, now=now)
 
 
 @transaction.atomic
@@ -258,12 +260,12 @@ def classify_item(item: Item, *, triage: Triage, by: User, now: datetime, note: 
     locked = locked_item(item)
     require_moderator(by, locked)
     before = snapshot(locked)
-    _apply_triage(locked, triage)
+    _apply_triage(locked, triage, by=by, now=now)
     if snapshot(locked) == before and not note:
         return locked
     record(locked, by=by, reason="classified")
     locked.save(
-        update_fields=["classification", "prohibited", "pile_on_risk", "threat", "requires_registration"]
+        update_fields=["classification", "prohibited", "pile_on_risk", "threat", *REGISTRATION_FIELDS]
     )
     log_action(locked, LogEntry.Action.CLASSIFIED, by=by, now=now, before=before, note=note)
     route_item(locked, by=by, now=now)

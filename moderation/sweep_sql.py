@@ -82,7 +82,8 @@ logged AS (
                'prohibited', COALESCE((SELECT jsonb_agg(p ORDER BY p)
                                        FROM jsonb_array_elements(c.prohibited) AS p), '[]'::jsonb),
                'pile_on_risk', c.pile_on_risk, 'threat', c.threat,
-               'requires_registration', c.requires_registration, 'answer', c.answer,
+               'requires_registration', c.requires_registration,
+               'registration', c.registration, 'answer', c.answer,
                'close_reason', c.close_reason, 'evidence_id', c.evidence_id)
     FROM alerts a JOIN claimed c ON c.id = a.item_id
     RETURNING 1

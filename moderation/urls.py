@@ -1,6 +1,15 @@
 from django.urls import path
 
-from moderation import case_views, import_views, reply_views, report_views, token_views, views, work_views
+from moderation import (
+    case_views,
+    import_views,
+    registration_views,
+    reply_views,
+    report_views,
+    token_views,
+    views,
+    work_views,
+)
 
 app_name = "moderation"
 
@@ -18,6 +27,8 @@ urlpatterns = [
     path("<int:pk>/stang/", views.item_close, name="close"),
     path("<int:pk>/ta-bort/", views.item_remove, name="remove"),
     path("<int:pk>/eskalera/", views.item_escalate, name="escalate"),
+    # Registered or not, as a decision of its own (KAU-DIARY-NONE, KAU-DIARY-ACTION).
+    path("<int:pk>/diarieforing/", registration_views.item_registration, name="registration"),
     # "I'm handling this", and the bulk actions of the queue.
     path("<int:pk>/ta/", work_views.item_take, name="take"),
     path("<int:pk>/slapp/", work_views.item_release, name="release"),

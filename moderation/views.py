@@ -42,11 +42,12 @@ from moderation.forms import (
     InboxFilterForm,
     ItemForm,
     QueueFilterForm,
+    RegistrationForm,
     RemoveForm,
     TriageForm,
 )
 from moderation.itemlog import SNAPSHOT_FIELDS
-from moderation.models import Classification, Item, LogEntry, Prohibited, Publication
+from moderation.models import Classification, Item, LogEntry, Prohibited, Publication, Registration
 from moderation.replies import replies_for_account
 from moderation.reply_forms import ChooseReplyForm
 from moderation.sections import answer_destination, item_sections
@@ -252,6 +253,7 @@ _NOT_LOGGED_YET: dict[str, Any] = {
     "pile_on_risk": False,
     "threat": False,
     "requires_registration": False,
+    "registration": Registration.UNDECIDED,
     "answer": "",
     "close_reason": "",
     "evidence_id": None,
@@ -273,6 +275,8 @@ def _readable(name: str, value: Any) -> str:
         return str(Item.Status(value).label)
     if name == "classification" and value in Classification.values:
         return str(Classification(value).label)
+    if name == "registration" and value in Registration.values:
+        return str(Registration(value).label)
     if name == "prohibited" and isinstance(value, list):
         return "; ".join(
             f"{code}. {Prohibited(code).label}" if code in Prohibited.values else str(code) for code in value
@@ -331,6 +335,7 @@ _DISCLOSURE_OF = {
     "remove_form": "remove",
     "escalate_form": "escalate",
     "evidence_form": "screenshots",
+    "registration_form": "registration",
 }
 
 
@@ -374,6 +379,7 @@ def render_item(request: HttpRequest, item: Item, *, status: int = 200, **forms:
             evidence_form=forms.get("evidence_form"),
             remove_form=forms.get("remove_form") or RemoveForm(),
             escalate_form=forms.get("escalate_form") or EscalateForm(),
+            registration_form=forms.get("registration_form") or RegistrationForm.for_item(item),
         )
     return render(request, "moderation/item_detail.html", context, status=status)
 

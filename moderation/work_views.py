@@ -21,7 +21,7 @@ from accounts.models import Account
 from core.forms import add_service_errors
 from core.http import signed_in
 from core.models import User
-from moderation import handling, services
+from moderation import handling, registration, services
 from moderation.forms import BulkCloseForm
 from moderation.models import Item
 from moderation.routing import acknowledge_alert, acknowledge_alerts
@@ -94,7 +94,7 @@ def item_release(request: HttpRequest, pk: int) -> HttpResponse:
     return _handle(request, pk, handling.release_item, _("The item is released."))
 
 
-BULK_ACTIONS = {"close", "take"}
+BULK_ACTIONS = {"close", "take", "no_registration"}
 BULK_MOST = 200  # four pages of the queue: more in one go is a slip, and one long transaction
 
 
@@ -117,8 +117,9 @@ def _chosen_items(request: HttpRequest, user: User) -> list[Item]:
 
 @require_POST
 def bulk_action(request: HttpRequest) -> HttpResponse:
-    """Close the chosen items as needing no answer, or take them, after one confirmation page that
-    lists them (no script needed). Every item or none, each in the item's own log."""
+    """Close the chosen items as needing no answer, take them, or decide that they need no
+    registration (KAU-DIARY-NONE), after one confirmation page that lists them (no script needed).
+    Every item or none, each in the item's own log."""
     user = signed_in(request)
     action = request.POST.get("action", "")
     back = _safe_next(request) or reverse("moderation:queue")
@@ -148,12 +149,23 @@ def bulk_action(request: HttpRequest) -> HttpResponse:
                 "%(count)d items are closed without an answer.",
                 len(items),
             )
+        elif action == "no_registration":
+            # KAU-DIARY-NONE: each item with its own link as where it is found.
+            registration.decide_no_registration_items(items, by=user, now=timezone.now())
+            done = ngettext(
+                "%(count)d item is decided as needing no registration.",
+                "%(count)d items are decided as needing no registration.",
+                len(items),
+            )
         else:
             handling.take_items(items, by=user, now=timezone.now())
             done = ngettext(
                 "You are handling %(count)d item.", "You are handling %(count)d items.", len(items)
             )
     except ValidationError as exc:
+        if action == "no_registration":
+            context["refused"] = exc.messages
+            return render(request, "moderation/bulk_confirm.html", context, status=400)
         if isinstance(exc, services.ItemNotOpen):
             context["refused"] = exc.messages
             return render(request, "moderation/bulk_confirm.html", context, status=409)

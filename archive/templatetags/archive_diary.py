@@ -9,7 +9,7 @@ from django import template
 
 from archive import registration
 from archive.diary_forms import PackageForm
-from moderation.models import Item
+from moderation.models import Item, Registration
 
 register = template.Library()
 
@@ -26,7 +26,12 @@ def item_registration(item: Item, user: Any) -> dict[str, Any]:
     refusal = registration.registration_refusal(item)
     registered = any(package.registered_at for package in packages)
     may_build = refusal is None and not registered and registration.may_build(user, item)
+    # KAU-DIARY-NONE: Kanalvakt's own copy is the item, its log and the fixity ledger of its screenshots.
+    shots = item.screenshots.count() if item.registration == Registration.NOT_NEEDED else None
+    numbers = [package.diary_number for package in packages if package.registered_at and package.diary_number]
     return {
+        "shots": shots,
+        "registered_number": numbers[-1] if numbers else "",
         "required": refusal is None,
         "packages": packages,
         "may_build": may_build,

@@ -105,6 +105,7 @@ moderation:answer                 POST    404  404   403  404  403  404  404  30
 moderation:close                  POST    404  404   403  404  403  404  404  302   302  404
 moderation:remove                 POST    404  404   403  404  403  404  404  400   400  404
 moderation:escalate               POST    404  404   403  404  403  404  404  302   302  404
+moderation:registration           POST    404  404   403  404  403  404  404  302   302  404
 moderation:take                   POST    404  404   403  404  403  404  404  302   302  404
 moderation:release                POST    404  404   403  404  403  404  404  302   302  404
 moderation:bulk                   POST    404  404   404  404  404  404  404  200   200  404
@@ -201,6 +202,7 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "moderation:close": {"close-reason": "Ett tack, inget att svara på."},
     "moderation:escalate": {"escalate-target": "head", "escalate-note": "Gäller hela institutionen."},
     "moderation:remove": {"remove-note": "Borttagen."},
+    "moderation:registration": {"registration-decision": "not_needed"},
     "moderation:case_record": {"kind": "note", "note": "Polisanmälan övervägs."},
     # The confirmation page of a bulk action on the world's item (ITEM is replaced by its id).
     "moderation:bulk": {"action": "take", "items": "ITEM"},

@@ -215,3 +215,21 @@ def test_seed_demo_files_paid_campaigns(settings: Any, tmp_path: Path) -> None:
     assert phases[Campaign.Status.APPROVED] == "running"
     subsidiary = Campaign.objects.get(status=Campaign.Status.NOT_REQUIRED)
     assert subsidiary.account.subsidiary
+
+
+@pytest.mark.django_db
+def test_seed_demo_holds_items_decided_as_needing_no_registration(settings: Any, tmp_path: Path) -> None:
+    """KAU-DIARY-NONE: a few general demo items are decided as needing no registration, with who,
+    when, where found and a log line; a second run decides nothing again."""
+    from moderation.models import Registration
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    decided = Item.objects.filter(registration=Registration.NOT_NEEDED)
+    assert decided.count() >= 2
+    for item in decided:
+        assert item.registration_decided_by == item.account.owner
+        assert item.registration_found_at
+        assert item.log.filter(action=LogEntry.Action.REGISTRATION).count() == 1
+    call_command("seed_demo", stdout=StringIO())
+    assert LogEntry.objects.filter(action=LogEntry.Action.REGISTRATION).count() == decided.count()

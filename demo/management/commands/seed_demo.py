@@ -16,6 +16,7 @@ from demo.archive import seed_packages
 from demo.campaigns import seed_campaigns
 from demo.governance import PEOPLE, seed_people, seed_requests, seed_units
 from demo.moderation import seed_items
+from demo.no_registration import seed_no_registration
 
 
 class Command(BaseCommand):
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             packages = seed_packages(now=now)
             seed_ambassadors(people, accounts, now=now)
             seed_campaigns(people, units, now=now)
+            seed_no_registration(now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(units)} units, {len(people)} people, {len(accounts)} accounts, "
