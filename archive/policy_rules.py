@@ -86,3 +86,13 @@ def register_rules() -> None:
             ),
         ),
     )
+    register(
+        "KAU-DIARY-NONE",
+        app=APP,
+        what=_(
+            "The archive search finds items that need no registration by the same words as registered "
+            "ones, filters by the registration decision and shows where each item is found; exports "
+            "carry the decision."
+        ),
+        where=("archive:search",),
+    )

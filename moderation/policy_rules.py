@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from accounts.policy_rules import flag_figure
 from core.calendar import STOCKHOLM
 from core.policy import Figure, register
+from core.roles import Role, has_role
 from moderation.cases import may_handle_cases
 from moderation.models import Item, ThreatCase
+from moderation.registration import no_registration_this_month
 
 APP = "moderation"
 
@@ -43,6 +45,11 @@ def open_threat_cases(now: datetime) -> int:
 def _follows_threats(user: Any) -> bool:
     """Only those who follow threat cases learn how many are open (the security officer, the lead)."""
     return may_handle_cases(user)
+
+
+def _searches_archive(user: Any) -> bool:
+    """The archive search, where the figure leads, is the registrar's and the social media lead's."""
+    return has_role(user, Role.REGISTRAR, Role.SOCIAL_MEDIA_LEAD)
 
 
 def register_rules() -> None:
@@ -123,4 +130,24 @@ def register_rules() -> None:
             "Every question and comment is kept with its log and is never deleted: the database refuses it."
         ),
         where=("moderation:queue",),
+    )
+    register(
+        "KAU-DIARY-NONE",
+        app=APP,
+        what=_(
+            "The account's moderators record, on the item page with one click or for several items "
+            "from My queue, that a question or comment needs no registration: who decided, when, why "
+            "if they say, and where the item is found (its address on the platform, and Kanalvakt's "
+            "own copy with its log). Criticism, threats and prohibited content cannot be decided so."
+        ),
+        where=("moderation:queue",),
+        figures=(
+            Figure(
+                _("Items decided as needing no registration this month"),
+                no_registration_this_month,
+                url="archive:search",
+                query={"registration": "not_needed"},
+                visible=_searches_archive,
+            ),
+        ),
     )

@@ -26,7 +26,6 @@ AWAITING = {
     "KAU-CREDIT",
     "KAU-CRISIS",
     "KTH-COMPLEMENT",
-    "KAU-DIARY-NONE",
 }
 
 RULE_ID = re.compile(r"\b(?:KAU|KTH)-[A-Z]+(?:-[A-Z]+)*\b")
