@@ -11,8 +11,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -117,7 +118,7 @@ def _form_page(
 ) -> HttpResponse:
     heading, submit, multipart = FORMS[which]
     context = {**context, "heading": heading, "submit": submit, "multipart": multipart}
-    return render(request, "consent", context, status=status)
+    return render(request, "moderation/consent_form.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -225,7 +226,6 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _file_response(obj: Consent | PhotographerCredit) -> HttpResponse:
     if not obj.file:
-        from django.http import Http404
 
         raise Http404
     handle = obj.file.open("rb")
@@ -490,37 +490,37 @@ def planned_published(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def affected_handled(request: HttpRequest, pk: int) -> HttpResponse:
-    """Mark a post affected by a withdrawn consent handled (KAU-CONSENT): the account owner or a deputy."""
+    """Mark a post affected by a withdrawn consent handled (KAU-CONSENT): the account owner or a deputy
+    (or the communications department and the lead). Bad input answers 400 and changes nothing."""
     user = signed_in(request)
     affected = consents.or_404(
-        AffectedPost.objects.filter(Q(account__in=consents.accounts_for(user).values("pk"))).select_related(
-            "publication", "planned"
+        AffectedPost.objects.filter(account__in=consents.accounts_for(user).values("pk")).select_related(
+            "publication__account", "planned__account"
         ),
         pk,
     )
     form = HandledForm(request.POST)
+    problems: list[str] = []
     if form.is_valid():
         try:
             consents.mark_affected_handled(affected, **form.cleaned_data, by=user, now=timezone.now())
         except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
+            problems = list(exc.messages)
         else:
             messages.success(request, _("The post is marked handled."))
-            return (
-                redirect(request.POST.get("next") or "core:home")
-                if _safe_next(request)
-                else redirect("core:home")
-            )
+            return redirect(_next(request))
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                messages.error(request, message)
-    return redirect("core:home") if not _safe_next(request) else redirect(request.POST["next"])
+        problems = [message for errors in form.errors.values() for message in errors]
+    for message in problems:
+        messages.error(request, message)
+    return _post_page(request, user, publication=affected.publication, planned=affected.planned, status=400)
 
 
-def _safe_next(request: HttpRequest) -> bool:
+def _next(request: HttpRequest) -> str:
+    """Where to go after marking a post handled: the page it was marked on, if it is one of ours."""
     from django.utils.http import url_has_allowed_host_and_scheme
 
     target = request.POST.get("next", "")
-    return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return str(reverse("core:home"))

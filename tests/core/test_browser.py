@@ -19,7 +19,15 @@ def nav_keys(page: Any) -> set[str]:
 def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -> None:
     browser_login(page, "communicator", "pw-communicator-0123")
     assert page.get_by_role("heading", level=1).inner_text() == "Att göra"
-    assert nav_keys(page) == {"home", "queue", "requests", "absences", "my_accounts", "organisation"}
+    assert nav_keys(page) == {
+        "home",
+        "queue",
+        "requests",
+        "absences",
+        "my_accounts",
+        "organisation",
+        "consents",
+    }
     assert page.get_by_role("link", name="Inställningar", exact=True).count() == 0
     page.get_by_role("button", name="Logga ut").click()
     page.wait_for_url("**/logga-in/")
@@ -29,6 +37,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "home",
         "cases",
         "replies",
+        "consents",
         "queue",
         "requests",
         "absences",

@@ -124,11 +124,20 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         client.force_login(cast[person])
         return {item["key"] for item in client.get(reverse("core:home")).context["nav_items"]}
 
-    assert keys("communicator") == {"home", "queue", "requests", "absences", "my_accounts", "organisation"}
+    assert keys("communicator") == {
+        "home",
+        "queue",
+        "requests",
+        "absences",
+        "my_accounts",
+        "organisation",
+        "consents",
+    }
     assert keys("social_media_lead") == {
         "home",
         "cases",
         "replies",
+        "consents",
         "queue",
         "requests",
         "absences",
@@ -157,6 +166,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
     # KAU-THREAT: the security officer sees the threat cases and his tasks, nothing he never uses.
     assert keys("security_officer") == {"home", "cases"}
     assert "report" in keys("head_of_unit")  # KAU-RESP-MANAGER: heads read their units' response times
+    assert "consents" in keys("head_of_unit")  # KAU-CONSENT: heads use the consent register too
     assert "admin" in keys("staff")
 
 
