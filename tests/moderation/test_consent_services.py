@@ -34,8 +34,10 @@ def test_a_consent_is_recorded_with_its_signed_form_kau_consent(
     cast: Cast, account: Any, media_root: Path
 ) -> None:
     consent = make_consent(cast["communicator"], accounts=[account])
-    assert consent.social_media and consent.file_type == "application/pdf"
-    assert consent.file.name.startswith("consents/") and consent.file.name.endswith(".pdf")
+    assert consent.social_media
+    assert consent.file_type == "application/pdf"
+    assert consent.file.name.startswith("consents/")
+    assert consent.file.name.endswith(".pdf")
     assert len(_files(media_root)) == 1
     assert consent.history.count() == 1
     assert consent.history.first().history_user == cast["communicator"]
@@ -101,7 +103,9 @@ def test_who_sees_a_consent_kau_consent(cast: Cast, account: Any, media_root: Pa
     """Owner and deputies of its accounts, the person who recorded it, the communications department
     and the social media lead; nobody else (personal data)."""
     consent = make_consent(cast["deputy"], accounts=[account])
-    by_unit = make_consent(cast["communicator"], accounts=[], unit=cast.units["department"], person_name="Per")
+    by_unit = make_consent(
+        cast["communicator"], accounts=[], unit=cast.units["department"], person_name="Per"
+    )
     for name in ("communicator", "deputy", "communications", "social_media_lead"):
         assert set(consents.consents_visible_to(cast[name])) == {consent, by_unit}, name
     for name in ("head_of_unit", "dean", "registrar", "security_officer", "outsider", "other_head"):
@@ -129,7 +133,8 @@ def test_a_withdrawal_lists_affected_posts_and_notifies_owner_and_deputies_kau_c
         consent, note="Per e-post den 25 november", by=cast["communications"], now=NOW
     )
     consent.refresh_from_db()
-    assert consent.withdrawn_at == NOW and consent.withdrawn_by == cast["communications"]
+    assert consent.withdrawn_at == NOW
+    assert consent.withdrawn_by == cast["communications"]
     assert Consent.objects.filter(pk=consent.pk).exists()  # a state, never a deletion
     assert {(row.publication, row.planned) for row in affected} == {(publication, None), (None, planned)}
     told = Notification.objects.filter(kind="consent_withdrawn")
@@ -180,7 +185,9 @@ def test_consents_expiring_counts_the_next_30_days_kau_consent(
     assert consents.consents_expiring(NOW) == 1
 
 
-def test_a_post_with_people_and_no_credit_warns_kau_credit(cast: Cast, account: Any, media_root: Path) -> None:
+def test_a_post_with_people_and_no_credit_warns_kau_credit(
+    cast: Cast, account: Any, media_root: Path
+) -> None:
     consent = make_consent(cast["communicator"], accounts=[account])
     publication = make_publication(account)
     consents.link_record(publication=publication, consent=consent, by=cast["communicator"], now=NOW)
@@ -245,7 +252,9 @@ def test_a_crowd_situation_keeps_its_objections_kau_consent(cast: Cast, account:
         by=cast["communicator"],
         now=NOW,
     )
-    consents.add_objection(crowd, text="En student bad att inte synas; klippt bort.", by=cast["deputy"], now=NOW)
+    consents.add_objection(
+        crowd, text="En student bad att inte synas; klippt bort.", by=cast["deputy"], now=NOW
+    )
     crowd.refresh_from_db()
     assert "klippt bort" in crowd.objections
     assert CrowdSituation.history.filter(id=crowd.pk).count() == 2

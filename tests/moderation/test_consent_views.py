@@ -4,7 +4,7 @@ withdrawal's note, the post page's missing-credit warning, and marking an affect
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ def test_who_opens_the_register_kau_consent(cast: Cast, person: str, expected: i
 
 def test_the_register_asks_anonymous_visitors_to_sign_in(client: Client) -> None:
     response = client.get(reverse("moderation:consents"))
-    assert response.status_code == 302 and "logga-in" in response["Location"]
+    assert response.status_code == 302
+    assert "logga-in" in response["Location"]
 
 
 @pytest.mark.parametrize(
@@ -204,7 +205,8 @@ def test_a_post_with_people_but_no_credit_shows_a_warning_kau_credit(
     )
     assert response.status_code == 302
     page = client.get(url).content.decode()
-    assert "data-credit-missing" in page and "Sara Lind" in page
+    assert "data-credit-missing" in page
+    assert "Sara Lind" in page
     assert client_for(cast["head_of_unit"]).get(url).status_code == 404
 
 
@@ -222,7 +224,8 @@ def test_the_owner_marks_an_affected_post_handled_from_the_start_page_kau_consen
     assert client.post(url, {"outcome": "kept", "reason": ""}).status_code == 400
     assert client_for(cast["head_of_unit"]).post(url, {"outcome": "removed"}).status_code == 404
     response = client.post(url, {"outcome": "replaced", "reason": "", "next": "/"})
-    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.status_code == 302
+    assert response["Location"] == "/"
     row.refresh_from_db()
     assert row.outcome == AffectedPost.Outcome.REPLACED
     assert f'data-affected-post="{row.pk}"' not in client.get(reverse("core:home")).content.decode()
