@@ -177,3 +177,22 @@ def test_demo_items_hold_every_state_whatever_the_day(settings: Any, tmp_path: P
     assert_every_state(now, tmp_path)
     assert seed_items(people, accounts, now=now) == 0
     assert Item.objects.count() == created
+
+
+@pytest.mark.django_db
+def test_seed_demo_fills_the_consent_register_once_kau_consent(settings: Any, tmp_path: Path) -> None:
+    """A few consents, one withdrawn with a post waiting for its owner, a crowd situation and a
+    photographer credit (KAU-CONSENT, KAU-CREDIT); a second run adds nothing."""
+    from moderation.models import AffectedPost, Consent, CrowdSituation, PhotographerCredit, PostLink
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", "--quiet-logins", stdout=StringIO())
+    models = (Consent, CrowdSituation, PhotographerCredit, PostLink, AffectedPost)
+    first = [model.objects.count() for model in models]
+    call_command("seed_demo", "--quiet-logins", stdout=StringIO())
+    assert [model.objects.count() for model in models] == first
+    assert Consent.objects.count() >= 3
+    assert Consent.objects.filter(withdrawn_at__isnull=False).count() == 1
+    assert AffectedPost.objects.filter(handled_at__isnull=True).count() == 1
+    assert CrowdSituation.objects.exclude(objections="").exists()
+    assert PhotographerCredit.objects.exists()
