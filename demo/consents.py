@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pikepdf
 
@@ -35,7 +36,7 @@ def seed_consents(people: dict[str, User], accounts: dict[str, Account], *, now:
     if account is None:
         return 0
     anna, today = people["anna"], local_today(now)
-    where = {"unit": None, "accounts": [account], "by": anna, "now": now}
+    where: dict[str, Any] = {"unit": None, "accounts": [account], "by": anna, "now": now}
     created = 0
 
     def consent(name: str, material: str, *, valid_until: date | None) -> Consent:

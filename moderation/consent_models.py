@@ -324,4 +324,4 @@ class AffectedPost(models.Model):
 
     @property
     def post(self) -> models.Model:
-        return self.publication if self.publication_id else self.planned  # type: ignore[return-value]
+        return self.publication if self.publication_id else self.planned

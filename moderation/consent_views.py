@@ -224,9 +224,8 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     return _consent_page(request, consent, withdraw=form, status=400)
 
 
-def _file_response(obj: Consent | PhotographerCredit) -> HttpResponse:
+def _file_response(obj: Consent | PhotographerCredit) -> FileResponse:
     if not obj.file:
-
         raise Http404
     handle = obj.file.open("rb")
     filename = f"{obj.file_sha256[:16]}.{obj.file_extension}"
@@ -242,7 +241,7 @@ def _file_response(obj: Consent | PhotographerCredit) -> HttpResponse:
 
 
 @require_GET
-def consent_file(request: HttpRequest, pk: int) -> HttpResponse:
+def consent_file(request: HttpRequest, pk: int) -> FileResponse:
     """The signed form or digital confirmation, to the people who may see the consent."""
     _viewer, consent = _consent(request, pk)
     return _file_response(consent)
@@ -336,7 +335,7 @@ def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def credit_file(request: HttpRequest, pk: int) -> HttpResponse:
+def credit_file(request: HttpRequest, pk: int) -> FileResponse:
     user = signed_in(request)
     return _file_response(consents.or_404(consents.credits_visible_to(user), pk))
 
@@ -510,7 +509,7 @@ def affected_handled(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The post is marked handled."))
             return redirect(_next(request))
     else:
-        problems = [message for errors in form.errors.values() for message in errors]
+        problems = [str(message) for errors in form.errors.values() for message in errors]
     for message in problems:
         messages.error(request, message)
     return _post_page(request, user, publication=affected.publication, planned=affected.planned, status=400)

@@ -36,6 +36,7 @@ from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
 from moderation.consent_files import CleanFile, FileRefused, clean_file
+from moderation.consent_models import ConsentQuerySet
 from moderation.models import (
     AffectedPost,
     Consent,
@@ -72,7 +73,7 @@ def _visible(queryset: QuerySet[R], user: Any) -> QuerySet[R]:
     if user.has_perm(ALL):
         return queryset
     kept = Account.objects.kept_by(user)
-    through = queryset.model.accounts.through  # type: ignore[attr-defined]
+    through = queryset.model.accounts.through
     return queryset.filter(
         Q(recorded_by=user)
         | Q(pk__in=through.objects.filter(account__in=kept.values("pk")).values(_through_fk(queryset.model)))
@@ -84,9 +85,9 @@ def _through_fk(model: type[models.Model]) -> str:
     return f"{model._meta.model_name}_id"
 
 
-def consents_visible_to(user: Any) -> QuerySet[Consent]:
+def consents_visible_to(user: Any) -> ConsentQuerySet:
     """The consents ``user`` may see (KAU-CONSENT): the register's one gate, for lists and pages."""
-    return _visible(Consent.objects.all(), user)
+    return _visible(Consent.objects.all(), user)  # type: ignore[return-value]
 
 
 def crowds_visible_to(user: Any) -> QuerySet[CrowdSituation]:
