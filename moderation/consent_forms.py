@@ -3,19 +3,44 @@ moderation.consents decide and save."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from core import bounds
+from core.calendar import local_today
 from core.models import OrgUnit
 from moderation.consent_files import ACCEPT
 from moderation.consents import NOTE_MAX, accounts_for, sees_everything
 from moderation.models import AffectedPost, Consent
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+VALID_YEARS_AHEAD = 50
+
+
+def _today() -> date:
+    return local_today(timezone.now())
+
+
+def _past_day(value: date | None) -> date | None:
+    """A day something happened (given, filmed): from 1990 up to today (core.bounds)."""
+    if value is not None:
+        bounds.check_past_day(value, today=_today(), field=None)
+    return value
+
+
+def _last_day(value: date | None) -> date | None:
+    """A consent's last day: not before 1990, and within fifty years."""
+    if value is not None and not bounds.EARLIEST_DAY <= value <= date(
+        _today().year + VALID_YEARS_AHEAD, 12, 31
+    ):
+        raise forms.ValidationError(_("Give a day within fifty years from today."))
+    return value
 
 
 def _file_field(*, label: Any, required: bool) -> forms.FileField:
@@ -77,6 +102,12 @@ class ConsentForm(_Where):
 
     field_order = ["person_name", "material", "social_media", "form", "file", "given_on", "valid_until"]
 
+    def clean_given_on(self) -> date | None:
+        return _past_day(self.cleaned_data.get("given_on"))
+
+    def clean_valid_until(self) -> date | None:
+        return _last_day(self.cleaned_data.get("valid_until"))
+
 
 class ConsentEditForm(_Where):
     """The particulars of a consent that may be corrected; the file and how it was given stay."""
@@ -86,6 +117,9 @@ class ConsentEditForm(_Where):
     valid_until = forms.DateField(label=_("Valid until"), required=False, widget=DATE)
 
     field_order = ["person_name", "material", "valid_until"]
+
+    def clean_valid_until(self) -> date | None:
+        return _last_day(self.cleaned_data.get("valid_until"))
 
 
 class WithdrawForm(forms.Form):
@@ -114,6 +148,9 @@ class CrowdForm(_Where):
     )
 
     field_order = ["place", "occurred_on", "how_informed", "objections"]
+
+    def clean_occurred_on(self) -> date | None:
+        return _past_day(self.cleaned_data.get("occurred_on"))
 
 
 class ObjectionForm(forms.Form):
@@ -166,6 +203,12 @@ class PlannedPostForm(forms.Form):
     planned_for = forms.DateField(label=_("Planned for"), widget=DATE)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
     has_image = forms.BooleanField(label=_("It has a photo or film"), required=False, initial=True)
+
+    def clean_planned_for(self) -> date | None:
+        value = self.cleaned_data.get("planned_for")
+        if value is not None:
+            bounds.check_period_day(value, today=_today())
+        return value
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -503,6 +503,15 @@ def link_record(
     KAU-CREDIT). Linking the same record twice keeps the first link. A withdrawn consent is refused."""
     if consent is not None and consent.withdrawn_at is not None:
         raise ValidationError({"consent": _("The consent is withdrawn and cannot be used.")})
+    post = publication if publication is not None else planned
+    record_ = consent or crowd or credit
+    if post is None or record_ is None:
+        raise ValidationError(_("Choose a post and a record to link."))
+    account = Account.objects.get(pk=post.account_id)
+    # KAU-CONSENT: a consent (or credit) covers the accounts and the unit it was given for, no others.
+    covers = record_.unit_id == account.unit_id or record_.accounts.filter(pk=account.pk).exists()
+    if not covers:
+        raise ValidationError({"record": _("It was not given for this post's account.")})
     if consent is not None and consent.valid_until is not None and consent.valid_until < local_today(now):
         raise ValidationError({"consent": _("The consent is no longer valid.")})
     link, _created = PostLink.objects.get_or_create(

@@ -271,3 +271,16 @@ def test_archive_exports_do_not_include_consent_records_kau_consent(
     row = export_records.publication_row(publication)
     assert "Hemlig Person" not in repr(row)
     assert not any("consent" in key for key in row)
+
+
+def test_a_consent_covers_only_the_accounts_it_was_given_for_kau_consent(
+    cast: Cast, account: Any, make_account: Any, media_root: Path
+) -> None:
+    consent = make_consent(cast["communicator"], accounts=[account])
+    elsewhere = make_account(unit="other")
+    with pytest.raises(ValidationError) as caught:
+        consents.link_record(
+            publication=make_publication(elsewhere), consent=consent, by=cast["communicator"], now=NOW
+        )
+    assert "record" in caught.value.message_dict
+    assert not PostLink.objects.exists()

@@ -229,3 +229,24 @@ def test_the_owner_marks_an_affected_post_handled_from_the_start_page_kau_consen
     row.refresh_from_db()
     assert row.outcome == AffectedPost.Outcome.REPLACED
     assert f'data-affected-post="{row.pk}"' not in client.get(reverse("core:home")).content.decode()
+
+
+@pytest.mark.parametrize("given_on", ["0001-01-01", "9999-12-31", "2026-02-30", "2026-11-27" + "9" * 1000])
+def test_a_hostile_day_is_refused_on_its_field_and_stores_nothing_kau_consent(
+    cast: Cast, account: Any, media_root: Path, fixed_clock: Any, given_on: str
+) -> None:
+    response = client_for(cast["communicator"]).post(
+        reverse("moderation:consent_create"),
+        {
+            "person_name": "Lina Ek",
+            "material": "Film",
+            "social_media": "on",
+            "form": "written",
+            "file": SimpleUploadedFile("blankett.pdf", pdf_bytes(), content_type="application/pdf"),
+            "given_on": given_on,
+            "accounts": [account.pk],
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["given_on"]
+    assert not Consent.objects.exists()
