@@ -230,7 +230,9 @@ def _file_response(obj: Consent | PhotographerCredit) -> FileResponse:
     handle = obj.file.open("rb")
     filename = f"{obj.file_sha256[:16]}.{obj.file_extension}"
     if obj.file_type != PDF_TYPE:
-        return image_response(handle, content_type=obj.file_type, filename=filename)
+        response = image_response(handle, content_type=obj.file_type, filename=filename)
+        response["Cache-Control"] = "private, no-store"  # personal data: kept by no cache
+        return response
     response = FileResponse(handle, content_type=PDF_TYPE)
     # A PDF is downloaded, never shown in the page: nothing in it runs in Kanalvakt's origin.
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
