@@ -42,6 +42,22 @@ from moderation.consent_forms import (
 from moderation.models import AffectedPost, Consent, PhotographerCredit, PlannedPost, Publication
 
 SHOWN = 100
+# The history's reasons (core.history.record) as people read them.
+REASONS: dict[str, Any] = {
+    "consent recorded": gettext_lazy("Recorded"),
+    "consent changed": gettext_lazy("Corrected"),
+    "consent withdrawn": gettext_lazy("Withdrawn"),
+    "crowd situation recorded": gettext_lazy("Recorded"),
+    "objection recorded": gettext_lazy("Objection recorded"),
+    "photographer credit recorded": gettext_lazy("Recorded"),
+}
+
+
+def _history(obj: Any) -> list[Any]:
+    rows = list(obj.history.select_related("history_user").order_by("-history_date"))
+    for row in rows:
+        row.label = REASONS.get(row.history_change_reason or "", gettext_lazy("Changed"))
+    return rows
 
 
 def _user(request: HttpRequest) -> User:
@@ -162,7 +178,7 @@ def _consent_page(
         "affected": list(
             consent.affected_posts.select_related("account", "publication", "planned", "handled_by")
         ),
-        "history": list(consent.history.select_related("history_user").order_by("-history_date")),
+        "history": _history(consent),
         "withdraw_form": withdraw or WithdrawForm(),
     }
     return render(request, "moderation/consent_detail.html", context, status=status)
@@ -273,7 +289,7 @@ def _crowd_page(request: HttpRequest, crowd: Any, form: ObjectionForm, *, status
         "crowd": crowd,
         "accounts": list(crowd.accounts.order_by("name")),
         "links": list(crowd.links.select_related("publication__account", "planned__account")),
-        "history": list(crowd.history.select_related("history_user").order_by("-history_date")),
+        "history": _history(crowd),
         "form": form,
     }
     return render(request, "moderation/consent_crowd_detail.html", context, status=status)
@@ -331,7 +347,7 @@ def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "credit": credit,
         "accounts": list(credit.accounts.order_by("name")),
         "links": list(credit.links.select_related("publication__account", "planned__account")),
-        "history": list(credit.history.select_related("history_user").order_by("-history_date")),
+        "history": _history(credit),
     }
     return render(request, "moderation/consent_credit_detail.html", context)
 

@@ -250,3 +250,25 @@ def test_a_hostile_day_is_refused_on_its_field_and_stores_nothing_kau_consent(
     assert response.status_code == 400
     assert response.context["form"].errors["given_on"]
     assert not Consent.objects.exists()
+
+
+def test_correcting_a_consent_keeps_its_history_and_a_withdrawn_one_stays_as_it_was_kau_consent(
+    cast: Cast, account: Any, media_root: Path
+) -> None:
+    consent = make_consent(cast["communicator"], accounts=[account])
+    client = client_for(cast["deputy"])
+    url = reverse("moderation:consent_edit", args=[consent.pk])
+    data = {"person_name": "Sara Lindh", "material": "Porträtt", "valid_until": "", "accounts": [account.pk]}
+    assert client.post(url, data).status_code == 302
+    consent.refresh_from_db()
+    assert consent.person_name == "Sara Lindh"
+    assert [row.person_name for row in consent.history.order_by("history_date")] == [
+        "Sara Lind",
+        "Sara Lindh",
+    ]
+    page = client.get(reverse("moderation:consent", args=[consent.pk])).content.decode()
+    assert "Corrected" in page
+    consents.withdraw_consent(consent, note="Per e-post.", by=cast["deputy"], now=NOW)
+    assert client.post(url, {**data, "person_name": "Någon annan"}).status_code == 400
+    consent.refresh_from_db()
+    assert consent.person_name == "Sara Lindh"
