@@ -284,3 +284,25 @@ def test_a_consent_covers_only_the_accounts_it_was_given_for_kau_consent(
         )
     assert "record" in caught.value.message_dict
     assert not PostLink.objects.exists()
+
+
+def test_the_start_page_section_reads_one_query_at_any_size_kau_consent(
+    cast: Cast, account: Any, media_root: Path, django_assert_num_queries: Any
+) -> None:
+    def withdraw_one(number: int) -> None:
+        consent = make_consent(cast["communicator"], accounts=[account], person_name=f"Person {number}")
+        publication = make_publication(account, number)
+        consents.link_record(publication=publication, consent=consent, by=cast["communicator"], now=NOW)
+        consents.withdraw_consent(consent, note="Per e-post.", by=cast["communicator"], now=NOW)
+
+    withdraw_one(1)
+    with django_assert_num_queries(1):
+        section = consents.affected_todo(cast["deputy"], NOW)
+        assert section is not None
+        assert len(section.rows) == 1
+    for number in range(2, 8):
+        withdraw_one(number)
+    with django_assert_num_queries(1):
+        section = consents.affected_todo(cast["deputy"], NOW)
+        assert section is not None
+        assert len(section.rows) == 7
