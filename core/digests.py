@@ -77,6 +77,7 @@ KIND_LABELS: dict[str, Any] = {
     "startpage_overdue": _("Start-page screenshots overdue"),
     "capture_failed": _("Screenshots that could not be taken"),
     "person_deactivated": _("People who have left and the accounts they held"),
+    "consent_withdrawn": _("Withdrawn consents that affect posts on your accounts"),
 }
 
 

@@ -105,6 +105,13 @@ NAVIGATION: list[NavItem] = [
         "moderation:replies",
         _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
     ),
+    # KAU-CONSENT, KAU-CREDIT: the consent register for images and film, used when publishing.
+    NavItem(
+        "consents",
+        _("Consents"),
+        "moderation:consents",
+        _roles(Role.COMMUNICATOR, Role.HEAD_OF_UNIT, Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
+    ),
     NavItem("report", _("Response times"), "moderation:report", _reads_response_times),
     NavItem("tokens", _("API tokens"), "moderation:tokens", _roles(Role.SOCIAL_MEDIA_LEAD)),
     # KAU-RESP-DAILY: every connection to Facebook and Instagram and its health, on one page.

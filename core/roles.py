@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "governance.view_all_requests",
         "governance.review_request",  # KAU-START-COMMS
         "governance.approve_campaign",  # KAU-ADS: paid marketing is supervised by the department
+        "moderation.view_all_consents",  # KAU-CONSENT: the consent register of every unit
     },
     Role.SOCIAL_MEDIA_LEAD: {
         "accounts.view_all_accounts",
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "governance.review_request",
         "governance.approve_campaign",  # KAU-ADS
         "moderation.view_all_items",  # reads every inbox; owners and deputies moderate
+        "moderation.view_all_consents",  # KAU-CONSENT: the consent register of every unit
         "archive.export_archive",
         "archive.review_secrecy",  # KAU-PUBLIC-RECORD: reviews secrecy before a release
         "archive.place_legal_hold",  # an investigation stops disposal (gallringsspärr)

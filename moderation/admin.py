@@ -5,7 +5,16 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import NoDeleteAdminMixin
-from moderation.models import Alert, ApiToken, Item, LogEntry
+from moderation.models import (
+    AffectedPost,
+    Alert,
+    ApiToken,
+    Consent,
+    CrowdSituation,
+    Item,
+    LogEntry,
+    PhotographerCredit,
+)
 
 
 class ReadOnlyAdminMixin(NoDeleteAdminMixin):
@@ -76,3 +85,41 @@ class ApiTokenAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Consents to publication of images and film (KAU-CONSENT): read-only, never deleted. Personal
+    data: recorded and withdrawn only in the register's pages (moderation.consents)."""
+
+    list_display = ("person_name", "form", "given_on", "valid_until", "unit", "recorded_at", "withdrawn_at")
+    list_filter = ("form",)
+    list_select_related = ("unit",)
+    search_fields = ("person_name",)
+    exclude = ("file",)  # the kept form is served only by the register, to those who may see it
+
+
+@admin.register(CrowdSituation)
+class CrowdSituationAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Crowd situations (KAU-CONSENT): read-only, never deleted."""
+
+    list_display = ("place", "occurred_on", "unit", "recorded_at")
+    search_fields = ("place",)
+
+
+@admin.register(PhotographerCredit)
+class PhotographerCreditAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Photographer credits (KAU-CREDIT): read-only, never deleted."""
+
+    list_display = ("photographer", "credit_line", "unit", "recorded_at")
+    search_fields = ("photographer",)
+    exclude = ("file",)
+
+
+@admin.register(AffectedPost)
+class AffectedPostAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Posts affected by a withdrawn consent (KAU-CONSENT): read-only, never deleted."""
+
+    list_display = ("consent", "account", "listed_at", "handled_at", "outcome")
+    list_filter = ("outcome",)
+    list_select_related = ("consent", "account")

@@ -13,12 +13,14 @@ class ModerationConfig(AppConfig):
         from moderation.account_flags import RESPONSE
         from moderation.account_page import items_section
         from moderation.cases import case_section
+        from moderation.consents import affected_todo
         from moderation.sections import register_item_section
         from moderation.selectors import alerts_todo, items_to_answer_todo
         from moderation.tasks import recompute_after_calendar_change
 
         todo.register(alerts_todo, order=5)  # a threat is told at once (KAU-THREAT)
         todo.register(items_to_answer_todo, order=10)  # deadlines in working hours come next
+        todo.register(affected_todo, order=30)  # KAU-CONSENT: posts affected by a withdrawn consent
         events.working_calendar_changed.listen(recompute_after_calendar_change)
         register_flag(RESPONSE, order=50)  # KAU-RESPONSE-DEADLINE on the account registry
         register_section(items_section, order=10)

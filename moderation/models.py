@@ -566,15 +566,29 @@ class Publication(models.Model):
 
 # Models kept in modules of their own subject, imported here so that Django registers them with the app.
 from moderation.case_models import ThreatCase, ThreatCaseEntry  # noqa: E402
+from moderation.consent_models import (  # noqa: E402
+    AffectedPost,
+    Consent,
+    CrowdSituation,
+    PhotographerCredit,
+    PlannedPost,
+    PostLink,
+)
 from moderation.reply_models import SavedReply  # noqa: E402
 
 __all__ = [
+    "AffectedPost",
     "Alert",
     "ApiToken",
     "Classification",
+    "Consent",
+    "CrowdSituation",
     "Item",
     "LogEntry",
+    "PhotographerCredit",
+    "PlannedPost",
     "PlatformStatus",
+    "PostLink",
     "Prohibited",
     "Publication",
     "Registration",

@@ -2,6 +2,7 @@ from django.urls import path
 
 from moderation import (
     case_views,
+    consent_views,
     import_views,
     registration_views,
     reply_views,
@@ -50,4 +51,26 @@ urlpatterns = [
     path("rapport.xlsx", report_views.report_export, {"fmt": "xlsx"}, name="report_export_xlsx"),
     path("api-nycklar/", token_views.token_list, name="tokens"),
     path("api-nycklar/<int:pk>/aterkalla/", token_views.token_revoke, name="token_revoke"),
+    # The consent register for images and film (KAU-CONSENT, KAU-CREDIT).
+    path("samtycken/", consent_views.register, name="consents"),
+    path("samtycken/nytt/", consent_views.consent_create, name="consent_create"),
+    path("samtycken/<int:pk>/", consent_views.consent_detail, name="consent"),
+    path("samtycken/<int:pk>/andra/", consent_views.consent_edit, name="consent_edit"),
+    path("samtycken/<int:pk>/aterkalla/", consent_views.consent_withdraw, name="consent_withdraw"),
+    path("samtycken/<int:pk>/fil/", consent_views.consent_file, name="consent_file"),
+    path("samtycken/folkmassa/ny/", consent_views.crowd_create, name="crowd_create"),
+    path("samtycken/folkmassa/<int:pk>/", consent_views.crowd_detail, name="crowd"),
+    path("samtycken/folkmassa/<int:pk>/invandning/", consent_views.crowd_objection, name="crowd_objection"),
+    path("samtycken/fotograf/ny/", consent_views.credit_create, name="credit_create"),
+    path("samtycken/fotograf/<int:pk>/", consent_views.credit_detail, name="credit"),
+    path("samtycken/fotograf/<int:pk>/fil/", consent_views.credit_file, name="credit_file"),
+    path("samtycken/planerat/nytt/", consent_views.planned_create, name="planned_create"),
+    path("samtycken/planerat/<int:pk>/", consent_views.planned_detail, name="planned"),
+    path("samtycken/planerat/<int:pk>/koppla/", consent_views.planned_link, name="planned_link"),
+    path(
+        "samtycken/planerat/<int:pk>/publicerat/", consent_views.planned_published, name="planned_published"
+    ),
+    path("samtycken/inlagg/<int:pk>/", consent_views.publication_detail, name="publication"),
+    path("samtycken/inlagg/<int:pk>/koppla/", consent_views.publication_link, name="publication_link"),
+    path("samtycken/paverkat/<int:pk>/hanterat/", consent_views.affected_handled, name="affected_handled"),
 ]

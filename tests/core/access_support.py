@@ -385,7 +385,52 @@ def build_world() -> World:
     objects["token"], objects["token_secret"] = issue_token(
         name="Kopplingen", accounts=[account], all_accounts=False, by=people["lead"], now=NOW
     )
+    _consent_register(world, account)
     return world
+
+
+def _consent_register(world: World, account: Any) -> None:
+    """The consent register of the department's account (KAU-CONSENT, KAU-CREDIT): a consent, a crowd
+    situation and a photographer credit recorded by the owner, a published and a planned post, and a
+    withdrawn consent whose post waits to be handled."""
+    from moderation import consents
+    from moderation.platform import keep_publication
+
+    owner, objects = world.people["owner"], world.objects
+    where: dict[str, Any] = {"unit": None, "accounts": [account], "by": owner, "now": NOW}
+
+    def consent(name: str) -> Any:
+        return consents.record_consent(
+            person_name=name, material="Porträtt", social_media=True, form="written", data=png(),
+            given_on=date(2026, 11, 1), valid_until=None, **where,
+        )  # fmt: skip
+
+    objects["consent"] = consent("Sara Lind")
+    objects["crowd"] = consents.record_crowd(
+        place="Aulan",
+        occurred_on=date(2026, 11, 20),
+        how_informed="Skyltar vid entrén.",
+        objections="",
+        **where,
+    )
+    objects["credit"] = consents.record_credit(
+        photographer="Jonas Berg", credit_line="Foto: Jonas Berg", no_credit_agreement="",
+        agreed_social_media=True, agreement_note="", data=png((10, 120, 10)), **where,
+    )  # fmt: skip
+    objects["publication"], _created = keep_publication(
+        account, platform_id="post-1", kind="post", text="Välkommen!", published_at=NOW - timedelta(days=1)
+    )
+    objects["planned"] = consents.plan_post(
+        account,
+        planned_for=date(2026, 12, 1),
+        description="Bild från labbet",
+        has_image=True,
+        by=owner,
+        now=NOW,
+    )
+    withdrawn = consent("Per Holm")
+    consents.link_record(publication=objects["publication"], consent=withdrawn, by=owner, now=NOW)
+    (objects["affected_post"],) = consents.withdraw_consent(withdrawn, note="Per e-post.", by=owner, now=NOW)
 
 
 @pytest.fixture(scope="module")
@@ -482,6 +527,20 @@ OBJECT_FOR: dict[str, str] = {
     "accounts:ambassador_detail": "ambassador",
     "accounts:ambassador_decide": "ambassador",
     "accounts:ambassador_end": "ambassador_approved",
+    "moderation:consent": "consent",
+    "moderation:consent_edit": "consent",
+    "moderation:consent_withdraw": "consent",
+    "moderation:consent_file": "consent",
+    "moderation:crowd": "crowd",
+    "moderation:crowd_objection": "crowd",
+    "moderation:credit": "credit",
+    "moderation:credit_file": "credit",
+    "moderation:planned": "planned",
+    "moderation:planned_link": "planned",
+    "moderation:planned_published": "planned",
+    "moderation:publication": "publication",
+    "moderation:publication_link": "publication",
+    "moderation:affected_handled": "affected_post",
     "connectors:outgoing_check": "outgoing",
     "connectors:outgoing_retry": "outgoing",
 }

@@ -123,6 +123,25 @@ moderation:replies                GET     403  403   403  200  200  403  403  40
 moderation:reply_add              GET     403  403   403  200  200  403  403  403   403  403
 moderation:reply_edit             GET     403  403   403  200  200  403  403  403   403  403
 moderation:reply_retire           POST    403  403   403  302  302  403  403  403   403  403
+moderation:consents               GET     200  200   200  200  200  403  403  200   200  403
+moderation:consent_create         GET     200  200   200  200  200  403  403  200   200  403
+moderation:consent                GET     404  404   404  200  200  404  404  200   200  404
+moderation:consent_edit           GET     404  404   404  200  200  404  404  200   200  404
+moderation:consent_withdraw       POST    404  404   404  302  302  404  404  302   302  404
+moderation:consent_file           GET     404  404   404  200  200  404  404  200   200  404
+moderation:crowd_create           GET     200  200   200  200  200  403  403  200   200  403
+moderation:crowd                  GET     404  404   404  200  200  404  404  200   200  404
+moderation:crowd_objection        POST    404  404   404  302  302  404  404  302   302  404
+moderation:credit_create          GET     200  200   200  200  200  403  403  200   200  403
+moderation:credit                 GET     404  404   404  200  200  404  404  200   200  404
+moderation:credit_file            GET     404  404   404  200  200  404  404  200   200  404
+moderation:planned_create         GET     200  200   200  200  200  403  403  200   200  403
+moderation:planned                GET     404  404   404  200  200  404  404  200   200  404
+moderation:planned_link           POST    404  404   404  400  400  404  404  400   400  404
+moderation:planned_published      POST    404  404   404  400  400  404  404  400   400  404
+moderation:publication            GET     404  404   404  200  200  404  404  200   200  404
+moderation:publication_link       POST    404  404   404  400  400  404  404  400   400  404
+moderation:affected_handled       POST    404  404   404  400  400  404  404  400   400  404
 archive:item_screenshot           POST    404  404   403  404  403  404  404  400   400  404
 archive:item_evidence             POST    404  404   403  404  403  404  404  400   400  404
 archive:item_capture              POST    404  404   403  404  403  404  404  302   302  404
@@ -204,6 +223,8 @@ POST_DATA: dict[str, dict[str, Any]] = {
     "moderation:remove": {"remove-note": "Borttagen."},
     "moderation:registration": {"registration-decision": "not_needed"},
     "moderation:case_record": {"kind": "note", "note": "Polisanmälan övervägs."},
+    "moderation:consent_withdraw": {"note": "Återkallat per e-post."},
+    "moderation:crowd_objection": {"text": "En student bad att inte synas."},
     # The confirmation page of a bulk action on the world's item (ITEM is replaced by its id).
     "moderation:bulk": {"action": "take", "items": "ITEM"},
     "archive:package_register": {"diary_number": "KAU 2026/123"},

@@ -29,6 +29,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "policy",
         "ambassadors",
         "campaigns",
+        "consents",
     }
     assert page.get_by_role("link", name="Inställningar", exact=True).count() == 0
     page.get_by_role("button", name="Logga ut").click()
@@ -39,6 +40,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "home",
         "cases",
         "replies",
+        "consents",
         "queue",
         "requests",
         "campaigns",

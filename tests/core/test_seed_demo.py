@@ -233,3 +233,22 @@ def test_seed_demo_holds_items_decided_as_needing_no_registration(settings: Any,
         assert item.log.filter(action=LogEntry.Action.REGISTRATION).count() == 1
     call_command("seed_demo", stdout=StringIO())
     assert LogEntry.objects.filter(action=LogEntry.Action.REGISTRATION).count() == decided.count()
+
+
+@pytest.mark.django_db
+def test_seed_demo_fills_the_consent_register_once_kau_consent(settings: Any, tmp_path: Path) -> None:
+    """A few consents, one withdrawn with a post waiting for its owner, a crowd situation and a
+    photographer credit (KAU-CONSENT, KAU-CREDIT); a second run adds nothing."""
+    from moderation.models import AffectedPost, Consent, CrowdSituation, PhotographerCredit, PostLink
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", "--quiet-logins", stdout=StringIO())
+    models = (Consent, CrowdSituation, PhotographerCredit, PostLink, AffectedPost)
+    first = [model.objects.count() for model in models]
+    call_command("seed_demo", "--quiet-logins", stdout=StringIO())
+    assert [model.objects.count() for model in models] == first
+    assert Consent.objects.count() >= 3
+    assert Consent.objects.filter(withdrawn_at__isnull=False).count() == 1
+    assert AffectedPost.objects.filter(handled_at__isnull=True).count() == 1
+    assert CrowdSituation.objects.exclude(objections="").exists()
+    assert PhotographerCredit.objects.exists()

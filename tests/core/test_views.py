@@ -134,11 +134,13 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "policy",
         "ambassadors",
         "campaigns",
+        "consents",
     }
     assert keys("social_media_lead") == {
         "home",
         "cases",
         "replies",
+        "consents",
         "queue",
         "requests",
         "campaigns",
@@ -172,6 +174,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
     # KAU-THREAT: the security officer sees the threat cases and his tasks, nothing he never uses.
     assert keys("security_officer") == {"home", "cases", "policy"}
     assert "report" in keys("head_of_unit")  # KAU-RESP-MANAGER: heads read their units' response times
+    assert "consents" in keys("head_of_unit")  # KAU-CONSENT: heads use the consent register too
     assert "admin" in keys("staff")
 
 
