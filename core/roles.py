@@ -31,6 +31,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "core.view_orgunit",
         "governance.view_all_requests",
         "governance.review_request",  # KAU-START-COMMS
+        "moderation.declare_crisis",  # KAU-CRISIS: declares and ends a crisis
     },
     Role.SOCIAL_MEDIA_LEAD: {
         "accounts.view_all_accounts",
@@ -39,6 +40,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "governance.view_all_requests",  # KAU-HIERARCHY
         "governance.review_request",
         "moderation.view_all_items",  # reads every inbox; owners and deputies moderate
+        "moderation.declare_crisis",  # KAU-CRISIS: declares and ends a crisis
         "archive.export_archive",
         "archive.review_secrecy",  # KAU-PUBLIC-RECORD: reviews secrecy before a release
         "archive.place_legal_hold",  # an investigation stops disposal (gallringsspärr)

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import NoDeleteAdminMixin
-from moderation.models import Alert, ApiToken, Item, LogEntry
+from moderation.models import Alert, ApiToken, Crisis, CrisisLogEntry, Item, LogEntry
 
 
 class ReadOnlyAdminMixin(NoDeleteAdminMixin):
@@ -76,3 +76,21 @@ class ApiTokenAdmin(NoDeleteAdminMixin, SimpleHistoryAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(Crisis)
+class CrisisAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Crises, read-only and never deleted: declared and ended in the app (KAU-CRISIS)."""
+
+    list_display = ("title", "declared_at", "declared_by", "ended_at", "ended_by")
+    list_select_related = ("declared_by", "ended_by")
+    search_fields = ("title", "what_happened", "summary")
+
+
+@admin.register(CrisisLogEntry)
+class CrisisLogEntryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """What the accounts published during a crisis: read-only, never deleted (KAU-CRISIS)."""
+
+    list_display = ("published_at", "crisis", "account", "where", "recorded_by")
+    list_select_related = ("crisis", "account", "recorded_by")
+    search_fields = ("where", "text")

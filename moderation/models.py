@@ -542,12 +542,15 @@ class Publication(models.Model):
 
 # Models kept in modules of their own subject, imported here so that Django registers them with the app.
 from moderation.case_models import ThreatCase, ThreatCaseEntry  # noqa: E402
+from moderation.crisis_models import Crisis, CrisisLogEntry  # noqa: E402
 from moderation.reply_models import SavedReply  # noqa: E402
 
 __all__ = [
     "Alert",
     "ApiToken",
     "Classification",
+    "Crisis",
+    "CrisisLogEntry",
     "Item",
     "LogEntry",
     "PlatformStatus",

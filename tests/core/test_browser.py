@@ -29,6 +29,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "home",
         "cases",
         "replies",
+        "crisis",
         "queue",
         "requests",
         "absences",

@@ -129,6 +129,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "home",
         "cases",
         "replies",
+        "crisis",
         "queue",
         "requests",
         "absences",
