@@ -12,6 +12,7 @@ from django.utils import timezone
 from core.roles import sync_roles
 from demo.accounts import seed_accounts, seed_registry
 from demo.archive import seed_packages
+from demo.crisis import seed_crisis
 from demo.governance import PEOPLE, seed_people, seed_requests, seed_units
 from demo.moderation import seed_items
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             requests = seed_requests(people, units, now=now)
             registry = seed_registry(people, accounts, now=now)
             packages = seed_packages(now=now)
+            seed_crisis(people, accounts, now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(units)} units, {len(people)} people, {len(accounts)} accounts, "
