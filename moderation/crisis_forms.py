@@ -63,8 +63,10 @@ class LogForm(forms.Form):
     )
     published_at = time_done_field(_("Published at"))
 
+    prefix = "log"
+
     def __init__(self, *args: Any, accounts: list[Account], **kwargs: Any) -> None:
-        super().__init__(*args, prefix="log", **kwargs)
+        super().__init__(*args, **kwargs)
         field = self.fields["account"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Account.objects.filter(pk__in=[account.pk for account in accounts]).order_by(
@@ -82,8 +84,7 @@ class CrisisReplyForm(forms.Form):
         help_text=_("Point to the website, where the information is (KTH-COMPLEMENT)."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="reply", **kwargs)
+    prefix = "reply"
 
 
 class EndForm(forms.Form):
@@ -96,5 +97,4 @@ class EndForm(forms.Form):
         help_text=_("What happened, what was published and what was learned. It stays with the record."),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, prefix="end", **kwargs)
+    prefix = "end"
