@@ -6,6 +6,7 @@ gone (KAU-CRISIS)."""
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any
 
@@ -92,6 +93,8 @@ def test_a_crisis_from_declaring_to_ending_kau_crisis_kth_complement(
     assert banner.locator("[data-banner-external]").get_attribute("href") == WEBSITE
     page.goto(reverse("moderation:queue"))
     page.wait_for_load_state()
+    if os.environ.get("KANALVAKT_SHOTS"):
+        page.screenshot(path=os.path.join(os.environ["KANALVAKT_SHOTS"], f"crisis-queue-{width}.png"))
     notice = page.locator(f"[data-crisis-notice='{crisis.pk}']")
     assert notice.is_visible()
     assert notice.locator("[data-crisis-website]").get_attribute("href") == WEBSITE
@@ -125,6 +128,10 @@ def test_a_crisis_from_declaring_to_ending_kau_crisis_kth_complement(
     page.locator("form[data-log-form] button[type=submit]").click()
     page.wait_for_load_state()
     assert page.locator("[data-crisis-log] tr[data-entry]").count() == 1
+    if os.environ.get("KANALVAKT_SHOTS"):
+        page.screenshot(
+            path=os.path.join(os.environ["KANALVAKT_SHOTS"], f"crisis-page-{width}.png"), full_page=True
+        )
     assert page.locator("[data-every-account-posted]").count() == 1
     assert CrisisLogEntry.objects.get().recorded_by == cast["communicator"]
     assert page.locator("form[data-end-form]").count() == 0  # the lead or communications end it
