@@ -41,7 +41,7 @@ from moderation.models import Crisis, CrisisLogEntry, SavedReply
 PERMISSION = "moderation.declare_crisis"
 CACHE_KEY = "moderation:active-crisis:1"
 CACHE_SECONDS = 300  # a safety net: declaring and ending empty the cache at once
-_NONE = "none"  # cached "no crisis", since the cache answers None for a missing key
+NO_CRISIS = "none"  # cached "no crisis", since the cache answers None for a missing key
 _https_only = URLValidator(schemes=["https"])
 
 
@@ -82,7 +82,7 @@ def loggable_accounts(user: Any) -> list[Account]:
 def active_crisis() -> ActiveCrisis | None:
     """The active crisis, from the cache; on a miss one query, then kept (KAU-CRISIS banner)."""
     cached = cache.get(CACHE_KEY)
-    if cached == _NONE:
+    if cached == NO_CRISIS:
         return None
     if isinstance(cached, ActiveCrisis):
         return cached
@@ -99,7 +99,7 @@ def active_crisis() -> ActiveCrisis | None:
         if row is not None
         else None
     )
-    cache.set(CACHE_KEY, found or _NONE, CACHE_SECONDS)
+    cache.set(CACHE_KEY, found or NO_CRISIS, CACHE_SECONDS)
     return found
 
 
