@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
+                "core.context_processors.banners",  # core.banners: e.g. the active crisis (KAU-CRISIS)
             ],
         },
     },

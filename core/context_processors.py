@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from core.banners import banners_for
 from core.navigation import navigation_for
 from core.roles import roles_of
 
@@ -14,3 +15,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_items": navigation_for(user, request.path) if user is not None else [],
         "user_roles": sorted(roles_of(user), key=lambda role: role.label) if user is not None else [],
     }
+
+
+def banners(request: HttpRequest) -> dict[str, Any]:
+    """The banners registered by the apps (core.banners), on signed-in pages only."""
+    return {"banners": banners_for(request)}

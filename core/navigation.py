@@ -112,6 +112,8 @@ NAVIGATION: list[NavItem] = [
         "moderation:consents",
         _roles(Role.COMMUNICATOR, Role.HEAD_OF_UNIT, Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD),
     ),
+    # KAU-CRISIS: declaring and ending a crisis; everyone else reaches the crisis page from its banner.
+    NavItem("crisis", _("Crisis"), "moderation:crises", _roles(Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD)),
     NavItem("report", _("Response times"), "moderation:report", _reads_response_times),
     NavItem("tokens", _("API tokens"), "moderation:tokens", _roles(Role.SOCIAL_MEDIA_LEAD)),
     # KAU-RESP-DAILY: every connection to Facebook and Instagram and its health, on one page.

@@ -33,6 +33,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "governance.review_request",  # KAU-START-COMMS
         "governance.approve_campaign",  # KAU-ADS: paid marketing is supervised by the department
         "moderation.view_all_consents",  # KAU-CONSENT: the consent register of every unit
+        "moderation.declare_crisis",  # KAU-CRISIS: declares and ends a crisis
     },
     Role.SOCIAL_MEDIA_LEAD: {
         "accounts.view_all_accounts",
@@ -43,6 +44,7 @@ ROLE_PERMISSIONS: dict[Role, set[str]] = {
         "governance.approve_campaign",  # KAU-ADS
         "moderation.view_all_items",  # reads every inbox; owners and deputies moderate
         "moderation.view_all_consents",  # KAU-CONSENT: the consent register of every unit
+        "moderation.declare_crisis",  # KAU-CRISIS: declares and ends a crisis
         "archive.export_archive",
         "archive.review_secrecy",  # KAU-PUBLIC-RECORD: reviews secrecy before a release
         "archive.place_legal_hold",  # an investigation stops disposal (gallringsspärr)

@@ -10,6 +10,8 @@ from moderation.models import (
     Alert,
     ApiToken,
     Consent,
+    Crisis,
+    CrisisLogEntry,
     CrowdSituation,
     Item,
     LogEntry,
@@ -123,3 +125,21 @@ class AffectedPostAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("consent", "account", "listed_at", "handled_at", "outcome")
     list_filter = ("outcome",)
     list_select_related = ("consent", "account")
+
+
+@admin.register(Crisis)
+class CrisisAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Crises, read-only and never deleted: declared and ended in the app (KAU-CRISIS)."""
+
+    list_display = ("title", "declared_at", "declared_by", "ended_at", "ended_by")
+    list_select_related = ("declared_by", "ended_by")
+    search_fields = ("title", "what_happened", "summary")
+
+
+@admin.register(CrisisLogEntry)
+class CrisisLogEntryAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """What the accounts published during a crisis: read-only, never deleted (KAU-CRISIS)."""
+
+    list_display = ("published_at", "crisis", "account", "where", "recorded_by")
+    list_select_related = ("crisis", "account", "recorded_by")
+    search_fields = ("where", "text")

@@ -574,6 +574,7 @@ from moderation.consent_models import (  # noqa: E402
     PlannedPost,
     PostLink,
 )
+from moderation.crisis_models import Crisis, CrisisLogEntry  # noqa: E402
 from moderation.reply_models import SavedReply  # noqa: E402
 
 __all__ = [
@@ -582,6 +583,8 @@ __all__ = [
     "ApiToken",
     "Classification",
     "Consent",
+    "Crisis",
+    "CrisisLogEntry",
     "CrowdSituation",
     "Item",
     "LogEntry",

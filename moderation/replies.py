@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Case, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +21,7 @@ from core.history import record
 from core.models import OrgUnit, User
 from core.roles import Role, roles_of
 from moderation.models import SavedReply
+from moderation.reply_models import unit_path_q
 
 KEEPERS = frozenset({Role.COMMUNICATIONS, Role.SOCIAL_MEDIA_LEAD})
 
@@ -31,11 +33,17 @@ def may_keep_replies(user: Any) -> bool:
 
 def replies_for_account(account: Any) -> list[SavedReply]:
     """The active replies for an item of ``account``: the institution's and those of the account's
-    unit and the units above it, in one query (KAU-RESPONSE-TONE)."""
-    replies = SavedReply.objects.active()
+    unit and the units above it, in one query (KAU-RESPONSE-TONE). While a crisis is active its own
+    replies come first, for every account; an ended crisis's are offered no more (KAU-CRISIS)."""
     unit = getattr(account, "unit", None)
-    replies = replies.for_unit_path(unit.path) if unit is not None else replies.filter(unit__isnull=True)
-    return list(replies.select_related("unit").order_by("title", "pk"))
+    ordinary = unit_path_q(unit.path) if unit is not None else Q(unit__isnull=True)
+    of_active_crisis = Q(crisis__isnull=False, crisis__ended_at__isnull=True)
+    replies = (
+        SavedReply.objects.active()
+        .filter((Q(crisis__isnull=True) & ordinary) | of_active_crisis)
+        .annotate(crisis_first=Case(When(crisis__isnull=False, then=0), default=1))
+    )
+    return list(replies.select_related("unit").order_by("crisis_first", "title", "pk"))
 
 
 def _require_keeper(by: User) -> None:

@@ -52,4 +52,11 @@ class ChooseReplyForm(forms.Form):
         self.replies = {reply.pk: reply for reply in replies}
         field = self.fields["reply"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("Choose a saved reply")), *((r.pk, r.title) for r in replies)]
+        field.choices = [("", _("Choose a saved reply")), *((r.pk, self._label(r)) for r in replies)]
+
+    @staticmethod
+    def _label(reply: SavedReply) -> str:
+        """A crisis's reply is named as such (KAU-CRISIS): it comes first while the crisis lasts."""
+        if reply.crisis_id is not None:
+            return str(_("Crisis: %(title)s")) % {"title": reply.title}
+        return reply.title

@@ -17,8 +17,13 @@ class SavedReplyQuerySet(models.QuerySet["SavedReply"]):
     def for_unit_path(self, path: str) -> SavedReplyQuerySet:
         """The replies that apply to an account of the unit at ``path``: the institution's (no unit)
         and those of the unit and every unit above it, read from the path's ids in one query."""
-        ids = [int(part) for part in path.strip("/").split("/") if part]
-        return self.filter(Q(unit__isnull=True) | Q(unit_id__in=ids))
+        return self.filter(unit_path_q(path))
+
+
+def unit_path_q(path: str) -> Q:
+    """The replies of the institution (no unit) and of the unit at ``path`` and every unit above it."""
+    ids = [int(part) for part in path.strip("/").split("/") if part]
+    return Q(unit__isnull=True) | Q(unit_id__in=ids)
 
 
 class SavedReply(models.Model):
@@ -35,6 +40,14 @@ class SavedReply(models.Model):
         help_text=_("Empty for the whole institution; otherwise the unit and the units below it."),
     )
     active = models.BooleanField(_("in use"), default=True)
+    # KAU-CRISIS: a crisis's own reply, offered first on every item while that crisis is active, and
+    # on no item once it has ended.
+    crisis = reference_field(
+        "moderation.Crisis",
+        _("crisis"),
+        related_name="replies",
+        help_text=_("Empty for an ordinary saved reply; otherwise offered only while this crisis is active."),
+    )
     created_by = person_field(_("created by"))
     created_at = models.DateTimeField(_("created at"))
     updated_by = person_field(_("updated by"))

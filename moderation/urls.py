@@ -3,6 +3,7 @@ from django.urls import path
 from moderation import (
     case_views,
     consent_views,
+    crisis_views,
     import_views,
     registration_views,
     reply_views,
@@ -45,6 +46,13 @@ urlpatterns = [
     path("hot/", case_views.case_list, name="cases"),
     path("hot/<int:pk>/", case_views.case_detail, name="case"),
     path("hot/<int:pk>/anteckna/", case_views.case_record, name="case_record"),
+    # Crisis mode (KAU-CRISIS, KTH-COMPLEMENT): declaring, the log of what was published, ending.
+    path("kris/", crisis_views.crisis_list, name="crises"),
+    path("kris/ny/", crisis_views.crisis_declare, name="crisis_declare"),
+    path("kris/<int:pk>/", crisis_views.crisis_detail, name="crisis"),
+    path("kris/<int:pk>/logga/", crisis_views.crisis_log, name="crisis_log"),
+    path("kris/<int:pk>/svarsmall/", crisis_views.crisis_reply_add, name="crisis_reply_add"),
+    path("kris/<int:pk>/avsluta/", crisis_views.crisis_end, name="crisis_end"),
     # The response-time report (KAU-RESPONSE-DEADLINE) and the connectors' keys.
     path("rapport/", report_views.report, name="report"),
     path("rapport.csv", report_views.report_export, name="report_export"),

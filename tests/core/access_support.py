@@ -382,6 +382,13 @@ def build_world() -> World:
     objects["ambassador_approved"] = ambassadors.approve_ambassador(
         ambassador("Bo Bloggare"), by=people["head"], now=NOW
     )
+    # KAU-CRISIS: an active crisis, declared by the lead, with the link to the website (KTH-COMPLEMENT).
+    from moderation.crisis import declare_crisis
+
+    objects["crisis"] = declare_crisis(
+        title="Brand i hus 21", what_happened="Hus 21 är utrymt.", website_url="https://www.kau.se/kris",
+        by=people["lead"], now=NOW,
+    )  # fmt: skip
     objects["token"], objects["token_secret"] = issue_token(
         name="Kopplingen", accounts=[account], all_accounts=False, by=people["lead"], now=NOW
     )
@@ -504,6 +511,10 @@ OBJECT_FOR: dict[str, str] = {
     "moderation:token_revoke": "token",
     "moderation:reply_edit": "saved_reply",
     "moderation:reply_retire": "saved_reply",
+    "moderation:crisis": "crisis",
+    "moderation:crisis_log": "crisis",
+    "moderation:crisis_reply_add": "crisis",
+    "moderation:crisis_end": "crisis",
     "archive:package_build": "registrable_item",
     "archive:stamped": "screenshot",
     "archive:stamped#startpage": "startpage_screenshot",

@@ -114,6 +114,12 @@ moderation:alerts_acknowledge_all POST    302  302   302  302  302  302  302  30
 moderation:cases                  GET     404  404   404  404  200  404  200  404   404  404
 moderation:case                   GET     404  404   404  404  200  404  200  404   404  404
 moderation:case_record            POST    404  404   404  404  302  404  302  404   404  404
+moderation:crises                 GET     200  200   200  200  200  200  200  200   200  200
+moderation:crisis_declare         GET     403  403   403  200  200  403  403  403   403  403
+moderation:crisis                 GET     200  200   200  200  200  200  200  200   200  200
+moderation:crisis_log             POST    400  403   403  400  400  403  403  400   400  403
+moderation:crisis_reply_add       POST    403  403   403  400  400  403  403  403   403  403
+moderation:crisis_end             POST    403  403   403  400  400  403  403  403   403  403
 moderation:report                 GET     403  200   200  403  200  403  403  403   403  403
 moderation:report_export          GET     403  200   200  403  200  403  403  403   403  403
 moderation:report_export_xlsx     GET     403  200   200  403  200  403  403  403   403  403

@@ -41,6 +41,7 @@ def test_two_roles_sign_in_and_see_their_own_navigation(page: Any, cast: Cast) -
         "cases",
         "replies",
         "consents",
+        "crisis",
         "queue",
         "requests",
         "campaigns",

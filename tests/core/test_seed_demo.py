@@ -252,3 +252,23 @@ def test_seed_demo_fills_the_consent_register_once_kau_consent(settings: Any, tm
     assert AffectedPost.objects.filter(handled_at__isnull=True).count() == 1
     assert CrowdSituation.objects.exclude(objections="").exists()
     assert PhotographerCredit.objects.exists()
+
+
+@pytest.mark.django_db
+def test_seed_demo_holds_an_ended_crisis_with_its_log_and_summary_kau_crisis(
+    settings: Any, tmp_path: Path
+) -> None:
+    """KAU-CRISIS: a past crisis to read, with the website's link (KTH-COMPLEMENT), what two accounts
+    published, its saved reply and its summary; seeding again adds nothing."""
+    from moderation.models import Crisis, CrisisLogEntry, SavedReply
+
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=StringIO())
+    crisis = Crisis.objects.get()
+    assert not crisis.is_active
+    assert crisis.summary
+    assert crisis.website_url.startswith("https://www.kau.se/")
+    assert CrisisLogEntry.objects.filter(crisis=crisis).count() == 2
+    assert SavedReply.objects.filter(crisis=crisis).count() == 1
+    call_command("seed_demo", stdout=StringIO())
+    assert (Crisis.objects.count(), CrisisLogEntry.objects.count()) == (1, 2)

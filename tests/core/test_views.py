@@ -141,6 +141,7 @@ def test_navigation_follows_roles(client: Any, cast: Cast) -> None:
         "cases",
         "replies",
         "consents",
+        "crisis",
         "queue",
         "requests",
         "campaigns",

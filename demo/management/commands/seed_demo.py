@@ -15,6 +15,7 @@ from demo.ambassadors import seed_ambassadors
 from demo.archive import seed_packages
 from demo.campaigns import seed_campaigns
 from demo.consents import seed_consents
+from demo.crisis import seed_crisis
 from demo.governance import PEOPLE, seed_people, seed_requests, seed_units
 from demo.moderation import seed_items
 from demo.no_registration import seed_no_registration
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             seed_campaigns(people, units, now=now)
             seed_no_registration(now=now)
             seed_consents(people, accounts, now=now)
+            seed_crisis(people, accounts, now=now)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(units)} units, {len(people)} people, {len(accounts)} accounts, "
