@@ -15,6 +15,8 @@ from core.calendar import STOCKHOLM
 from core.policy import Figure, register
 from core.roles import Role, has_role
 from moderation.cases import may_handle_cases
+from moderation.consents import consents_expiring, may_use_register, withdrawn_unhandled
+from moderation.crisis import accounts_not_logged_in_active_crisis, active_crises
 from moderation.models import Item, ThreatCase
 from moderation.registration import no_registration_this_month
 
@@ -150,4 +152,82 @@ def register_rules() -> None:
                 visible=_searches_archive,
             ),
         ),
+    )
+    register(
+        "KAU-CONSENT",
+        app=APP,
+        what=_(
+            "The consent register keeps written or digital consents to publication in social media, "
+            "with the signed form or the confirmation as a file, and crowd situations with how people "
+            "were informed and what they objected to. Posts, published or planned, are linked to the "
+            "consents they rely on. A withdrawal is recorded, never deleted: it lists the posts it "
+            "affects and asks their owner and deputies, by e-mail and on the start page, to act on "
+            "each. Only the people who need the records see them."
+        ),
+        where=("moderation:consents", "moderation:consent_create", "moderation:crowd_create"),
+        figures=(
+            Figure(
+                _("Consents whose last day falls within 30 days"),
+                consents_expiring,
+                url="moderation:consents",
+                query={"state": "expiring"},
+                visible=may_use_register,
+            ),
+            Figure(
+                _("Withdrawn consents with posts not yet handled"),
+                withdrawn_unhandled,
+                url="moderation:consents",
+                query={"state": "withdrawn"},
+                visible=may_use_register,
+            ),
+        ),
+    )
+    register(
+        "KAU-CREDIT",
+        app=APP,
+        what=_(
+            "The register keeps the photographer's credit line, or the agreement that replaces it, and "
+            "their agreement to publication in social media. A post with a photo but no credit or "
+            "agreement linked shows a warning."
+        ),
+        where=("moderation:consents", "moderation:credit_create"),
+    )
+    register(
+        "KAU-CRISIS",
+        app=APP,
+        what=_(
+            "The social media lead or the communications department declares one crisis at a time. "
+            "Every owner and deputy of an active account is told at once by e-mail, every page shows "
+            "a banner, and every queue shows the crisis. The crisis's own saved replies come first in "
+            "every answer, accounts log what they published where, and the crisis ends with a summary "
+            "and stays as a record. Threats and pile-ons are routed as always."
+        ),
+        where=("moderation:crises", "moderation:queue"),
+        figures=(
+            Figure(_("Crises active now"), active_crises, url="moderation:crises"),
+            Figure(
+                _("Active accounts that have logged nothing in the active crisis"),
+                accounts_not_logged_in_active_crisis,
+                url="moderation:crises",
+            ),
+        ),
+    )
+    register(
+        "KTH-COMPLEMENT",
+        app=APP,
+        what=_(
+            "A crisis cannot be declared without an https link to the information on the university's "
+            "own website; the banner, the queues, the crisis page and the e-mail all lead with it, so "
+            "that what the accounts publish complements the website and the intranet."
+        ),
+        where=("moderation:crises",),
+    )
+    register(
+        "KAU-ACCESS",
+        app=APP,
+        what=_(
+            "In a crisis the important information is always pointed to on the university's own "
+            "website, never only on a platform Kanalvakt cannot control: the link is required."
+        ),
+        where=("moderation:crises",),
     )
