@@ -45,9 +45,9 @@ Cadence = NotificationPreference.Cadence
 FIRST_HOUR = 8
 LAST_HOUR = 17
 
-# KAU-THREAT, KAU-DREV, and escalations: never held back for a digest.
+# KAU-THREAT, KAU-DREV, escalations and a declared crisis (KAU-CRISIS): never held back for a digest.
 ALWAYS_AT_ONCE = frozenset(
-    {"item_threat", "item_threat_unack", "item_pile_on", "item_escalation", "item_limit"}
+    {"item_threat", "item_threat_unack", "item_pile_on", "item_escalation", "item_limit", "crisis"}
 )
 
 # Every kind of e-mail a person can receive, with the words the settings page uses; the kinds of
@@ -78,6 +78,11 @@ KIND_LABELS: dict[str, Any] = {
     "capture_failed": _("Screenshots that could not be taken"),
     "person_deactivated": _("People who have left and the accounts they held"),
     "consent_withdrawn": _("Withdrawn consents that affect posts on your accounts"),
+    "crisis": _("A crisis declared"),  # KAU-CRISIS: always at once
+    "campaign_submitted": _("Paid campaigns submitted for approval"),
+    "campaign_decided": _("Paid campaigns approved or refused"),
+    "ambassador_proposed": _("Ambassadors and bloggers proposed for your approval"),
+    "ambassador_decided": _("Ambassadors and bloggers approved or refused"),
 }
 
 

@@ -612,12 +612,14 @@ def login_path() -> str:
     return str(resolve_url(settings.LOGIN_URL))
 
 
-def writes_so_far() -> int:
-    """Rows inserted, updated or deleted in this transaction so far, over every table: a view that
-    wrote nothing leaves it as it was (PostgreSQL's per-transaction statistics)."""
+def writes_so_far(*, besides: tuple[str, ...] = ()) -> int:
+    """Rows inserted, updated or deleted in this transaction so far, over every table but ``besides``:
+    a view that wrote nothing leaves it as it was (PostgreSQL's per-transaction statistics)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables"
+            "SELECT COALESCE(SUM(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables "
+            "WHERE NOT (relname = ANY(%s))",
+            [list(besides)],
         )
         row = cursor.fetchone()
     return int(row[0]) if row else 0

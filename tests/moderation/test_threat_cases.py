@@ -259,7 +259,7 @@ def test_the_case_list_costs_the_same_for_many_cases(cast: Cast, make_item: Any)
 
 def test_the_security_officers_menu_shows_what_he_uses(cast: Cast) -> None:
     keys = [entry["key"] for entry in navigation_for(cast["security_officer"], "/")]
-    assert keys == ["home", "cases"]
+    assert keys == ["home", "cases", "policy"]  # the policy page is for everyone signed in
     lead = [entry["key"] for entry in navigation_for(cast["social_media_lead"], "/")]
     assert "cases" in lead
     assert "queue" in lead
