@@ -30,7 +30,7 @@ from core.models import OrgUnit, User
 from core.notifications import notify
 from core.roles import Role, has_role
 from core.todo import TodoSection
-from core.units import in_subtrees, path_ids, unit_paths_headed_by
+from core.units import approvers_on_paths, in_subtrees, unit_paths_headed_by
 
 # An assignment runs at most two years (a leap day among them) and starts within a year: propose it
 # again to continue. Bounds keep a typing mistake (year 20260) out of the public list.
@@ -42,39 +42,11 @@ STARTS_WITHIN_DAYS = 366
 
 
 def approvers_for(ambassadors: Iterable[Ambassador]) -> dict[int, User | None]:
-    """Who approves each proposal, in one query for any number (KTH-BLOG, as KAU-START-APPROVAL).
-
-    The approver follows from the unit, never from the proposer's choice: the head of the unit, or,
-    where the proposer is that head (or the unit has none), the head of the nearest unit above. When
-    the proposer heads a unit on the path, the walk starts above the highest such unit, so nobody
-    decides on their own proposal and no one who reports to the proposer does (the same rule as
-    governance.selectors.approvers_for for new-account requests).
-    """
-    ambassadors = list(ambassadors)
-    ids = {unit_id for ambassador in ambassadors for unit_id in path_ids(ambassador.unit.path)}
-    heads = {
-        unit.pk: unit.head
-        for unit in OrgUnit.objects.filter(pk__in=ids, is_active=True).select_related("head")
-    }
-    result: dict[int, User | None] = {}
-    for ambassador in ambassadors:
-        result[ambassador.pk] = _approver(path_ids(ambassador.unit.path), heads, ambassador.proposed_by_id)
-    return result
-
-
-def _approver(path: list[int], heads: dict[int, User | None], proposer_id: int | None) -> User | None:
-    headed_by_proposer = [i for i, unit_id in enumerate(path) if _head_id(heads, unit_id) == proposer_id]
-    candidates = path[: headed_by_proposer[0]] if headed_by_proposer else path
-    for unit_id in reversed(candidates):
-        head = heads.get(unit_id)
-        if head is not None and head.is_active and head.pk != proposer_id:
-            return head
-    return None
-
-
-def _head_id(heads: dict[int, User | None], unit_id: int) -> int | None:
-    head = heads.get(unit_id)
-    return head.pk if head is not None else None
+    """Who approves each proposal, in one query for any number (KTH-BLOG): the head of the unit, or
+    the nearest head above, by the same rule as new-account requests (core.units.approvers_on_paths)."""
+    return approvers_on_paths(
+        {ambassador.pk: (ambassador.unit.path, ambassador.proposed_by_id) for ambassador in ambassadors}
+    )
 
 
 def approver_for(ambassador: Ambassador) -> User | None:
@@ -83,9 +55,7 @@ def approver_for(ambassador: Ambassador) -> User | None:
 
 def _approver_for_unit(unit: OrgUnit, proposer: User) -> User | None:
     """Who would approve a proposal by ``proposer`` for ``unit``: read before anything is stored."""
-    ids = path_ids(unit.path)
-    heads = {u.pk: u.head for u in OrgUnit.objects.filter(pk__in=ids, is_active=True).select_related("head")}
-    return _approver(ids, heads, proposer.pk)
+    return approvers_on_paths({0: (unit.path, proposer.pk)})[0]
 
 
 def _sees_all(user: Any) -> bool:

@@ -68,3 +68,29 @@ def heads_for_paths(paths: Mapping[K, str]) -> dict[K, User | None]:
     path, or the nearest active head above. One query for any number of keys."""
     heads = active_heads({unit_id for path in paths.values() for unit_id in path_ids(path)})
     return {key: nearest_head(path, heads) for key, path in paths.items()}
+
+
+def approvers_on_paths(paths: Mapping[K, tuple[str, int | None]]) -> dict[K, User | None]:
+    """Who decides what a person asks for a unit (KAU-START-APPROVAL for new accounts, KTH-BLOG for
+    ambassadors and bloggers), for each key's ``(unit path, asked by)``, in one query for any number.
+
+    The approver follows from the organisation tree, never from the asker's choice: the head of the
+    unit, or, where the asker is that head (or the unit has none), the head of the nearest unit above.
+    Nobody decides on their own asking, and no one who reports to the asker does: when the asker heads
+    a unit on the path, the walk starts above the highest such unit (a dean filing for a department is
+    decided above the faculty)."""
+    # Heads who have left count too, for "the asker heads a unit on the path"; only active ones decide.
+    units = OrgUnit.objects.filter(
+        pk__in={unit_id for path, _by in paths.values() for unit_id in path_ids(path)},
+        is_active=True,
+        head__isnull=False,
+    )
+    heads = {unit.pk: unit.head for unit in units.select_related("head") if unit.head is not None}
+    result: dict[K, User | None] = {}
+    for key, (path, asked_by) in paths.items():
+        ids = path_ids(path)
+        headed = [i for i, unit_id in enumerate(ids) if unit_id in heads and heads[unit_id].pk == asked_by]
+        candidates = ids[: headed[0]] if headed else ids
+        deciders = [heads[i] for i in reversed(candidates) if i in heads and heads[i].is_active]
+        result[key] = next((head for head in deciders if head.pk != asked_by), None)
+    return result

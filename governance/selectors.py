@@ -11,8 +11,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from accounts.grants import granted_to
-from core.models import OrgUnit, User
-from core.units import in_subtrees, path_ids, unit_paths_headed_by
+from core.models import User
+from core.units import approvers_on_paths, in_subtrees, unit_paths_headed_by
 from governance.models import (
     AccountRequest,
     AccountRequestGroupObjectPermission,
@@ -21,39 +21,9 @@ from governance.models import (
 
 
 def approvers_for(requests: Iterable[AccountRequest]) -> dict[int, User | None]:
-    """Who decides each request (KAU-START-APPROVAL), in one query for any number of requests.
-
-    The approver follows from the organisation tree, never from the requester's choice: the head of
-    the requesting unit, or, where the requester is that head (or the unit has none), the head of
-    the nearest unit above. Nobody decides on their own request, and no one who reports to the
-    requester does: when the requester heads a unit on the path, the walk starts above the highest
-    such unit (a dean filing for a department is decided above the faculty).
-    """
-    requests = list(requests)
-    ids = {unit_id for request in requests for unit_id in path_ids(request.unit.path)}
-    heads = {
-        unit.pk: unit.head
-        for unit in OrgUnit.objects.filter(pk__in=ids, is_active=True).select_related("head")
-    }
-    result: dict[int, User | None] = {}
-    for request in requests:
-        result[request.pk] = None
-        path = path_ids(request.unit.path)
-        headed_by_requester = [
-            i for i, unit_id in enumerate(path) if _head_id(heads, unit_id) == request.requester_id
-        ]
-        candidates = path[: headed_by_requester[0]] if headed_by_requester else path
-        for unit_id in reversed(candidates):
-            head = heads.get(unit_id)
-            if head is not None and head.is_active and head.pk != request.requester_id:
-                result[request.pk] = head
-                break
-    return result
-
-
-def _head_id(heads: dict[int, User | None], unit_id: int) -> int | None:
-    head = heads.get(unit_id)
-    return head.pk if head is not None else None
+    """Who decides each request (KAU-START-APPROVAL), in one query for any number of requests: the
+    head of the requesting unit, or the nearest head above (core.units.approvers_on_paths)."""
+    return approvers_on_paths({request.pk: (request.unit.path, request.requester_id) for request in requests})
 
 
 def approver_for(request: AccountRequest) -> User | None:
